@@ -1,0 +1,136 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"banlie/models"
+)
+
+const usage = `banlie tracks China–Europe Railway Express trains and the freight around them.
+
+usage: banlie <command> [flags]
+
+commands:
+  serve      run the HTTP API and dashboard (brings the database schema up to date first)
+  migrate    bring the database schema up to date and exit
+  seed       load data: seed --demo loads the illustrative demo data set
+
+Run 'banlie <command> --help' for a command's flags.
+`
+
+// Run executes the command line args (without the program name). It returns
+// when the command is done or ctx is cancelled (serve).
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, args[1:], stderr, log)
+	case "migrate":
+		return cmdMigrate(ctx, args[1:], stdout, stderr, log)
+	case "seed":
+		return cmdSeed(ctx, args[1:], stdout, stderr, log)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// ErrHelp is returned when a command printed its help and did nothing else.
+var ErrHelp = flag.ErrHelp
+
+func parse(fs *flag.FlagSet, cfg *Config, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return cfg.finish()
+}
+
+// openStore opens and migrates the database and checks the reporting zone.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.Store, error) {
+	db, err := OpenDB(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := Migrate(ctx, db, log); err != nil {
+		_ = closeDB(db)
+		return nil, err
+	}
+	store := models.NewStore(db, cfg.Loc, time.Now)
+	changed, err := store.EnsureReportingZone(ctx)
+	if err != nil {
+		_ = closeDB(db)
+		return nil, err
+	}
+	if changed {
+		log.Warn("reporting time zone changed; departure days recomputed", "tz", cfg.Loc.String())
+	}
+	return store, nil
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+	var cfg Config
+	fs := newFlagSet("migrate", "Brings the database schema up to the version this binary needs.", stderr, &cfg)
+	if err := parse(fs, &cfg, args); err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB(store.DB())
+	fmt.Fprintf(stdout, "schema at version %d\n", SchemaVersion())
+	return nil
+}
+
+func cmdSeed(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+	var cfg Config
+	fs := newFlagSet("seed", "Loads data into the database. --demo loads the illustrative demo data set\n(deterministic; refused unless the database holds no routes yet).", stderr, &cfg)
+	fs.BoolVar(&cfg.Demo, "demo", false, "load the demo data set")
+	if err := parse(fs, &cfg, args); err != nil {
+		return err
+	}
+	if !cfg.Demo {
+		return errors.New("nothing to seed: say --demo")
+	}
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB(store.DB())
+	st, err := SeedDemo(ctx, store)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo data loaded: %s\n", st)
+	return nil
+}
+
+// Main is the body of the banlie binary: it runs the command and turns the
+// outcome into an exit status.
+func Main(ctx context.Context, args []string) int {
+	err := Run(ctx, args, os.Stdout, os.Stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	}
+	fmt.Fprintln(os.Stderr, "banlie:", err)
+	return 1
+}

@@ -1,0 +1,66 @@
+package app
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is read once, from flags and their environment twins.
+type Config struct {
+	Addr      string
+	DB        string
+	TZ        string
+	Loc       *time.Location
+	Demo      bool
+	BodyLimit string
+	// Synchronous is SQLite's synchronous setting: FULL keeps every
+	// acknowledged write through a power loss; NORMAL is faster and keeps
+	// them through a process crash only.
+	Synchronous string
+}
+
+// envOr answers the environment variable, or def when it is unset or empty.
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// newFlagSet builds a command's flags with the ones every command shares.
+func newFlagSet(name, usage string, stderr io.Writer, cfg *Config) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: banlie %s [flags]\n\n%s\n\nFlags (each has an environment twin, shown in brackets):\n", name, usage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&cfg.DB, "db", envOr("BANLIE_DB", "banlie.db"),
+		"database: a SQLite file path (created if missing) [BANLIE_DB]")
+	fs.StringVar(&cfg.TZ, "tz", envOr("BANLIE_TZ", "Asia/Shanghai"),
+		"reporting time zone (IANA name): days, months and years are taken in it [BANLIE_TZ]")
+	fs.StringVar(&cfg.Synchronous, "sqlite-synchronous", envOr("BANLIE_SQLITE_SYNCHRONOUS", "FULL"),
+		"SQLite synchronous mode: FULL survives power loss, NORMAL only a process crash but writes faster [BANLIE_SQLITE_SYNCHRONOUS]")
+	return fs
+}
+
+// finish validates the parsed configuration.
+func (c *Config) finish() error {
+	loc, err := time.LoadLocation(c.TZ)
+	if err != nil {
+		return fmt.Errorf("--tz %q is not a known IANA time zone (e.g. Asia/Shanghai)", c.TZ)
+	}
+	c.Loc = loc
+	c.Synchronous = strings.ToUpper(c.Synchronous)
+	if c.Synchronous != "FULL" && c.Synchronous != "NORMAL" {
+		return fmt.Errorf("--sqlite-synchronous must be FULL or NORMAL")
+	}
+	if c.DB == "" {
+		return fmt.Errorf("--db must not be empty")
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"banlie/handlers"
+	"banlie/web"
+)
+
+// ServeHooks lets a caller (tests, the end-to-end suite) learn the address the
+// server listens on once it accepts connections.
+type ServeHooks struct {
+	Listening func(addr string)
+}
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Logger) error {
+	var cfg Config
+	fs := newFlagSet("serve", "Runs the HTTP API and the dashboard until SIGINT or SIGTERM; in-flight requests\nfinish before the database is closed.", stderr, &cfg)
+	fs.StringVar(&cfg.Addr, "addr", envOr("BANLIE_ADDR", ":8080"), "address to listen on, host:port [BANLIE_ADDR]")
+	fs.BoolVar(&cfg.Demo, "demo", false, "load the illustrative demo data first if the database holds no routes")
+	fs.StringVar(&cfg.BodyLimit, "body-limit", envOr("BANLIE_BODY_LIMIT", "1M"), "largest request body accepted, e.g. 1M or 512K [BANLIE_BODY_LIMIT]")
+	if err := parse(fs, &cfg, args); err != nil {
+		return err
+	}
+	return Serve(ctx, cfg, log, ServeHooks{})
+}
+
+// Serve runs the server until ctx is cancelled, then shuts down in order:
+// stop accepting, let in-flight requests finish, close the database.
+func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) error {
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	db := store.DB()
+	defer func() {
+		if err := closeDB(db); err != nil {
+			log.Error("closing the database", "err", err)
+		}
+		log.Info("database closed")
+	}()
+	if cfg.Demo {
+		empty, err := demoNeeded(ctx, store)
+		if err != nil {
+			return err
+		}
+		if empty {
+			st, err := SeedDemo(ctx, store)
+			if err != nil {
+				return err
+			}
+			log.Info("demo data loaded", "what", st.String())
+		}
+	}
+
+	e := handlers.New(handlers.Config{
+		Store:     store,
+		Log:       log,
+		Ready:     func(ctx context.Context) error { return ready(ctx, db) },
+		Web:       web.FS(),
+		BodyLimit: cfg.BodyLimit,
+	})
+	srv := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "db", cfg.DB, "tz", cfg.Loc.String())
+	if hooks.Listening != nil {
+		hooks.Listening(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

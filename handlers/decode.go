@@ -1,0 +1,150 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"banlie/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+func jsonEncode(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// readBody reads the whole body (bounded by the body-limit middleware).
+func readBody(c echo.Context) ([]byte, error) {
+	b, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return nil, he
+		}
+		return nil, models.BadRequest("", "the request body could not be read")
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, models.BadRequest("", "the request body is empty; send a JSON object")
+	}
+	return b, nil
+}
+
+// decodeStrict decodes one JSON object into dst, refusing unknown fields,
+// wrong types and trailing data with a 400 that names the field.
+func decodeStrict(c echo.Context, dst any) error {
+	b, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if t := bytes.TrimSpace(b); t[0] != '{' {
+		return models.BadRequest("", "the request body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError("", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return models.BadRequest("", "the request body must hold exactly one JSON object")
+	}
+	return nil
+}
+
+// jsonError turns a decoding error into a 400 naming the field.
+func jsonError(field string, err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		f := te.Field
+		if field != "" {
+			f = strings.TrimSuffix(field+"."+te.Field, ".")
+		}
+		if f == "" {
+			return models.BadRequest("", "the request body must be a JSON object")
+		}
+		return models.BadRequest(f, "%s must be %s, not a JSON %s", f, jsonKind(te.Type), te.Value)
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
+		return models.BadRequest("", "the request body is not valid JSON")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return models.BadRequest(name, "%s is not a field of this resource", name)
+	}
+	return models.BadRequest(field, "the request body is not valid JSON")
+}
+
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
+}
+
+// patchFields maps the JSON names a PATCH accepts to setters.
+type patchFields map[string]func(raw json.RawMessage) error
+
+// decodePatch decodes a partial update: only the fields present are set, an
+// explicit null clears a nullable field, unknown fields are refused.
+func decodePatch(c echo.Context, fields patchFields) error {
+	b, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	var m map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&m); err != nil || m == nil {
+		if err == nil || errors.As(err, new(*json.UnmarshalTypeError)) {
+			return models.BadRequest("", "the request body must be a JSON object")
+		}
+		return jsonError("", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return models.BadRequest("", "the request body must hold exactly one JSON object")
+	}
+	for name, raw := range m {
+		set, ok := fields[name]
+		if !ok {
+			return models.BadRequest(name, "%s is not a field of this resource or cannot be changed", name)
+		}
+		if err := set(raw); err != nil {
+			return jsonError(name, err)
+		}
+	}
+	return nil
+}
+
+// into decodes a present field into a pointer; null leaves it nil (unchanged).
+func into[T any](dst **T) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		return dec.Decode(dst)
+	}
+}
+
+// opt decodes a nullable field: null clears it.
+func opt[T any](dst *models.Opt[T]) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		dst.Set = true
+		return into(&dst.Value)(raw)
+	}
+}

@@ -1,0 +1,73 @@
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"banlie/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+// statusOf is the one table that maps domain error codes to HTTP statuses.
+var statusOf = map[string]int{
+	models.EBADREQUEST: http.StatusBadRequest,
+	models.EINVALID:    http.StatusUnprocessableEntity,
+	models.ENOTFOUND:   http.StatusNotFound,
+	models.ECONFLICT:   http.StatusConflict,
+}
+
+// Problem is an RFC 9457 problem detail.
+type Problem struct {
+	Type   string              `json:"type"`
+	Title  string              `json:"title"`
+	Status int                 `json:"status"`
+	Detail string              `json:"detail"`
+	Errors []models.FieldError `json:"errors"`
+}
+
+// errorHandler answers every failed request with problem+json. Coded errors
+// keep their client-safe message; anything else is logged with the request ID
+// and answered with a bare 500.
+func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		p := Problem{Type: "about:blank", Errors: []models.FieldError{}}
+		var coded *models.Error
+		var he *echo.HTTPError
+		switch {
+		case errors.As(err, &coded) && statusOf[coded.Code] != 0:
+			p.Status, p.Detail = statusOf[coded.Code], coded.Message
+			if coded.Fields != nil {
+				p.Errors = coded.Fields
+			}
+		case errors.As(err, &he) && he.Code < 500:
+			p.Status, p.Detail = he.Code, http.StatusText(he.Code)
+			if m, ok := he.Message.(string); ok && he.Code != http.StatusNotFound {
+				p.Detail = m
+			}
+			if he.Code == http.StatusRequestEntityTooLarge {
+				p.Detail = "the request body is over the limit"
+			}
+		default:
+			p.Status, p.Detail = http.StatusInternalServerError, "the server could not complete the request; it has been logged"
+			log.Error("request failed", "err", err, "method", c.Request().Method, "path", c.Path(),
+				"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		}
+		p.Title = http.StatusText(p.Status)
+		writeProblem(c, p)
+	}
+}
+
+func writeProblem(c echo.Context, p Problem) {
+	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(p.Status)
+		return
+	}
+	c.Response().WriteHeader(p.Status)
+	_ = jsonEncode(c.Response(), p)
+}

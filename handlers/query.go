@@ -1,0 +1,92 @@
+package handlers
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"banlie/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Query parameters that cannot be parsed answer 400 naming the parameter.
+
+func qString(c echo.Context, name string) *string {
+	if !c.QueryParams().Has(name) {
+		return nil
+	}
+	v := c.QueryParam(name)
+	return &v
+}
+
+func qEnum(c echo.Context, name string, allowed []string) (*string, error) {
+	v := qString(c, name)
+	if v == nil {
+		return nil, nil
+	}
+	for _, a := range allowed {
+		if *v == a {
+			return v, nil
+		}
+	}
+	return nil, models.BadRequest(name, "%s must be one of %s", name, strings.Join(allowed, ", "))
+}
+
+func qBool(c echo.Context, name string) (*bool, error) {
+	v := qString(c, name)
+	if v == nil {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(*v)
+	if err != nil {
+		return nil, models.BadRequest(name, "%s must be true or false", name)
+	}
+	return &b, nil
+}
+
+func qDate(c echo.Context, name string) (*time.Time, error) {
+	v := qString(c, name)
+	if v == nil {
+		return nil, nil
+	}
+	t, err := models.ParseDate(*v)
+	if err != nil {
+		return nil, models.BadRequest(name, "%s must be a date YYYY-MM-DD", name)
+	}
+	return &t, nil
+}
+
+// qRange reads from and to (inclusive dates) and refuses from after to.
+func qRange(c echo.Context) (from, to *time.Time, err error) {
+	if from, err = qDate(c, "from"); err != nil {
+		return
+	}
+	if to, err = qDate(c, "to"); err != nil {
+		return
+	}
+	if from != nil && to != nil && from.After(*to) {
+		err = models.BadRequest("to", "to must not be before from")
+	}
+	return
+}
+
+// qPage reads limit (1–500, default 50; larger values are capped at 500) and cursor.
+func qPage(c echo.Context) (limit int, cursor string, err error) {
+	if v := qString(c, "limit"); v != nil {
+		limit, err = strconv.Atoi(*v)
+		if err != nil || limit < 1 {
+			return 0, "", models.BadRequest("limit", "limit must be an integer from 1 to %d", models.MaxLimit)
+		}
+	}
+	return limit, c.QueryParam("cursor"), nil
+}
+
+// pathID reads a numeric id; anything else names no resource.
+func pathID(c echo.Context, what string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, models.Errorf(models.ENOTFOUND, "no %s with id %q", what, c.Param("id"))
+	}
+	return id, nil
+}

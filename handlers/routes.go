@@ -1,0 +1,90 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+
+	"banlie/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+type routeHandlers struct{ store *models.Store }
+
+func (h routeHandlers) register(g *echo.Group) {
+	g.POST("/routes", h.create)
+	g.GET("/routes", h.list)
+	g.GET("/routes/:code", h.get)
+	g.PATCH("/routes/:code", h.update)
+	g.DELETE("/routes/:code", h.delete)
+}
+
+func (h routeHandlers) create(c echo.Context) error {
+	var in models.RouteInput
+	if err := decodeStrict(c, &in); err != nil {
+		return err
+	}
+	r, err := h.store.CreateRoute(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/routes/"+url.PathEscape(r.Code))
+	return c.JSON(http.StatusCreated, r)
+}
+
+func (h routeHandlers) list(c echo.Context) error {
+	var f models.RouteFilter
+	var err error
+	if f.Mode, err = qEnum(c, "mode", models.Modes); err != nil {
+		return err
+	}
+	if f.Active, err = qBool(c, "active"); err != nil {
+		return err
+	}
+	f.Tag = qString(c, "tag")
+	if f.Limit, f.Cursor, err = qPage(c); err != nil {
+		return err
+	}
+	page, err := h.store.ListRoutes(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, page)
+}
+
+func (h routeHandlers) get(c echo.Context) error {
+	r, err := h.store.GetRoute(c.Request().Context(), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (h routeHandlers) update(c echo.Context) error {
+	var p models.RoutePatch
+	err := decodePatch(c, patchFields{
+		"code":      into(&p.Code),
+		"name":      into(&p.Name),
+		"name_zh":   opt(&p.NameZh),
+		"mode":      into(&p.Mode),
+		"stops":     into(&p.Stops),
+		"opened_on": opt(&p.OpenedOn),
+		"tags":      into(&p.Tags),
+		"active":    into(&p.Active),
+	})
+	if err != nil {
+		return err
+	}
+	r, err := h.store.UpdateRoute(c.Request().Context(), c.Param("code"), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (h routeHandlers) delete(c echo.Context) error {
+	if err := h.store.DeleteRoute(c.Request().Context(), c.Param("code")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,110 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"banlie/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+type runHandlers struct{ store *models.Store }
+
+func (h runHandlers) register(g *echo.Group) {
+	g.POST("/runs", h.create)
+	g.GET("/runs", h.list)
+	g.GET("/runs/:id", h.get)
+	g.PATCH("/runs/:id", h.update)
+	g.DELETE("/runs/:id", h.delete)
+}
+
+func (h runHandlers) create(c echo.Context) error {
+	var in models.RunInput
+	if err := decodeStrict(c, &in); err != nil {
+		return err
+	}
+	r, err := h.store.CreateRun(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/runs/"+strconv.FormatInt(r.ID, 10))
+	return c.JSON(http.StatusCreated, r)
+}
+
+func (h runHandlers) list(c echo.Context) error {
+	var f models.RunFilter
+	var err error
+	f.Route = qString(c, "route")
+	if f.Mode, err = qEnum(c, "mode", models.Modes); err != nil {
+		return err
+	}
+	if f.Direction, err = qEnum(c, "direction", models.Directions); err != nil {
+		return err
+	}
+	if f.Status, err = qEnum(c, "status", models.Statuses); err != nil {
+		return err
+	}
+	if f.From, f.To, err = qRange(c); err != nil {
+		return err
+	}
+	if f.Limit, f.Cursor, err = qPage(c); err != nil {
+		return err
+	}
+	page, err := h.store.ListRuns(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, page)
+}
+
+func (h runHandlers) get(c echo.Context) error {
+	id, err := pathID(c, "run")
+	if err != nil {
+		return err
+	}
+	r, err := h.store.GetRun(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (h runHandlers) update(c echo.Context) error {
+	id, err := pathID(c, "run")
+	if err != nil {
+		return err
+	}
+	var p models.RunPatch
+	err = decodePatch(c, patchFields{
+		"route":             into(&p.Route),
+		"number":            into(&p.Number),
+		"direction":         into(&p.Direction),
+		"departed_at":       into(&p.DepartedAt),
+		"arrived_at":        opt(&p.ArrivedAt),
+		"status":            into(&p.Status),
+		"containers":        into(&p.Containers),
+		"teu":               into(&p.TEU),
+		"cargo":             opt(&p.Cargo),
+		"container_numbers": opt(&p.ContainerNumbers),
+	})
+	if err != nil {
+		return err
+	}
+	r, err := h.store.UpdateRun(c.Request().Context(), id, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (h runHandlers) delete(c echo.Context) error {
+	id, err := pathID(c, "run")
+	if err != nil {
+		return err
+	}
+	if err := h.store.DeleteRun(c.Request().Context(), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,130 @@
+package handlers
+
+import (
+	"context"
+	_ "embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"banlie/models"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// OpenAPI is the document that describes this API; handler tests validate
+// every request and answer against it.
+//
+//go:embed openapi.json
+var OpenAPI []byte
+
+// Config is what the HTTP layer needs from the application.
+type Config struct {
+	Store *models.Store
+	Log   *slog.Logger
+	// Ready reports whether the service can answer requests (database
+	// reachable and migrated).
+	Ready func(ctx context.Context) error
+	// Web holds the dashboard's assets, served at /.
+	Web fs.FS
+	// BodyLimit caps request bodies, e.g. "1M".
+	BodyLimit string
+}
+
+// New builds the Echo server with every route and middleware.
+func New(cfg Config) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(cfg.Log)
+	if cfg.BodyLimit == "" {
+		cfg.BodyLimit = "1M"
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reqs := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "banlie_http_request_duration_seconds",
+		Help:    "HTTP requests by route pattern, method and status, with their latency.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"method", "route", "status"})
+	reg.MustRegister(reqs)
+
+	e.Use(middleware.RequestID())
+	e.Use(requestLog(cfg.Log, reqs))
+	e.Use(middleware.Recover())
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
+		ReferrerPolicy: "no-referrer", ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+	}))
+	e.Use(middleware.BodyLimit(cfg.BodyLimit))
+
+	e.GET("/healthz", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	})
+	e.GET("/readyz", func(c echo.Context) error {
+		if err := cfg.Ready(c.Request().Context()); err != nil {
+			cfg.Log.Warn("not ready", "err", err)
+			writeProblem(c, Problem{Type: "about:blank", Title: http.StatusText(503), Status: 503,
+				Detail: "the service is not ready: the database is unreachable or not migrated", Errors: []models.FieldError{}})
+			return nil
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	})
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+
+	api := e.Group("/api/v1")
+	api.GET("/openapi.json", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, OpenAPI)
+	})
+	routeHandlers{cfg.Store}.register(api)
+	runHandlers{cfg.Store}.register(api)
+	seaRailHandlers{cfg.Store}.register(api)
+	api.GET("/network", func(c echo.Context) error {
+		n, err := cfg.Store.Network(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, n)
+	})
+	if cfg.Web != nil {
+		e.StaticFS("/", cfg.Web)
+	}
+	return e
+}
+
+// requestLog writes one structured line per request and feeds the latency histogram.
+func requestLog(log *slog.Logger, hist *prometheus.HistogramVec) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err) // answer now, so the status below is the one sent
+			}
+			status := c.Response().Status
+			took := time.Since(start)
+			route := c.Path()
+			if route == "" {
+				route = "unmatched"
+			}
+			hist.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Observe(took.Seconds())
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			log.LogAttrs(c.Request().Context(), level, "request",
+				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+				slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path),
+				slog.String("route", route), slog.Int("status", status),
+				slog.Int64("bytes", c.Response().Size), slog.Duration("took", took),
+				slog.String("remote", c.RealIP()))
+			return nil
+		}
+	}
+}

@@ -1,0 +1,122 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ISO 6346 freight container numbers.
+//
+// A container number has 11 characters:
+//
+//	CSQU 305438 3
+//	│  │ │      └ check digit
+//	│  │ └─────── serial number, 6 digits
+//	│  └───────── category identifier: U (freight container),
+//	│             J (detachable equipment) or Z (trailer or chassis)
+//	└──────────── owner code, 3 letters A–Z
+//
+// The check digit is computed from the first 10 characters: each letter is
+// given a value (A=10 and upwards, skipping the multiples of 11: 11, 22, 33),
+// each digit its own value; the value at position i (0..9) is multiplied by
+// 2^i, the products are summed, and the sum is taken mod 11 and then mod 10
+// (so a remainder of 10 gives the check digit 0).
+
+// containerLetterValues holds the ISO 6346 value of each letter A..Z.
+var containerLetterValues = [26]int{
+	10, 12, 13, 14, 15, 16, 17, 18, 19, 20, // A B C D E F G H I J
+	21, 23, 24, 25, 26, 27, 28, 29, 30, 31, // K L M N O P Q R S T
+	32, 34, 35, 36, 37, 38, // U V W X Y Z
+}
+
+var (
+	errContainerLength   = errors.New("must be 11 characters")
+	errContainerOwner    = errors.New("owner code must be 3 letters A–Z")
+	errContainerCategory = errors.New("category must be U, J or Z")
+	errContainerSerial   = errors.New("serial number must be 6 digits")
+)
+
+func isUpperASCII(b byte) bool { return b >= 'A' && b <= 'Z' }
+func isDigitASCII(b byte) bool { return b >= '0' && b <= '9' }
+
+// containerCheckDigit computes the ISO 6346 check digit of the first 10
+// characters of s, which the caller has already checked to be 4 letters A–Z
+// followed by 6 digits.
+func containerCheckDigit(s string) int {
+	sum := 0
+	for i := 0; i < 10; i++ {
+		c := s[i]
+		var v int
+		if isUpperASCII(c) {
+			v = containerLetterValues[c-'A']
+		} else {
+			v = int(c - '0')
+		}
+		sum += v << i
+	}
+	return sum % 11 % 10
+}
+
+// ValidContainerNumber checks that s is a valid ISO 6346 container number:
+// a 3-letter owner code A–Z, the category identifier U, J or Z, a 6-digit
+// serial number and the matching check digit, 11 characters in all.
+//
+// s must already be normalised (upper case, no spaces or hyphens); see
+// NormalizeContainerNumber. It returns nil if s is valid, and otherwise an
+// error whose message tells the user what to fix, such as
+// "check digit must be 3, not 4".
+func ValidContainerNumber(s string) error {
+	if len(s) != 11 {
+		return errContainerLength
+	}
+	for i := 0; i < 3; i++ {
+		if !isUpperASCII(s[i]) {
+			return errContainerOwner
+		}
+	}
+	switch s[3] {
+	case 'U', 'J', 'Z':
+	default:
+		return errContainerCategory
+	}
+	for i := 4; i < 10; i++ {
+		if !isDigitASCII(s[i]) {
+			return errContainerSerial
+		}
+	}
+	want := containerCheckDigit(s)
+	got := s[10]
+	if !isDigitASCII(got) {
+		return fmt.Errorf("check digit must be the digit %d", want)
+	}
+	if int(got-'0') != want {
+		return fmt.Errorf("check digit must be %d, not %c", want, got)
+	}
+	return nil
+}
+
+// NormalizeContainerNumber prepares user input for ValidContainerNumber:
+// it upper-cases the ASCII letters a–z and removes spaces (any Unicode white
+// space) and hyphens, so " csqu 305438-3 " becomes "CSQU3054383". Other
+// characters are kept as they are, for ValidContainerNumber to reject.
+func NormalizeContainerNumber(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i, r := range s {
+		switch {
+		case r == '-' || unicode.IsSpace(r):
+			continue
+		case r >= 'a' && r <= 'z':
+			b.WriteByte(byte(r - 'a' + 'A'))
+		default:
+			// Copy the original bytes, so that invalid UTF-8 is kept
+			// as it is rather than turned into U+FFFD.
+			_, size := utf8.DecodeRuneInString(s[i:])
+			b.WriteString(s[i : i+size])
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,59 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+type settingRow struct {
+	Key   string `gorm:"primaryKey"`
+	Value string
+}
+
+func (settingRow) TableName() string { return "settings" }
+
+const settingZone = "reporting_time_zone"
+
+// EnsureReportingZone makes the stored reporting days agree with s.Loc. A
+// database last used with another zone has every run's departure day
+// recomputed, in one transaction; if that makes two runs collide under the
+// duplicate rule, nothing changes and the error says so. It reports whether it
+// recomputed anything.
+func (s *Store) EnsureReportingZone(ctx context.Context) (bool, error) {
+	changed := false
+	err := s.Tx(ctx, func(tx *Store) error {
+		var row settingRow
+		err := tx.db.Take(&row, "key = ?", settingZone).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+		case err != nil:
+			return err
+		case row.Value == s.Loc.String():
+			return nil
+		default:
+			changed = true
+			var runs []runRow
+			if err := tx.db.Select("id, departed_at").Find(&runs).Error; err != nil {
+				return err
+			}
+			// Park every day on a unique value first, so that moving one run
+			// never collides with another that has not moved yet.
+			if err := tx.db.Exec(`UPDATE runs SET departed_day = 'tz-' || id`).Error; err != nil {
+				return err
+			}
+			for _, r := range runs {
+				if err := tx.db.Model(&runRow{}).Where("id = ?", r.ID).Update("departed_day", Day(r.DepartedAt, s.Loc)).Error; err != nil {
+					if errors.Is(err, gorm.ErrDuplicatedKey) {
+						return fmt.Errorf("changing the reporting time zone from %s to %s makes run %d a duplicate of another run on the same day; fix the runs or keep the old zone", row.Value, s.Loc, r.ID)
+					}
+					return err
+				}
+			}
+		}
+		return tx.db.Save(&settingRow{Key: settingZone, Value: s.Loc.String()}).Error
+	})
+	return changed, err
+}

@@ -1,0 +1,126 @@
+package models
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// Store reads and writes banlie's data. Every period it derives is taken in
+// Loc; every "now" comes from Now, so tests can set the day.
+type Store struct {
+	db  *gorm.DB
+	Loc *time.Location
+	Now func() time.Time
+}
+
+// NewStore wraps an open, migrated database.
+func NewStore(db *gorm.DB, loc *time.Location, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, Loc: loc, Now: now}
+}
+
+// DB is the underlying handle, for wiring (migrations, health checks, closing).
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Tx runs fn in one transaction: everything fn writes is kept, or nothing.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
+		return fn(&Store{db: gtx, Loc: s.Loc, Now: s.Now})
+	})
+}
+
+func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// Page is one page of a list; NextCursor is nil on the last page.
+type Page[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// Limits of list pages.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+func normLimit(n int) int {
+	switch {
+	case n <= 0:
+		return DefaultLimit
+	case n > MaxLimit:
+		return MaxLimit
+	}
+	return n
+}
+
+// Cursors are opaque to clients: base64url of a small JSON object.
+func encodeCursor(v any) *string {
+	b, _ := json.Marshal(v)
+	s := base64.RawURLEncoding.EncodeToString(b)
+	return &s
+}
+
+func decodeCursor(s string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(v)
+	}
+	if err != nil {
+		return BadRequest("cursor", "cursor is not one this server issued")
+	}
+	return nil
+}
+
+// storeErr turns storage errors into coded errors; anything unexpected stays
+// internal (logged, never shown).
+func storeErr(op string, err error, notFound, conflict string) error {
+	var coded *Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &coded):
+		return err
+	case errors.Is(err, gorm.ErrRecordNotFound) && notFound != "":
+		return &Error{Code: ENOTFOUND, Message: notFound}
+	case errors.Is(err, gorm.ErrDuplicatedKey) && conflict != "":
+		return &Error{Code: ECONFLICT, Message: conflict}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// checkText validates a free-text field: length in runes, valid UTF-8, no
+// control characters, not blank when required.
+func checkText(p *Problems, field, s string, required bool, max int) {
+	switch {
+	case !utf8.ValidString(s):
+		p.Add(field, "must be valid UTF-8")
+	case required && strings.TrimSpace(s) == "":
+		p.Add(field, "is required")
+	case utf8.RuneCountInString(s) > max:
+		p.Add(field, "must be at most %d characters", max)
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0:
+		p.Add(field, "must not contain control characters")
+	}
+}
+
+func oneOf(v string, allowed ...string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	return false
+}
