@@ -1,0 +1,173 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"banlie/app"
+	"banlie/handlers"
+	"banlie/models"
+	"banlie/web"
+)
+
+// testServer is a real server on a real SQLite file in t.TempDir(), reached
+// over HTTP. Every exchange is checked against the OpenAPI document.
+type testServer struct {
+	t     *testing.T
+	URL   string
+	Store *models.Store
+	now   time.Time
+}
+
+// shanghai is the default reporting time zone.
+var shanghai = mustLoc("Asia/Shanghai")
+
+func mustLoc(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// newTestServer starts a server whose clock says 2026-11-26T12:00:00+08:00
+// unless the test moves it.
+func newTestServer(t testing.TB) *testServer {
+	t.Helper()
+	return newTestServerIn(t, shanghai)
+}
+
+func newTestServerIn(t testing.TB, loc *time.Location) *testServer {
+	t.Helper()
+	cfg := app.Config{DB: filepath.Join(t.TempDir(), "banlie.db"), Loc: loc, Synchronous: "FULL"}
+	db, err := app.OpenDB(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if _, err := app.Migrate(context.Background(), db, log); err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{now: time.Date(2026, 11, 26, 12, 0, 0, 0, loc)}
+	store := models.NewStore(db, loc, func() time.Time { return ts.now })
+	if _, err := store.EnsureReportingZone(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e := handlers.New(handlers.Config{Store: store, Log: log, Web: web.FS(),
+		Ready: func(ctx context.Context) error { return db.WithContext(ctx).Exec("SELECT 1").Error }})
+	srv := httptest.NewServer(e)
+	t.Cleanup(func() {
+		srv.Close()
+		if sqlDB, err := db.DB(); err == nil {
+			sqlDB.Close()
+		}
+	})
+	ts.URL, ts.Store = srv.URL, store
+	if tt, ok := t.(*testing.T); ok {
+		ts.t = tt
+	}
+	return ts
+}
+
+// response is an answer with its body read.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// decode unmarshals the body into v, failing the test if it is not JSON.
+func (r response) decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("answer is not JSON (%v): %s", err, r.Body)
+	}
+}
+
+// problem decodes a problem+json answer and checks its status and content type.
+func (r response) problem(t testing.TB, status int) handlers.Problem {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("content type %q, want application/problem+json", ct)
+	}
+	var p handlers.Problem
+	r.decode(t, &p)
+	if p.Status != status {
+		t.Fatalf("problem status %d, want %d", p.Status, status)
+	}
+	return p
+}
+
+// fields lists the field names of a problem's errors.
+func fields(p handlers.Problem) []string {
+	out := []string{}
+	for _, f := range p.Errors {
+		out = append(out, f.Field)
+	}
+	return out
+}
+
+// do sends a request; body is sent as is when it is a string or []byte, and
+// as JSON otherwise. The exchange is validated against the OpenAPI document.
+func (ts *testServer) do(t testing.TB, method, path string, body any, header ...string) response {
+	t.Helper()
+	var raw []byte
+	switch b := body.(type) {
+	case nil:
+	case string:
+		raw = []byte(b)
+	case []byte:
+		raw = b
+	default:
+		var err error
+		if raw, err = json.Marshal(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req, err := http.NewRequest(method, ts.URL+path, bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	got, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := response{Status: res.StatusCode, Header: res.Header, Body: got}
+	if strings.HasPrefix(path, "/api/") {
+		validateExchange(t, req, raw, out)
+	}
+	return out
+}
+
+// mustDo is do that also checks the status.
+func (ts *testServer) mustDo(t testing.TB, want int, method, path string, body any) response {
+	t.Helper()
+	r := ts.do(t, method, path, body)
+	if r.Status != want {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.Status, want, r.Body)
+	}
+	return r
+}

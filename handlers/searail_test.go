@@ -1,0 +1,102 @@
+package handlers_test
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+type seaRailJSON struct {
+	ID        int64  `json:"id"`
+	Date      string `json:"date"`
+	Port      string `json:"port"`
+	Direction string `json:"direction"`
+	TEU       int    `json:"teu"`
+	Note      string `json:"note"`
+}
+
+func seaRailBody(date, dir string, teu int) map[string]any {
+	return map[string]any{"date": date, "port": "Qingdao", "direction": dir, "teu": teu, "note": ""}
+}
+
+func TestSeaRailCounts(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	r := ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", seaRailBody("2024-10-12", "export", 1520))
+	var got seaRailJSON
+	r.decode(t, &got)
+	if r.Header.Get("Location") != fmt.Sprintf("/api/v1/sea-rail-counts/%d", got.ID) {
+		t.Fatalf("Location %q", r.Header.Get("Location"))
+	}
+	want := seaRailJSON{ID: got.ID, Date: "2024-10-12", Port: "Qingdao", Direction: "export", TEU: 1520, Note: ""}
+	if got != want {
+		t.Fatalf("got %+v", got)
+	}
+	// The same date, port and direction twice: conflict, pointing at PATCH.
+	ts.do(t, "POST", "/api/v1/sea-rail-counts", seaRailBody("2024-10-12", "export", 1)).problem(t, 409)
+	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", seaRailBody("2024-10-12", "import", 900))
+	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", seaRailBody("2024-10-13", "export", 1000000))
+	other := seaRailBody("2024-10-12", "export", 10)
+	other["port"] = "Rizhao"
+	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", other)
+
+	for _, c := range []struct {
+		name   string
+		body   map[string]any
+		fields []string
+	}{
+		{"bad date", seaRailBody("2024-02-30", "export", 1), []string{"date"}},
+		{"bad direction", seaRailBody("2024-10-14", "outbound", 1), []string{"direction"}},
+		{"negative", seaRailBody("2024-10-14", "export", -1), []string{"teu"}},
+		{"too many", seaRailBody("2024-10-14", "export", 1000001), []string{"teu"}},
+		{"no port, no date", map[string]any{"direction": "export", "teu": 1}, []string{"date", "port"}},
+	} {
+		p := ts.do(t, "POST", "/api/v1/sea-rail-counts", c.body).problem(t, 422)
+		if !reflect.DeepEqual(fields(p), c.fields) {
+			t.Errorf("%s: fields %v, want %v", c.name, fields(p), c.fields)
+		}
+	}
+	ts.do(t, "POST", "/api/v1/sea-rail-counts", `{"date":"2024-10-14","teu":"1"}`).problem(t, 400)
+
+	list := func(q string) []seaRailJSON {
+		var out []seaRailJSON
+		cursor := ""
+		for {
+			var p struct {
+				Items      []seaRailJSON
+				NextCursor *string `json:"next_cursor"`
+			}
+			ts.mustDo(t, 200, "GET", "/api/v1/sea-rail-counts?limit=1&cursor="+cursor+"&"+q, nil).decode(t, &p)
+			out = append(out, p.Items...)
+			if p.NextCursor == nil {
+				return out
+			}
+			cursor = *p.NextCursor
+		}
+	}
+	if got := list(""); len(got) != 4 || got[0].Date != "2024-10-13" {
+		t.Fatalf("list %+v", got)
+	}
+	if got := list("port=Qingdao&direction=export"); len(got) != 2 {
+		t.Fatalf("port+direction %+v", got)
+	}
+	if got := list("from=2024-10-13&to=2024-10-13"); len(got) != 1 || got[0].TEU != 1000000 {
+		t.Fatalf("from/to %+v", got)
+	}
+	ts.do(t, "GET", "/api/v1/sea-rail-counts?direction=outbound", nil).problem(t, 400)
+
+	path := fmt.Sprintf("/api/v1/sea-rail-counts/%d", got.ID)
+	ts.mustDo(t, 200, "PATCH", path, map[string]any{"teu": 1600, "note": "corrected by the port"}).decode(t, &got)
+	if got.TEU != 1600 || got.Note != "corrected by the port" || got.Date != "2024-10-12" {
+		t.Fatalf("patched %+v", got)
+	}
+	ts.do(t, "PATCH", path, map[string]any{"direction": "import"}).problem(t, 409)
+	ts.do(t, "PATCH", path, map[string]any{"teu": -5}).problem(t, 422)
+	var after seaRailJSON
+	ts.mustDo(t, 200, "GET", path, nil).decode(t, &after)
+	if after != got {
+		t.Fatalf("refused patches changed the count: %+v", after)
+	}
+	ts.mustDo(t, 204, "DELETE", path, nil)
+	ts.do(t, "GET", path, nil).problem(t, 404)
+}
