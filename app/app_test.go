@@ -1,0 +1,207 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"banlie/models"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func testConfig(t *testing.T) Config {
+	t.Helper()
+	cfg := Config{DB: filepath.Join(t.TempDir(), "banlie.db"), TZ: "Asia/Shanghai", Synchronous: "FULL", Addr: "127.0.0.1:0"}
+	if err := cfg.finish(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestMigrateUpgradesAndRefusesNewer(t *testing.T) {
+	cfg := testConfig(t)
+	ctx := context.Background()
+	db, err := OpenDB(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDB(db)
+	n, err := Migrate(ctx, db, quiet)
+	if err != nil || n != SchemaVersion() || n < 1 {
+		t.Fatalf("first migrate applied %d (%v), want %d", n, err, SchemaVersion())
+	}
+	if n, err := Migrate(ctx, db, quiet); err != nil || n != 0 {
+		t.Fatalf("second migrate applied %d (%v), want 0", n, err)
+	}
+	if err := ready(ctx, db); err != nil {
+		t.Fatalf("not ready after migrating: %v", err)
+	}
+	// A database from a newer binary is refused, not damaged.
+	if err := db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', ?)`, SchemaVersion()+1, time.Now()).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Migrate(ctx, db, quiet); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("want a refusal of a newer schema, got %v", err)
+	}
+	if err := ready(ctx, db); err == nil {
+		t.Fatal("ready with a schema this binary does not know")
+	}
+}
+
+func TestMigrateCommandOnOlderDatabase(t *testing.T) {
+	cfg := testConfig(t)
+	// An "older" database: created by hand with only the bookkeeping table.
+	db, err := OpenDB(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at DATETIME NOT NULL)`).Error; err != nil {
+		t.Fatal(err)
+	}
+	closeDB(db)
+	var out, errb bytes.Buffer
+	if err := Run(context.Background(), []string{"migrate", "--db", cfg.DB}, &out, &errb); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "schema at version") {
+		t.Fatalf("migrate printed %q", out.String())
+	}
+}
+
+func TestHelpExplainsEveryFlag(t *testing.T) {
+	for _, cmd := range []string{"serve", "migrate", "seed"} {
+		var out, errb bytes.Buffer
+		err := Run(context.Background(), []string{cmd, "--help"}, &out, &errb)
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Fatalf("%s --help: %v", cmd, err)
+		}
+		for _, want := range []string{"-db", "BANLIE_DB", "-tz", "BANLIE_TZ"} {
+			if !strings.Contains(errb.String(), want) {
+				t.Errorf("%s --help does not mention %s:\n%s", cmd, want, errb.String())
+			}
+		}
+	}
+	var errb bytes.Buffer
+	Run(context.Background(), []string{"serve", "--help"}, io.Discard, &errb)
+	for _, want := range []string{"-addr", "BANLIE_ADDR", "-demo"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("serve --help does not mention %s", want)
+		}
+	}
+	if err := Run(context.Background(), []string{"serve", "--tz", "Mars/Olympus"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "time zone") {
+		t.Fatalf("a bad --tz should be refused clearly, got %v", err)
+	}
+	if err := Run(context.Background(), []string{"frobnicate"}, io.Discard, io.Discard); err == nil {
+		t.Fatal("an unknown command should fail")
+	}
+}
+
+func TestEnvironmentTwins(t *testing.T) {
+	cfg := testConfig(t)
+	t.Setenv("BANLIE_DB", cfg.DB)
+	t.Setenv("BANLIE_TZ", "Europe/Moscow")
+	var c Config
+	fs := newFlagSet("x", "", io.Discard, &c)
+	if err := parse(fs, &c, nil); err != nil {
+		t.Fatal(err)
+	}
+	if c.DB != cfg.DB || c.Loc.String() != "Europe/Moscow" {
+		t.Fatalf("environment not read: %+v", c)
+	}
+	if err := parse(fs, &c, []string{"--tz", "UTC"}); err != nil || c.Loc.String() != "UTC" {
+		t.Fatalf("flag should win over environment: %v %v", c.Loc, err)
+	}
+}
+
+// TestServeShutsDownCleanly starts the real server, uses it, stops it as
+// SIGTERM would (cancelling the context) and checks the database was closed:
+// SQLite removes the WAL file when the last connection closes cleanly.
+func TestServeShutsDownCleanly(t *testing.T) {
+	cfg := testConfig(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, cfg, quiet, ServeHooks{Listening: func(a string) { addrc <- a }}) }()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		t.Fatalf("serve ended early: %v", err)
+	}
+	res, err := http.Get("http://" + addr + "/readyz")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("readyz: %v %v", res, err)
+	}
+	res.Body.Close()
+	body := `{"code":"SCO-TJ-MOW","name":"SCO Zone – Tongjiang – Moscow","mode":"rail","stops":[{"name":"Jiaozhou","country":"CN","role":"origin"},{"name":"Moscow","country":"RU","locode":"RUMOW","role":"destination"}]}`
+	res, err = http.Post("http://"+addr+"/api/v1/routes", "application/json", strings.NewReader(body))
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("create route: %v %v", res, err)
+	}
+	res.Body.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve returned %v on shutdown", err)
+	}
+	if _, err := os.Stat(cfg.DB + "-wal"); !os.IsNotExist(err) {
+		t.Fatalf("WAL file left behind: the database was not closed cleanly (%v)", err)
+	}
+	// The write is in the main file.
+	db, err := OpenDB(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDB(db)
+	r, err := models.NewStore(db, cfg.Loc, nil).GetRoute(context.Background(), "SCO-TJ-MOW")
+	if err != nil || r.Name != "SCO Zone – Tongjiang – Moscow" {
+		t.Fatalf("route after restart: %+v %v", r, err)
+	}
+}
+
+// TestZoneChangeRecomputesDays: a database used with another reporting zone
+// has its departure days recomputed, so the duplicate rule follows the zone.
+func TestZoneChangeRecomputesDays(t *testing.T) {
+	cfg := testConfig(t)
+	ctx := context.Background()
+	store, err := openStore(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.CreateRoute(ctx, models.RouteInput{Code: "RA", Name: "A", Mode: "rail", Stops: []models.Stop{
+		{Name: "Jiaozhou", Country: "CN", Role: "origin"}, {Name: "Moscow", Country: "RU", Role: "destination"}}}); err != nil {
+		t.Fatal(err)
+	}
+	// 20:00 UTC on 31 October: 1 November in Shanghai, 31 October in UTC.
+	if _, err := store.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-10-31T20:00:00Z"}); err != nil {
+		t.Fatal(err)
+	}
+	closeDB(store.DB())
+
+	cfg.TZ = "UTC"
+	if err := cfg.finish(); err != nil {
+		t.Fatal(err)
+	}
+	store, err = openStore(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDB(store.DB())
+	// Now 31 October is taken; 1 November is free.
+	_, err = store.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-10-31T01:00:00Z"})
+	if models.ErrorCode(err) != models.ECONFLICT {
+		t.Fatalf("want a conflict on 31 October UTC, got %v", err)
+	}
+	if _, err := store.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-11-01T01:00:00Z"}); err != nil {
+		t.Fatalf("1 November UTC should be free: %v", err)
+	}
+}
