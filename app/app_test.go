@@ -138,13 +138,9 @@ func TestServeShutsDownCleanly(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("serve ended early: %v", err)
 	}
-	res, err := http.Get("http://" + addr + "/readyz")
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("readyz: %v %v", res, err)
-	}
-	res.Body.Close()
+	waitReady(t, addr)
 	body := `{"code":"SCO-TJ-MOW","name":"SCO Zone – Tongjiang – Moscow","mode":"rail","stops":[{"name":"Jiaozhou","country":"CN","role":"origin"},{"name":"Moscow","country":"RU","locode":"RUMOW","role":"destination"}]}`
-	res, err = http.Post("http://"+addr+"/api/v1/routes", "application/json", strings.NewReader(body))
+	res, err := http.Post("http://"+addr+"/api/v1/routes", "application/json", strings.NewReader(body))
 	if err != nil || res.StatusCode != 201 {
 		t.Fatalf("create route: %v %v", res, err)
 	}
@@ -203,5 +199,28 @@ func TestZoneChangeRecomputesDays(t *testing.T) {
 	}
 	if _, err := store.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-11-01T01:00:00Z"}); err != nil {
 		t.Fatalf("1 November UTC should be free: %v", err)
+	}
+}
+
+// waitReady polls /readyz until it answers 200 (the start-up roll-up is done),
+// failing after a deadline.
+func waitReady(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+			if res.StatusCode != 503 {
+				t.Fatalf("readyz answered %d", res.StatusCode)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready after 20 s: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not a wait for an outcome
 	}
 }

@@ -21,6 +21,9 @@ type Config struct {
 	// acknowledged write through a power loss; NORMAL is faster and keeps
 	// them through a process crash only.
 	Synchronous string
+	// Job schedules: cron specs of 5 fields, 6 with leading seconds, or descriptors.
+	RollupSchedule  string
+	RebuildSchedule string
 }
 
 // envOr answers the environment variable, or def when it is unset or empty.

@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"banlie/handlers"
+	"banlie/jobs"
 	"banlie/web"
 )
 
@@ -25,6 +27,10 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Lo
 	fs := newFlagSet("serve", "Runs the HTTP API and the dashboard until SIGINT or SIGTERM; in-flight requests\nfinish before the database is closed.", stderr, &cfg)
 	fs.StringVar(&cfg.Addr, "addr", envOr("BANLIE_ADDR", ":8080"), "address to listen on, host:port [BANLIE_ADDR]")
 	fs.BoolVar(&cfg.Demo, "demo", false, "load the illustrative demo data first if the database holds no routes")
+	fs.StringVar(&cfg.RollupSchedule, "rollup-schedule", envOr("BANLIE_ROLLUP_SCHEDULE", "* * * * *"),
+		"when the rollup job brings totals up to date: cron spec, 5 fields or 6 with seconds, or @every 30s [BANLIE_ROLLUP_SCHEDULE]")
+	fs.StringVar(&cfg.RebuildSchedule, "rebuild-schedule", envOr("BANLIE_REBUILD_SCHEDULE", "30 3 * * *"),
+		"when the rebuild job recomputes every roll-up and logs any drift [BANLIE_REBUILD_SCHEDULE]")
 	fs.StringVar(&cfg.BodyLimit, "body-limit", envOr("BANLIE_BODY_LIMIT", "1M"), "largest request body accepted, e.g. 1M or 512K [BANLIE_BODY_LIMIT]")
 	if err := parse(fs, &cfg, args); err != nil {
 		return err
@@ -60,10 +66,39 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		}
 	}
 
+	sched := jobs.New(store, log)
+	for _, j := range []jobs.Job{
+		jobs.RollupJob(store, log, orDefault(cfg.RollupSchedule, "* * * * *")),
+		jobs.RebuildJob(store, log, orDefault(cfg.RebuildSchedule, "30 3 * * *")),
+	} {
+		if err := sched.Add(j); err != nil {
+			return err
+		}
+	}
+	// Totals are served from roll-ups: bring them up to date before saying
+	// ready, so a database filled offline serves correct figures at once.
+	var warm atomic.Bool
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		if _, err := sched.RunNow(ctx, jobs.NameRollup); err != nil {
+			log.Error("start-up roll-up", "err", err)
+			return
+		}
+		warm.Store(true)
+	}()
+	isReady := func(ctx context.Context) error {
+		if !warm.Load() {
+			return errors.New("start-up roll-up not finished")
+		}
+		return ready(ctx, db)
+	}
+
 	e := handlers.New(handlers.Config{
 		Store:     store,
 		Log:       log,
-		Ready:     func(ctx context.Context) error { return ready(ctx, db) },
+		Jobs:      sched,
+		Ready:     isReady,
 		Web:       web.FS(),
 		BodyLimit: cfg.BodyLimit,
 	})
@@ -85,6 +120,14 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	sched.Start()
+	// Stop order: HTTP first (in-flight requests finish), then the
+	// scheduler (running jobs finish), then the database (deferred above).
+	defer func() {
+		<-warmed
+		sched.Stop()
+		log.Info("scheduler stopped")
+	}()
 
 	select {
 	case err := <-errc:
@@ -101,4 +144,11 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

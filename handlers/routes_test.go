@@ -100,7 +100,9 @@ func TestCreateRouteValidation(t *testing.T) {
 		{"code too long", func(b map[string]any) { b["code"] = strings.Repeat("A", 33) }, []string{"code"}},
 		{"unknown mode", func(b map[string]any) { b["mode"] = "ship" }, []string{"mode"}},
 		{"missing name", func(b map[string]any) { delete(b, "name") }, []string{"name"}},
-		{"one stop", func(b map[string]any) { b["stops"] = []map[string]any{{"name": "A", "country": "CN", "role": "origin"}} }, []string{"stops"}},
+		{"one stop", func(b map[string]any) {
+			b["stops"] = []map[string]any{{"name": "A", "country": "CN", "role": "origin"}}
+		}, []string{"stops"}},
 		{"country that does not exist", func(b map[string]any) { b["stops"].([]map[string]any)[2]["country"] = "XX" }, []string{"stops[2].country", "stops[2].locode"}},
 		{"lower-case country", func(b map[string]any) { b["stops"].([]map[string]any)[1]["country"] = "cn" }, []string{"stops[1].country"}},
 		{"locode of another country", func(b map[string]any) { b["stops"].([]map[string]any)[2]["locode"] = "BYMSQ" }, []string{"stops[2].locode"}},
@@ -228,7 +230,7 @@ func TestListRoutesFiltersAndPages(t *testing.T) {
 func TestNetwork(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	createRoute(t, ts, "R-1", nil) // Moscow, RU
+	createRoute(t, ts, "R-1", nil)                     // Moscow, RU
 	createRoute(t, ts, "R-2", func(b map[string]any) { // Moscow again, by road
 		b["mode"] = "road"
 	})

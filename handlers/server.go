@@ -35,6 +35,8 @@ type Config struct {
 	Web fs.FS
 	// BodyLimit caps request bodies, e.g. "1M".
 	BodyLimit string
+	// Jobs is the scheduler.
+	Jobs JobRunner
 }
 
 // New builds the Echo server with every route and middleware.
@@ -85,6 +87,11 @@ func New(cfg Config) *echo.Echo {
 	routeHandlers{cfg.Store}.register(api)
 	runHandlers{cfg.Store}.register(api)
 	seaRailHandlers{cfg.Store}.register(api)
+	totalsHandlers{cfg.Store}.register(api)
+	targetHandlers{cfg.Store}.register(api)
+	if cfg.Jobs != nil {
+		jobHandlers{cfg.Store, cfg.Jobs}.register(api)
+	}
 	api.GET("/network", func(c echo.Context) error {
 		n, err := cfg.Store.Network(c.Request().Context())
 		if err != nil {

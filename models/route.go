@@ -379,6 +379,7 @@ func (s *Store) UpdateRoute(ctx context.Context, code string, patch RoutePatch) 
 		if err := p.Err(); err != nil {
 			return err
 		}
+		modeChanged := row.Mode != in.Mode
 		row.Name, row.NameZh, row.Mode, row.OpenedOn, row.Active = in.Name, in.NameZh, in.Mode, in.OpenedOn, *in.Active
 		row.UpdatedAt = s.now()
 		if err := tx.db.Save(&row).Error; err != nil {
@@ -392,6 +393,12 @@ func (s *Store) UpdateRoute(ctx context.Context, code string, patch RoutePatch) 
 				return err
 			}
 			if err := tx.writeStopsAndTags(row.ID, in.Stops, in.Tags); err != nil {
+				return err
+			}
+		}
+		if modeChanged {
+			// Every day of its runs moves from one mode's figures to another's.
+			if err := tx.markRouteDirty(row.ID); err != nil {
 				return err
 			}
 		}

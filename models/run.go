@@ -216,7 +216,7 @@ func (s *Store) CreateRun(ctx context.Context, in RunInput) (Run, error) {
 			return tx.runConflict(err, route.Code, row)
 		}
 		out = row.toRun(route.Code, route.Mode, s.Loc)
-		return nil
+		return tx.markDirty(row.DepartedDay)
 	})
 	return out, storeErr("runs.create", err, "", "")
 }
@@ -395,7 +395,7 @@ func (s *Store) UpdateRun(ctx context.Context, id int64, patch RunPatch) (Run, e
 			return tx.runConflict(err, route.Code, row)
 		}
 		out = row.toRun(route.Code, route.Mode, s.Loc)
-		return nil
+		return tx.markDirty(cur.Row.DepartedDay, row.DepartedDay)
 	})
 	return out, storeErr("runs.update", err, "", "")
 }
@@ -409,14 +409,14 @@ func set(dst *string, v *string) {
 // DeleteRun removes a run.
 func (s *Store) DeleteRun(ctx context.Context, id int64) error {
 	err := s.Tx(ctx, func(tx *Store) error {
-		res := tx.db.Delete(&runRow{}, id)
-		if res.Error != nil {
-			return res.Error
+		var row runRow
+		if err := tx.db.Select("id, departed_day").Take(&row, id).Error; err != nil {
+			return storeErr("runs.get", err, fmt.Sprintf("no run with id %d", id), "")
 		}
-		if res.RowsAffected == 0 {
-			return Errorf(ENOTFOUND, "no run with id %d", id)
+		if err := tx.db.Delete(&runRow{}, id).Error; err != nil {
+			return err
 		}
-		return nil
+		return tx.markDirty(row.DepartedDay)
 	})
 	return storeErr("runs.delete", err, "", "")
 }

@@ -110,7 +110,7 @@ func (s *Store) CreateSeaRailCount(ctx context.Context, in SeaRailInput) (SeaRai
 		if err := tx.db.Create(&row).Error; err != nil {
 			return tx.seaRailConflict(err, row)
 		}
-		return nil
+		return tx.markDirty(row.Date)
 	})
 	return row.toCount(s.Loc), storeErr("sea_rail.create", err, "", "")
 }
@@ -188,13 +188,14 @@ func (s *Store) UpdateSeaRailCount(ctx context.Context, id int64, patch SeaRailP
 		if err := p.Err(); err != nil {
 			return err
 		}
+		oldDate := row.Date
 		row.Date, row.Port, row.Direction, row.TEU, row.Note = in.Date, in.Port, in.Direction, *in.TEU, *in.Note
 		row.UpdatedAt = s.now()
 		if err := tx.db.Save(&row).Error; err != nil {
 			return tx.seaRailConflict(err, row)
 		}
 		out = row.toCount(s.Loc)
-		return nil
+		return tx.markDirty(oldDate, row.Date)
 	})
 	return out, storeErr("sea_rail.update", err, "", "")
 }
@@ -202,14 +203,14 @@ func (s *Store) UpdateSeaRailCount(ctx context.Context, id int64, patch SeaRailP
 // DeleteSeaRailCount removes a count.
 func (s *Store) DeleteSeaRailCount(ctx context.Context, id int64) error {
 	err := s.Tx(ctx, func(tx *Store) error {
-		res := tx.db.Delete(&seaRailRow{}, id)
-		if res.Error != nil {
-			return res.Error
+		var row seaRailRow
+		if err := tx.db.Take(&row, id).Error; err != nil {
+			return storeErr("sea_rail.get", err, fmt.Sprintf("no sea-rail count with id %d", id), "")
 		}
-		if res.RowsAffected == 0 {
-			return Errorf(ENOTFOUND, "no sea-rail count with id %d", id)
+		if err := tx.db.Delete(&row).Error; err != nil {
+			return err
 		}
-		return nil
+		return tx.markDirty(row.Date)
 	})
 	return storeErr("sea_rail.delete", err, "", "")
 }

@@ -1,0 +1,111 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"banlie/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+type targetHandlers struct{ store *models.Store }
+
+func (h targetHandlers) register(g *echo.Group) {
+	g.POST("/targets", h.create)
+	g.GET("/targets", h.list)
+	g.GET("/targets/:id", h.get)
+	g.DELETE("/targets/:id", h.delete)
+	g.GET("/targets/:id/progress", h.progress)
+	g.GET("/milestones", h.milestones)
+}
+
+func (h targetHandlers) create(c echo.Context) error {
+	var in models.TargetInput
+	if err := decodeStrict(c, &in); err != nil {
+		return err
+	}
+	t, err := h.store.CreateTarget(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/targets/"+strconv.FormatInt(t.ID, 10))
+	return c.JSON(http.StatusCreated, t)
+}
+
+func (h targetHandlers) list(c echo.Context) error {
+	var year *int
+	if qString(c, "year") != nil {
+		y, err := qYear(c, 0)
+		if err != nil {
+			return err
+		}
+		year = &y
+	}
+	ts, err := h.store.ListTargets(c.Request().Context(), year)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, models.Page[models.Target]{Items: ts})
+}
+
+func (h targetHandlers) get(c echo.Context) error {
+	id, err := pathID(c, "target")
+	if err != nil {
+		return err
+	}
+	t, err := h.store.GetTarget(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, t)
+}
+
+func (h targetHandlers) delete(c echo.Context) error {
+	id, err := pathID(c, "target")
+	if err != nil {
+		return err
+	}
+	if err := h.store.DeleteTarget(c.Request().Context(), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (h targetHandlers) progress(c echo.Context) error {
+	id, err := pathID(c, "target")
+	if err != nil {
+		return err
+	}
+	asOf := h.store.Today()
+	if v, err := qDate(c, "as_of"); err != nil {
+		return err
+	} else if v != nil {
+		asOf = *v
+	}
+	t, err := h.store.GetTarget(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	p, err := h.store.ProgressAsOf(c.Request().Context(), t, asOf)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+func (h targetHandlers) milestones(c echo.Context) error {
+	var year *int
+	if qString(c, "year") != nil {
+		y, err := qYear(c, 0)
+		if err != nil {
+			return err
+		}
+		year = &y
+	}
+	ms, err := h.store.ListMilestones(c.Request().Context(), year)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, models.Page[models.Milestone]{Items: ms})
+}

@@ -1,0 +1,99 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"banlie/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+type totalsHandlers struct{ store *models.Store }
+
+func (h totalsHandlers) register(g *echo.Group) {
+	g.GET("/totals/monthly", h.monthly)
+	g.GET("/totals/yearly", h.yearly)
+}
+
+func qYear(c echo.Context, def int) (int, error) {
+	v := qString(c, "year")
+	if v == nil {
+		return def, nil
+	}
+	y, err := strconv.Atoi(*v)
+	if err != nil || y < models.MinYear || y > models.MaxYear {
+		return 0, models.BadRequest("year", "year must be a year such as 2024")
+	}
+	return y, nil
+}
+
+func qScope(c echo.Context) (models.Scope, error) {
+	var sc models.Scope
+	var err error
+	sc.Route = qString(c, "route")
+	if sc.Mode, err = qEnum(c, "mode", models.Modes); err != nil {
+		return sc, err
+	}
+	if sc.Direction, err = qEnum(c, "direction", models.Directions); err != nil {
+		return sc, err
+	}
+	if sc.Route != nil && sc.Mode != nil {
+		return sc, models.BadRequest("mode", "give route or mode, not both")
+	}
+	return sc, nil
+}
+
+func (h totalsHandlers) monthly(c echo.Context) error {
+	year, err := qYear(c, h.store.Now().In(h.store.Loc).Year())
+	if err != nil {
+		return err
+	}
+	sc, err := qScope(c)
+	if err != nil {
+		return err
+	}
+	t, err := h.store.MonthlyTotals(c.Request().Context(), year, sc)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, t)
+}
+
+func (h totalsHandlers) yearly(c echo.Context) error {
+	thisYear := h.store.Now().In(h.store.Loc).Year()
+	through := 0
+	var throughYear *int
+	if v := qString(c, "through"); v != nil {
+		m, err := models.ParseMonth(*v)
+		if err != nil {
+			return models.BadRequest("through", "through must be a month YYYY-MM")
+		}
+		through = int(m.Month())
+		y := m.Year()
+		throughYear = &y
+	}
+	def := thisYear
+	if throughYear != nil {
+		def = *throughYear
+	}
+	year, err := qYear(c, def)
+	if err != nil {
+		return err
+	}
+	if throughYear != nil && *throughYear != year {
+		return models.BadRequest("through", "through must be a month of %d", year)
+	}
+	if through == 0 {
+		through = h.store.DefaultThrough(year)
+	}
+	sc, err := qScope(c)
+	if err != nil {
+		return err
+	}
+	t, err := h.store.YearlyTotals(c.Request().Context(), year, through, sc)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, t)
+}

@@ -1,0 +1,148 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Job run statuses.
+const (
+	JobRunning = "running"
+	JobOK      = "ok"
+	JobError   = "error"
+)
+
+// JobRun is one recorded run of a scheduled job.
+type JobRun struct {
+	ID          int64      `json:"id"`
+	Name        string     `json:"name"`
+	ScheduledAt *time.Time `json:"scheduled_at"`
+	StartedAt   time.Time  `json:"started_at"`
+	FinishedAt  *time.Time `json:"finished_at"`
+	Status      string     `json:"status"`
+	Error       *string    `json:"error"`
+	Instance    string     `json:"instance"`
+}
+
+// JobInfo is a job with its schedule, its last run and its next one.
+type JobInfo struct {
+	Name      string     `json:"name"`
+	Schedule  string     `json:"schedule"`
+	LastRun   *JobRun    `json:"last_run"`
+	NextRunAt *time.Time `json:"next_run_at"`
+}
+
+type jobRunRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	Name        string
+	ScheduledAt *time.Time
+	StartedAt   time.Time
+	FinishedAt  *time.Time
+	Status      string
+	Error       *string
+	Instance    string
+}
+
+func (jobRunRow) TableName() string { return "job_runs" }
+
+func (r jobRunRow) toJobRun(loc *time.Location) JobRun {
+	out := JobRun{ID: r.ID, Name: r.Name, StartedAt: r.StartedAt.In(loc), Status: r.Status, Error: r.Error, Instance: r.Instance}
+	if r.ScheduledAt != nil {
+		t := r.ScheduledAt.In(loc)
+		out.ScheduledAt = &t
+	}
+	if r.FinishedAt != nil {
+		t := r.FinishedAt.In(loc)
+		out.FinishedAt = &t
+	}
+	return out
+}
+
+// ClaimJobRun records that a job starts. For a scheduled tick (scheduledAt
+// not nil) only one instance can claim it: the others get claimed == false.
+func (s *Store) ClaimJobRun(ctx context.Context, name string, scheduledAt *time.Time, instance string) (JobRun, bool, error) {
+	row := jobRunRow{Name: name, StartedAt: s.now(), Status: JobRunning, Instance: instance}
+	if scheduledAt != nil {
+		t := scheduledAt.UTC().Truncate(time.Microsecond)
+		row.ScheduledAt = &t
+	}
+	err := s.Tx(ctx, func(tx *Store) error { return tx.db.Create(&row).Error })
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return JobRun{}, false, nil
+	}
+	if err != nil {
+		return JobRun{}, false, fmt.Errorf("jobs.claim: %w", err)
+	}
+	return row.toJobRun(s.Loc), true, nil
+}
+
+// FinishJobRun records how a run ended.
+func (s *Store) FinishJobRun(ctx context.Context, id int64, runErr error) (JobRun, error) {
+	var out JobRun
+	err := s.Tx(ctx, func(tx *Store) error {
+		var row jobRunRow
+		if err := tx.db.Take(&row, id).Error; err != nil {
+			return err
+		}
+		now := s.now()
+		row.FinishedAt, row.Status, row.Error = &now, JobOK, nil
+		if runErr != nil {
+			msg := runErr.Error()
+			row.Status, row.Error = JobError, &msg
+		}
+		out = row.toJobRun(s.Loc)
+		return tx.db.Save(&row).Error
+	})
+	if err != nil {
+		return out, fmt.Errorf("jobs.finish: %w", err)
+	}
+	return out, nil
+}
+
+// LastJobRun answers a job's newest recorded run, or nil.
+func (s *Store) LastJobRun(ctx context.Context, name string) (*JobRun, error) {
+	var row jobRunRow
+	err := s.db.WithContext(ctx).Where("name = ?", name).Order("id DESC").Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("jobs.last: %w", err)
+	}
+	r := row.toJobRun(s.Loc)
+	return &r, nil
+}
+
+// ListJobRuns answers a job's recorded runs, newest first, a page at a time.
+func (s *Store) ListJobRuns(ctx context.Context, name string, limit int, cursor string) (Page[JobRun], error) {
+	q := s.db.WithContext(ctx).Where("name = ?", name)
+	if cursor != "" {
+		var c struct {
+			I int64 `json:"i"`
+		}
+		if err := decodeCursor(cursor, &c); err != nil {
+			return Page[JobRun]{}, err
+		}
+		q = q.Where("id < ?", c.I)
+	}
+	limit = normLimit(limit)
+	var rows []jobRunRow
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return Page[JobRun]{}, fmt.Errorf("jobs.runs: %w", err)
+	}
+	page := Page[JobRun]{Items: make([]JobRun, 0, len(rows))}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.NextCursor = encodeCursor(struct {
+			I int64 `json:"i"`
+		}{rows[limit-1].ID})
+	}
+	for _, r := range rows {
+		page.Items = append(page.Items, r.toJobRun(s.Loc))
+	}
+	return page, nil
+}

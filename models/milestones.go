@@ -1,0 +1,126 @@
+package models
+
+import (
+	"context"
+	"time"
+)
+
+// Milestone records when a target was first reached, and by which run.
+// A later correction that undoes it withdraws it (WithdrawnAt set).
+type Milestone struct {
+	ID          int64      `json:"id"`
+	TargetID    int64      `json:"target_id"`
+	Label       string     `json:"label"`
+	ReachedOn   string     `json:"reached_on"`
+	ReachedBy   *ReachedBy `json:"reached_by"`
+	RecordedAt  time.Time  `json:"recorded_at"`
+	WithdrawnAt *time.Time `json:"withdrawn_at"`
+}
+
+type milestoneRow struct {
+	ID            int64 `gorm:"primaryKey"`
+	TargetID      int64
+	ReachedOn     string
+	RunID         *int64
+	RunNumber     *string
+	RunRoute      *string
+	RunDepartedAt *time.Time
+	RecordedAt    time.Time
+	WithdrawnAt   *time.Time
+}
+
+func (milestoneRow) TableName() string { return "milestones" }
+
+// updateMilestones compares every target's progress (as of today, or the
+// year's end) with its recorded milestone: it records new ones and withdraws
+// those a correction undid. It answers how many it changed.
+func (s *Store) updateMilestones(ctx context.Context, now time.Time) (int, error) {
+	var targets []targetRow
+	if err := s.db.Where("year <= ?", now.In(s.Loc).Year()).Find(&targets).Error; err != nil {
+		return 0, err
+	}
+	today := dateOnly(now.In(s.Loc))
+	changed := 0
+	for _, tr := range targets {
+		t := tr.toTarget(s.Loc)
+		p, err := s.ProgressAsOf(ctx, t, today)
+		if err != nil {
+			return changed, err
+		}
+		var active []milestoneRow
+		if err := s.db.Where("target_id = ? AND withdrawn_at IS NULL", t.ID).Find(&active).Error; err != nil {
+			return changed, err
+		}
+		want := milestoneRow{TargetID: t.ID, RecordedAt: now}
+		if p.Reached && p.ReachedOn != nil {
+			want.ReachedOn = *p.ReachedOn
+			if rb := p.ReachedBy; rb != nil {
+				at := rb.DepartedAt.UTC()
+				want.RunID, want.RunNumber, want.RunRoute, want.RunDepartedAt = &rb.ID, &rb.Number, &rb.Route, &at
+			}
+		}
+		keep := false
+		for _, m := range active {
+			if p.Reached && sameMilestone(m, want) {
+				keep = true
+				continue
+			}
+			if err := s.db.Model(&milestoneRow{}).Where("id = ?", m.ID).Update("withdrawn_at", now).Error; err != nil {
+				return changed, err
+			}
+			changed++
+		}
+		if p.Reached && p.ReachedOn != nil && !keep {
+			if err := s.db.Create(&want).Error; err != nil {
+				return changed, err
+			}
+			changed++
+		}
+	}
+	return changed, nil
+}
+
+func sameMilestone(a, b milestoneRow) bool {
+	if a.ReachedOn != b.ReachedOn || (a.RunID == nil) != (b.RunID == nil) {
+		return false
+	}
+	return a.RunID == nil || (*a.RunID == *b.RunID && *a.RunNumber == *b.RunNumber && *a.RunRoute == *b.RunRoute && a.RunDepartedAt.Equal(*b.RunDepartedAt))
+}
+
+func dateOnly(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// Today is the current date in the reporting zone (as a UTC midnight value).
+func (s *Store) Today() time.Time { return dateOnly(s.Now().In(s.Loc)) }
+
+// ListMilestones answers the recorded milestones of a year's targets (all
+// years when year is nil), withdrawn ones included, newest first.
+func (s *Store) ListMilestones(ctx context.Context, year *int) ([]Milestone, error) {
+	q := s.db.WithContext(ctx).Table("milestones").
+		Select("milestones.*, targets.label").Joins("JOIN targets ON targets.id = milestones.target_id")
+	if year != nil {
+		q = q.Where("targets.year = ?", *year)
+	}
+	var rows []struct {
+		Row   milestoneRow `gorm:"embedded"`
+		Label string
+	}
+	if err := q.Order("milestones.id DESC").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]Milestone, 0, len(rows))
+	for _, x := range rows {
+		r := x.Row
+		m := Milestone{ID: r.ID, TargetID: r.TargetID, Label: x.Label, ReachedOn: r.ReachedOn, RecordedAt: r.RecordedAt.In(s.Loc)}
+		if r.WithdrawnAt != nil {
+			w := r.WithdrawnAt.In(s.Loc)
+			m.WithdrawnAt = &w
+		}
+		if r.RunID != nil {
+			m.ReachedBy = &ReachedBy{ID: *r.RunID, Number: *r.RunNumber, Route: *r.RunRoute, DepartedAt: r.RunDepartedAt.In(s.Loc)}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}

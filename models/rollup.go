@@ -1,0 +1,377 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Roll-ups hold counted runs, containers and TEU per day and per month, for
+// each scope ('all', 'mode:<mode>', 'route:<route id>') and direction ('' for
+// both), and sea-rail TEU under scope 'sea_rail'. Every write that can change a
+// figure marks the days it touches dirty in its own transaction; Rollup
+// recomputes just those days and their months. Totals and progress read only
+// these tables.
+
+const (
+	scopeAll     = "all"
+	scopeSeaRail = "sea_rail"
+)
+
+func scopeMode(mode string) string    { return "mode:" + mode }
+func scopeRoute(routeID int64) string { return "route:" + strconv.FormatInt(routeID, 10) }
+
+type rollupDailyRow struct {
+	Scope      string `gorm:"primaryKey"`
+	Direction  string `gorm:"primaryKey"`
+	Day        string `gorm:"primaryKey"`
+	Runs       int64
+	Containers int64
+	TEU        int64 `gorm:"column:teu"`
+}
+
+func (rollupDailyRow) TableName() string { return "rollup_daily" }
+
+type rollupMonthlyRow struct {
+	Scope      string `gorm:"primaryKey"`
+	Direction  string `gorm:"primaryKey"`
+	Month      string `gorm:"primaryKey"`
+	Runs       int64
+	Containers int64
+	TEU        int64 `gorm:"column:teu"`
+}
+
+func (rollupMonthlyRow) TableName() string { return "rollup_monthly" }
+
+type dirtyRow struct {
+	Day string `gorm:"primaryKey"`
+	Gen int64
+}
+
+func (dirtyRow) TableName() string { return "rollup_dirty" }
+
+const settingWatermark = "rollup_watermark"
+
+// markDirty records, inside the caller's transaction, that the figures of
+// these days (YYYY-MM-DD, reporting time zone) must be recomputed.
+func (s *Store) markDirty(days ...string) error {
+	seen := map[string]bool{}
+	var rows []dirtyRow
+	for _, d := range days {
+		if d != "" && !seen[d] {
+			seen[d] = true
+			rows = append(rows, dirtyRow{Day: d, Gen: 1})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return s.db.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "day"}},
+		DoUpdates: clause.Assignments(map[string]any{"gen": gorm.Expr("rollup_dirty.gen + 1")}),
+	}).Create(&rows).Error
+}
+
+// markRouteDirty marks every day on which a route has runs (its mode changed).
+func (s *Store) markRouteDirty(routeID int64) error {
+	var days []string
+	if err := s.db.Model(&runRow{}).Distinct("departed_day").Where("route_id = ?", routeID).Pluck("departed_day", &days).Error; err != nil {
+		return err
+	}
+	for len(days) > 0 {
+		n := min(len(days), 500)
+		if err := s.markDirty(days[:n]...); err != nil {
+			return err
+		}
+		days = days[n:]
+	}
+	return nil
+}
+
+// RollupStats says what a roll-up did.
+type RollupStats struct {
+	Full       bool `json:"full"`
+	Days       int  `json:"days"`
+	Months     int  `json:"months"`
+	Drift      int  `json:"drift"` // rows a full rebuild found wrong
+	Milestones int  `json:"milestones_changed"`
+}
+
+// Rollup brings the roll-up tables up to date: the days marked dirty, and the
+// days on which runs have become counted because their departure time has
+// passed since the last roll-up. With full, it recomputes everything and
+// counts the rows that were wrong (drift). It then records or withdraws
+// milestones.
+func (s *Store) Rollup(ctx context.Context, full bool) (RollupStats, error) {
+	st := RollupStats{Full: full}
+	err := s.Tx(ctx, func(tx *Store) error {
+		now := s.now()
+		var wm settingRow
+		err := tx.db.Take(&wm, "key = ?", settingWatermark).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			st.Full, full = true, true
+		case err != nil:
+			return err
+		}
+		var days []string
+		gens := map[string]int64{}
+		if full {
+			var err error
+			if days, err = tx.allFigureDays(); err != nil {
+				return err
+			}
+		} else {
+			last, err := time.Parse(time.RFC3339Nano, wm.Value)
+			if err != nil {
+				return fmt.Errorf("rollup watermark %q: %w", wm.Value, err)
+			}
+			// Runs whose departure time passed since the last roll-up now count.
+			var passed []string
+			if err := tx.db.Model(&runRow{}).Distinct("departed_day").
+				Where("departed_at > ? AND departed_at <= ? AND status IN ?", last, now, countedStatuses).
+				Pluck("departed_day", &passed).Error; err != nil {
+				return err
+			}
+			var dirty []dirtyRow
+			if err := tx.db.Find(&dirty).Error; err != nil {
+				return err
+			}
+			set := map[string]bool{}
+			for _, d := range dirty {
+				gens[d.Day] = d.Gen
+				set[d.Day] = true
+			}
+			for _, d := range passed {
+				set[d] = true
+			}
+			for d := range set {
+				days = append(days, d)
+			}
+		}
+		sort.Strings(days)
+		months := map[string]bool{}
+		for len(days) > 0 {
+			n := min(len(days), 400)
+			drift, err := tx.recomputeDays(days[:n], now, full)
+			if err != nil {
+				return err
+			}
+			st.Drift += drift
+			for _, d := range days[:n] {
+				months[d[:7]] = true
+			}
+			st.Days += n
+			days = days[n:]
+		}
+		if full {
+			// Months that no longer have any figure at all.
+			var stale []string
+			if err := tx.db.Model(&rollupMonthlyRow{}).Distinct("month").Pluck("month", &stale).Error; err != nil {
+				return err
+			}
+			for _, m := range stale {
+				months[m] = true
+			}
+		}
+		for m := range months {
+			drift, err := tx.recomputeMonth(m, full)
+			if err != nil {
+				return err
+			}
+			st.Drift += drift
+		}
+		st.Months = len(months)
+		// Clear only the marks seen: a write that marked a day again meanwhile
+		// (a higher gen) keeps its mark for the next roll-up.
+		for d, g := range gens {
+			if err := tx.db.Where("day = ? AND gen = ?", d, g).Delete(&dirtyRow{}).Error; err != nil {
+				return err
+			}
+		}
+		if full {
+			if err := tx.db.Where("1 = 1").Delete(&dirtyRow{}).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.db.Save(&settingRow{Key: settingWatermark, Value: now.Format(time.RFC3339Nano)}).Error; err != nil {
+			return err
+		}
+		changed, err := tx.updateMilestones(ctx, now)
+		st.Milestones = changed
+		return err
+	})
+	if err != nil {
+		return st, fmt.Errorf("rollup: %w", err)
+	}
+	return st, nil
+}
+
+var countedStatuses = []string{StatusDeparted, StatusArrived}
+
+// allFigureDays lists every day that has runs, sea-rail counts or roll-up rows.
+func (s *Store) allFigureDays() ([]string, error) {
+	set := map[string]bool{}
+	for _, q := range []struct {
+		model any
+		col   string
+	}{{&runRow{}, "departed_day"}, {&seaRailRow{}, "date"}, {&rollupDailyRow{}, "day"}} {
+		var ds []string
+		if err := s.db.Model(q.model).Distinct(q.col).Pluck(q.col, &ds).Error; err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			set[d] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for d := range set {
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+type figKey struct{ scope, dir, day string }
+
+// recomputeDays rewrites the daily rows of these days from the raw rows. With
+// compare, it counts the rows whose stored figures differed (drift).
+func (s *Store) recomputeDays(days []string, now time.Time, compare bool) (int, error) {
+	var groups []struct {
+		RouteID     int64
+		Mode        string
+		Direction   string
+		DepartedDay string
+		N           int64
+		Containers  int64
+		TEU         int64
+	}
+	err := s.db.Table("runs").
+		Select("runs.route_id, routes.mode, runs.direction, runs.departed_day, COUNT(*) AS n, SUM(runs.containers) AS containers, SUM(runs.teu) AS teu").
+		Joins("JOIN routes ON routes.id = runs.route_id").
+		Where("runs.departed_day IN ? AND runs.status IN ? AND runs.departed_at <= ?", days, countedStatuses, now).
+		Group("runs.route_id, routes.mode, runs.direction, runs.departed_day").
+		Scan(&groups).Error
+	if err != nil {
+		return 0, err
+	}
+	figs := map[figKey]*rollupDailyRow{}
+	add := func(scope, dir, day string, n, c, t int64) {
+		k := figKey{scope, dir, day}
+		r := figs[k]
+		if r == nil {
+			r = &rollupDailyRow{Scope: scope, Direction: dir, Day: day}
+			figs[k] = r
+		}
+		r.Runs += n
+		r.Containers += c
+		r.TEU += t
+	}
+	for _, g := range groups {
+		for _, scope := range []string{scopeAll, scopeMode(g.Mode), scopeRoute(g.RouteID)} {
+			add(scope, "", g.DepartedDay, g.N, g.Containers, g.TEU)
+			add(scope, g.Direction, g.DepartedDay, g.N, g.Containers, g.TEU)
+		}
+	}
+	var sea []struct {
+		Date      string
+		Direction string
+		TEU       int64
+	}
+	if err := s.db.Model(&seaRailRow{}).Select("date, direction, SUM(teu) AS teu").
+		Where("date IN ?", days).Group("date, direction").Scan(&sea).Error; err != nil {
+		return 0, err
+	}
+	for _, r := range sea {
+		add(scopeSeaRail, "", r.Date, 0, 0, r.TEU)
+		add(scopeSeaRail, r.Direction, r.Date, 0, 0, r.TEU)
+	}
+	drift := 0
+	if compare {
+		var old []rollupDailyRow
+		if err := s.db.Where("day IN ?", days).Find(&old).Error; err != nil {
+			return 0, err
+		}
+		drift = countDrift(old, figs)
+	}
+	if err := s.db.Where("day IN ?", days).Delete(&rollupDailyRow{}).Error; err != nil {
+		return 0, err
+	}
+	rows := make([]rollupDailyRow, 0, len(figs))
+	for _, r := range figs {
+		rows = append(rows, *r)
+	}
+	if len(rows) > 0 {
+		if err := s.db.CreateInBatches(rows, 200).Error; err != nil {
+			return 0, err
+		}
+	}
+	return drift, nil
+}
+
+func countDrift(old []rollupDailyRow, fresh map[figKey]*rollupDailyRow) int {
+	drift := 0
+	seen := map[figKey]bool{}
+	for _, o := range old {
+		k := figKey{o.Scope, o.Direction, o.Day}
+		seen[k] = true
+		if f := fresh[k]; f == nil || *f != o {
+			drift++
+		}
+	}
+	for k := range fresh {
+		if !seen[k] {
+			drift++
+		}
+	}
+	return drift
+}
+
+// recomputeMonth rewrites a month's rows from its daily rows.
+func (s *Store) recomputeMonth(month string, compare bool) (int, error) {
+	var fresh []rollupMonthlyRow
+	err := s.db.Model(&rollupDailyRow{}).
+		Select("scope, direction, SUM(runs) AS runs, SUM(containers) AS containers, SUM(teu) AS teu").
+		Where("day >= ? AND day <= ?", month+"-01", month+"-31").
+		Group("scope, direction").Scan(&fresh).Error
+	if err != nil {
+		return 0, err
+	}
+	drift := 0
+	if compare {
+		var old []rollupMonthlyRow
+		if err := s.db.Where("month = ?", month).Find(&old).Error; err != nil {
+			return 0, err
+		}
+		byKey := map[[2]string]rollupMonthlyRow{}
+		for _, f := range fresh {
+			f.Month = month
+			byKey[[2]string{f.Scope, f.Direction}] = f
+		}
+		for _, o := range old {
+			k := [2]string{o.Scope, o.Direction}
+			if f, ok := byKey[k]; !ok || f != o {
+				drift++
+			}
+			delete(byKey, k)
+		}
+		drift += len(byKey)
+	}
+	if err := s.db.Where("month = ?", month).Delete(&rollupMonthlyRow{}).Error; err != nil {
+		return 0, err
+	}
+	for i := range fresh {
+		fresh[i].Month = month
+	}
+	if len(fresh) > 0 {
+		if err := s.db.CreateInBatches(fresh, 200).Error; err != nil {
+			return 0, err
+		}
+	}
+	return drift, nil
+}
