@@ -307,8 +307,38 @@ func TestDemoSeedCalibration(t *testing.T) {
 	}
 	t.Logf("sea-rail TEU per year: %v", perYear)
 
-	if want := "routes, "; !strings.Contains(st.String(), want) || !strings.HasSuffix(st.String(), "1462 sea-rail counts") {
+	if want := "routes, "; !strings.Contains(st.String(), want) || !strings.HasSuffix(st.String(), "1462 sea-rail counts, 3 targets") {
 		t.Errorf("DemoStats.String() = %q", st.String())
+	}
+
+	// The seed article's figures, as the totals and progress answer them.
+	if _, err := s.Rollup(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	railMode := "rail"
+	yt, err := s.YearlyTotals(ctx, 2024, 10, models.Scope{Mode: &railMode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if yt.Runs != 915 || yt.SamePeriodLastYear.Runs != 775 || yt.YoYPct.Runs == nil || *yt.YoYPct.Runs != 18.1 || yt.LastYearFull.Runs != 863 {
+		t.Errorf("yearly totals 2024 through October: %+v", yt)
+	}
+	year := 2024
+	targets, err := s.ListTargets(ctx, &year)
+	if err != nil || len(targets) == 0 || targets[0].Value != 1000 {
+		t.Fatalf("2024 targets: %+v %v", targets, err)
+	}
+	p, err := s.ProgressAsOf(ctx, targets[0], time.Date(2024, 10, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 915 × 863 / 775 = 1,019.03…: on track for the first year over 1,000.
+	if p.Actual != 915 || p.ProjectedYearEnd != 1019 || p.ProjectionMethod != "seasonal" || !p.OnTrack || p.Reached {
+		t.Errorf("progress on 2024-10-31: %+v", p)
+	}
+	p, err = s.ProgressAsOf(ctx, targets[0], time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil || !p.Reached || p.ReachedBy == nil || p.ReachedOn == nil || (*p.ReachedOn)[:7] != "2024-12" {
+		t.Errorf("progress on 2024-12-31: %+v %v", p, err)
 	}
 
 	// A second load is refused and writes nothing.
