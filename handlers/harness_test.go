@@ -15,6 +15,7 @@ import (
 
 	"banlie/app"
 	"banlie/handlers"
+	"banlie/jobs"
 	"banlie/models"
 	"banlie/web"
 )
@@ -62,11 +63,18 @@ func newTestServerIn(t testing.TB, loc *time.Location) *testServer {
 	if _, err := store.EnsureReportingZone(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e := handlers.New(handlers.Config{Store: store, Log: log, Web: web.FS(),
+	sched := jobs.New(store, log)
+	for _, j := range []jobs.Job{jobs.RollupJob(store, log, "@every 1h"), jobs.RebuildJob(store, log, "30 3 * * *")} {
+		if err := sched.Add(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := handlers.New(handlers.Config{Store: store, Log: log, Web: web.FS(), Jobs: sched,
 		Ready: func(ctx context.Context) error { return db.WithContext(ctx).Exec("SELECT 1").Error }})
 	srv := httptest.NewServer(e)
 	t.Cleanup(func() {
 		srv.Close()
+		sched.Stop()
 		if sqlDB, err := db.DB(); err == nil {
 			sqlDB.Close()
 		}

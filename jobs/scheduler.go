@@ -72,7 +72,7 @@ func (s *Scheduler) Add(job Job) error {
 		return fmt.Errorf("schedule of job %s (%q): %w", job.Name, job.Spec, err)
 	}
 	e := &entry{job: job}
-	e.id = s.cron.Schedule(sched, cron.FuncJob(func() { s.tick(e) }))
+	e.id = s.cron.Schedule(sched, cron.FuncJob(func() { s.tick(e, s.cron.Entry(e.id).Prev) }))
 	s.mu.Lock()
 	s.entries[job.Name] = e
 	s.mu.Unlock()
@@ -101,8 +101,7 @@ func (s *Scheduler) Stop() {
 
 // tick runs a scheduled occurrence, unless the previous run is still going
 // or another instance claimed this tick.
-func (s *Scheduler) tick(e *entry) {
-	scheduled := s.cron.Entry(e.id).Prev
+func (s *Scheduler) tick(e *entry, scheduled time.Time) {
 	if !e.mu.TryLock() {
 		s.log.Warn("job still running; tick skipped", "job", e.job.Name, "scheduled_at", scheduled)
 		return
