@@ -18,8 +18,8 @@ func TestJobsAPI(t *testing.T) {
 	}
 	var run struct {
 		Name, Status, StartedAt string
-		FinishedAt *string `json:"finished_at"`
-		Error      *string
+		FinishedAt              *string `json:"finished_at"`
+		Error                   *string
 	}
 	ts.mustDo(t, 200, "POST", "/api/v1/jobs/rollup/run", nil).decode(t, &run)
 	if run.Name != "rollup" || run.Status != "ok" || run.FinishedAt == nil || run.Error != nil {
