@@ -172,7 +172,7 @@ func (in RunInput) validate(p *Problems) validRun {
 	if v.teu < 0 || v.teu > MaxTEU {
 		p.Add("teu", "must be between 0 and %d", MaxTEU)
 	} else if !p.Has("containers") && v.containers > 0 && (v.teu < v.containers || 2*v.teu > 5*v.containers) {
-		p.Add("teu", "must be between containers (%d) and 2.5 × containers (%d)", v.containers, v.containers*5/2)
+		p.Add("teu", "must be between containers (%d) and 2.5 × containers (%g)", v.containers, 2.5*float64(v.containers))
 	}
 	if in.Cargo != nil {
 		checkText(p, "cargo", *in.Cargo, false, 500)
