@@ -1,0 +1,357 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"banlie/handlers"
+	"banlie/models"
+	"banlie/web"
+)
+
+// The document is loaded, validated and turned into a router once per test
+// binary; every exchange of every test is then checked against it.
+var openAPI struct {
+	once   sync.Once
+	doc    *openapi3.T
+	router routers.Router
+	err    error
+}
+
+func loadOpenAPI() (*openapi3.T, routers.Router, error) {
+	openAPI.once.Do(func() {
+		// Error answers are application/problem+json; decode them as JSON.
+		openapi3filter.RegisterBodyDecoder("application/problem+json", openapi3filter.JSONBodyDecoder)
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromData(handlers.OpenAPI)
+		if err != nil {
+			openAPI.err = fmt.Errorf("openapi.json does not load: %w", err)
+			return
+		}
+		if err := doc.Validate(loader.Context); err != nil {
+			openAPI.err = fmt.Errorf("openapi.json is not a valid OpenAPI document: %w", err)
+			return
+		}
+		// The document's server is "/", which matches any host, so the
+		// test server's http://127.0.0.1:PORT needs no rewriting.
+		router, err := gorillamux.NewRouter(doc)
+		if err != nil {
+			openAPI.err = fmt.Errorf("openapi.json: cannot build a router: %w", err)
+			return
+		}
+		openAPI.doc, openAPI.router = doc, router
+	})
+	return openAPI.doc, openAPI.router, openAPI.err
+}
+
+// validationOptions: a status the document does not list for the operation
+// is a failure, and the request is never modified (no defaults filled in).
+func validationOptions() *openapi3filter.Options {
+	return &openapi3filter.Options{
+		IncludeResponseStatus: true,
+		SkipSettingDefaults:   true,
+		MultiError:            true,
+	}
+}
+
+// validateExchange checks one request and its answer against the OpenAPI
+// document. It reports with t.Errorf, so it is safe in a goroutine.
+func validateExchange(t testing.TB, req *http.Request, body []byte, res response) {
+	t.Helper()
+	if err := checkExchange(req, body, res); err != nil {
+		t.Errorf("OpenAPI: %s %s answered %d, which the document does not describe:\n%v\nrequest body: %s\nanswer: %s",
+			req.Method, req.URL.RequestURI(), res.Status, err, clip(body), clip(res.Body))
+	}
+}
+
+// checkExchange validates one exchange against the document:
+//   - the method and path must be a documented operation, unless the server
+//     itself refused an unknown path (404) or method (405), in which case the
+//     answer must still be a problem;
+//   - the request is validated only when the answer is a success or a
+//     redirect (tests send invalid requests on purpose);
+//   - the answer is always validated: its status must be documented for the
+//     operation, and its headers and body must match.
+func checkExchange(req *http.Request, body []byte, res response) error {
+	doc, router, err := loadOpenAPI()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	r := req.Clone(ctx)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	r.GetBody = nil
+
+	route, pathParams, err := router.FindRoute(r)
+	switch {
+	case err == nil:
+	case errors.Is(err, routers.ErrPathNotFound) && res.Status == http.StatusNotFound,
+		errors.Is(err, routers.ErrMethodNotAllowed) && res.Status == http.StatusMethodNotAllowed:
+		return checkProblem(doc, res)
+	default:
+		return fmt.Errorf("%s %s is not a documented operation (%v)", req.Method, req.URL.Path, err)
+	}
+
+	opts := validationOptions()
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: pathParams, Route: route, Options: opts}
+	if res.Status < 400 {
+		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+			return fmt.Errorf("the server accepted a request the document does not allow: %w", err)
+		}
+	}
+
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: res.Status, Header: res.Header, Options: opts,
+	}
+	out.SetBodyBytes(res.Body)
+	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
+		return fmt.Errorf("answer: %w", err)
+	}
+	// kin-openapi does not check that an answer documented without content
+	// (204) has none.
+	if ref := route.Operation.Responses.Status(res.Status); ref != nil && ref.Value != nil &&
+		len(ref.Value.Content) == 0 && len(res.Body) > 0 && req.Method != http.MethodHead {
+		return fmt.Errorf("answer %d is documented without a body but has %d bytes", res.Status, len(res.Body))
+	}
+	return nil
+}
+
+// checkProblem checks an answer to an undocumented path or method: it must be
+// a problem+json that matches the Problem schema, with the answer's status.
+func checkProblem(doc *openapi3.T, res response) error {
+	if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
+		return fmt.Errorf("answer %d has content type %q, want application/problem+json", res.Status, ct)
+	}
+	if len(res.Body) == 0 { // HEAD
+		return nil
+	}
+	ref := doc.Components.Schemas["Problem"]
+	if ref == nil || ref.Value == nil {
+		return errors.New("the document has no Problem schema")
+	}
+	var v any
+	if err := json.Unmarshal(res.Body, &v); err != nil {
+		return fmt.Errorf("answer %d is not JSON: %w", res.Status, err)
+	}
+	if err := ref.Value.VisitJSON(v, openapi3.MultiErrors()); err != nil {
+		return fmt.Errorf("answer %d is not a Problem: %w", res.Status, err)
+	}
+	if st, _ := v.(map[string]any)["status"].(float64); int(st) != res.Status {
+		return fmt.Errorf("problem status %v, but the answer's status is %d", v.(map[string]any)["status"], res.Status)
+	}
+	return nil
+}
+
+func clip(b []byte) string {
+	const max = 2000
+	if len(b) > max {
+		return string(b[:max]) + "…"
+	}
+	return string(b)
+}
+
+// openAPINoJobs is a scheduler without jobs, so that New registers the job routes.
+type openAPINoJobs struct{}
+
+func (openAPINoJobs) List(context.Context) ([]models.JobInfo, error) { return []models.JobInfo{}, nil }
+func (openAPINoJobs) RunNow(_ context.Context, name string) (models.JobRun, error) {
+	return models.JobRun{}, models.Errorf(models.ENOTFOUND, "no job named %q", name)
+}
+func (openAPINoJobs) Has(string) bool { return false }
+
+var echoParam = regexp.MustCompile(`:([A-Za-z0-9_]+)`)
+
+// TestOpenAPIDescribesEveryRoute checks both ways that the document's
+// operations are exactly the routes the server registers.
+func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	doc, _, err := loadOpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServer(t)
+	// The job routes exist only with a scheduler; the test server has none.
+	e := handlers.New(handlers.Config{Store: ts.Store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Web: web.FS(),
+		Ready: func(context.Context) error { return nil }, Jobs: openAPINoJobs{}})
+
+	standard := []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodTrace, http.MethodConnect}
+	registered := map[string]bool{}
+	for _, r := range e.Routes() {
+		// Echo's internal entries (route-not-found, any) use made-up methods;
+		// the dashboard is served as static files under /.
+		if !slices.Contains(standard, r.Method) || r.Path == "/*" || r.Path == "/" {
+			continue
+		}
+		registered[r.Method+" "+echoParam.ReplaceAllString(r.Path, "{$1}")] = true
+	}
+	if len(registered) == 0 {
+		t.Fatal("the server registers no routes")
+	}
+
+	documented := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented[method+" "+path] = true
+		}
+	}
+	for op := range registered {
+		if !documented[op] {
+			t.Errorf("the server registers %s, which openapi.json does not document", op)
+		}
+	}
+	for op := range documented {
+		if !registered[op] {
+			t.Errorf("openapi.json documents %s, which the server does not register", op)
+		}
+	}
+}
+
+// TestOpenAPIServed checks that the server answers the embedded document as is.
+func TestOpenAPIServed(t *testing.T) {
+	ts := newTestServer(t)
+	res := ts.mustDo(t, http.StatusOK, http.MethodGet, "/api/v1/openapi.json", nil)
+	if !bytes.Equal(res.Body, handlers.OpenAPI) {
+		t.Fatalf("GET /api/v1/openapi.json answered %d bytes that differ from handlers.OpenAPI (%d bytes)", len(res.Body), len(handlers.OpenAPI))
+	}
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("content type %q, want application/json", ct)
+	}
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(res.Body)
+	if err != nil {
+		t.Fatalf("the served document does not load: %v", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Fatalf("the served document is not valid: %v", err)
+	}
+	if doc.OpenAPI != "3.0.3" {
+		t.Errorf("openapi %q, want 3.0.3", doc.OpenAPI)
+	}
+}
+
+// TestOpenAPIValidationCatchesDrift proves that the validation behind every
+// exchange can fail: real answers, altered, must be refused.
+func TestOpenAPIValidationCatchesDrift(t *testing.T) {
+	ts := newTestServer(t)
+	route := map[string]any{
+		"code": "SCO-TJ-MOW", "name": "SCO Zone – Tongjiang – Moscow", "mode": "rail",
+		"stops": []map[string]any{
+			{"name": "Jiaozhou (SCO Zone)", "country": "CN", "role": "origin"},
+			{"name": "Moscow", "locode": "RUMOW", "country": "RU", "role": "destination"},
+		},
+	}
+	ts.mustDo(t, http.StatusCreated, http.MethodPost, "/api/v1/routes", route)
+	runBody := []byte(`{"route":"SCO-TJ-MOW","number":"X8024","direction":"outbound","departed_at":"2024-10-12T09:30:00+08:00","containers":55,"teu":110}`)
+	created := ts.mustDo(t, http.StatusCreated, http.MethodPost, "/api/v1/runs", runBody)
+	var run map[string]any
+	created.decode(t, &run)
+	runPath := fmt.Sprintf("/api/v1/runs/%v", run["id"])
+	got := ts.mustDo(t, http.StatusOK, http.MethodGet, runPath, nil)
+
+	request := func(method, path string, body []byte) *http.Request {
+		req, err := http.NewRequest(method, ts.URL+path, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		return req
+	}
+	without := func(m map[string]any, field string) []byte {
+		c := map[string]any{}
+		for k, v := range m {
+			if k != field {
+				c[k] = v
+			}
+		}
+		b, _ := json.Marshal(c)
+		return b
+	}
+	with := func(m map[string]any, field string, v any) []byte {
+		c := map[string]any{field: v}
+		for k, v := range m {
+			if k != field {
+				c[k] = v
+			}
+		}
+		b, _ := json.Marshal(c)
+		return b
+	}
+	jsonHeader := http.Header{"Content-Type": {"application/json"}}
+	problemHeader := http.Header{"Content-Type": {"application/problem+json"}}
+	problem404 := []byte(`{"type":"about:blank","title":"Not Found","status":404,"detail":"Not Found","errors":[]}`)
+
+	cases := []struct {
+		name     string
+		req      *http.Request
+		body     []byte
+		res      response
+		wantFail string // a fragment of the error; empty: must pass
+	}{
+		{"real run answer", request("GET", runPath, nil), nil,
+			response{200, got.Header, got.Body}, ""},
+		{"real create answer", request("POST", "/api/v1/runs", runBody), runBody,
+			response{201, created.Header, created.Body}, ""},
+		{"required field missing", request("GET", runPath, nil), nil,
+			response{200, jsonHeader, without(run, "cargo")}, "cargo"},
+		{"undocumented field", request("GET", runPath, nil), nil,
+			response{200, jsonHeader, with(run, "counted", true)}, "counted"},
+		{"null where no null is allowed", request("GET", runPath, nil), nil,
+			response{200, jsonHeader, with(run, "number", nil)}, "number"},
+		{"value outside the enum", request("GET", runPath, nil), nil,
+			response{200, jsonHeader, with(run, "status", "lost")}, "status"},
+		{"undocumented status", request("GET", runPath, nil), nil,
+			response{418, problemHeader, []byte(`{"type":"about:blank","title":"I'm a teapot","status":418,"detail":"","errors":[]}`)}, "status is not supported"},
+		{"error answer as plain JSON", request("GET", "/api/v1/runs/999", nil), nil,
+			response{404, jsonHeader, problem404}, "Content-Type"},
+		{"problem without errors", request("GET", "/api/v1/runs/999", nil), nil,
+			response{404, problemHeader, []byte(`{"type":"about:blank","title":"Not Found","status":404,"detail":"Not Found"}`)}, "errors"},
+		{"create without Location", request("POST", "/api/v1/runs", runBody), runBody,
+			response{201, jsonHeader, created.Body}, "Location"},
+		{"body on a 204", request("DELETE", runPath, nil), nil,
+			response{204, http.Header{}, []byte(`{}`)}, "without a body"},
+		{"accepted request the document refuses", request("POST", "/api/v1/runs", []byte(`{"route":"SCO-TJ-MOW","extra":1}`)), []byte(`{"route":"SCO-TJ-MOW","extra":1}`),
+			response{201, created.Header, created.Body}, "extra"},
+		{"refused request is not checked", request("POST", "/api/v1/runs", []byte(`{"extra":1}`)), []byte(`{"extra":1}`),
+			response{400, problemHeader, []byte(`{"type":"about:blank","title":"Bad Request","status":400,"detail":"extra is not a field of this resource","errors":[{"field":"extra","message":"extra is not a field of this resource"}]}`)}, ""},
+		{"undocumented path answered", request("GET", "/api/v1/no-such-resource?year=2024", nil), nil,
+			response{200, jsonHeader, []byte(`{}`)}, "not a documented operation"},
+		{"undocumented path refused", request("GET", "/api/v1/no-such-resource", nil), nil,
+			response{404, problemHeader, problem404}, ""},
+		{"undocumented method answered", request("PUT", runPath, []byte(`{}`)), []byte(`{}`),
+			response{200, jsonHeader, got.Body}, "not a documented operation"},
+		{"undocumented path refused without a problem", request("GET", "/api/v1/no-such-resource", nil), nil,
+			response{404, jsonHeader, problem404}, "problem+json"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := checkExchange(c.req, c.body, c.res)
+			switch {
+			case c.wantFail == "" && err != nil:
+				t.Fatalf("refused a valid exchange: %v", err)
+			case c.wantFail != "" && err == nil:
+				t.Fatalf("accepted an exchange that should fail on %q", c.wantFail)
+			case c.wantFail != "" && !strings.Contains(err.Error(), c.wantFail):
+				t.Fatalf("failed, but not on %q: %v", c.wantFail, err)
+			}
+		})
+	}
+}
