@@ -62,6 +62,8 @@ func jsonError(field string, err error) error {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
+	case errors.Is(err, errNull):
+		return models.BadRequest(field, "%s cannot be null; leave it out to keep its value", field)
 	case errors.As(err, &te):
 		f := te.Field
 		if field != "" {
@@ -132,12 +134,16 @@ func decodePatch(c echo.Context, fields patchFields) error {
 	return nil
 }
 
-// into decodes a present field into a pointer; null leaves it nil (unchanged).
+// errNull is a null given for a field that cannot be empty.
+var errNull = errors.New("null")
+
+// into decodes a present field that cannot be null into a pointer.
 func into[T any](dst **T) func(json.RawMessage) error {
 	return func(raw json.RawMessage) error {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		return dec.Decode(dst)
+		if string(bytes.TrimSpace(raw)) == "null" {
+			return errNull
+		}
+		return decodeRaw(raw, dst)
 	}
 }
 
@@ -145,6 +151,12 @@ func into[T any](dst **T) func(json.RawMessage) error {
 func opt[T any](dst *models.Opt[T]) func(json.RawMessage) error {
 	return func(raw json.RawMessage) error {
 		dst.Set = true
-		return into(&dst.Value)(raw)
+		return decodeRaw(raw, &dst.Value)
 	}
+}
+
+func decodeRaw[T any](raw json.RawMessage, dst **T) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return dec.Decode(dst)
 }

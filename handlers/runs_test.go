@@ -373,3 +373,16 @@ func TestPatchAndDeleteRun(t *testing.T) {
 	ts.do(t, "PATCH", path, map[string]any{"number": "X9"}).problem(t, 404)
 	ts.do(t, "GET", "/api/v1/runs/abc", nil).problem(t, 404)
 }
+
+func TestPatchRefusesNullForRequiredFields(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	createRoute(t, ts, "RA", nil)
+	run := createRun(t, ts, runBody("RA", "X1", "2024-10-12T09:30:00+08:00"))
+	for _, f := range []string{"number", "teu", "status", "route"} {
+		p := ts.do(t, "PATCH", fmt.Sprintf("/api/v1/runs/%d", run.ID), map[string]any{f: nil}).problem(t, 400)
+		if !reflect.DeepEqual(fields(p), []string{f}) {
+			t.Errorf("%s: fields %v", f, fields(p))
+		}
+	}
+}
