@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,6 +22,7 @@ commands:
   serve      run the HTTP API and dashboard (brings the database schema up to date first)
   migrate    bring the database schema up to date and exit
   seed       load data: seed --demo loads the illustrative demo data set
+  summary    print a month's summary: summary --period 2024-10 [--format markdown|html|json] [--lang zh|en]
 
 Run 'banlie <command> --help' for a command's flags.
 `
@@ -40,6 +42,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdMigrate(ctx, args[1:], stdout, stderr, log)
 	case "seed":
 		return cmdSeed(ctx, args[1:], stdout, stderr, log)
+	case "summary":
+		return cmdSummary(ctx, args[1:], stdout, stderr, log)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -133,4 +137,54 @@ func Main(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintln(os.Stderr, "banlie:", err)
 	return 1
+}
+
+func cmdSummary(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+	var cfg Config
+	var period, format, lang string
+	fs := newFlagSet("summary", "Writes (if its figures changed) and prints the summary of a month that has ended.", stderr, &cfg)
+	fs.StringVar(&period, "period", "", "the month, YYYY-MM (required)")
+	fs.StringVar(&format, "format", "markdown", "markdown, html or json")
+	fs.StringVar(&lang, "lang", "zh", "zh or en (markdown and html)")
+	if err := parse(fs, &cfg, args); err != nil {
+		return err
+	}
+	p, err := models.ParseMonth(period)
+	if err != nil {
+		return fmt.Errorf("--period %q: %w", period, err)
+	}
+	if format != "markdown" && format != "html" && format != "json" {
+		return fmt.Errorf("--format must be markdown, html or json")
+	}
+	if lang != "zh" && lang != "en" {
+		return fmt.Errorf("--lang must be zh or en")
+	}
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB(store.DB())
+	if _, err := store.Rollup(ctx, false); err != nil {
+		return err
+	}
+	s, _, err := store.WriteSummary(ctx, p)
+	if err != nil {
+		return err
+	}
+	var doc string
+	switch format {
+	case "markdown":
+		doc, err = models.SummaryMarkdown(s, lang)
+	case "html":
+		doc, err = models.SummaryHTML(s, lang)
+	default:
+		var b []byte
+		b, err = json.MarshalIndent(s, "", "  ")
+		doc = string(b) + "\n"
+	}
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(stdout, doc)
+	return err
 }

@@ -24,6 +24,7 @@ type Config struct {
 	// Job schedules: cron specs of 5 fields, 6 with leading seconds, or descriptors.
 	RollupSchedule  string
 	RebuildSchedule string
+	SummarySchedule string
 }
 
 // envOr answers the environment variable, or def when it is unset or empty.

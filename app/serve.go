@@ -31,6 +31,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Lo
 		"when the rollup job brings totals up to date: cron spec, 5 fields or 6 with seconds, or @every 30s [BANLIE_ROLLUP_SCHEDULE]")
 	fs.StringVar(&cfg.RebuildSchedule, "rebuild-schedule", envOr("BANLIE_REBUILD_SCHEDULE", "30 3 * * *"),
 		"when the rebuild job recomputes every roll-up and logs any drift [BANLIE_REBUILD_SCHEDULE]")
+	fs.StringVar(&cfg.SummarySchedule, "summary-schedule", envOr("BANLIE_SUMMARY_SCHEDULE", "10 0 1 * *"),
+		"when the summary job writes the summary of the month just ended [BANLIE_SUMMARY_SCHEDULE]")
 	fs.StringVar(&cfg.BodyLimit, "body-limit", envOr("BANLIE_BODY_LIMIT", "1M"), "largest request body accepted, e.g. 1M or 512K [BANLIE_BODY_LIMIT]")
 	if err := parse(fs, &cfg, args); err != nil {
 		return err
@@ -70,6 +72,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 	for _, j := range []jobs.Job{
 		jobs.RollupJob(store, log, orDefault(cfg.RollupSchedule, "* * * * *")),
 		jobs.RebuildJob(store, log, orDefault(cfg.RebuildSchedule, "30 3 * * *")),
+		jobs.SummaryJob(store, log, orDefault(cfg.SummarySchedule, "10 0 1 * *")),
 	} {
 		if err := sched.Add(j); err != nil {
 			return err
@@ -86,6 +89,10 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 			return
 		}
 		warm.Store(true)
+		// Catch up on missing summaries; the service is ready meanwhile.
+		if _, err := sched.RunNow(ctx, jobs.NameSummary); err != nil {
+			log.Error("start-up summaries", "err", err)
+		}
 	}()
 	isReady := func(ctx context.Context) error {
 		if !warm.Load() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"html"
 	"io"
 	"reflect"
 	"strconv"
@@ -160,3 +161,6 @@ func decodeRaw[T any](raw json.RawMessage, dst **T) error {
 	dec.DisallowUnknownFields()
 	return dec.Decode(dst)
 }
+
+// escape makes text safe inside HTML.
+func escape(s string) string { return html.EscapeString(s) }

@@ -89,6 +89,7 @@ func New(cfg Config) *echo.Echo {
 	seaRailHandlers{cfg.Store}.register(api)
 	totalsHandlers{cfg.Store}.register(api)
 	targetHandlers{cfg.Store}.register(api)
+	summaryHandlers{cfg.Store}.register(api)
 	if cfg.Jobs != nil {
 		jobHandlers{cfg.Store, cfg.Jobs}.register(api)
 	}

@@ -1,0 +1,132 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"banlie/models"
+
+	"github.com/gorilla/feeds"
+	"github.com/labstack/echo/v4"
+)
+
+type summaryHandlers struct{ store *models.Store }
+
+func (h summaryHandlers) register(g *echo.Group) {
+	g.GET("/summaries", h.list)
+	g.GET("/summaries.atom", h.atom)
+	g.GET("/summaries/:period", h.get)
+	g.POST("/summaries/:period/generate", h.generate)
+}
+
+func (h summaryHandlers) list(c echo.Context) error {
+	items, err := h.store.ListSummaries(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, models.Page[models.SummaryListItem]{Items: items})
+}
+
+// render answers a summary as JSON, or as the document asked for with format and lang.
+func render(c echo.Context, s models.Summary) error {
+	format, err := qEnum(c, "format", []string{"json", "markdown", "html"})
+	if err != nil {
+		return err
+	}
+	lang, err := qEnum(c, "lang", []string{"zh", "en"})
+	if err != nil {
+		return err
+	}
+	l := "zh"
+	if lang != nil {
+		l = *lang
+	}
+	switch {
+	case format == nil || *format == "json":
+		return c.JSON(http.StatusOK, s)
+	case *format == "markdown":
+		doc, err := models.SummaryMarkdown(s, l)
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, "text/markdown; charset=utf-8", []byte(doc))
+	}
+	doc, err := models.SummaryHTML(s, l)
+	if err != nil {
+		return err
+	}
+	return c.HTML(http.StatusOK, doc)
+}
+
+func (h summaryHandlers) get(c echo.Context) error {
+	s, err := h.store.GetSummary(c.Request().Context(), c.Param("period"))
+	if err != nil {
+		return err
+	}
+	return render(c, s)
+}
+
+func (h summaryHandlers) generate(c echo.Context) error {
+	period, err := models.ParsePeriod(c.Param("period"))
+	if err != nil {
+		return err
+	}
+	current := models.Month(h.store.Now(), h.store.Loc)
+	if c.Param("period") >= current {
+		return &models.Error{Code: models.EINVALID, Message: "the month has not ended yet",
+			Fields: []models.FieldError{{Field: "period", Message: fmt.Sprintf("must be a month before %s", current)}}}
+	}
+	ctx := c.Request().Context()
+	if _, err := h.store.Rollup(ctx, false); err != nil {
+		return err
+	}
+	s, _, err := h.store.WriteSummary(ctx, period)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s)
+}
+
+// atom answers an Atom feed of the newest summaries.
+func (h summaryHandlers) atom(c echo.Context) error {
+	sums, err := h.store.RecentSummaries(c.Request().Context(), 36)
+	if err != nil {
+		return err
+	}
+	base := c.Scheme() + "://" + c.Request().Host
+	feed := &feeds.Feed{
+		Title:       "banlie — China–Europe Railway Express monthly summaries",
+		Link:        &feeds.Link{Href: base + "/api/v1/summaries.atom", Rel: "self"},
+		Description: "Monthly summaries of China–Europe trains and sea-rail volumes, in Chinese and English.",
+		Id:          base + "/api/v1/summaries.atom",
+		Updated:     time.Unix(0, 0).UTC(),
+	}
+	for _, s := range sums {
+		if s.GeneratedAt.After(feed.Updated) {
+			feed.Updated = s.GeneratedAt
+		}
+		period, _ := models.ParseMonth(s.Period)
+		link := base + "/api/v1/summaries/" + s.Period + "?format=html"
+		feed.Items = append(feed.Items, &feeds.Item{
+			Id:          "urn:banlie:summary:" + s.Period,
+			Title:       fmt.Sprintf("%d年%d月中欧班列运行简报 / %s %d", period.Year(), int(period.Month()), period.Month(), period.Year()),
+			Link:        &feeds.Link{Href: link, Rel: "alternate", Type: "text/html"},
+			Description: firstLine(s.TextZh),
+			Content:     "<p>" + strings.ReplaceAll(escape(s.TextZh), "\n", "</p><p>") + "</p><hr/><p>" + strings.ReplaceAll(escape(s.TextEn), "\n", "</p><p>") + "</p>",
+			Updated:     s.GeneratedAt,
+			Created:     s.GeneratedAt,
+		})
+	}
+	atom, err := feed.ToAtom()
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, "application/atom+xml; charset=utf-8", []byte(atom))
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

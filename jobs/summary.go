@@ -1,0 +1,56 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+
+	"banlie/models"
+)
+
+// NameSummary is the job that writes monthly summaries.
+const NameSummary = "summary"
+
+// SummaryMonths is how many months with data the summary job keeps written.
+const SummaryMonths = 24
+
+// SummaryJob brings the roll-ups up to date, then writes the summary of the
+// last completed month (reporting zone) and any missing summary of the last
+// 24 months that have data. Writing is idempotent: an unchanged summary is
+// left as it is.
+func SummaryJob(store *models.Store, log *slog.Logger, spec string) Job {
+	return Job{Name: NameSummary, Spec: spec, Run: func(ctx context.Context) error {
+		if _, err := store.Rollup(ctx, false); err != nil {
+			return err
+		}
+		current := models.Month(store.Now(), store.Loc)
+		months, err := store.MonthsWithData(ctx, current, SummaryMonths)
+		if err != nil {
+			return err
+		}
+		lastDone := store.Today().AddDate(0, 0, -store.Today().Day()+1).AddDate(0, -1, 0).Format("2006-01")
+		written := 0
+		for _, m := range months {
+			if m != lastDone {
+				ok, err := store.SummaryExists(ctx, m)
+				if err != nil {
+					return err
+				}
+				if ok {
+					continue
+				}
+			}
+			period, _ := models.ParseMonth(m)
+			_, changed, err := store.WriteSummary(ctx, period)
+			if err != nil {
+				return err
+			}
+			if changed {
+				written++
+			}
+		}
+		if written > 0 {
+			log.Info("summaries written", "count", written)
+		}
+		return nil
+	}}
+}

@@ -1,0 +1,149 @@
+package models
+
+import (
+	"bytes"
+	htmltemplate "html/template"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+	"time"
+)
+
+// Summary documents: Markdown and a printable, self-contained HTML page with
+// an inline SVG chart of this year's monthly runs against last year's.
+
+var docFuncs = map[string]any{
+	"add": func(a, b int) int { return a + b },
+	"sub": func(a, b int) int { return a - b },
+}
+
+var (
+	mdTemplate   = texttemplate.Must(texttemplate.New("summary.md.tmpl").Funcs(docFuncs).ParseFS(templateFS, "templates/summary.md.tmpl"))
+	htmlTemplate = htmltemplate.Must(htmltemplate.New("summary.html.tmpl").Funcs(docFuncs).ParseFS(templateFS, "templates/summary.html.tmpl"))
+)
+
+type docLabels struct {
+	Month, ThisYear, LastYear, Generated, ChartTitle string
+}
+
+type chartMonth struct {
+	Label, Short       string
+	Runs, RunsLastYear int64
+	Shown              bool // months after the period are not drawn for this year
+	X, ThisY, ThisH    int
+	LastY, LastH       int
+}
+
+type chartTick struct {
+	Y     int
+	Label string
+}
+
+type chart struct {
+	Width, Height, Left, Right, Bottom, Bar int
+	Months                                  []chartMonth
+	Ticks                                   []chartTick
+}
+
+type summaryDoc struct {
+	Lang        string
+	Title       string
+	Paragraphs  []string
+	L           docLabels
+	Chart       chart
+	GeneratedAt string
+}
+
+func newSummaryDoc(s Summary, lang string) summaryDoc {
+	period, _ := ParseMonth(s.Period)
+	y, m := period.Year(), int(period.Month())
+	d := summaryDoc{Lang: lang, GeneratedAt: s.GeneratedAt.Format(time.RFC3339)}
+	text := s.TextZh
+	if lang == "en" {
+		text = s.TextEn
+		d.Title = "China–Europe Railway Express: " + period.Month().String() + " " + strconv.Itoa(y)
+		d.L = docLabels{Month: "Month", ThisYear: strconv.Itoa(y), LastYear: strconv.Itoa(y - 1), Generated: "Generated",
+			ChartTitle: "Monthly China–Europe trains, " + strconv.Itoa(y) + " against " + strconv.Itoa(y-1)}
+	} else {
+		d.Title = strconv.Itoa(y) + "年" + strconv.Itoa(m) + "月中欧班列运行简报"
+		d.L = docLabels{Month: "月份", ThisYear: strconv.Itoa(y) + "年", LastYear: strconv.Itoa(y-1) + "年", Generated: "生成于",
+			ChartTitle: strconv.Itoa(y) + "年与" + strconv.Itoa(y-1) + "年各月中欧班列开行列数"}
+	}
+	for _, p := range strings.Split(text, "\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			d.Paragraphs = append(d.Paragraphs, p)
+		}
+	}
+	d.Chart = buildChart(s.Figures.MonthlyRuns, m, lang)
+	return d
+}
+
+func buildChart(months []MonthRuns, through int, lang string) chart {
+	c := chart{Width: 640, Height: 260, Left: 44, Right: 630, Bottom: 230, Bar: 18}
+	var top int64 = 1
+	for i, mr := range months {
+		if mr.RunsLastYear > top {
+			top = mr.RunsLastYear
+		}
+		if i < through && mr.Runs > top {
+			top = mr.Runs
+		}
+	}
+	// A round scale: 1, 2 or 5 × 10^k per tick, four ticks.
+	step := int64(1)
+	for step*4 < top {
+		switch {
+		case strconv.FormatInt(step, 10)[0] == '1':
+			step *= 2
+		case strconv.FormatInt(step, 10)[0] == '2':
+			step = step / 2 * 5
+		default:
+			step *= 2
+		}
+	}
+	scaleTop := step * 4
+	plotH := int64(c.Bottom - 20)
+	h := func(v int64) int { return int(v * plotH / scaleTop) }
+	for k := int64(0); k <= 4; k++ {
+		c.Ticks = append(c.Ticks, chartTick{Y: c.Bottom - h(k*step), Label: strconv.FormatInt(k*step, 10)})
+	}
+	slot := (c.Right - c.Left) / 12
+	for i, mr := range months {
+		month := time.Month(i + 1)
+		cm := chartMonth{Runs: mr.Runs, RunsLastYear: mr.RunsLastYear, Shown: i < through, X: c.Left + i*slot + (slot-2*c.Bar)/2}
+		if lang == "en" {
+			cm.Label, cm.Short = month.String(), month.String()[:3]
+		} else {
+			cm.Label, cm.Short = strconv.Itoa(i+1)+"月", strconv.Itoa(i+1)
+		}
+		cm.LastH, cm.ThisH = h(mr.RunsLastYear), h(mr.Runs)
+		cm.LastY, cm.ThisY = c.Bottom-cm.LastH, c.Bottom-cm.ThisH
+		c.Months = append(c.Months, cm)
+	}
+	return c
+}
+
+// mdEscape keeps markup characters in the data from becoming HTML or
+// Markdown: a route named <script> stays text.
+var mdEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_", "`", "\\`", "[", "\\[", "]", "\\]")
+
+// SummaryMarkdown renders a summary as Markdown in lang (zh or en).
+func SummaryMarkdown(s Summary, lang string) (string, error) {
+	d := newSummaryDoc(s, lang)
+	// Markdown passes HTML through: names from the data stay text.
+	d.Title = mdEscape.Replace(d.Title)
+	for i, p := range d.Paragraphs {
+		d.Paragraphs[i] = mdEscape.Replace(p)
+	}
+	var b bytes.Buffer
+	err := mdTemplate.Execute(&b, d)
+	return b.String(), err
+}
+
+// SummaryHTML renders a summary as a printable, self-contained HTML page in
+// lang (zh or en). Every text is escaped by html/template.
+func SummaryHTML(s Summary, lang string) (string, error) {
+	var b bytes.Buffer
+	err := htmlTemplate.Execute(&b, newSummaryDoc(s, lang))
+	return b.String(), err
+}

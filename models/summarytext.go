@@ -1,0 +1,251 @@
+package models
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// The summaries' sentences live in templates; this file prepares their data
+// and the number and date formats of each language.
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+var textTemplates = template.Must(template.New("").Funcs(textFuncs).ParseFS(templateFS, "templates/summary_*.tmpl"))
+
+var textFuncs = template.FuncMap{
+	"num":      enNum,
+	"zhTEU":    zhTEU,
+	"zhGrowth": zhGrowth,
+	"enGrowth": enGrowth,
+	"zhDate":   zhDate,
+	"enDate":   enDate,
+	"zhAmount": zhAmount,
+	"enAmount": enAmount,
+	"ordinal":  ordinal,
+	"plural": func(n int64, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	},
+	"zhRoute": func(r RouteRef) string {
+		if r.NameZh != nil && *r.NameZh != "" {
+			return *r.NameZh
+		}
+		return r.Name
+	},
+}
+
+// enNum writes a count with thousands separators: 1,024.
+func enNum(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// zhWan writes large figures in 万 (10,000) with up to two decimals: 210.02万.
+func zhWan(n int64) string {
+	if n < 10000 {
+		return strconv.FormatInt(n, 10)
+	}
+	hundredths := (n + 50) / 100 // n / 10,000 to two decimals, rounded half up
+	s := fmt.Sprintf("%d.%02d", hundredths/100, hundredths%100)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s + "万"
+}
+
+func zhTEU(n int64) string { return zhWan(n) + "标箱" }
+
+func pctText(p float64) string { return strconv.FormatFloat(p, 'f', 1, 64) }
+
+func zhGrowth(p *float64) string {
+	switch {
+	case p == nil:
+		return ""
+	case *p > 0:
+		return "同比增长" + pctText(*p) + "%"
+	case *p < 0:
+		return "同比下降" + pctText(-*p) + "%"
+	}
+	return "与上年同期持平"
+}
+
+func enGrowth(p *float64) string {
+	switch {
+	case p == nil:
+		return ""
+	case *p > 0:
+		return "up " + pctText(*p) + "% year on year"
+	case *p < 0:
+		return "down " + pctText(-*p) + "% year on year"
+	}
+	return "unchanged year on year"
+}
+
+func zhDate(day string) string {
+	t, err := ParseDate(day)
+	if err != nil {
+		return day
+	}
+	return fmt.Sprintf("%d月%d日", int(t.Month()), t.Day())
+}
+
+func enDate(day string) string {
+	t, err := ParseDate(day)
+	if err != nil {
+		return day
+	}
+	return t.Format("2 January")
+}
+
+func zhAmount(metric string, n int64) string {
+	switch metric {
+	case "runs":
+		return strconv.FormatInt(n, 10) + "列"
+	case "containers":
+		return zhWan(n) + "箱"
+	}
+	return zhTEU(n)
+}
+
+func enAmount(metric string, n int64) string {
+	switch metric {
+	case "runs":
+		return enNum(n) + " trains"
+	case "containers":
+		return enNum(n) + " containers"
+	}
+	return enNum(n) + " TEU"
+}
+
+func ordinal(n int64) string {
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return enNum(n) + suffix
+}
+
+// targetText is one target as the texts speak of it.
+type targetText struct {
+	Kind       string // reached_this_month, reached_earlier, projected_met, projected_missed
+	Metric     string
+	Label      string
+	LabelZh    string
+	Value      int64
+	Actual     int64
+	Pct        string
+	AsOf       string
+	On         string // the day it was reached
+	Projected  int64
+	Short      int64
+	FirstTime  bool // last year's full figure was below the value
+	Train      *ReachedBy
+	TrainRoute RouteRef
+}
+
+// summaryText is what the templates read.
+type summaryText struct {
+	F                SummaryFigures
+	Year             int
+	YearZh, MonthZh  string
+	MonthEn          string
+	RangeZh, RangeEn string
+	Main             *targetText // the China–Europe trains target, said with the year-to-date figure
+	Others           []targetText
+}
+
+// SummaryTexts writes the Chinese and English texts of a summary.
+func (s *Store) SummaryTexts(ctx context.Context, f SummaryFigures) (zh, en string, err error) {
+	period, err := ParseMonth(f.Period)
+	if err != nil {
+		return "", "", err
+	}
+	m := int(period.Month())
+	d := summaryText{F: f, Year: period.Year(), YearZh: strconv.Itoa(period.Year()), MonthZh: strconv.Itoa(m),
+		MonthEn: period.Month().String(), RangeZh: fmt.Sprintf("1—%d月", m), RangeEn: "January–" + period.Month().String()}
+	if m == 1 {
+		d.RangeZh, d.RangeEn = "1月", "January"
+	}
+	for _, p := range f.Targets {
+		tt, err := s.targetText(ctx, p, f.Period)
+		if err != nil {
+			return "", "", err
+		}
+		if d.Main == nil && p.Target.Metric == "runs" && p.Target.Scope.Mode != nil && *p.Target.Scope.Mode == SummaryScope && p.Target.Scope.Route == nil {
+			d.Main = &tt
+			continue
+		}
+		d.Others = append(d.Others, tt)
+	}
+	var zb, eb bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&zb, "summary_zh.tmpl", d); err != nil {
+		return "", "", err
+	}
+	if err := textTemplates.ExecuteTemplate(&eb, "summary_en.tmpl", d); err != nil {
+		return "", "", err
+	}
+	return strings.TrimSpace(zb.String()), strings.TrimSpace(eb.String()), nil
+}
+
+func (s *Store) targetText(ctx context.Context, p Progress, period string) (targetText, error) {
+	t := p.Target
+	tt := targetText{Metric: t.Metric, Label: t.Label, LabelZh: t.Label, Value: t.Value, Actual: p.Actual,
+		Pct: pctText(p.Pct), AsOf: p.AsOf, Projected: p.ProjectedYearEnd}
+	if tt.Label == "" {
+		tt.Label = fmt.Sprintf("%d %s", t.Value, t.Metric)
+		tt.LabelZh = tt.Label
+	}
+	switch {
+	case p.Reached && p.ReachedOn != nil && strings.HasPrefix(*p.ReachedOn, period):
+		tt.Kind, tt.On, tt.Train = "reached_this_month", *p.ReachedOn, p.ReachedBy
+		if p.ReachedBy != nil {
+			r, err := s.GetRoute(ctx, p.ReachedBy.Route)
+			if err == nil {
+				tt.TrainRoute = RouteRef{Code: r.Code, Name: r.Name, NameZh: r.NameZh, Mode: r.Mode}
+			} else {
+				tt.TrainRoute = RouteRef{Code: p.ReachedBy.Route, Name: p.ReachedBy.Route}
+			}
+		}
+	case p.Reached && p.ReachedOn != nil:
+		tt.Kind, tt.On = "reached_earlier", *p.ReachedOn
+	case p.OnTrack:
+		tt.Kind = "projected_met"
+	default:
+		tt.Kind, tt.Short = "projected_missed", t.Value-p.ProjectedYearEnd
+	}
+	if tt.Kind == "projected_met" {
+		last, err := s.ProgressAsOf(ctx, Target{Year: t.Year - 1, Metric: t.Metric, Scope: t.Scope, Value: t.Value},
+			time.Date(t.Year-1, 12, 31, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			return tt, err
+		}
+		tt.FirstTime = last.Actual < t.Value
+	}
+	return tt, nil
+}
