@@ -22,6 +22,8 @@ commands:
   serve      run the HTTP API and dashboard (brings the database schema up to date first)
   migrate    bring the database schema up to date and exit
   seed       load data: seed --demo loads the illustrative demo data set
+  token      manage access tokens: token create --role R --name N | token list | token revoke NAME
+  backup     take a consistent copy of the live database: backup --out FILE
   summary    print a month's summary: summary --period 2024-10 [--format markdown|html|json] [--lang zh|en]
 
 Run 'banlie <command> --help' for a command's flags.
@@ -44,6 +46,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdSeed(ctx, args[1:], stdout, stderr, log)
 	case "summary":
 		return cmdSummary(ctx, args[1:], stdout, stderr, log)
+	case "token":
+		return cmdToken(ctx, args[1:], stdout, stderr, log)
+	case "backup":
+		return cmdBackup(ctx, args[1:], stdout, stderr, log)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -2,6 +2,7 @@ package app
 
 import (
 	"flag"
+	"strconv"
 	"fmt"
 	"io"
 	"os"
@@ -25,6 +26,10 @@ type Config struct {
 	RollupSchedule  string
 	RebuildSchedule string
 	SummarySchedule string
+	PrivateReads    bool
+	RateLimit       float64
+	CORSOrigins     string
+	TrustProxy      bool
 }
 
 // envOr answers the environment variable, or def when it is unset or empty.
@@ -67,4 +72,26 @@ func (c *Config) finish() error {
 		return fmt.Errorf("--db must not be empty")
 	}
 	return nil
+}
+
+// envBool and envFloat read typed environment twins; a value that does not
+// parse is reported when the flags are checked.
+func envBool(name string, def bool) bool {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		b, err := strconv.ParseBool(v)
+		if err == nil {
+			return b
+		}
+	}
+	return def
+}
+
+func envFloat(name string, def float64) float64 {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err == nil {
+			return f
+		}
+	}
+	return def
 }

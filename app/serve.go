@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -33,6 +34,10 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Lo
 		"when the rebuild job recomputes every roll-up and logs any drift [BANLIE_REBUILD_SCHEDULE]")
 	fs.StringVar(&cfg.SummarySchedule, "summary-schedule", envOr("BANLIE_SUMMARY_SCHEDULE", "10 0 1 * *"),
 		"when the summary job writes the summary of the month just ended [BANLIE_SUMMARY_SCHEDULE]")
+	fs.BoolVar(&cfg.PrivateReads, "private-reads", envBool("BANLIE_PRIVATE_READS", false), "reads need a viewer token too [BANLIE_PRIVATE_READS]")
+	fs.Float64Var(&cfg.RateLimit, "rate-limit", envFloat("BANLIE_RATE_LIMIT", 50), "requests per second per token, or per client address without one, bursts of twice that; 0 turns limiting off [BANLIE_RATE_LIMIT]")
+	fs.StringVar(&cfg.CORSOrigins, "cors-origins", envOr("BANLIE_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API from a browser, e.g. https://wall.example; none by default [BANLIE_CORS_ORIGINS]")
+	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", envBool("BANLIE_TRUST_PROXY", false), "take client addresses from X-Forwarded-For (only behind a proxy that sets it) [BANLIE_TRUST_PROXY]")
 	fs.StringVar(&cfg.BodyLimit, "body-limit", envOr("BANLIE_BODY_LIMIT", "1M"), "largest request body accepted, e.g. 1M or 512K [BANLIE_BODY_LIMIT]")
 	if err := parse(fs, &cfg, args); err != nil {
 		return err
@@ -73,6 +78,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		jobs.RollupJob(store, log, orDefault(cfg.RollupSchedule, "* * * * *")),
 		jobs.RebuildJob(store, log, orDefault(cfg.RebuildSchedule, "30 3 * * *")),
 		jobs.SummaryJob(store, log, orDefault(cfg.SummarySchedule, "10 0 1 * *")),
+		jobs.PurgeJob(store, log, "17 * * * *"),
 	} {
 		if err := sched.Add(j); err != nil {
 			return err
@@ -101,10 +107,25 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		return ready(ctx, db)
 	}
 
+	if ok, err := store.HasAdminToken(ctx); err != nil {
+		return err
+	} else if !ok {
+		log.Warn("no admin token yet: writes are refused until you create one with: banlie token create --role admin --name NAME --db " + cfg.DB)
+	}
+	var origins []string
+	for _, o := range strings.Split(cfg.CORSOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
 	e := handlers.New(handlers.Config{
-		Store:     store,
-		Log:       log,
-		Jobs:      sched,
+		Store:        store,
+		Log:          log,
+		Jobs:         sched,
+		PrivateReads: cfg.PrivateReads,
+		RateLimit:    cfg.RateLimit,
+		CORSOrigins:  origins,
+		TrustProxy:   cfg.TrustProxy,
 		Ready:     isReady,
 		Web:       web.FS(),
 		BodyLimit: cfg.BodyLimit,

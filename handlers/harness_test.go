@@ -27,6 +27,8 @@ type testServer struct {
 	URL   string
 	Store *models.Store
 	now   time.Time
+	// Tokens of each role; requests carry the admin one unless told otherwise.
+	Admin, Operator, Viewer string
 }
 
 // shanghai is the default reporting time zone.
@@ -49,6 +51,12 @@ func newTestServer(t testing.TB) *testServer {
 
 func newTestServerIn(t testing.TB, loc *time.Location) *testServer {
 	t.Helper()
+	return newTestServerWith(t, loc, nil)
+}
+
+// newTestServerWith lets a test change the server's configuration.
+func newTestServerWith(t testing.TB, loc *time.Location, configure func(*handlers.Config)) *testServer {
+	t.Helper()
 	cfg := app.Config{DB: filepath.Join(t.TempDir(), "banlie.db"), Loc: loc, Synchronous: "FULL"}
 	db, err := app.OpenDB(cfg)
 	if err != nil {
@@ -69,8 +77,20 @@ func newTestServerIn(t testing.TB, loc *time.Location) *testServer {
 			t.Fatal(err)
 		}
 	}
-	e := handlers.New(handlers.Config{Store: store, Log: log, Web: web.FS(), Jobs: sched,
-		Ready: func(ctx context.Context) error { return db.WithContext(ctx).Exec("SELECT 1").Error }})
+	ctx := models.WithActor(context.Background(), models.Actor{Name: "test-setup"})
+	for role, dst := range map[string]*string{"admin": &ts.Admin, "operator": &ts.Operator, "viewer": &ts.Viewer} {
+		secret, _, err := store.CreateToken(ctx, "test-"+role, role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*dst = secret
+	}
+	hc := handlers.Config{Store: store, Log: log, Web: web.FS(), Jobs: sched,
+		Ready: func(ctx context.Context) error { return db.WithContext(ctx).Exec("SELECT 1").Error }}
+	if configure != nil {
+		configure(&hc)
+	}
+	e := handlers.New(hc)
 	srv := httptest.NewServer(e)
 	t.Cleanup(func() {
 		srv.Close()
@@ -128,7 +148,9 @@ func fields(p handlers.Problem) []string {
 }
 
 // do sends a request; body is sent as is when it is a string or []byte, and
-// as JSON otherwise. The exchange is validated against the OpenAPI document.
+// as JSON otherwise. It carries the admin token unless header names an
+// Authorization (an empty one sends none). The exchange is validated against
+// the OpenAPI document.
 func (ts *testServer) do(t testing.TB, method, path string, body any, header ...string) response {
 	t.Helper()
 	var raw []byte
@@ -151,8 +173,12 @@ func (ts *testServer) do(t testing.TB, method, path string, body any, header ...
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set("Authorization", "Bearer "+ts.Admin)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
+	}
+	if req.Header.Get("Authorization") == "" {
+		req.Header.Del("Authorization")
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

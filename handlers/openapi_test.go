@@ -264,6 +264,10 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 	created.decode(t, &run)
 	runPath := fmt.Sprintf("/api/v1/runs/%v", run["id"])
 	got := ts.mustDo(t, http.StatusOK, http.MethodGet, runPath, nil)
+	summary := ts.mustDo(t, http.StatusOK, http.MethodPost, "/api/v1/summaries/2024-10/generate", nil)
+	var sum map[string]any
+	summary.decode(t, &sum)
+	markdown := ts.mustDo(t, http.StatusOK, http.MethodGet, "/api/v1/summaries/2024-10?format=markdown&lang=en", nil)
 
 	request := func(method, path string, body []byte) *http.Request {
 		req, err := http.NewRequest(method, ts.URL+path, bytes.NewReader(body))
@@ -340,6 +344,22 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 			response{200, jsonHeader, got.Body}, "not a documented operation"},
 		{"undocumented path refused without a problem", request("GET", "/api/v1/no-such-resource", nil), nil,
 			response{404, jsonHeader, problem404}, "problem+json"},
+		{"real summary answer", request("POST", "/api/v1/summaries/2024-10/generate", nil), nil,
+			response{200, summary.Header, summary.Body}, ""},
+		{"real markdown summary", request("GET", "/api/v1/summaries/2024-10?format=markdown&lang=en", nil), nil,
+			response{200, markdown.Header, markdown.Body}, ""},
+		{"summary figures incomplete", request("GET", "/api/v1/summaries/2024-10", nil), nil,
+			response{200, jsonHeader, with(sum, "figures", map[string]any{"period": "2024-10"})}, "month"},
+		{"summary text null", request("GET", "/api/v1/summaries/2024-10", nil), nil,
+			response{200, jsonHeader, with(sum, "text_en", nil)}, "text_en"},
+		{"markdown summary as plain text", request("GET", "/api/v1/summaries/2024-10?format=markdown", nil), nil,
+			response{200, http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, markdown.Body}, "Content-Type"},
+		{"summary format outside the enum accepted", request("GET", "/api/v1/summaries/2024-10?format=pdf", nil), nil,
+			response{200, summary.Header, summary.Body}, "format"},
+		{"PATCH null for a field that cannot be empty accepted", request("PATCH", runPath, []byte(`{"number":null}`)), []byte(`{"number":null}`),
+			response{200, got.Header, got.Body}, "number"},
+		{"PATCH null clearing a nullable field", request("PATCH", runPath, []byte(`{"cargo":null}`)), []byte(`{"cargo":null}`),
+			response{200, got.Header, got.Body}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -37,12 +37,27 @@ type Config struct {
 	BodyLimit string
 	// Jobs is the scheduler.
 	Jobs JobRunner
+	// PrivateReads makes every read need a viewer token.
+	PrivateReads bool
+	// RateLimit is requests per second per token (or client address without
+	// one), with bursts of twice that; 0 turns limiting off.
+	RateLimit float64
+	// CORSOrigins are the origins allowed to call the API from a browser;
+	// none by default.
+	CORSOrigins []string
+	// TrustProxy takes the client address from X-Forwarded-For (only behind
+	// a proxy that sets it).
+	TrustProxy bool
 }
 
 // New builds the Echo server with every route and middleware.
 func New(cfg Config) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = echo.ExtractIPDirect()
+	if cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
 	e.HTTPErrorHandler = errorHandler(cfg.Log)
 	if cfg.BodyLimit == "" {
 		cfg.BodyLimit = "1M"
@@ -64,7 +79,20 @@ func New(cfg Config) *echo.Echo {
 		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
 		ReferrerPolicy: "no-referrer", ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
 	}))
+	if len(cfg.CORSOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  cfg.CORSOrigins,
+			AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPatch, http.MethodDelete},
+			AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "Idempotency-Key", "If-None-Match"},
+			ExposeHeaders: []string{echo.HeaderLocation, "ETag", echo.HeaderRetryAfter, echo.HeaderXRequestID, "Idempotent-Replayed"},
+			MaxAge:        600,
+		}))
+	}
+	e.Use(rateLimit(cfg.RateLimit))
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
+	e.Use(authenticate(cfg.Store))
+	e.Use(authorize(cfg.PrivateReads))
+	e.Use(idempotency(cfg.Store))
 
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
@@ -90,6 +118,7 @@ func New(cfg Config) *echo.Echo {
 	totalsHandlers{cfg.Store}.register(api)
 	targetHandlers{cfg.Store}.register(api)
 	summaryHandlers{cfg.Store}.register(api)
+	auditHandlers{cfg.Store}.register(api)
 	if cfg.Jobs != nil {
 		jobHandlers{cfg.Store, cfg.Jobs}.register(api)
 	}

@@ -70,7 +70,16 @@ func (s *Store) ClaimJobRun(ctx context.Context, name string, scheduledAt *time.
 		t := scheduledAt.UTC().Truncate(time.Microsecond)
 		row.ScheduledAt = &t
 	}
-	err := s.Tx(ctx, func(tx *Store) error { return tx.db.Create(&row).Error })
+	err := s.Tx(ctx, func(tx *Store) error {
+		if err := tx.db.Create(&row).Error; err != nil {
+			return err
+		}
+		if scheduledAt != nil {
+			return nil
+		}
+		// A run asked for by hand is a write someone did.
+		return tx.audit(ctx, "jobs.run", "job", name, nil, map[string]any{"job_run_id": row.ID})
+	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return JobRun{}, false, nil
 	}

@@ -215,8 +215,10 @@ func (s *Store) CreateRoute(ctx context.Context, in RouteInput) (Route, error) {
 			return err
 		}
 		var err error
-		out, err = tx.loadRoute(row)
-		return err
+		if out, err = tx.loadRoute(row); err != nil {
+			return err
+		}
+		return tx.audit(ctx, "routes.create", "route", out.Code, nil, out)
 	})
 	return out, storeErr("routes.create", err, "", fmt.Sprintf("a route with code %s already exists", in.Code))
 }
@@ -258,7 +260,7 @@ func (s *Store) GetRoute(ctx context.Context, code string) (Route, error) {
 }
 
 func (s *Store) withCtx(ctx context.Context) *Store {
-	return &Store{db: s.db.WithContext(ctx), Loc: s.Loc, Now: s.Now}
+	return &Store{db: s.db.WithContext(ctx), Loc: s.Loc, Now: s.Now, writeMu: s.writeMu, inTx: s.inTx}
 }
 
 func (s *Store) loadRoute(row routeRow) (Route, error) {
@@ -402,8 +404,10 @@ func (s *Store) UpdateRoute(ctx context.Context, code string, patch RoutePatch) 
 				return err
 			}
 		}
-		out, err = tx.loadRoute(row)
-		return err
+		if out, err = tx.loadRoute(row); err != nil {
+			return err
+		}
+		return tx.audit(ctx, "routes.update", "route", out.Code, cur, out)
 	})
 	return out, storeErr("routes.update", err, "", "")
 }
@@ -421,6 +425,13 @@ func (s *Store) DeleteRoute(ctx context.Context, code string) error {
 		}
 		if n > 0 {
 			return Errorf(ECONFLICT, "route %s has %d runs and cannot be deleted; deactivate it instead (PATCH active=false)", code, n)
+		}
+		before, err := tx.loadRoute(row)
+		if err != nil {
+			return err
+		}
+		if err := tx.audit(ctx, "routes.delete", "route", code, before, nil); err != nil {
+			return err
 		}
 		for _, m := range []any{&stopRow{}, &routeTagRow{}} {
 			if err := tx.db.Where("route_id = ?", row.ID).Delete(m).Error; err != nil {

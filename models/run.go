@@ -216,6 +216,9 @@ func (s *Store) CreateRun(ctx context.Context, in RunInput) (Run, error) {
 			return tx.runConflict(err, route.Code, row)
 		}
 		out = row.toRun(route.Code, route.Mode, s.Loc)
+		if err := tx.audit(ctx, "runs.create", "run", idString(out.ID), nil, out); err != nil {
+			return err
+		}
 		return tx.markDirty(row.DepartedDay)
 	})
 	return out, storeErr("runs.create", err, "", "")
@@ -395,6 +398,9 @@ func (s *Store) UpdateRun(ctx context.Context, id int64, patch RunPatch) (Run, e
 			return tx.runConflict(err, route.Code, row)
 		}
 		out = row.toRun(route.Code, route.Mode, s.Loc)
+		if err := tx.audit(ctx, "runs.update", "run", idString(id), cur.Row.toRun(cur.RouteCode, cur.RouteMode, s.Loc), out); err != nil {
+			return err
+		}
 		return tx.markDirty(cur.Row.DepartedDay, row.DepartedDay)
 	})
 	return out, storeErr("runs.update", err, "", "")
@@ -409,14 +415,17 @@ func set(dst *string, v *string) {
 // DeleteRun removes a run.
 func (s *Store) DeleteRun(ctx context.Context, id int64) error {
 	err := s.Tx(ctx, func(tx *Store) error {
-		var row runRow
-		if err := tx.db.Select("id, departed_day").Take(&row, id).Error; err != nil {
+		var cur runWithRoute
+		if err := tx.runsJoined().Where("runs.id = ?", id).Take(&cur).Error; err != nil {
 			return storeErr("runs.get", err, fmt.Sprintf("no run with id %d", id), "")
 		}
 		if err := tx.db.Delete(&runRow{}, id).Error; err != nil {
 			return err
 		}
-		return tx.markDirty(row.DepartedDay)
+		if err := tx.audit(ctx, "runs.delete", "run", idString(id), cur.Row.toRun(cur.RouteCode, cur.RouteMode, s.Loc), nil); err != nil {
+			return err
+		}
+		return tx.markDirty(cur.Row.DepartedDay)
 	})
 	return storeErr("runs.delete", err, "", "")
 }

@@ -110,6 +110,9 @@ func (s *Store) CreateSeaRailCount(ctx context.Context, in SeaRailInput) (SeaRai
 		if err := tx.db.Create(&row).Error; err != nil {
 			return tx.seaRailConflict(err, row)
 		}
+		if err := tx.audit(ctx, "sea_rail_counts.create", "sea_rail_count", idString(row.ID), nil, row.toCount(s.Loc)); err != nil {
+			return err
+		}
 		return tx.markDirty(row.Date)
 	})
 	return row.toCount(s.Loc), storeErr("sea_rail.create", err, "", "")
@@ -188,13 +191,16 @@ func (s *Store) UpdateSeaRailCount(ctx context.Context, id int64, patch SeaRailP
 		if err := p.Err(); err != nil {
 			return err
 		}
-		oldDate := row.Date
+		oldDate, before := row.Date, row.toCount(s.Loc)
 		row.Date, row.Port, row.Direction, row.TEU, row.Note = in.Date, in.Port, in.Direction, *in.TEU, *in.Note
 		row.UpdatedAt = s.now()
 		if err := tx.db.Save(&row).Error; err != nil {
 			return tx.seaRailConflict(err, row)
 		}
 		out = row.toCount(s.Loc)
+		if err := tx.audit(ctx, "sea_rail_counts.update", "sea_rail_count", idString(id), before, out); err != nil {
+			return err
+		}
 		return tx.markDirty(oldDate, row.Date)
 	})
 	return out, storeErr("sea_rail.update", err, "", "")
@@ -208,6 +214,9 @@ func (s *Store) DeleteSeaRailCount(ctx context.Context, id int64) error {
 			return storeErr("sea_rail.get", err, fmt.Sprintf("no sea-rail count with id %d", id), "")
 		}
 		if err := tx.db.Delete(&row).Error; err != nil {
+			return err
+		}
+		if err := tx.audit(ctx, "sea_rail_counts.delete", "sea_rail_count", idString(id), row.toCount(s.Loc), nil); err != nil {
 			return err
 		}
 		return tx.markDirty(row.Date)

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"sync"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,11 @@ type Store struct {
 	db  *gorm.DB
 	Loc *time.Location
 	Now func() time.Time
+	// writeMu serialises write transactions on SQLite, which has one
+	// writer at a time: waiting here is fair and cheap, where waiting in
+	// SQLite's busy handler is neither. Readers never take it.
+	writeMu *sync.Mutex
+	inTx    bool
 }
 
 // NewStore wraps an open, migrated database.
@@ -27,7 +33,11 @@ func NewStore(db *gorm.DB, loc *time.Location, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, Loc: loc, Now: now}
+	st := &Store{db: db, Loc: loc, Now: now}
+	if db.Dialector.Name() == "sqlite" {
+		st.writeMu = &sync.Mutex{}
+	}
+	return st
 }
 
 // DB is the underlying handle, for wiring (migrations, health checks, closing).
@@ -35,9 +45,24 @@ func (s *Store) DB() *gorm.DB { return s.db }
 
 // Tx runs fn in one transaction: everything fn writes is kept, or nothing.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-		return fn(&Store{db: gtx, Loc: s.Loc, Now: s.Now})
+	if !s.inTx && s.writeMu != nil {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
+		tx := &Store{db: gtx, Loc: s.Loc, Now: s.Now, writeMu: s.writeMu, inTx: true}
+		if !s.inTx {
+			if err := tx.claimIdempotencyKey(ctx); err != nil {
+				return err
+			}
+		}
+		return fn(tx)
 	})
+	if err != nil && !s.inTx {
+		// The transaction rolled back, and with it any key it recorded.
+		releaseClaim(ctx)
+	}
+	return err
 }
 
 func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }

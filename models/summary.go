@@ -240,8 +240,15 @@ func (s *Store) WriteSummary(ctx context.Context, period time.Time) (Summary, bo
 			return err
 		}
 		changed = true
+		var before any
+		if err == nil {
+			before = SummaryListItem{Period: out.Period, GeneratedAt: out.GeneratedAt}
+		}
 		out = summaryRow{Period: f.Period, GeneratedAt: s.now(), Figures: string(fj), TextZh: zh, TextEn: en, Hash: hash}
-		return tx.db.Save(&out).Error
+		if err := tx.db.Save(&out).Error; err != nil {
+			return err
+		}
+		return tx.audit(ctx, "summaries.write", "summary", f.Period, before, SummaryListItem{Period: out.Period, GeneratedAt: out.GeneratedAt})
 	})
 	if err != nil {
 		return Summary{}, false, fmt.Errorf("summary %s: %w", f.Period, err)

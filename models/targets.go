@@ -99,6 +99,9 @@ func (s *Store) CreateTarget(ctx context.Context, in TargetInput) (Target, error
 			return err
 		}
 		out = row.toTarget(s.Loc)
+		if err := tx.audit(ctx, "targets.create", "target", idString(out.ID), nil, out); err != nil {
+			return err
+		}
 		// Record the milestone at once if the target is already reached.
 		_, err := tx.updateMilestones(ctx, s.now())
 		return err
@@ -133,17 +136,17 @@ func (s *Store) ListTargets(ctx context.Context, year *int) ([]Target, error) {
 // DeleteTarget removes a target and its milestones.
 func (s *Store) DeleteTarget(ctx context.Context, id int64) error {
 	err := s.Tx(ctx, func(tx *Store) error {
+		var row targetRow
+		if err := tx.db.Take(&row, id).Error; err != nil {
+			return storeErr("targets.get", err, fmt.Sprintf("no target with id %d", id), "")
+		}
 		if err := tx.db.Where("target_id = ?", id).Delete(&milestoneRow{}).Error; err != nil {
 			return err
 		}
-		res := tx.db.Delete(&targetRow{}, id)
-		if res.Error != nil {
-			return res.Error
+		if err := tx.db.Delete(&row).Error; err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
-			return Errorf(ENOTFOUND, "no target with id %d", id)
-		}
-		return nil
+		return tx.audit(ctx, "targets.delete", "target", idString(id), row.toTarget(s.Loc), nil)
 	})
 	return storeErr("targets.delete", err, "", "")
 }

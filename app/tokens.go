@@ -1,0 +1,106 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"text/tabwriter"
+	"time"
+
+	"banlie/models"
+)
+
+const tokenUsage = `Manages access tokens.
+
+  banlie token create --role viewer|operator|admin --name NAME   prints the new token, alone, on stdout
+  banlie token list                                               names, roles and use; never the tokens
+  banlie token revoke NAME                                        the token stops working at once
+
+Only a hash of each token is stored: a lost token cannot be shown again; revoke it and create another.`
+
+func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stderr, tokenUsage)
+		if len(args) == 0 {
+			return errors.New("token: say create, list or revoke")
+		}
+		return ErrHelp
+	}
+	var cfg Config
+	var role, name string
+	sub := args[0]
+	fs := newFlagSet("token "+sub, tokenUsage, stderr, &cfg)
+	switch sub {
+	case "create":
+		fs.StringVar(&role, "role", "", "viewer, operator or admin")
+		fs.StringVar(&name, "name", "", "a unique name, e.g. the person or dashboard that uses it")
+	case "list":
+	case "revoke":
+	default:
+		fmt.Fprintln(stderr, tokenUsage)
+		return fmt.Errorf("token: unknown subcommand %q", sub)
+	}
+	rest := args[1:]
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	if sub == "revoke" {
+		if fs.NArg() != 1 {
+			return errors.New("token revoke: name the token: banlie token revoke NAME")
+		}
+		name = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := cfg.finish(); err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB(store.DB())
+	ctx = models.WithActor(ctx, models.Actor{Name: "cli"})
+	switch sub {
+	case "create":
+		secret, _, err := store.CreateToken(ctx, name, role)
+		if err != nil {
+			return describe(err)
+		}
+		_, err = fmt.Fprintln(stdout, secret)
+		return err
+	case "revoke":
+		return describe(store.RevokeToken(ctx, name))
+	}
+	toks, err := store.ListTokens(ctx)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tROLE\tPREFIX\tCREATED\tLAST USED\tREVOKED")
+	at := func(t *time.Time) string {
+		if t == nil {
+			return "-"
+		}
+		return t.Format(time.RFC3339)
+	}
+	for _, t := range toks {
+		fmt.Fprintf(w, "%s\t%s\t%s…\t%s\t%s\t%s\n", t.Name, t.Role, t.Prefix, t.CreatedAt.Format(time.RFC3339), at(t.LastUsedAt), at(t.RevokedAt))
+	}
+	return w.Flush()
+}
+
+// describe turns a coded error into a message for the terminal.
+func describe(err error) error {
+	var e *models.Error
+	if errors.As(err, &e) && len(e.Fields) > 0 {
+		msg := e.Message
+		for _, f := range e.Fields {
+			msg += "; " + f.Field + " " + f.Message
+		}
+		return errors.New(msg)
+	}
+	return err
+}

@@ -1,0 +1,279 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"banlie/models"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+)
+
+const principalKey = "banlie.principal"
+
+// principalOf answers the request's authenticated principal, or nil.
+func principalOf(c echo.Context) *models.Principal {
+	p, _ := c.Get(principalKey).(*models.Principal)
+	return p
+}
+
+// authenticate reads a Bearer token, if any. A token that is unknown or
+// revoked is refused at once (401), whatever the request.
+func authenticate(store *models.Store) echo.MiddlewareFunc {
+	var mu sync.Mutex
+	touched := map[int64]time.Time{}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			actor := models.Actor{Name: "anonymous", RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
+			h := req.Header.Get(echo.HeaderAuthorization)
+			if h != "" {
+				scheme, secret, ok := strings.Cut(h, " ")
+				if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
+					return unauthorized("the Authorization header must be: Bearer <token>")
+				}
+				p, err := store.Authenticate(req.Context(), strings.TrimSpace(secret))
+				if errors.Is(err, models.ErrUnauthenticated) {
+					return unauthorized("the token is unknown or revoked")
+				}
+				if err != nil {
+					return err
+				}
+				c.Set(principalKey, &p)
+				actor.Name = p.Name
+				// last_used_at, at most once a minute per token.
+				now := store.Now()
+				mu.Lock()
+				stale := now.Sub(touched[p.ID]) > time.Minute
+				if stale {
+					touched[p.ID] = now
+				}
+				mu.Unlock()
+				if stale {
+					if err := store.TouchToken(req.Context(), p.ID); err != nil {
+						return err
+					}
+				}
+			}
+			c.SetRequest(req.WithContext(models.WithActor(req.Context(), actor)))
+			return next(c)
+		}
+	}
+}
+
+func unauthorized(detail string) error {
+	return &echo.HTTPError{Code: http.StatusUnauthorized, Message: detail}
+}
+
+// needs is the role each write needs, by method and route pattern. A write
+// missing from it needs admin: new endpoints are closed until listed.
+var needs = map[string]string{
+	"POST /api/v1/runs":                  models.RoleOperator,
+	"PATCH /api/v1/runs/:id":             models.RoleOperator,
+	"DELETE /api/v1/runs/:id":            models.RoleOperator,
+	"POST /api/v1/sea-rail-counts":       models.RoleOperator,
+	"PATCH /api/v1/sea-rail-counts/:id":  models.RoleOperator,
+	"DELETE /api/v1/sea-rail-counts/:id": models.RoleOperator,
+	"GET /api/v1/audit":                  models.RoleAdmin,
+}
+
+// authorize enforces roles: writes need their role; reads need viewer when
+// reads are private (the OpenAPI document stays public).
+func authorize(privateReads bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			m := c.Request().Method
+			need, ok := needs[m+" "+c.Path()]
+			switch {
+			case ok:
+			case m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions:
+				if privateReads && c.Path() != "/api/v1/openapi.json" {
+					need = models.RoleViewer
+				}
+			default:
+				need = models.RoleAdmin
+			}
+			if need == "" {
+				return next(c)
+			}
+			p := principalOf(c)
+			if p == nil {
+				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="banlie"`)
+				return unauthorized("this needs a token with role " + need + " or higher: Authorization: Bearer <token>")
+			}
+			if models.RoleRank(p.Role) < models.RoleRank(need) {
+				return &echo.HTTPError{Code: http.StatusForbidden, Message: "this needs role " + need + "; token " + p.Name + " has role " + p.Role}
+			}
+			return next(c)
+		}
+	}
+}
+
+// rateLimit allows each token (or, without one, each client address) r
+// requests a second with bursts of 2r; 0 turns it off.
+func rateLimit(r float64) echo.MiddlewareFunc {
+	if r <= 0 {
+		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	}
+	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: rate.Limit(r), Burst: int(math.Ceil(2 * r)), ExpiresIn: 3 * time.Minute,
+	})
+	retry := strconv.Itoa(int(math.Max(1, math.Ceil(1/r))))
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: store,
+		IdentifierExtractor: func(c echo.Context) (string, error) {
+			if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" {
+				sum := sha256.Sum256([]byte(h))
+				return "t:" + hex.EncodeToString(sum[:8]), nil
+			}
+			return "ip:" + c.RealIP(), nil
+		},
+		ErrorHandler: func(c echo.Context, err error) error { return err },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			c.Response().Header().Set("Retry-After", retry)
+			return &echo.HTTPError{Code: http.StatusTooManyRequests, Message: "too many requests; retry after " + retry + " s"}
+		},
+	})
+}
+
+// idemLocks serialises requests that share an Idempotency-Key in this process.
+type idemLocks struct {
+	mu    sync.Mutex
+	locks map[string]*idemLock
+}
+
+type idemLock struct {
+	sync.Mutex
+	users int
+}
+
+func (l *idemLocks) lock(k string) func() {
+	l.mu.Lock()
+	if l.locks == nil {
+		l.locks = map[string]*idemLock{}
+	}
+	m := l.locks[k]
+	if m == nil {
+		m = &idemLock{}
+		l.locks[k] = m
+	}
+	m.users++
+	l.mu.Unlock()
+	m.Lock()
+	return func() {
+		m.Unlock()
+		l.mu.Lock()
+		if m.users--; m.users == 0 {
+			delete(l.locks, k)
+		}
+		l.mu.Unlock()
+	}
+}
+
+type captureWriter struct {
+	http.ResponseWriter
+	buf bytes.Buffer
+}
+
+func (w *captureWriter) Write(b []byte) (int, error) {
+	w.buf.Write(b)
+	return w.ResponseWriter.Write(b)
+}
+
+// idempotency honours Idempotency-Key on POST: the same key and body within
+// 24 hours answers the first answer again and writes nothing; a concurrent
+// retry waits for the first; another body with the key is a 422. 5xx answers
+// are not kept, so a retry can still succeed.
+func idempotency(store *models.Store) echo.MiddlewareFunc {
+	var locks idemLocks
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			key, has := req.Header.Get("Idempotency-Key"), req.Header.Values("Idempotency-Key") != nil
+			if req.Method != http.MethodPost || !has {
+				return next(c)
+			}
+			if len(key) < 1 || len(key) > 255 || strings.IndexFunc(key, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0 {
+				return models.BadRequest("Idempotency-Key", "Idempotency-Key must be 1 to 255 printable ASCII characters")
+			}
+			body, err := io.ReadAll(req.Body)
+			if err != nil {
+				return err // over the body limit: 413
+			}
+			req.Body = io.NopCloser(bytes.NewReader(body))
+			sum := sha256.Sum256([]byte(req.Method + " " + req.URL.RequestURI() + "\n" + string(body)))
+			hash := hex.EncodeToString(sum[:])
+			scope := ""
+			if p := principalOf(c); p != nil {
+				scope = p.Name
+			}
+			unlock := locks.lock(scope + "\x00" + key)
+			defer unlock()
+
+			ctx := req.Context()
+			prev, err := waitForAnswer(c, store, scope, key)
+			if err != nil {
+				return err
+			}
+			if prev != nil {
+				if prev.Hash != hash {
+					return &models.Error{Code: models.EINVALID, Message: "this Idempotency-Key was used with another request",
+						Fields: []models.FieldError{{Field: "Idempotency-Key", Message: "was already used, within 24 hours, for a different request; use a new key"}}}
+				}
+				if prev.Status == 0 {
+					return models.Errorf(models.ECONFLICT, "the first request with this Idempotency-Key was written but its answer was lost (interrupted); look the resource up instead of retrying")
+				}
+				h := c.Response().Header()
+				if prev.Location != "" {
+					h.Set(echo.HeaderLocation, prev.Location)
+				}
+				h.Set("Idempotent-Replayed", "true")
+				return c.Blob(prev.Status, prev.ContentType, prev.Body)
+			}
+
+			claim := &models.IdemClaim{Scope: scope, Key: key, Hash: hash}
+			c.SetRequest(req.WithContext(models.WithIdempotencyClaim(ctx, claim)))
+			cw := &captureWriter{ResponseWriter: c.Response().Writer}
+			c.Response().Writer = cw
+			if err := next(c); err != nil {
+				c.Error(err)
+			}
+			res := c.Response()
+			if res.Status >= 500 {
+				return nil
+			}
+			ans := models.IdemAnswer{Hash: hash, Status: res.Status, Location: res.Header().Get(echo.HeaderLocation),
+				ContentType: res.Header().Get(echo.HeaderContentType), Body: cw.buf.Bytes()}
+			return store.SaveIdempotentAnswer(context.WithoutCancel(ctx), scope, key, ans)
+		}
+	}
+}
+
+// waitForAnswer reads a key's record; while another instance is still
+// answering it (recorded, no answer yet), it waits a little for the answer.
+func waitForAnswer(c echo.Context, store *models.Store, scope, key string) (*models.IdemAnswer, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		a, err := store.GetIdempotency(c.Request().Context(), scope, key)
+		if err != nil || a == nil || a.Status != 0 || time.Now().After(deadline) {
+			return a, err
+		}
+		select {
+		case <-c.Request().Context().Done():
+			return nil, c.Request().Context().Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
