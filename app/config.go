@@ -2,10 +2,10 @@ package app
 
 import (
 	"flag"
-	"strconv"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )

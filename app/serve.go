@@ -126,9 +126,9 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		RateLimit:    cfg.RateLimit,
 		CORSOrigins:  origins,
 		TrustProxy:   cfg.TrustProxy,
-		Ready:     isReady,
-		Web:       web.FS(),
-		BodyLimit: cfg.BodyLimit,
+		Ready:        isReady,
+		Web:          web.FS(),
+		BodyLimit:    cfg.BodyLimit,
 	})
 	srv := &http.Server{
 		Handler:           e,

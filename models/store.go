@@ -2,12 +2,12 @@ package models
 
 import (
 	"context"
-	"sync"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
