@@ -93,6 +93,7 @@ func New(cfg Config) *echo.Echo {
 	e.Use(authenticate(cfg.Store))
 	e.Use(authorize(cfg.PrivateReads))
 	e.Use(idempotency(cfg.Store))
+	e.Use(conditionalGET)
 
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

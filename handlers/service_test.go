@@ -27,3 +27,31 @@ func TestServiceEndpoints(t *testing.T) {
 		t.Fatal("no request ID on answers")
 	}
 }
+
+func TestConditionalGET(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	createRoute(t, ts, "RA", nil)
+	for _, path := range []string{"/api/v1/runs", "/api/v1/totals/yearly?year=2024", "/api/v1/totals/monthly?year=2024", "/api/v1/routes"} {
+		first := ts.mustDo(t, 200, "GET", path, nil)
+		etag := first.Header.Get("ETag")
+		if etag == "" {
+			t.Fatalf("%s: no ETag", path)
+		}
+		again := ts.do(t, "GET", path, nil, "If-None-Match", etag)
+		if again.Status != 304 || len(again.Body) != 0 {
+			t.Fatalf("%s with a matching If-None-Match: %d, %d bytes", path, again.Status, len(again.Body))
+		}
+	}
+	// A change makes the old tag stale.
+	first := ts.mustDo(t, 200, "GET", "/api/v1/runs", nil)
+	createRun(t, ts, runBody("RA", "X1", "2024-10-12T09:30:00+08:00"))
+	after := ts.do(t, "GET", "/api/v1/runs", nil, "If-None-Match", first.Header.Get("ETag"))
+	if after.Status != 200 || after.Header.Get("ETag") == first.Header.Get("ETag") {
+		t.Fatalf("after a write: %d, same tag %v", after.Status, after.Header.Get("ETag") == first.Header.Get("ETag"))
+	}
+	// Errors carry no tag.
+	if r := ts.do(t, "GET", "/api/v1/runs/999", nil); r.Header.Get("ETag") != "" || r.Status != 404 {
+		t.Fatalf("404 with an ETag: %v", r.Header)
+	}
+}
