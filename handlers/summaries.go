@@ -101,6 +101,7 @@ func (h summaryHandlers) atom(c echo.Context) error {
 		Link:        &feeds.Link{Href: base + "/api/v1/summaries.atom", Rel: "self"},
 		Description: "Monthly summaries of China–Europe trains and sea-rail volumes, in Chinese and English.",
 		Id:          base + "/api/v1/summaries.atom",
+		Author:      &feeds.Author{Name: "banlie"},
 		Updated:     time.Unix(0, 0).UTC(),
 	}
 	for _, s := range sums {
@@ -111,6 +112,7 @@ func (h summaryHandlers) atom(c echo.Context) error {
 		link := base + "/api/v1/summaries/" + s.Period + "?format=html"
 		feed.Items = append(feed.Items, &feeds.Item{
 			Id:          "urn:banlie:summary:" + s.Period,
+			Author:      &feeds.Author{Name: "banlie"},
 			Title:       fmt.Sprintf("%d年%d月中欧班列运行简报 / %s %d", period.Year(), int(period.Month()), period.Month(), period.Year()),
 			Link:        &feeds.Link{Href: link, Rel: "alternate", Type: "text/html"},
 			Description: firstLine(s.TextZh),

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
-	"time"
 )
 
 // The summaries' sentences live in templates; this file prepares their data
@@ -127,10 +126,14 @@ func zhAmount(metric string, n int64) string {
 }
 
 func enAmount(metric string, n int64) string {
-	switch metric {
-	case "runs":
+	switch {
+	case metric == "runs" && n == 1:
+		return "1 train"
+	case metric == "runs":
 		return enNum(n) + " trains"
-	case "containers":
+	case metric == "containers" && n == 1:
+		return "1 container"
+	case metric == "containers":
 		return enNum(n) + " containers"
 	}
 	return enNum(n) + " TEU"
@@ -153,7 +156,7 @@ func ordinal(n int64) string {
 
 // targetText is one target as the texts speak of it.
 type targetText struct {
-	Kind       string // reached_this_month, reached_earlier, projected_met, projected_missed
+	Kind       string // reached_this_month, reached_earlier, projected_met, projected_missed, missed (the year is over)
 	Metric     string
 	Label      string
 	LabelZh    string
@@ -164,7 +167,10 @@ type targetText struct {
 	On         string // the day it was reached
 	Projected  int64
 	Short      int64
-	FirstTime  bool // last year's full figure was below the value
+	FirstTime  bool   // earlier years have data and none reached the value
+	Exactly    bool   // the projection equals the value
+	RouteScope bool   // the target counts one route's runs
+	Scope      string // the target's scope, for the English sentence: "rail", a route code, or ""
 	Train      *ReachedBy
 	TrainRoute RouteRef
 }
@@ -234,18 +240,54 @@ func (s *Store) targetText(ctx context.Context, p Progress, period string) (targ
 		}
 	case p.Reached && p.ReachedOn != nil:
 		tt.Kind, tt.On = "reached_earlier", *p.ReachedOn
+	case p.AsOf == fmt.Sprintf("%04d-12-31", t.Year):
+		tt.Kind, tt.Short = "missed", t.Value-p.Actual
 	case p.OnTrack:
-		tt.Kind = "projected_met"
+		tt.Kind, tt.Exactly = "projected_met", p.ProjectedYearEnd == t.Value
 	default:
 		tt.Kind, tt.Short = "projected_missed", t.Value-p.ProjectedYearEnd
 	}
+	tt.RouteScope = t.Scope.Route != nil
+	switch {
+	case t.Scope.Route != nil:
+		tt.Scope = *t.Scope.Route
+	case t.Scope.Mode != nil:
+		tt.Scope = *t.Scope.Mode
+	}
 	if tt.Kind == "projected_met" {
-		last, err := s.ProgressAsOf(ctx, Target{Year: t.Year - 1, Metric: t.Metric, Scope: t.Scope, Value: t.Value},
-			time.Date(t.Year-1, 12, 31, 0, 0, 0, 0, time.UTC))
+		best, any, err := s.bestEarlierYear(ctx, t)
 		if err != nil {
 			return tt, err
 		}
-		tt.FirstTime = last.Actual < t.Value
+		tt.FirstTime = any && best < t.Value
 	}
 	return tt, nil
+}
+
+// bestEarlierYear answers the highest full-year figure of the target's
+// metric and scope in the years before the target's, and whether any earlier
+// year has data at all: "for the first time" needs both.
+func (s *Store) bestEarlierYear(ctx context.Context, t Target) (int64, bool, error) {
+	scope, _, ok, err := s.targetScope(ctx, t)
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	var rows []rollupMonthlyRow
+	if err := s.db.WithContext(ctx).Where("scope = ? AND direction = ? AND month < ?", scope, "", fmt.Sprintf("%04d-01", t.Year)).
+		Find(&rows).Error; err != nil {
+		return 0, false, err
+	}
+	perYear := map[string]int64{}
+	for _, r := range rows {
+		perYear[r.Month[:4]] += metricOf(rollupDailyRow{Runs: r.Runs, Containers: r.Containers, TEU: r.TEU}, t.Metric)
+	}
+	var best int64
+	anyData := false
+	for _, v := range perYear {
+		if v > 0 {
+			anyData = true
+		}
+		best = max(best, v)
+	}
+	return best, anyData, nil
 }
