@@ -29,8 +29,18 @@ func principalOf(c echo.Context) *models.Principal {
 	return p
 }
 
-// authenticate reads a Bearer token, if any. A token that is unknown or
-// revoked is refused at once (401), whatever the request.
+const authErrKey = "banlie.auth_error"
+
+// publicPaths answer without looking at tokens: probes must work whatever
+// the token setup, and the dashboard's files carry no data.
+func publicPath(c echo.Context) bool {
+	p := c.Path()
+	return p == "/healthz" || p == "/readyz" || !strings.HasPrefix(c.Request().URL.Path, "/api/") && p != "/metrics"
+}
+
+// authenticate reads a Bearer token, if any. A token that is malformed,
+// unknown or revoked is remembered as an error that refuseBadToken answers
+// (401) once the rate limiter has counted the request against its address.
 func authenticate(store *models.Store) echo.MiddlewareFunc {
 	var mu sync.Mutex
 	touched := map[int64]time.Time{}
@@ -39,14 +49,16 @@ func authenticate(store *models.Store) echo.MiddlewareFunc {
 			req := c.Request()
 			actor := models.Actor{Name: "anonymous", RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
 			h := req.Header.Get(echo.HeaderAuthorization)
-			if h != "" {
+			if h != "" && !publicPath(c) {
 				scheme, secret, ok := strings.Cut(h, " ")
 				if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
-					return unauthorized("the Authorization header must be: Bearer <token>")
+					c.Set(authErrKey, unauthorized("the Authorization header must be: Bearer <token>"))
+					return next(c)
 				}
 				p, err := store.Authenticate(req.Context(), strings.TrimSpace(secret))
 				if errors.Is(err, models.ErrUnauthenticated) {
-					return unauthorized("the token is unknown or revoked")
+					c.Set(authErrKey, unauthorized("the token is unknown or revoked"))
+					return next(c)
 				}
 				if err != nil {
 					return err
@@ -70,6 +82,17 @@ func authenticate(store *models.Store) echo.MiddlewareFunc {
 			c.SetRequest(req.WithContext(models.WithActor(req.Context(), actor)))
 			return next(c)
 		}
+	}
+}
+
+// refuseBadToken answers 401 for a token authenticate could not accept.
+func refuseBadToken(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err, _ := c.Get(authErrKey).(error); err != nil {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="banlie", error="invalid_token"`)
+			return err
+		}
+		return next(c)
 	}
 }
 
@@ -97,6 +120,7 @@ func authorize(privateReads bool) echo.MiddlewareFunc {
 			m := c.Request().Method
 			need, ok := needs[m+" "+c.Path()]
 			switch {
+			case publicPath(c) && !ok && (m == http.MethodGet || m == http.MethodHead):
 			case ok:
 			case m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions:
 				if privateReads && c.Path() != "/api/v1/openapi.json" {
@@ -133,10 +157,11 @@ func rateLimit(r float64) echo.MiddlewareFunc {
 	retry := strconv.Itoa(int(math.Max(1, math.Ceil(1/r))))
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: store,
+		// A valid token has its own allowance; everything else, bad tokens
+		// included, counts against the client's address.
 		IdentifierExtractor: func(c echo.Context) (string, error) {
-			if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" {
-				sum := sha256.Sum256([]byte(h))
-				return "t:" + hex.EncodeToString(sum[:8]), nil
+			if p := principalOf(c); p != nil {
+				return "t:" + strconv.FormatInt(p.ID, 10), nil
 			}
 			return "ip:" + c.RealIP(), nil
 		},

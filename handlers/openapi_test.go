@@ -67,7 +67,23 @@ func validationOptions() *openapi3filter.Options {
 		IncludeResponseStatus: true,
 		SkipSettingDefaults:   true,
 		MultiError:            true,
+		AuthenticationFunc:    bearerPresent,
 	}
+}
+
+// bearerPresent checks a security requirement as far as a document can: the
+// scheme is http bearer and the request carries Authorization: Bearer
+// <something>. Whether the token is known, and its role, is the server's
+// business (its refusals are 401 and 403, which are not validated as requests).
+func bearerPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	if s := in.SecurityScheme; s == nil || s.Type != "http" || !strings.EqualFold(s.Scheme, "bearer") {
+		return fmt.Errorf("security scheme %q is not http bearer", in.SecuritySchemeName)
+	}
+	scheme, token, ok := strings.Cut(in.RequestValidationInput.Request.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return fmt.Errorf("security scheme %q: the request has no Authorization: Bearer <token>", in.SecuritySchemeName)
+	}
+	return nil
 }
 
 // validateExchange checks one request and its answer against the OpenAPI
@@ -268,6 +284,26 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 	var sum map[string]any
 	summary.decode(t, &sum)
 	markdown := ts.mustDo(t, http.StatusOK, http.MethodGet, "/api/v1/summaries/2024-10?format=markdown&lang=en", nil)
+	// Access and Idempotency-Key answers, for real.
+	denied := ts.do(t, http.MethodPost, "/api/v1/runs", runBody, "Authorization", "")
+	forbidden := ts.do(t, http.MethodPost, "/api/v1/runs", runBody, "Authorization", "Bearer "+ts.Viewer)
+	if denied.Status != http.StatusUnauthorized || forbidden.Status != http.StatusForbidden {
+		t.Fatalf("without a token %d, with a viewer token %d; want 401 and 403", denied.Status, forbidden.Status)
+	}
+	keyedBody := []byte(`{"route":"SCO-TJ-MOW","number":"X8026","direction":"outbound","departed_at":"2024-10-14T09:30:00+08:00","containers":50,"teu":100}`)
+	ts.do(t, http.MethodPost, "/api/v1/runs", keyedBody, "Idempotency-Key", "drift-1")
+	replayed := ts.do(t, http.MethodPost, "/api/v1/runs", keyedBody, "Idempotency-Key", "drift-1")
+	if replayed.Status != http.StatusCreated || replayed.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("a retry with the same Idempotency-Key answered %d, Idempotent-Replayed %q", replayed.Status, replayed.Header.Get("Idempotent-Replayed"))
+	}
+	auditPage := ts.mustDo(t, http.StatusOK, http.MethodGet, "/api/v1/audit?entity=run", nil)
+	var audit map[string]any
+	auditPage.decode(t, &audit)
+	entries, _ := audit["items"].([]any)
+	if len(entries) == 0 {
+		t.Fatal("the audit log lists no write to a run")
+	}
+	entry, _ := entries[0].(map[string]any)
 
 	request := func(method, path string, body []byte) *http.Request {
 		req, err := http.NewRequest(method, ts.URL+path, bytes.NewReader(body))
@@ -277,6 +313,16 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 		if body != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
+		// As ts.do sends them: with the admin token.
+		req.Header.Set("Authorization", "Bearer "+ts.Admin)
+		return req
+	}
+	anonymous := func(req *http.Request) *http.Request {
+		req.Header.Del("Authorization")
+		return req
+	}
+	withHeader := func(req *http.Request, name, value string) *http.Request {
+		req.Header.Set(name, value)
 		return req
 	}
 	without := func(m map[string]any, field string) []byte {
@@ -302,6 +348,29 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 	jsonHeader := http.Header{"Content-Type": {"application/json"}}
 	problemHeader := http.Header{"Content-Type": {"application/problem+json"}}
 	problem404 := []byte(`{"type":"about:blank","title":"Not Found","status":404,"detail":"Not Found","errors":[]}`)
+	problem429 := []byte(`{"type":"about:blank","title":"Too Many Requests","status":429,"detail":"too many requests; retry after 1 s","errors":[]}`)
+	headerWith := func(h http.Header, name, value string) http.Header {
+		c := h.Clone()
+		if value == "" {
+			c.Del(name)
+		} else {
+			c.Set(name, value)
+		}
+		return c
+	}
+	auditWith := func(field string, v any, drop bool) []byte {
+		e := map[string]any{}
+		for k, x := range entry {
+			if !drop || k != field {
+				e[k] = x
+			}
+		}
+		if !drop {
+			e[field] = v
+		}
+		b, _ := json.Marshal(map[string]any{"items": []any{e}, "next_cursor": nil})
+		return b
+	}
 
 	cases := []struct {
 		name     string
@@ -360,6 +429,38 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 			response{200, got.Header, got.Body}, "number"},
 		{"PATCH null clearing a nullable field", request("PATCH", runPath, []byte(`{"cargo":null}`)), []byte(`{"cargo":null}`),
 			response{200, got.Header, got.Body}, ""},
+		{"write accepted without a token", anonymous(request("POST", "/api/v1/runs", runBody)), runBody,
+			response{201, created.Header, created.Body}, "Authorization: Bearer"},
+		{"read without a token", anonymous(request("GET", runPath, nil)), nil,
+			response{200, got.Header, got.Body}, ""},
+		{"real 401 answer", anonymous(request("POST", "/api/v1/runs", runBody)), runBody,
+			response{401, denied.Header, denied.Body}, ""},
+		{"401 challenging another scheme", anonymous(request("POST", "/api/v1/runs", runBody)), runBody,
+			response{401, headerWith(denied.Header, "WWW-Authenticate", `Basic realm="banlie"`), denied.Body}, "WWW-Authenticate"},
+		{"real 403 answer", request("POST", "/api/v1/runs", runBody), runBody,
+			response{403, forbidden.Header, forbidden.Body}, ""},
+		{"403 on a read", request("GET", runPath, nil), nil,
+			response{403, forbidden.Header, forbidden.Body}, "status is not supported"},
+		{"429 answer", request("GET", runPath, nil), nil,
+			response{429, headerWith(problemHeader, "Retry-After", "1"), problem429}, ""},
+		{"429 without Retry-After", request("GET", runPath, nil), nil,
+			response{429, problemHeader, problem429}, "Retry-After"},
+		{"real replayed create", withHeader(request("POST", "/api/v1/runs", keyedBody), "Idempotency-Key", "drift-1"), keyedBody,
+			response{201, replayed.Header, replayed.Body}, ""},
+		{"Idempotent-Replayed other than true", withHeader(request("POST", "/api/v1/runs", keyedBody), "Idempotency-Key", "drift-1"), keyedBody,
+			response{201, headerWith(replayed.Header, "Idempotent-Replayed", "yes"), replayed.Body}, "Idempotent-Replayed"},
+		{"Idempotency-Key over 255 characters accepted", withHeader(request("POST", "/api/v1/runs", runBody), "Idempotency-Key", strings.Repeat("k", 256)), runBody,
+			response{201, created.Header, created.Body}, "Idempotency-Key"},
+		{"real audit page", request("GET", "/api/v1/audit?entity=run", nil), nil,
+			response{200, auditPage.Header, auditPage.Body}, ""},
+		{"audit answered without a token", anonymous(request("GET", "/api/v1/audit", nil)), nil,
+			response{200, auditPage.Header, auditPage.Body}, "Authorization: Bearer"},
+		{"audit entry without request_id", request("GET", "/api/v1/audit", nil), nil,
+			response{200, jsonHeader, auditWith("request_id", nil, true)}, "request_id"},
+		{"audit entry with a null actor", request("GET", "/api/v1/audit", nil), nil,
+			response{200, jsonHeader, auditWith("actor", nil, false)}, "actor"},
+		{"audit entry with before null", request("GET", "/api/v1/audit", nil), nil,
+			response{200, jsonHeader, auditWith("before", nil, false)}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

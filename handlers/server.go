@@ -88,9 +88,10 @@ func New(cfg Config) *echo.Echo {
 			MaxAge:        600,
 		}))
 	}
-	e.Use(rateLimit(cfg.RateLimit))
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
 	e.Use(authenticate(cfg.Store))
+	e.Use(rateLimit(cfg.RateLimit))
+	e.Use(refuseBadToken)
 	e.Use(authorize(cfg.PrivateReads))
 	e.Use(idempotency(cfg.Store))
 	e.Use(conditionalGET)
