@@ -272,3 +272,35 @@ func TestRateLimit(t *testing.T) {
 		t.Fatalf("a token's first request: %d", r.Status)
 	}
 }
+
+func TestProbesIgnoreTokensAndBadTokensAreRateLimited(t *testing.T) {
+	t.Parallel()
+	ts := newTestServerWith(t, shanghai, func(c *handlers.Config) { c.PrivateReads = true; c.RateLimit = 1 })
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if r := ts.do(t, "GET", path, nil, "Authorization", "Bearer bnl_revoked-or-junk"); r.Status != 200 {
+			t.Fatalf("%s with a junk token: %d", path, r.Status)
+		}
+	}
+	page := ts.do(t, "GET", "/", nil, "Authorization", "")
+	if page.Status != 200 {
+		t.Fatalf("the dashboard page with private reads: %d", page.Status)
+	}
+	// Made-up tokens do not buy fresh allowances: they count against the address.
+	limited := false
+	for i := 0; i < 10 && !limited; i++ {
+		r := ts.do(t, "GET", "/api/v1/runs", nil, "Authorization", fmt.Sprintf("Bearer bnl_guess%d", i))
+		switch r.Status {
+		case http.StatusTooManyRequests:
+			limited = true
+		case http.StatusUnauthorized:
+			if !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), `Bearer realm="banlie"`) {
+				t.Fatalf("401 without WWW-Authenticate: %v", r.Header)
+			}
+		default:
+			t.Fatalf("a made-up token: %d", r.Status)
+		}
+	}
+	if !limited {
+		t.Fatal("10 made-up tokens from one address at 1/s were not limited")
+	}
+}
