@@ -156,7 +156,10 @@ func rateLimit(r float64) echo.MiddlewareFunc {
 	})
 	retry := strconv.Itoa(int(math.Max(1, math.Ceil(1/r))))
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: store,
+		// Probes and the dashboard's static files are not limited: they
+		// touch no data, and a page load fetches a dozen files at once.
+		Skipper: publicPath,
+		Store:   store,
 		// A valid token has its own allowance; everything else, bad tokens
 		// included, counts against the client's address.
 		IdentifierExtractor: func(c echo.Context) (string, error) {
