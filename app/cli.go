@@ -23,6 +23,8 @@ commands:
   migrate    bring the database schema up to date and exit
   seed       load data: seed --demo loads the illustrative demo data set
   token      manage access tokens: token create --role R --name N | token list | token revoke NAME
+  import     log runs from a CSV file: import --runs FILE.csv [--dry-run]
+  export     write runs as CSV: export --runs [--from D --to D --route R --mode M] [--out FILE]
   backup     take a consistent copy of the live database: backup --out FILE
   summary    print a month's summary: summary --period 2024-10 [--format markdown|html|json] [--lang zh|en]
 
@@ -50,6 +52,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdToken(ctx, args[1:], stdout, stderr, log)
 	case "backup":
 		return cmdBackup(ctx, args[1:], stdout, stderr, log)
+	case "import":
+		return cmdImport(ctx, args[1:], stdout, stderr, log)
+	case "export":
+		return cmdExport(ctx, args[1:], stdout, stderr, log)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,190 @@
+package models
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RunCSVHeader is the header of the runs CSV that import reads and export writes.
+var RunCSVHeader = []string{"route", "number", "direction", "departed_at", "arrived_at", "status", "containers", "teu", "cargo", "container_numbers"}
+
+// ImportResult says what an import did (or, in a dry run, would do).
+type ImportResult struct {
+	Created int          `json:"created"`
+	Skipped int          `json:"skipped"` // already stored with the same values: a re-import is harmless
+	Errors  []FieldError `json:"errors"`  // field is "line N: column"
+}
+
+// ImportRuns reads runs from CSV (RunCSVHeader, in any column order) and
+// logs them in one transaction: if any line is invalid or conflicts with a
+// different stored run, nothing is written and every problem is listed with
+// its line. A line that matches a stored run exactly (same route, number,
+// departure day and values) is skipped, so importing a file twice never
+// counts a train twice.
+func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (ImportResult, error) {
+	res := ImportResult{Errors: []FieldError{}}
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	head, err := cr.Read()
+	if err != nil {
+		return res, BadRequest("", "the CSV has no header line: %s", strings.Join(RunCSVHeader, ","))
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+	}
+	for _, need := range []string{"route", "number", "direction", "departed_at"} {
+		if _, ok := col[need]; !ok {
+			return res, BadRequest("", "the CSV header lacks the column %q (expected %s)", need, strings.Join(RunCSVHeader, ","))
+		}
+	}
+	for name := range col {
+		if !oneOf(name, RunCSVHeader...) {
+			return res, BadRequest("", "the CSV header has an unknown column %q (expected %s)", name, strings.Join(RunCSVHeader, ","))
+		}
+	}
+	errRollback := errors.New("dry run or invalid lines: roll back")
+	err = s.Tx(ctx, func(tx *Store) error {
+		for line := 2; ; line++ {
+			rec, err := cr.Read()
+			if err == io.EOF {
+				break
+			}
+			prefix := fmt.Sprintf("line %d", line)
+			if err != nil {
+				res.Errors = append(res.Errors, FieldError{Field: prefix, Message: "is not valid CSV"})
+				break
+			}
+			get := func(name string) string {
+				if i, ok := col[name]; ok && i < len(rec) {
+					return strings.TrimSpace(rec[i])
+				}
+				return ""
+			}
+			in := RunInput{Route: get("route"), Number: get("number"), Direction: get("direction"), DepartedAt: get("departed_at"), Status: get("status")}
+			if v := get("arrived_at"); v != "" {
+				in.ArrivedAt = &v
+			}
+			if v := get("cargo"); v != "" {
+				in.Cargo = &v
+			}
+			if v := get("container_numbers"); v != "" {
+				in.ContainerNumbers = strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == ' ' })
+			}
+			// A number that does not parse is listed; the line is still
+			// validated for its other problems (nothing is kept anyway).
+			for _, n := range []struct {
+				name string
+				dst  **int
+			}{{"containers", &in.Containers}, {"teu", &in.TEU}} {
+				if v := get(n.name); v != "" {
+					k, err := strconv.Atoi(v)
+					if err != nil {
+						res.Errors = append(res.Errors, FieldError{Field: prefix + ": " + n.name, Message: "must be a whole number"})
+						continue
+					}
+					*n.dst = &k
+				}
+			}
+			_, err = tx.CreateRun(ctx, in)
+			var e *Error
+			switch {
+			case err == nil:
+				res.Created++
+			case errors.As(err, &e) && e.Code == EINVALID:
+				for _, f := range e.Fields {
+					res.Errors = append(res.Errors, FieldError{Field: prefix + ": " + f.Field, Message: f.Message})
+				}
+			case errors.As(err, &e) && e.Code == ECONFLICT:
+				same, cerr := tx.sameAsStored(ctx, in)
+				if cerr != nil {
+					return cerr
+				}
+				if same {
+					res.Skipped++
+				} else {
+					res.Errors = append(res.Errors, FieldError{Field: prefix, Message: e.Message + ", with other values"})
+				}
+			default:
+				return err
+			}
+		}
+		if dryRun || len(res.Errors) > 0 {
+			return errRollback
+		}
+		return nil
+	})
+	if errors.Is(err, errRollback) {
+		err = nil
+	}
+	if err == nil && len(res.Errors) > 0 {
+		return res, &Error{Code: EINVALID, Message: fmt.Sprintf("%d problems in the CSV; nothing was imported", len(res.Errors)), Fields: res.Errors}
+	}
+	return res, err
+}
+
+// sameAsStored reports whether the run that conflicts with in (same route,
+// number and departure day) holds the same values.
+func (s *Store) sameAsStored(ctx context.Context, in RunInput) (bool, error) {
+	var p Problems
+	v := in.validate(&p)
+	route, err := s.routeRowByCode(in.Route)
+	if err != nil || p.Err() != nil {
+		return false, err
+	}
+	var row runRow
+	if err := s.db.WithContext(ctx).Where("route_id = ? AND number = ? AND departed_day = ?", route.ID, in.Number, Day(v.departedAt, s.Loc)).Take(&row).Error; err != nil {
+		return false, err
+	}
+	var want runRow
+	v.fill(&want, s.Loc)
+	sameTime := func(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }
+	sameText := func(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	return row.DepartedAt.Equal(want.DepartedAt) && sameTime(row.ArrivedAt, want.ArrivedAt) && row.Direction == want.Direction &&
+		row.Status == want.Status && row.Containers == want.Containers && row.TEU == want.TEU &&
+		sameText(row.Cargo, want.Cargo) && row.ContainerNumbers == want.ContainerNumbers, nil
+}
+
+// ExportRuns writes runs (filtered like the list) as CSV, newest departure
+// first, in the format ImportRuns reads back.
+func (s *Store) ExportRuns(ctx context.Context, f RunFilter, w io.Writer) (int, error) {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(RunCSVHeader); err != nil {
+		return 0, err
+	}
+	n := 0
+	f.Limit = MaxLimit
+	for {
+		page, err := s.ListRuns(ctx, f)
+		if err != nil {
+			return n, err
+		}
+		for _, r := range page.Items {
+			arrived, cargo := "", ""
+			if r.ArrivedAt != nil {
+				arrived = r.ArrivedAt.Format(time.RFC3339Nano)
+			}
+			if r.Cargo != nil {
+				cargo = *r.Cargo
+			}
+			rec := []string{r.Route, r.Number, r.Direction, r.DepartedAt.Format(time.RFC3339Nano), arrived, r.Status,
+				strconv.Itoa(r.Containers), strconv.Itoa(r.TEU), cargo, strings.Join(r.ContainerNumbers, ";")}
+			if err := cw.Write(rec); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if page.NextCursor == nil {
+			break
+		}
+		f.Cursor = *page.NextCursor
+	}
+	cw.Flush()
+	return n, cw.Error()
+}
