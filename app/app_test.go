@@ -129,6 +129,15 @@ func TestEnvironmentTwins(t *testing.T) {
 func TestServeShutsDownCleanly(t *testing.T) {
 	cfg := testConfig(t)
 	ctx, cancel := context.WithCancel(context.Background())
+	pre, err := openStore(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _, err := pre.CreateToken(ctx, "ops", "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeDB(pre.DB())
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- Serve(ctx, cfg, quiet, ServeHooks{Listening: func(a string) { addrc <- a }}) }()
@@ -140,11 +149,7 @@ func TestServeShutsDownCleanly(t *testing.T) {
 	}
 	waitReady(t, addr)
 	body := `{"code":"SCO-TJ-MOW","name":"SCO Zone – Tongjiang – Moscow","mode":"rail","stops":[{"name":"Jiaozhou","country":"CN","role":"origin"},{"name":"Moscow","country":"RU","locode":"RUMOW","role":"destination"}]}`
-	res, err := http.Post("http://"+addr+"/api/v1/routes", "application/json", strings.NewReader(body))
-	if err != nil || res.StatusCode != 201 {
-		t.Fatalf("create route: %v %v", res, err)
-	}
-	res.Body.Close()
+	post(t, addr, admin, "/api/v1/routes", body)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve returned %v on shutdown", err)

@@ -21,6 +21,9 @@ func Backup(ctx context.Context, cfg Config, out string) error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("backup: %w", err)
 	}
+	if IsPostgres(cfg.DB) {
+		return errors.New("backup: the database is PostgreSQL; use pg_dump, which takes a consistent copy the same way")
+	}
 	abs, err := filepath.Abs(out)
 	if err != nil {
 		return err

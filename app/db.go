@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
+	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -16,9 +18,12 @@ import (
 // keys on and a busy timeout; every transaction begins IMMEDIATE, so a
 // transaction that reads and then writes waits for the write lock up front
 // instead of failing later with SQLITE_BUSY_SNAPSHOT.
+//
+// A postgres:// URL selects PostgreSQL instead, for several instances
+// sharing one database.
 func OpenDB(cfg Config) (*gorm.DB, error) {
-	if strings.HasPrefix(cfg.DB, "postgres://") || strings.HasPrefix(cfg.DB, "postgresql://") {
-		return nil, fmt.Errorf("open database: PostgreSQL is not supported by this version; use a SQLite file path")
+	if IsPostgres(cfg.DB) {
+		return openPostgres(cfg.DB)
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -73,4 +78,44 @@ func ready(ctx context.Context, db *gorm.DB) error {
 		return fmt.Errorf("schema version %d, want %d", v, SchemaVersion())
 	}
 	return nil
+}
+
+// IsPostgres reports whether a --db value names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+func openPostgres(dsn string) (*gorm.DB, error) {
+	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{
+		TranslateError: true,
+		Logger:         logger.Discard,
+		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", redactDSN(err, dsn))
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(20)
+	sqlDB.SetMaxIdleConns(10)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sqlDB.PingContext(context.Background()); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open database: %w", redactDSN(err, dsn))
+	}
+	return db, nil
+}
+
+// redactDSN keeps a password in the URL out of error messages.
+func redactDSN(err error, dsn string) error {
+	u, perr := url.Parse(dsn)
+	if perr != nil || u.User == nil {
+		return err
+	}
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		return errors.New(strings.ReplaceAll(err.Error(), pw, "***"))
+	}
+	return err
 }

@@ -81,7 +81,20 @@ func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) (int, error) {
 		return 0, fmt.Errorf("migrate: unsupported database %q", dialect)
 	}
 	db = db.WithContext(ctx)
-	if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ` + types["{{ts}}"] + ` NOT NULL)`).Error; err != nil {
+	// Instances starting together on one PostgreSQL database take turns.
+	lock := func(tx *gorm.DB) error {
+		if dialect == "postgres" {
+			return tx.Exec(`SELECT pg_advisory_xact_lock(7261)`).Error
+		}
+		return nil
+	}
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if err := lock(tx); err != nil {
+			return err
+		}
+		return tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ` + types["{{ts}}"] + ` NOT NULL)`).Error
+	})
+	if err != nil {
 		return 0, fmt.Errorf("migrate: %w", err)
 	}
 	current, err := currentVersion(db)
@@ -98,6 +111,9 @@ func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) (int, error) {
 			sql = strings.ReplaceAll(sql, k, v)
 		}
 		err := db.Transaction(func(tx *gorm.DB) error {
+			if err := lock(tx); err != nil {
+				return err
+			}
 			// Another instance may have applied it meanwhile.
 			var n int64
 			if err := tx.Raw(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n).Error; err != nil {

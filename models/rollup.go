@@ -111,6 +111,13 @@ type RollupStats struct {
 func (s *Store) Rollup(ctx context.Context, full bool) (RollupStats, error) {
 	st := RollupStats{Full: full}
 	err := s.Tx(ctx, func(tx *Store) error {
+		// One roll-up at a time across instances sharing a PostgreSQL
+		// database (SQLite writers are serialised already).
+		if tx.db.Dialector.Name() == "postgres" {
+			if err := tx.db.Exec(`SELECT pg_advisory_xact_lock(7262)`).Error; err != nil {
+				return err
+			}
+		}
 		now := s.now()
 		var wm settingRow
 		err := tx.db.Take(&wm, "key = ?", settingWatermark).Error

@@ -348,9 +348,9 @@ func (s *Store) ListRoutes(ctx context.Context, f RouteFilter) (Page[Route], err
 func (s *Store) UpdateRoute(ctx context.Context, code string, patch RoutePatch) (Route, error) {
 	var out Route
 	err := s.Tx(ctx, func(tx *Store) error {
-		row, err := tx.routeRowByCode(code)
-		if err != nil {
-			return err
+		var row routeRow
+		if err := tx.forUpdate(tx.db, "routes").Where("code = ?", code).Take(&row).Error; err != nil {
+			return storeErr("routes.get", err, fmt.Sprintf("no route with code %s", code), "")
 		}
 		cur, err := tx.loadRoute(row)
 		if err != nil {

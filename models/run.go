@@ -349,7 +349,7 @@ func (s *Store) UpdateRun(ctx context.Context, id int64, patch RunPatch) (Run, e
 	var out Run
 	err := s.Tx(ctx, func(tx *Store) error {
 		var cur runWithRoute
-		if err := tx.runsJoined().Where("runs.id = ?", id).Take(&cur).Error; err != nil {
+		if err := tx.forUpdate(tx.runsJoined(), "runs").Where("runs.id = ?", id).Take(&cur).Error; err != nil {
 			return storeErr("runs.get", err, fmt.Sprintf("no run with id %d", id), "")
 		}
 		old := cur.Row.toRun(cur.RouteCode, cur.RouteMode, time.UTC)

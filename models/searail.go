@@ -173,7 +173,7 @@ func (s *Store) UpdateSeaRailCount(ctx context.Context, id int64, patch SeaRailP
 	var out SeaRailCount
 	err := s.Tx(ctx, func(tx *Store) error {
 		var row seaRailRow
-		if err := tx.db.Take(&row, id).Error; err != nil {
+		if err := tx.forUpdate(tx.db, "sea_rail_counts").Take(&row, id).Error; err != nil {
 			return storeErr("sea_rail.get", err, fmt.Sprintf("no sea-rail count with id %d", id), "")
 		}
 		in := SeaRailInput{Date: row.Date, Port: row.Port, Direction: row.Direction, TEU: &row.TEU, Note: &row.Note}

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Store reads and writes banlie's data. Every period it derives is taken in
@@ -148,4 +149,14 @@ func oneOf(v string, allowed ...string) bool {
 		}
 	}
 	return false
+}
+
+// forUpdate locks the rows a read-modify-write transaction reads, on
+// PostgreSQL (where concurrent transactions would otherwise both read the old
+// values); SQLite transactions are serialised already.
+func (s *Store) forUpdate(db *gorm.DB, table string) *gorm.DB {
+	if s.db.Dialector.Name() != "postgres" {
+		return db
+	}
+	return db.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: table}})
 }
