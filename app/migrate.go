@@ -110,6 +110,7 @@ func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) (int, error) {
 		for k, v := range types {
 			sql = strings.ReplaceAll(sql, k, v)
 		}
+		done := false
 		err := db.Transaction(func(tx *gorm.DB) error {
 			if err := lock(tx); err != nil {
 				return err
@@ -122,6 +123,7 @@ func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) (int, error) {
 			if n > 0 {
 				return nil
 			}
+			done = true
 			for _, stmt := range splitSQL(sql) {
 				if err := tx.Exec(stmt).Error; err != nil {
 					return err
@@ -132,8 +134,10 @@ func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) (int, error) {
 		if err != nil {
 			return applied, fmt.Errorf("migrate: step %d (%s): %w", m.Version, m.Name, err)
 		}
-		log.Info("schema migrated", "version", m.Version, "name", m.Name)
-		applied++
+		if done {
+			log.Info("schema migrated", "version", m.Version, "name", m.Name)
+			applied++
+		}
 	}
 	return applied, nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,7 +58,40 @@ func newTestServerIn(t testing.TB, loc *time.Location) *testServer {
 // newTestServerWith lets a test change the server's configuration.
 func newTestServerWith(t testing.TB, loc *time.Location, configure func(*handlers.Config)) *testServer {
 	t.Helper()
-	cfg := app.Config{DB: filepath.Join(t.TempDir(), "banlie.db"), Loc: loc, Synchronous: "FULL"}
+	return newTestServerOn(t, filepath.Join(t.TempDir(), "banlie.db"), loc, configure)
+}
+
+// postgresDB creates a scratch PostgreSQL database for one test and drops it
+// afterwards. Without a server the test is skipped, except under CI=true,
+// where it fails.
+func postgresDB(t testing.TB) string {
+	t.Helper()
+	dsn, drop, err := app.CreateScratchDatabase(app.TestPostgresURL())
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL is needed for this test: %v", err)
+		}
+		t.Skipf("no PostgreSQL at %s: %v", app.TestPostgresURL(), err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Errorf("dropping the scratch database: %v", err)
+		}
+	})
+	return dsn
+}
+
+// newTestServerPG is newTestServer on a scratch PostgreSQL database.
+func newTestServerPG(t testing.TB) *testServer {
+	t.Helper()
+	return newTestServerOn(t, postgresDB(t), shanghai, nil)
+}
+
+// newTestServerOn starts a test server on the database dsn (a SQLite path
+// or a postgres:// URL).
+func newTestServerOn(t testing.TB, dsn string, loc *time.Location, configure func(*handlers.Config)) *testServer {
+	t.Helper()
+	cfg := app.Config{DB: dsn, Loc: loc, Synchronous: "FULL"}
 	db, err := app.OpenDB(cfg)
 	if err != nil {
 		t.Fatal(err)
