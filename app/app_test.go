@@ -229,3 +229,44 @@ func waitReady(t *testing.T, addr string) {
 		time.Sleep(20 * time.Millisecond) // polling interval, not a wait for an outcome
 	}
 }
+
+// After a zone change the next roll-up recomputes every figure in the new zone.
+func TestZoneChangeRebucketsTotals(t *testing.T) {
+	cfg := testConfig(t)
+	ctx := context.Background()
+	store, err := openStore(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.CreateRoute(ctx, models.RouteInput{Code: "RA", Name: "A", Mode: "rail", Stops: []models.Stop{
+		{Name: "Jiaozhou", Country: "CN", Role: "origin"}, {Name: "Moscow", Country: "RU", Role: "destination"}}}); err != nil {
+		t.Fatal(err)
+	}
+	// 20:00 UTC on 31 October: November in Shanghai, October in UTC.
+	if _, err := store.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-10-31T20:00:00Z"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Rollup(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	closeDB(store.DB())
+	cfg.TZ = "UTC"
+	if err := cfg.finish(); err != nil {
+		t.Fatal(err)
+	}
+	store, err = openStore(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDB(store.DB())
+	if _, err := store.Rollup(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	m, err := store.MonthlyTotals(ctx, 2024, models.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Months[9].Runs != 1 || m.Months[10].Runs != 0 {
+		t.Fatalf("after the zone change: October %d, November %d; want 1 and 0", m.Months[9].Runs, m.Months[10].Runs)
+	}
+}

@@ -382,3 +382,16 @@ func (s *Store) recomputeMonth(month string, compare bool) (int, error) {
 	}
 	return drift, nil
 }
+
+// rolledUpTo is the instant the roll-ups count runs up to (the last
+// roll-up's "now"), so that the run named as a target's value-th is taken
+// from the same runs as the figures; now when no roll-up has run.
+func (s *Store) rolledUpTo(ctx context.Context) time.Time {
+	var wm settingRow
+	if err := s.db.WithContext(ctx).Take(&wm, "key = ?", settingWatermark).Error; err == nil {
+		if t, err := time.Parse(time.RFC3339Nano, wm.Value); err == nil {
+			return t
+		}
+	}
+	return s.now()
+}

@@ -53,6 +53,13 @@ func (s *Store) EnsureReportingZone(ctx context.Context) (bool, error) {
 				}
 			}
 		}
+		if changed {
+			// Every roll-up was bucketed in the old zone: the next roll-up
+			// must recompute them all.
+			if err := tx.db.Where("key = ?", settingWatermark).Delete(&settingRow{}).Error; err != nil {
+				return err
+			}
+		}
 		return tx.db.Save(&settingRow{Key: settingZone, Value: s.Loc.String()}).Error
 	})
 	return changed, err
