@@ -33,14 +33,19 @@ func (h targetHandlers) create(c echo.Context) error {
 	return c.JSON(http.StatusCreated, t)
 }
 
+// qOptionalYear reads year when it is given.
+func qOptionalYear(c echo.Context) (*int, error) {
+	if qString(c, "year") == nil {
+		return nil, nil
+	}
+	y, err := qYear(c, 0)
+	return &y, err
+}
+
 func (h targetHandlers) list(c echo.Context) error {
-	var year *int
-	if qString(c, "year") != nil {
-		y, err := qYear(c, 0)
-		if err != nil {
-			return err
-		}
-		year = &y
+	year, err := qOptionalYear(c)
+	if err != nil {
+		return err
 	}
 	ts, err := h.store.ListTargets(c.Request().Context(), year)
 	if err != nil {
@@ -95,13 +100,9 @@ func (h targetHandlers) progress(c echo.Context) error {
 }
 
 func (h targetHandlers) milestones(c echo.Context) error {
-	var year *int
-	if qString(c, "year") != nil {
-		y, err := qYear(c, 0)
-		if err != nil {
-			return err
-		}
-		year = &y
+	year, err := qOptionalYear(c)
+	if err != nil {
+		return err
 	}
 	ms, err := h.store.ListMilestones(c.Request().Context(), year)
 	if err != nil {
