@@ -31,6 +31,9 @@ func OpenDB(cfg Config) (*gorm.DB, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", "immediate")
+	// Keep prepared statements per connection: most requests run the same
+	// few statements, which SQLite would otherwise parse every time.
+	q.Set("_stmt_cache_size", "64")
 	// A file: URI, so that SQLite's own parser reads the path; only the
 	// characters that URI syntax reserves are escaped.
 	path := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(cfg.DB)

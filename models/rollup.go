@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Roll-ups hold counted runs, containers and TEU per day and per month, for
@@ -62,20 +61,17 @@ const settingWatermark = "rollup_watermark"
 // these days (YYYY-MM-DD, reporting time zone) must be recomputed.
 func (s *Store) markDirty(days ...string) error {
 	seen := map[string]bool{}
-	var rows []dirtyRow
 	for _, d := range days {
-		if d != "" && !seen[d] {
-			seen[d] = true
-			rows = append(rows, dirtyRow{Day: d, Gen: 1})
+		if d == "" || seen[d] {
+			continue
+		}
+		seen[d] = true
+		// Upsert syntax shared by SQLite and PostgreSQL.
+		if err := s.db.Exec(`INSERT INTO rollup_dirty (day, gen) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1`, d).Error; err != nil {
+			return err
 		}
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	return s.db.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "day"}},
-		DoUpdates: clause.Assignments(map[string]any{"gen": gorm.Expr("rollup_dirty.gen + 1")}),
-	}).Create(&rows).Error
+	return nil
 }
 
 // markRouteDirty marks every day on which a route has runs (its mode changed).

@@ -1,0 +1,743 @@
+package handlers_test
+
+// Benchmarks of the two hottest endpoints, each measured in the same run
+// against a floor: the least work that does the same job with the same
+// libraries (Echo, encoding/json, database/sql + mattn/go-sqlite3) on the same
+// schema and the same SQLite durability settings. The ratio banlie/floor is
+// the figure that matters; see docs/PERFORMANCE.md.
+//
+// The benchmarks talk HTTP with a plain http.Client: the harness's do()
+// validates every exchange against OpenAPI, which must not be measured.
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"banlie/app"
+	"banlie/handlers"
+	"banlie/models"
+	"banlie/web"
+
+	"github.com/labstack/echo/v4"
+	_ "github.com/mattn/go-sqlite3"
+)
+
+// ---------------------------------------------------------------- banlie side
+
+// benchRate is the rate limit the benchmarks run banlie with: high enough to
+// never answer 429, so the limiter's own work is measured (production runs
+// with it on, 50 requests/s per token by default) but never its throttling.
+const benchRate = 1e9
+
+// banlieServer is banlie's real server for a benchmark: its URL, database
+// file and tokens.
+type banlieServer struct {
+	URL, DB         string
+	Admin, Operator string
+}
+
+// benchBanlie is banlie's real server on a fresh SQLite file, with the given
+// synchronous setting. For FULL it is the lead's newTestServerWith itself;
+// for NORMAL it repeats that wiring (minus the job scheduler, which the runs
+// endpoints do not touch) with only Synchronous changed.
+func benchBanlie(b *testing.B, synchronous string) banlieServer {
+	b.Helper()
+	limit := func(c *handlers.Config) { c.RateLimit = benchRate }
+	if synchronous == "FULL" {
+		ts := newTestServerWith(b, shanghai, limit)
+		return banlieServer{URL: ts.URL, DB: dbFile(b, ts.Store), Admin: ts.Admin, Operator: ts.Operator}
+	}
+	path := filepath.Join(b.TempDir(), "banlie.db")
+	cfg := app.Config{DB: path, Loc: shanghai, Synchronous: synchronous}
+	db, err := app.OpenDB(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if _, err := app.Migrate(context.Background(), db, log); err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, shanghai)
+	store := models.NewStore(db, shanghai, func() time.Time { return now })
+	if _, err := store.EnsureReportingZone(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	out := banlieServer{DB: path}
+	ctx := models.WithActor(context.Background(), models.Actor{Name: "bench-setup"})
+	for role, dst := range map[string]*string{"admin": &out.Admin, "operator": &out.Operator} {
+		secret, _, err := store.CreateToken(ctx, "bench-"+role, role)
+		if err != nil {
+			b.Fatal(err)
+		}
+		*dst = secret
+	}
+	hc := handlers.Config{Store: store, Log: log, Web: web.FS(),
+		Ready: func(ctx context.Context) error { return db.WithContext(ctx).Exec("SELECT 1").Error }}
+	limit(&hc)
+	srv := httptest.NewServer(handlers.New(hc))
+	b.Cleanup(func() {
+		srv.Close()
+		if sqlDB, err := db.DB(); err == nil {
+			sqlDB.Close()
+		}
+	})
+	out.URL = srv.URL
+	return out
+}
+
+// dbFile answers the path of the store's main database file.
+func dbFile(b *testing.B, s *models.Store) string {
+	b.Helper()
+	rows, err := s.DB().Raw("PRAGMA database_list").Rows()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int
+		var name, file string
+		if err := rows.Scan(&seq, &name, &file); err != nil {
+			b.Fatal(err)
+		}
+		if name == "main" {
+			return file
+		}
+	}
+	b.Fatal("no main database")
+	return ""
+}
+
+// ----------------------------------------------------------------- the floor
+
+// floorDSN is app.OpenDB's DSN: the same durability and locking settings.
+func floorDSN(path, synchronous string) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", synchronous)
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", "immediate")
+	path = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + path + "?" + q.Encode()
+}
+
+// openFloorDB opens path with database/sql and mattn/go-sqlite3 directly. When
+// migrate is set, banlie's own migrations are applied first (through a GORM
+// handle that is closed again), so the schema and its indexes are identical.
+func openFloorDB(b *testing.B, path, synchronous string, migrate bool) *sql.DB {
+	b.Helper()
+	if migrate {
+		gdb, err := app.OpenDB(app.Config{DB: path, Loc: shanghai, Synchronous: synchronous})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := app.Migrate(context.Background(), gdb, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+			b.Fatal(err)
+		}
+		if sqlDB, err := gdb.DB(); err == nil {
+			sqlDB.Close()
+		}
+	}
+	db, err := sql.Open("sqlite3", floorDSN(path, synchronous))
+	if err != nil {
+		b.Fatal(err)
+	}
+	db.SetMaxOpenConns(16) // as app.OpenDB
+	db.SetMaxIdleConns(16)
+	if err := db.Ping(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
+func mustPrepare(b *testing.B, db *sql.DB, q string) *sql.Stmt {
+	b.Helper()
+	st, err := db.Prepare(q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
+}
+
+// floorRun is a run as the API answers it.
+type floorRun struct {
+	ID               int64           `json:"id"`
+	Route            string          `json:"route"`
+	Mode             string          `json:"mode"`
+	Number           string          `json:"number"`
+	Direction        string          `json:"direction"`
+	DepartedAt       time.Time       `json:"departed_at"`
+	ArrivedAt        *time.Time      `json:"arrived_at"`
+	Status           string          `json:"status"`
+	Containers       int             `json:"containers"`
+	TEU              int             `json:"teu"`
+	Cargo            *string         `json:"cargo"`
+	ContainerNumbers json.RawMessage `json:"container_numbers"` // stored as JSON: passed through
+	CreatedAt        time.Time       `json:"created_at"`
+	UpdatedAt        time.Time       `json:"updated_at"`
+}
+
+type floorRunIn struct {
+	Route            string   `json:"route"`
+	Number           string   `json:"number"`
+	Direction        string   `json:"direction"`
+	DepartedAt       string   `json:"departed_at"`
+	ArrivedAt        *string  `json:"arrived_at"`
+	Status           string   `json:"status"`
+	Containers       int      `json:"containers"`
+	TEU              int      `json:"teu"`
+	Cargo            *string  `json:"cargo"`
+	ContainerNumbers []string `json:"container_numbers"`
+}
+
+// floorServer is a bare Echo (no middleware) answering POST and GET
+// /api/v1/runs with one prepared statement per step. With sameJob, POST also
+// does the rest of what banlie's create does today, in the least work: check
+// the bearer token (SHA-256 and one SELECT), then in one transaction look up
+// the route, insert the run, insert its audit entry (the run as JSON) and mark
+// its day dirty for the roll-ups.
+func floorServer(b *testing.B, db *sql.DB, sameJob bool) string {
+	b.Helper()
+	loc := shanghai
+	selToken := mustPrepare(b, db, `SELECT id, name, role, revoked_at FROM tokens WHERE hash = ?`)
+	selRoute := mustPrepare(b, db, `SELECT id, mode FROM routes WHERE code = ?`)
+	const insRunSQL = `INSERT INTO runs (route_id, number, direction, departed_at, departed_day,
+		arrived_at, status, containers, teu, cargo, container_numbers, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insRun := mustPrepare(b, db, insRunSQL)
+	insAudit := mustPrepare(b, db, `INSERT INTO audit_log (at, actor, action, entity, entity_id, before_value, after_value, request_id)
+		VALUES (?, ?, 'runs.create', 'run', ?, NULL, ?, '')`)
+	markDirty := mustPrepare(b, db, `INSERT INTO rollup_dirty (day, gen) VALUES (?, 1)
+		ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1`)
+	list := mustPrepare(b, db, `SELECT runs.id, routes.code, routes.mode, runs.number, runs.direction,
+		runs.departed_at, runs.arrived_at, runs.status, runs.containers, runs.teu, runs.cargo,
+		runs.container_numbers, runs.created_at, runs.updated_at
+		FROM runs JOIN routes ON routes.id = runs.route_id
+		ORDER BY runs.departed_at DESC, runs.id DESC LIMIT ?`)
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.POST("/api/v1/runs", func(c echo.Context) error {
+		ctx := c.Request().Context()
+		actor := ""
+		if sameJob {
+			secret, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+			sum := sha256.Sum256([]byte(secret))
+			var id int64
+			var role string
+			var revoked sql.NullTime
+			if !ok || selToken.QueryRowContext(ctx, hex.EncodeToString(sum[:])).Scan(&id, &actor, &role, &revoked) != nil ||
+				revoked.Valid || (role != "operator" && role != "admin") {
+				return c.JSON(http.StatusUnauthorized, map[string]string{"error": "token"})
+			}
+		}
+		var in floorRunIn
+		if err := json.NewDecoder(c.Request().Body).Decode(&in); err != nil {
+			return c.JSON(http.StatusBadRequest, map[string]string{"error": err.Error()})
+		}
+		dep, err := time.Parse(time.RFC3339Nano, in.DepartedAt)
+		if err != nil {
+			return c.JSON(http.StatusUnprocessableEntity, map[string]string{"error": "departed_at"})
+		}
+		dep = dep.UTC()
+		day := dep.In(loc).Format(time.DateOnly)
+		var arr *time.Time
+		if in.ArrivedAt != nil {
+			a, err := time.Parse(time.RFC3339Nano, *in.ArrivedAt)
+			if err != nil {
+				return c.JSON(http.StatusUnprocessableEntity, map[string]string{"error": "arrived_at"})
+			}
+			a = a.UTC()
+			arr = &a
+		}
+		if in.ContainerNumbers == nil {
+			in.ContainerNumbers = []string{}
+		}
+		numbers, _ := json.Marshal(in.ContainerNumbers)
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		out := floorRun{Route: in.Route, Number: in.Number, Direction: in.Direction,
+			DepartedAt: dep.In(loc), Status: in.Status, Containers: in.Containers, TEU: in.TEU,
+			Cargo: in.Cargo, ContainerNumbers: numbers, CreatedAt: now.In(loc), UpdatedAt: now.In(loc)}
+		if arr != nil {
+			a := arr.In(loc)
+			out.ArrivedAt = &a
+		}
+		var routeID int64
+		write := func(q interface {
+			Stmt(*sql.Stmt) *sql.Stmt
+		}) error {
+			if err := q.Stmt(selRoute).QueryRowContext(ctx, in.Route).Scan(&routeID, &out.Mode); err != nil {
+				return err
+			}
+			res, err := q.Stmt(insRun).ExecContext(ctx, routeID, in.Number, in.Direction, dep, day,
+				arr, in.Status, in.Containers, in.TEU, in.Cargo, string(numbers), now, now)
+			if err != nil {
+				return err
+			}
+			out.ID, _ = res.LastInsertId()
+			if !sameJob {
+				return nil
+			}
+			after, _ := json.Marshal(out)
+			if _, err := q.Stmt(insAudit).ExecContext(ctx, now, actor, strconv.FormatInt(out.ID, 10), string(after)); err != nil {
+				return err
+			}
+			_, err = q.Stmt(markDirty).ExecContext(ctx, day)
+			return err
+		}
+		if sameJob {
+			tx, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			if err = write(tx); err == nil {
+				err = tx.Commit()
+			} else {
+				tx.Rollback()
+			}
+		} else {
+			err = write(noTx{}) // two autocommit statements: the least work
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			return c.JSON(http.StatusUnprocessableEntity, map[string]string{"error": "route"})
+		} else if err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/runs/"+strconv.FormatInt(out.ID, 10))
+		return c.JSON(http.StatusCreated, out)
+	})
+	e.GET("/api/v1/runs", func(c echo.Context) error {
+		limit := 50
+		if v := c.QueryParam("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return c.JSON(http.StatusBadRequest, map[string]string{"error": "limit"})
+			}
+			limit = min(n, 500)
+		}
+		rows, err := list.QueryContext(c.Request().Context(), limit+1)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		items := make([]floorRun, 0, limit+1)
+		for rows.Next() {
+			var r floorRun
+			var arr sql.NullTime
+			var numbers []byte
+			if err := rows.Scan(&r.ID, &r.Route, &r.Mode, &r.Number, &r.Direction, &r.DepartedAt, &arr,
+				&r.Status, &r.Containers, &r.TEU, &r.Cargo, &numbers, &r.CreatedAt, &r.UpdatedAt); err != nil {
+				return err
+			}
+			r.ContainerNumbers = numbers
+			r.DepartedAt, r.CreatedAt, r.UpdatedAt = r.DepartedAt.In(loc), r.CreatedAt.In(loc), r.UpdatedAt.In(loc)
+			if arr.Valid {
+				a := arr.Time.In(loc)
+				r.ArrivedAt = &a
+			}
+			items = append(items, r)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		page := struct {
+			Items      []floorRun `json:"items"`
+			NextCursor *string    `json:"next_cursor"`
+		}{Items: items}
+		if len(items) > limit {
+			page.Items = items[:limit]
+			last := items[limit-1]
+			cur, _ := json.Marshal(struct {
+				D time.Time `json:"d"`
+				I int64     `json:"i"`
+			}{last.DepartedAt.UTC(), last.ID})
+			s := base64.RawURLEncoding.EncodeToString(cur)
+			page.NextCursor = &s
+		}
+		return c.JSON(http.StatusOK, page)
+	})
+	srv := httptest.NewServer(e)
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// noTx runs prepared statements as they are, outside any transaction.
+type noTx struct{}
+
+func (noTx) Stmt(s *sql.Stmt) *sql.Stmt { return s }
+
+// ------------------------------------------------------------------- client
+
+func benchClient(b *testing.B) *http.Client {
+	tr := &http.Transport{MaxIdleConnsPerHost: 4}
+	b.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+// exchange sends one request, with a bearer token unless token is empty, and
+// answers the status and body.
+func exchange(b *testing.B, c *http.Client, method, url, token string, body []byte) (int, []byte) {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	got, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res.StatusCode, got
+}
+
+// benchRouteHTTP creates a route through banlie's API; benchRouteSQL by raw
+// SQL on a floor database.
+func benchRouteHTTP(b *testing.B, c *http.Client, srv banlieServer, code string) {
+	b.Helper()
+	body, _ := json.Marshal(routeBody(code))
+	if st, got := exchange(b, c, "POST", srv.URL+"/api/v1/routes", srv.Admin, body); st != http.StatusCreated {
+		b.Fatalf("create route: %d %s", st, got)
+	}
+}
+
+func benchRouteSQL(b *testing.B, db *sql.DB, code string) {
+	b.Helper()
+	now := time.Now().UTC()
+	if _, err := db.Exec(`INSERT INTO routes (code, name, mode, active, created_at, updated_at) VALUES (?, ?, 'rail', TRUE, ?, ?)`,
+		code, "Route "+code, now, now); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// benchTokenSQL stores an operator token on a floor database and answers
+// its secret; only the SHA-256 is stored, as banlie does.
+func benchTokenSQL(b *testing.B, db *sql.DB) string {
+	b.Helper()
+	secret := "bnl_floorbenchmarksecret"
+	sum := sha256.Sum256([]byte(secret))
+	if _, err := db.Exec(`INSERT INTO tokens (name, role, hash, prefix, created_at) VALUES ('floor', 'operator', ?, 'bnl_floo', ?)`,
+		hex.EncodeToString(sum[:]), time.Now().UTC()); err != nil {
+		b.Fatal(err)
+	}
+	return secret
+}
+
+// runNumbers keeps run numbers unique across every iteration of every run.
+var runNumbers atomic.Int64
+
+// createBody is a valid run with a fresh number, built without reflection so
+// the client's own cost stays small and equal on both sides.
+func createBody(buf []byte) []byte {
+	buf = append(buf[:0], `{"route":"SCO-TJ-MOW","number":"X`...)
+	buf = strconv.AppendInt(buf, runNumbers.Add(1), 10)
+	buf = append(buf, `","direction":"outbound","departed_at":"2024-10-12T09:30:00+08:00","arrived_at":null,`+
+		`"status":"departed","containers":55,"teu":110,"cargo":"auto parts, household appliances",`+
+		`"container_numbers":["CSQU3054383"]}`...)
+	return buf
+}
+
+// comparableRun strips what legitimately differs between two answers for the
+// same create (the id, the number and the clock).
+func comparableRun(b *testing.B, body []byte) map[string]any {
+	b.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		b.Fatalf("answer is not JSON: %s", body)
+	}
+	delete(m, "id")
+	delete(m, "number")
+	delete(m, "created_at")
+	delete(m, "updated_at")
+	return m
+}
+
+// ------------------------------------------------------------- benchmarks
+
+// BenchmarkCreateRun: POST /api/v1/runs, one new run per iteration, with an
+// operator token. The plain names use synchronous=FULL (banlie's default);
+// the _normal ones synchronous=NORMAL on every side. "floor" is the least
+// work that stores a run (decode, look the route up, insert, answer);
+// "floor_samejob" adds what banlie's create also does today (token check,
+// one transaction, audit entry, roll-up dirty mark). "paired" sends one
+// request to each of the three in turn every iteration and reports their
+// times as metrics: the background load of a shared machine then weighs on
+// all three alike, so its ratios are the steadiest figures.
+func BenchmarkCreateRun(b *testing.B) {
+	for _, sync := range []string{"FULL", "NORMAL"} {
+		suffix := ""
+		if sync == "NORMAL" {
+			suffix = "_normal"
+		}
+		setups := []struct {
+			name  string
+			setup func(*testing.B) createSide
+		}{
+			{"banlie", func(b *testing.B) createSide { return banlieCreateSide(b, sync) }},
+			{"floor", func(b *testing.B) createSide { return floorCreateSide(b, sync, false) }},
+			{"floor_samejob", func(b *testing.B) createSide { return floorCreateSide(b, sync, true) }},
+		}
+		for _, s := range setups {
+			b.Run(s.name+suffix, func(b *testing.B) {
+				side := s.setup(b)
+				b.ReportAllocs()
+				b.ResetTimer()
+				cpu := cpuTime()
+				for b.Loop() {
+					side.post(b)
+				}
+				reportCPU(b, cpu)
+			})
+		}
+		b.Run("paired"+suffix, func(b *testing.B) {
+			var sides []createSide
+			for _, s := range setups {
+				sides = append(sides, s.setup(b))
+			}
+			var answers []map[string]any
+			for _, side := range sides {
+				answers = append(answers, comparableRun(b, side.post(b)))
+			}
+			for _, a := range answers[1:] {
+				if !reflect.DeepEqual(answers[0], a) {
+					b.Fatalf("banlie and a floor answer differently:\n%v\n%v", answers[0], a)
+				}
+			}
+			took := make([]time.Duration, len(sides))
+			n := 0
+			b.ResetTimer()
+			for b.Loop() {
+				for i, side := range sides {
+					t0 := time.Now()
+					side.post(b)
+					took[i] += time.Since(t0)
+				}
+				n++
+			}
+			reportPaired(b, n, took, setups[0].name, setups[1].name, setups[2].name)
+		})
+	}
+}
+
+// reportPaired reports each side's mean time and the rate ratio of the first
+// side to each other one (the rate ratio banlie/floor is floor time / banlie time).
+func reportPaired(b *testing.B, n int, took []time.Duration, names ...string) {
+	for i, name := range names {
+		b.ReportMetric(float64(took[i].Microseconds())/float64(n), name+"-us/op")
+	}
+	for i := 1; i < len(names); i++ {
+		b.ReportMetric(float64(took[i])/float64(took[0]), "ratio-vs-"+names[i])
+	}
+}
+
+// cpuTime is the CPU time (user and system, every thread: server, client,
+// SQLite, GC) this process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the CPU time per operation since start. On a machine
+// shared with other work it moves far less than the wall-clock ns/op, so the
+// ratio of two sides' cpu-us/op is a steadier view of their overhead; it
+// leaves out time spent waiting (fsync under synchronous=FULL).
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64((cpuTime()-start).Microseconds())/float64(b.N), "cpu-us/op")
+}
+
+// createSide is one server under the create benchmark, ready for POSTs.
+type createSide struct {
+	c          *http.Client
+	url, token string
+	buf        []byte
+}
+
+// post creates one run with a fresh number and answers the body.
+func (s *createSide) post(b *testing.B) []byte {
+	s.buf = createBody(s.buf)
+	st, got := exchange(b, s.c, "POST", s.url, s.token, s.buf)
+	if st != http.StatusCreated {
+		b.Fatalf("status %d: %s", st, got)
+	}
+	return got
+}
+
+func banlieCreateSide(b *testing.B, sync string) createSide {
+	srv := benchBanlie(b, sync)
+	c := benchClient(b)
+	benchRouteHTTP(b, c, srv, "SCO-TJ-MOW")
+	s := createSide{c: c, url: srv.URL + "/api/v1/runs", token: srv.Operator, buf: make([]byte, 0, 512)}
+	s.post(b) // warm the connection, the pool and the caches
+	return s
+}
+
+func floorCreateSide(b *testing.B, sync string, sameJob bool) createSide {
+	db := openFloorDB(b, filepath.Join(b.TempDir(), "floor.db"), sync, true)
+	benchRouteSQL(b, db, "SCO-TJ-MOW")
+	token := benchTokenSQL(b, db)
+	s := createSide{c: benchClient(b), url: floorServer(b, db, sameJob) + "/api/v1/runs", token: token, buf: make([]byte, 0, 512)}
+	s.post(b)
+	return s
+}
+
+// listSeed is how many runs the list benchmarks read from.
+const listSeed = 10_000
+
+// seedRuns inserts n runs over five routes in one transaction, in the shape
+// CreateRun stores them (UTC instants, day in the reporting zone, numbers as
+// JSON).
+func seedRuns(b *testing.B, db *sql.DB, n int) {
+	b.Helper()
+	rows, err := db.Query(`SELECT id FROM routes ORDER BY id`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var routes []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			b.Fatal(err)
+		}
+		routes = append(routes, id)
+	}
+	rows.Close()
+	tx, err := db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ins, err := tx.Prepare(`INSERT INTO runs (route_id, number, direction, departed_at, departed_day,
+		arrived_at, status, containers, teu, cargo, container_numbers, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	cargo := "auto parts, household appliances"
+	for i := range n {
+		dep := start.Add(time.Duration(i) * 97 * time.Minute)
+		var arr *time.Time
+		status, dir := "departed", "outbound"
+		if i%3 == 0 {
+			a := dep.Add(14 * 24 * time.Hour)
+			arr, status = &a, "arrived"
+		}
+		if i%2 == 1 {
+			dir = "inbound"
+		}
+		var cg *string
+		if i%4 != 0 {
+			cg = &cargo
+		}
+		if _, err := ins.Exec(routes[i%len(routes)], fmt.Sprintf("X%05d", i), dir, dep, dep.In(shanghai).Format(time.DateOnly),
+			arr, status, 55, 110, cg, `["CSQU3054383","MSKU9070323"]`, now, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ins.Close()
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkListRuns: GET /api/v1/runs?limit=50 (the first page, newest
+// first) from 10,000 runs, without a token (reads are public by default).
+// Both sides read the same database file, synchronous=FULL (which does not
+// matter for reads).
+func BenchmarkListRuns(b *testing.B) {
+	srv := benchBanlie(b, "FULL")
+	base := srv.URL
+	c := benchClient(b)
+	for _, code := range []string{"SCO-TJ-MOW", "XIAN-DUIS", "CHONGQING-LODZ", "YIWU-MAD", "HEFEI-HAM"} {
+		benchRouteHTTP(b, c, srv, code)
+	}
+	db := openFloorDB(b, srv.DB, "FULL", false)
+	seedRuns(b, db, listSeed)
+	floor := floorServer(b, db, false)
+
+	const q = "/api/v1/runs?limit=50"
+	var answers [2]any
+	for i, u := range []string{base, floor} {
+		st, got := exchange(b, c, "GET", u+q, "", nil)
+		if st != http.StatusOK {
+			b.Fatalf("status %d: %s", st, got)
+		}
+		if err := json.Unmarshal(got, &answers[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(answers[0], answers[1]) {
+		b.Fatalf("banlie and floor answer differently:\n%v\n%v", answers[0], answers[1])
+	}
+	if items := answers[0].(map[string]any)["items"].([]any); len(items) != 50 {
+		b.Fatalf("%d items, want 50", len(items))
+	}
+
+	for _, side := range []struct{ name, base string }{{"banlie", base}, {"floor", floor}} {
+		b.Run(side.name, func(b *testing.B) {
+			url := side.base + q
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := cpuTime()
+			for b.Loop() {
+				if st, got := exchange(b, c, "GET", url, "", nil); st != http.StatusOK {
+					b.Fatalf("status %d: %s", st, got)
+				}
+			}
+			reportCPU(b, cpu)
+		})
+	}
+	b.Run("paired", func(b *testing.B) {
+		urls := []string{base + q, floor + q}
+		took := make([]time.Duration, len(urls))
+		n := 0
+		for b.Loop() {
+			for i, url := range urls {
+				t0 := time.Now()
+				if st, got := exchange(b, c, "GET", url, "", nil); st != http.StatusOK {
+					b.Fatalf("status %d: %s", st, got)
+				}
+				took[i] += time.Since(t0)
+			}
+			n++
+		}
+		reportPaired(b, n, took, "banlie", "floor")
+	})
+}
