@@ -1,5 +1,7 @@
 // Package web holds the dashboard's assets, embedded in the binary so the page
-// works on a network with no internet access.
+// works on a network with no internet access: index.html, style.css, the ES
+// modules under js/ and the vendored chart library under vendor/ (refreshed
+// by vendor.sh). docs/DASHBOARD.md describes the page.
 package web
 
 import (

@@ -1,0 +1,857 @@
+package web_test
+
+// Browser tests of the dashboard: the real server runs in-process on the demo
+// data set, and Chromium (headless, driven by chromedp) loads the page.
+//
+// Without Chromium the tests are skipped, except under CI=true, where they
+// fail. BANLIE_CHROMIUM names another browser binary.
+//
+//	go test ./web/ -count=1 -v
+//	go test ./web/ -run TestOverviewBudget -count=1 -v     # transfer size and time to tiles
+//	go test ./web/ -run TestScreenshot -count=1 -args -update-screenshot   # writes docs/overview.png
+//	go test ./web/ -run TestScreenshot -count=1 -args -screenshot-dir=/tmp/shots   # every view, both languages, 1280 and 375 px
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"banlie/app"
+	"banlie/models"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+var (
+	updateScreenshot = flag.Bool("update-screenshot", false, "write docs/overview.png (1280×800, English, January–October 2024)")
+	screenshotDir    = flag.String("screenshot-dir", "", "also write screenshots of every view in both languages at 1280 and 375 px into this folder")
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// ---------------------------------------------------------------------------
+// The server
+
+// seeded is a database with the demo data set and an operator token, made
+// once and copied for each test, so that every test starts from the same data.
+var seeded struct {
+	once  sync.Once
+	dir   string
+	token string
+	err   error
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if browser.cancel != nil {
+		browser.cancel()
+	}
+	if seeded.dir != "" {
+		os.RemoveAll(seeded.dir)
+	}
+	os.Exit(code)
+}
+
+func config(db string) (app.Config, error) {
+	cfg := app.Config{DB: db, TZ: "Asia/Shanghai", Synchronous: "NORMAL", Addr: "127.0.0.1:0", RateLimit: 0}
+	loc, err := time.LoadLocation(cfg.TZ)
+	cfg.Loc = loc
+	return cfg, err
+}
+
+func seed() (string, string, error) {
+	seeded.once.Do(func() {
+		seeded.dir, seeded.err = os.MkdirTemp("", "banlie-web-test-")
+		if seeded.err != nil {
+			return
+		}
+		cfg, err := config(filepath.Join(seeded.dir, "banlie.db"))
+		if err != nil {
+			seeded.err = err
+			return
+		}
+		ctx := context.Background()
+		db, err := app.OpenDB(cfg)
+		if err != nil {
+			seeded.err = err
+			return
+		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			seeded.err = err
+			return
+		}
+		defer sqlDB.Close() // checkpoints the WAL into the file that is copied
+		if _, err := app.Migrate(ctx, db, quiet); err != nil {
+			seeded.err = err
+			return
+		}
+		store := models.NewStore(db, cfg.Loc, nil)
+		if _, err := app.SeedDemo(ctx, store); err != nil {
+			seeded.err = err
+			return
+		}
+		seeded.token, _, seeded.err = store.CreateToken(ctx, "browser", "operator")
+	})
+	return filepath.Join(seeded.dir, "banlie.db"), seeded.token, seeded.err
+}
+
+type server struct {
+	url   string
+	token string
+}
+
+// startServer runs app.Serve on a copy of the seeded database and waits for
+// /readyz; the server stops when the test ends.
+func startServer(t *testing.T) server {
+	t.Helper()
+	src, token, err := seed()
+	if err != nil {
+		t.Fatalf("seeding the demo database: %v", err)
+	}
+	db := filepath.Join(t.TempDir(), "banlie.db")
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		b, err := os.ReadFile(src + suffix)
+		if os.IsNotExist(err) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(db+suffix, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := config(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- app.Serve(ctx, cfg, quiet, app.ServeHooks{Listening: func(a string) { addrc <- a }}) }()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		cancel()
+		t.Fatalf("the server ended before listening: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("the server did not listen within 30 s")
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("server: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("the server did not stop within 30 s")
+		}
+	})
+	base := "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get(base + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz not 200 after 30 s (last error %v)", err)
+		}
+		time.Sleep(25 * time.Millisecond) // polling interval
+	}
+	return server{url: base, token: token}
+}
+
+func (s server) getJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	res, err := http.Get(s.url + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", path, res.Status)
+	}
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+type problem struct {
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Errors []struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+func (s server) post(t *testing.T, path string, body any) (int, problem) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, s.url+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var p problem
+	_ = json.NewDecoder(res.Body).Decode(&p)
+	return res.StatusCode, p
+}
+
+// ---------------------------------------------------------------------------
+// The browser
+
+var browser struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel func()
+	err    error
+}
+
+func chromiumPath() string {
+	for _, p := range []string{os.Getenv("BANLIE_CHROMIUM"), "/usr/bin/chromium"} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// startBrowser starts one headless Chromium for the whole run; each test
+// opens its own tab.
+func startBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath()
+	if path == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("Chromium is not installed (/usr/bin/chromium): the browser tests must run under CI=true; install it with apt-get install -y chromium")
+		}
+		t.Skip("Chromium is not installed (/usr/bin/chromium); install it with apt-get install -y chromium to run the browser tests")
+	}
+	browser.once.Do(func() {
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(path),
+			chromedp.Headless,
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.NoFirstRun,
+			chromedp.NoDefaultBrowserCheck,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-dev-shm-usage", true),
+			chromedp.Flag("disable-extensions", true),
+			chromedp.Flag("disable-default-apps", true),
+			chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter"),
+			chromedp.Flag("metrics-recording-only", true),
+			chromedp.Flag("password-store", "basic"),
+			chromedp.Flag("use-mock-keychain", true),
+			chromedp.Flag("lang", "en-GB"),
+			chromedp.WindowSize(1280, 800),
+		}
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelCtx := chromedp.NewContext(allocCtx)
+		browser.ctx = ctx
+		browser.cancel = func() { cancelCtx(); cancelAlloc() }
+		browser.err = chromedp.Do(ctx) // starts the browser, with no timeout
+	})
+	if browser.err != nil {
+		t.Fatalf("starting Chromium %s: %v", path, browser.err)
+	}
+	return browser.ctx
+}
+
+// tab is one browser tab of a test.
+type tab struct {
+	t    *testing.T
+	ctx  context.Context // the tab, with the test's deadline
+	base context.Context // the tab, without a deadline
+
+	mu       sync.Mutex
+	problems []string // uncaught exceptions, CSP violations and other console errors
+}
+
+// newTab opens a tab of width×height. When the test fails, a screenshot of
+// the whole page is written to a folder that outlives the test and its path
+// is logged (t.TempDir() is deleted when the test ends).
+func newTab(t *testing.T, width, height int64) *tab {
+	t.Helper()
+	bctx := startBrowser(t)
+	base, cancel := chromedp.NewContext(bctx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(base, chromedp.EmulateViewport(width, height)); err != nil {
+		t.Fatalf("opening a tab: %v", err)
+	}
+	ctx, cancelTimeout := context.WithTimeout(base, 45*time.Second)
+	t.Cleanup(cancelTimeout)
+	tb := &tab{t: t, ctx: ctx, base: base}
+
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		sctx, scancel := context.WithTimeout(base, 10*time.Second)
+		defer scancel()
+		buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100)) // PNG
+		if err != nil {
+			t.Logf("no failure screenshot: %v", err)
+			return
+		}
+		dir := os.Getenv("BANLIE_SCREENSHOTS")
+		if dir == "" {
+			dir, err = os.MkdirTemp("", "banlie-browser-")
+			if err != nil {
+				t.Logf("no failure screenshot: %v", err)
+				return
+			}
+		}
+		path := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+".png")
+		if err := os.WriteFile(path, buf, 0o644); err != nil {
+			t.Logf("no failure screenshot: %v", err)
+			return
+		}
+		t.Logf("failure screenshot: %s", path)
+	})
+	// Registered after the screenshot, so it runs before it.
+	t.Cleanup(func() {
+		tb.mu.Lock()
+		defer tb.mu.Unlock()
+		for _, p := range tb.problems {
+			t.Errorf("browser console: %s", p)
+		}
+	})
+
+	messages := chromedp.Console(base)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type != chromedp.ConsoleException && m.Type != chromedp.ConsoleError {
+				continue
+			}
+			// A failed request (the form's 422 on purpose) is reported by the page itself.
+			if strings.Contains(m.Text, "Failed to load resource") {
+				continue
+			}
+			tb.mu.Lock()
+			tb.problems = append(tb.problems, fmt.Sprintf("%s: %s (%s:%d)", m.Type, m.Text, m.URL, m.Line+1))
+			tb.mu.Unlock()
+		}
+	}()
+	return tb
+}
+
+func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	if err := chromedp.Do(tb.ctx, steps...); err != nil {
+		tb.t.Fatal(err)
+	}
+}
+
+// eval runs a JavaScript expression and decodes its value.
+func eval[T any](tb *tab, js string) T {
+	tb.t.Helper()
+	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		tb.t.Fatalf("evaluating %s: %v", js, err)
+	}
+	return v
+}
+
+// wait polls a JavaScript predicate until it is truthy, failing the test
+// after timeout with what.
+func (tb *tab) wait(what, js string, timeout time.Duration) {
+	tb.t.Helper()
+	if _, err := chromedp.Run(tb.ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(timeout))); err != nil {
+		tb.t.Fatalf("waiting for %s (%s): %v", what, js, err)
+	}
+}
+
+func (tb *tab) text(sel string) string {
+	tb.t.Helper()
+	return eval[string](tb, fmt.Sprintf(`(document.querySelector(%s) || {textContent: "<missing %s>"}).textContent.trim()`, jsString(sel), strings.ReplaceAll(sel, `"`, "'")))
+}
+
+// choose sets a select (or input) and dispatches change, as a person's choice does.
+func (tb *tab) choose(sel, value string) {
+	tb.t.Helper()
+	got := eval[string](tb, fmt.Sprintf(`(() => { const e = document.querySelector(%s); e.value = %s; e.dispatchEvent(new Event("change", {bubbles: true})); return e.value; })()`, jsString(sel), jsString(value)))
+	if got != value {
+		tb.t.Fatalf("%s offers no %q (value is %q)", sel, value, got)
+	}
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// overviewLoaded is true once every part of the overview shows data.
+const overviewLoaded = `document.documentElement.dataset.tilesMs && document.querySelector("#chart canvas") && document.querySelector("#latest tbody tr") && document.querySelector("#targets .target, #targets p")`
+
+// enNum formats a count as en-GB does: 1,723,153.
+func enNum(n int64) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+type yearly struct {
+	Runs, Containers, TEU int64
+	SeaRailTEU            *int64 `json:"sea_rail_teu"`
+	YoY                   struct {
+		Runs, Containers, TEU *float64
+		SeaRailTEU            *float64 `json:"sea_rail_teu"`
+	} `json:"yoy_pct"`
+}
+
+// ---------------------------------------------------------------------------
+// The tests
+
+// TestOverviewPeriod: the overview opens on the newest year with data; year
+// 2024 through October shows the API's 915 China–Europe trains, +18.1%.
+func TestOverviewPeriod(t *testing.T) {
+	s := startServer(t)
+	tb := newTab(t, 1280, 800)
+	tb.do(chromedp.Navigate(s.url + "/?refresh=0&lang=en"))
+	tb.wait("the tiles", `document.querySelector("#tiles").dataset.period`, 20*time.Second)
+	// The demo's newest counted run departs on 31 December 2024.
+	if p := eval[string](tb, `document.querySelector("#tiles").dataset.period`); p != "2024-12" {
+		t.Errorf("the overview opened on %s, want the newest month with data, 2024-12", p)
+	}
+
+	tb.choose("#year", "2024")
+	tb.choose("#through", "10")
+	tb.wait("January–October 2024", `document.querySelector("#tiles").dataset.period === "2024-10"`, 15*time.Second)
+	if h := eval[string](tb, `location.hash`); h != "#/?year=2024&through=10" {
+		t.Errorf("address hash %q does not keep the period", h)
+	}
+
+	var rail, all yearly
+	s.getJSON(t, "/api/v1/totals/yearly?year=2024&through=2024-10&mode=rail", &rail)
+	s.getJSON(t, "/api/v1/totals/yearly?year=2024&through=2024-10", &all)
+	if rail.Runs != 915 || rail.YoY.Runs == nil || *rail.YoY.Runs != 18.1 {
+		t.Fatalf("the API answers %d runs, %v%%; the demo data set should give 915, +18.1%%", rail.Runs, rail.YoY.Runs)
+	}
+	tiles := []struct {
+		id   string
+		n    int64
+		yoy  *float64
+		name string
+	}{
+		{"runs", rail.Runs, rail.YoY.Runs, "runs"},
+		{"containers", rail.Containers, rail.YoY.Containers, "containers"},
+		{"teu", rail.TEU, rail.YoY.TEU, "TEU"},
+		{"sea_rail_teu", *all.SeaRailTEU, all.YoY.SeaRailTEU, "sea-rail TEU"},
+	}
+	for _, tile := range tiles {
+		if got, want := tb.text("#tile-"+tile.id+" .n"), enNum(tile.n); got != want {
+			t.Errorf("%s tile shows %q, the API says %s", tile.name, got, want)
+		}
+		if got, want := tb.text("#tile-"+tile.id+" .yoy-text"), fmt.Sprintf("%+.1f%%", *tile.yoy); !strings.Contains(got, want) {
+			t.Errorf("%s tile's growth reads %q, want it to contain %s", tile.name, got, want)
+		}
+	}
+	if got := tb.text("#tile-runs .n") + " " + tb.text("#tile-runs .yoy-text"); got != "915 +18.1% year on year" {
+		t.Errorf("runs tile reads %q", got)
+	}
+	if h := tb.text("#tile-runs-h"); !strings.Contains(h, "China–Europe") {
+		t.Errorf("the runs tile is labelled %q; it should say China–Europe trains", h)
+	}
+	// The target of 1,000 trains as of 31 October, with its projection.
+	tb.wait("the 2024 targets as of 31 October", `document.querySelector("#targets").textContent.includes("915 / 1,000")`, 15*time.Second)
+	if tx := tb.text("#targets"); !strings.Contains(tx, "30 Nov 2024") {
+		t.Errorf("target text lacks the projected reach date 30 Nov 2024: %q", tx)
+	}
+	// December: the target was reached by a named train.
+	tb.choose("#through", "12")
+	tb.wait("the reached target", `document.querySelector("#targets").textContent.includes("X8065")`, 15*time.Second)
+}
+
+// TestLanguageSwitch: the button switches every label between Chinese and
+// English, and the choice outlives a reload.
+func TestLanguageSwitch(t *testing.T) {
+	s := startServer(t)
+	tb := newTab(t, 1280, 800)
+	tb.do(chromedp.Navigate(s.url + "/?refresh=0"))
+	tb.wait("the tiles", `document.querySelector("#tiles").dataset.period`, 20*time.Second)
+	headings := map[string]string{"zh-CN": "概览", "en-GB": "Overview"}
+	tiles := map[string]string{"zh-CN": "中欧班列开行", "en-GB": "China–Europe trains"}
+
+	before := eval[string](tb, `document.documentElement.lang`)
+	if got := tb.text("#ov-h"); got != headings[before] {
+		t.Fatalf("lang %s, heading %q", before, got)
+	}
+	tb.do(chromedp.Click(chromedp.ID("lang")))
+	tb.wait("the other language", fmt.Sprintf(`document.documentElement.lang !== %s`, jsString(before)), 5*time.Second)
+	after := eval[string](tb, `document.documentElement.lang`)
+	if after == before || headings[after] == "" {
+		t.Fatalf("lang went from %s to %s", before, after)
+	}
+	if got := tb.text("#ov-h"); got != headings[after] {
+		t.Errorf("after the switch to %s the heading reads %q, want %q", after, got, headings[after])
+	}
+	if got := tb.text("#tile-runs-h"); got != tiles[after] {
+		t.Errorf("after the switch to %s the runs tile reads %q, want %q", after, got, tiles[after])
+	}
+	if got := tb.text("nav a[href='#/runs']"); got == "" || (after == "en-GB") != (got == "Runs") {
+		t.Errorf("navigation not switched: %q", got)
+	}
+	// Numbers follow the language too: the period caption.
+	caption := tb.text("#period-caption")
+	if after == "en-GB" && !strings.Contains(caption, "January–December 2024") || after == "zh-CN" && !strings.Contains(caption, "2024年1—12月") {
+		t.Errorf("period caption in %s: %q", after, caption)
+	}
+
+	tb.do(chromedp.Navigate(s.url + "/?refresh=0"))
+	tb.wait("the tiles after a reload", `document.querySelector("#tiles").dataset.period`, 20*time.Second)
+	if got := eval[string](tb, `document.documentElement.lang`); got != after {
+		t.Errorf("after a reload the page is in %s, want the chosen %s", got, after)
+	}
+	if got := eval[string](tb, `localStorage.getItem("banlie.lang")`); got != strings.Split(after, "-")[0] {
+		t.Errorf("localStorage banlie.lang = %q", got)
+	}
+}
+
+// TestDepartureForm: an invalid value shows the server's message next to its
+// field; a valid departure shows up in the list at once.
+func TestDepartureForm(t *testing.T) {
+	s := startServer(t)
+	tb := newTab(t, 1280, 900)
+	tb.do(chromedp.Navigate(s.url + "/?refresh=0&lang=en#/runs"))
+	tb.wait("the run log and the form", `document.querySelector("#runs-list tbody tr") && document.querySelector("#r-route option[value='SCO-TJ-MOW']")`, 20*time.Second)
+
+	// An unknown token: the server's 401 detail shows next to the token field.
+	tb.do(chromedp.SendKeys(chromedp.ID("r-token"), "not-a-token"), chromedp.SendKeys(chromedp.ID("r-number"), "X9901"))
+	tb.do(chromedp.Click(chromedp.ID("r-submit")))
+	tb.wait("the error next to the token", `!document.getElementById("r-token-err").hidden`, 10*time.Second)
+	if got := tb.text("#r-token-err"); !strings.Contains(got, "unknown or revoked") {
+		t.Errorf("next to the token: %q", got)
+	}
+
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	departed := time.Now().In(loc).Add(-2 * time.Hour).Truncate(time.Minute)
+	tb.do(
+		chromedp.SendKeys(chromedp.ID("r-token"), s.token),
+		chromedp.SendKeys(chromedp.ID("r-containers"), "50"),
+		chromedp.SendKeys(chromedp.ID("r-teu"), "5000"),
+		chromedp.SendKeys(chromedp.ID("r-cargo"), "auto parts"),
+	)
+	tb.choose("#r-route", "SCO-TJ-MOW")
+	tb.choose("#r-direction", "outbound")
+	tb.choose("#r-departed", departed.Format("2006-01-02T15:04"))
+	tb.do(chromedp.Click(chromedp.ID("r-submit")))
+	tb.wait("the error next to teu", `!document.getElementById("r-teu-err").hidden`, 10*time.Second)
+
+	// The same body straight to the API: what the server says about teu.
+	status, p := s.post(t, "/api/v1/runs", map[string]any{
+		"route": "SCO-TJ-MOW", "number": "X9901", "direction": "outbound",
+		"departed_at": departed.Format("2006-01-02T15:04:05") + "+08:00", "containers": 50, "teu": 5000, "cargo": "auto parts",
+	})
+	if status != http.StatusUnprocessableEntity || len(p.Errors) != 1 || p.Errors[0].Field != "teu" {
+		t.Fatalf("the API answers %d %+v; want 422 naming teu", status, p)
+	}
+	if got := tb.text("#r-teu-err"); got != p.Errors[0].Message {
+		t.Errorf("next to teu: %q, the server says %q", got, p.Errors[0].Message)
+	}
+	if got := eval[string](tb, `document.getElementById("r-teu").getAttribute("aria-invalid")`); got != "true" {
+		t.Errorf("teu aria-invalid = %q", got)
+	}
+	if got := eval[string](tb, `document.getElementById("r-teu").getAttribute("aria-describedby") || ""`); !strings.Contains(got, "r-teu-err") {
+		t.Errorf("teu aria-describedby = %q", got)
+	}
+	if got := eval[bool](tb, `document.getElementById("r-containers").hasAttribute("aria-invalid")`); got {
+		t.Error("containers marked invalid though the server did not name it")
+	}
+	if tx := tb.text("#r-form-err"); !strings.Contains(tx, "422") {
+		t.Errorf("form-level message %q lacks the status", tx)
+	}
+	// The token is kept for the tab only.
+	if ok := eval[bool](tb, fmt.Sprintf(`sessionStorage.getItem("banlie.token") === %[1]s && Object.keys(localStorage).every(k => !String(localStorage.getItem(k)).includes(%[1]s))`, jsString(s.token))); !ok {
+		t.Error("the token is not in sessionStorage only")
+	}
+
+	tb.do(chromedp.SetValue(chromedp.ID("r-teu"), "100"), chromedp.Click(chromedp.ID("r-submit")))
+	tb.wait("the new run in the list", `document.querySelector('#runs-list tr[data-number="X9901"]')`, 10*time.Second)
+	if got := eval[bool](tb, `document.getElementById("r-teu").hasAttribute("aria-invalid") || !document.getElementById("r-teu-err").hidden`); got {
+		t.Error("the teu error is still shown after a good answer")
+	}
+	if tx := tb.text("#r-form-ok"); !strings.Contains(tx, "X9901") {
+		t.Errorf("confirmation %q", tx)
+	}
+	if tx := tb.text(`#runs-list tr[data-number="X9901"]`); !strings.Contains(tx, "100") || !strings.Contains(tx, "SCO-TJ-MOW") {
+		t.Errorf("the new row reads %q", tx)
+	}
+	// The same train on the same route and day again: the 409 detail shows
+	// next to the train number.
+	tb.do(chromedp.SendKeys(chromedp.ID("r-number"), "X9901"), chromedp.SetValue(chromedp.ID("r-teu"), "100"), chromedp.Click(chromedp.ID("r-submit")))
+	tb.wait("the conflict next to the train number", `!document.getElementById("r-number-err").hidden`, 10*time.Second)
+	if got := tb.text("#r-number-err"); !strings.Contains(got, "already departs") {
+		t.Errorf("next to the train number: %q", got)
+	}
+	if n := eval[int](tb, `document.querySelectorAll('#runs-list tr[data-number="X9901"]').length`); n != 1 {
+		t.Errorf("the run is listed %d times", n)
+	}
+
+	var page struct {
+		Items []struct {
+			Number string `json:"number"`
+			TEU    int    `json:"teu"`
+		} `json:"items"`
+	}
+	s.getJSON(t, "/api/v1/runs?route=SCO-TJ-MOW&limit=1", &page)
+	if len(page.Items) != 1 || page.Items[0].Number != "X9901" || page.Items[0].TEU != 100 {
+		t.Errorf("the API's newest SCO-TJ-MOW run is %+v", page.Items)
+	}
+}
+
+// TestNarrowAndLabelled: at 375 px no view is wider than the screen, and
+// every control of every view has an accessible name.
+func TestNarrowAndLabelled(t *testing.T) {
+	s := startServer(t)
+	tb := newTab(t, 375, 800)
+	views := []struct{ name, hash, ready string }{
+		{"overview", "#/", overviewLoaded},
+		{"routes", "#/routes", `document.querySelector("#schematic svg") && document.querySelector("#routes .route")`},
+		{"runs", "#/runs", `document.querySelector("#runs-list tbody tr") && document.querySelector("#r-route option")`},
+		{"summaries", "#/summaries", `document.querySelector("#summary .summary-text p")`},
+	}
+	tb.do(chromedp.Navigate(s.url + "/?refresh=0&lang=zh"))
+	for _, v := range views {
+		tb.do(chromedp.Evaluate[chromedp.Void](`location.hash = ` + jsString(v.hash)))
+		tb.wait("the "+v.name+" view", v.ready, 20*time.Second)
+		if w := eval[int](tb, `document.documentElement.scrollWidth`); w > 375 {
+			t.Errorf("%s: the page is %d px wide at 375 px", v.name, w)
+		}
+		unnamed := eval[[]string](tb, `[...document.querySelectorAll("a[href], button, input, select, textarea, summary, [tabindex]")]
+			.filter((e) => !e.closest("[hidden]") && e.getAttribute("tabindex") !== "-1")
+			.filter((e) => {
+				const by = e.getAttribute("aria-labelledby");
+				const name = (e.labels && e.labels.length ? [...e.labels].map((l) => l.textContent).join(" ") : "")
+					|| e.getAttribute("aria-label") || (by && document.getElementById(by) ? document.getElementById(by).textContent : "")
+					|| (["A", "BUTTON", "SUMMARY"].includes(e.tagName) ? e.textContent : "");
+				return !name.trim();
+			}).map((e) => e.id || e.outerHTML.slice(0, 80))`)
+		if len(unnamed) > 0 {
+			t.Errorf("%s: controls without a name: %q", v.name, unnamed)
+		}
+	}
+}
+
+// TestConditionalPoll: polling unchanged figures sends If-None-Match and gets
+// 304 Not Modified, and the page keeps its data.
+func TestConditionalPoll(t *testing.T) {
+	s := startServer(t)
+	tb := newTab(t, 1280, 800)
+	got304 := make(chan string, 1)
+	var mu sync.Mutex
+	statuses := map[int64]int{}
+	if err := chromedp.Listen(tb.base, func(ev any) {
+		if ev, ok := ev.(*network.EventResponseReceived); ok && strings.Contains(ev.Response.URL, "/api/") {
+			mu.Lock()
+			statuses[ev.Response.Status]++
+			mu.Unlock()
+			if ev.Response.Status == http.StatusNotModified {
+				select {
+				case got304 <- ev.Response.URL:
+				default:
+				}
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(tb.ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	tb.do(chromedp.Navigate(s.url + "/?refresh=1&lang=en"))
+	tb.wait("the tiles", `document.querySelector("#tiles").dataset.period`, 20*time.Second)
+	runs := tb.text("#tile-runs .n")
+	select {
+	case u := <-got304:
+		t.Logf("304 Not Modified for %s", strings.TrimPrefix(u, s.url))
+	case <-time.After(15 * time.Second):
+		mu.Lock()
+		t.Fatalf("no 304 on an /api/ URL within 15 s of polling every second; statuses seen: %v", statuses)
+	}
+	tb.wait("a poll that found nothing new", `document.getElementById("updated").textContent.startsWith("Checked")`, 5*time.Second)
+	if got := tb.text("#tile-runs .n"); got != runs || got == "…" {
+		t.Errorf("after a 304 the runs tile reads %q, before %q", got, runs)
+	}
+}
+
+// TestOverviewBudget measures the overview's transfer size (sum of the
+// encodedDataLength of every request, cache off) and the time until the tiles
+// show data; it asserts the size only, which is deterministic.
+func TestOverviewBudget(t *testing.T) {
+	s := startServer(t)
+	tb := newTab(t, 1280, 800)
+	var mu sync.Mutex
+	urls := map[network.RequestID]string{}
+	sizes := map[string]float64{}
+	pending := map[network.RequestID]bool{}
+	var total float64
+	var requests int
+	if err := chromedp.Listen(tb.base, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			urls[ev.RequestID] = ev.Request.URL
+			pending[ev.RequestID] = true
+		case *network.EventLoadingFinished:
+			total += ev.EncodedDataLength
+			requests++
+			sizes[urls[ev.RequestID]] += ev.EncodedDataLength
+			delete(pending, ev.RequestID)
+		case *network.EventLoadingFailed:
+			delete(pending, ev.RequestID)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(tb.ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(tb.ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	tb.do(chromedp.Navigate(s.url + "/?refresh=0"))
+	tb.wait("the whole overview", overviewLoaded, 20*time.Second)
+	// Then until the network is quiet for half a second.
+	quietSince := time.Now()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		mu.Lock()
+		n := len(pending)
+		mu.Unlock()
+		if n > 0 {
+			quietSince = time.Now()
+		} else if time.Since(quietSince) > 500*time.Millisecond {
+			break
+		}
+	}
+	tilesMs := eval[string](tb, `document.documentElement.dataset.tilesMs`)
+
+	mu.Lock()
+	defer mu.Unlock()
+	type row struct {
+		url  string
+		size float64
+	}
+	var rows []row
+	for u, n := range sizes {
+		rows = append(rows, row{strings.TrimPrefix(u, s.url), n})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].size > rows[j].size })
+	for _, r := range rows {
+		t.Logf("%8.0f B  %s", r.size, r.url)
+	}
+	t.Logf("overview: %d requests, %.0f bytes (%.1f KiB) transferred; tiles showed data %s ms after navigation start", requests, total, total/1024, tilesMs)
+	if total >= 500*1024 {
+		t.Errorf("the overview transfers %.0f bytes, over the 500 KB budget", total)
+	}
+	if total < 20*1024 {
+		t.Errorf("only %.0f bytes counted: the measurement missed requests", total)
+	}
+}
+
+// TestScreenshot writes docs/overview.png with -update-screenshot, and with
+// -screenshot-dir every view in both languages at 1280 and 375 px.
+func TestScreenshot(t *testing.T) {
+	if !*updateScreenshot && *screenshotDir == "" {
+		t.Skip("pass -args -update-screenshot to write docs/overview.png")
+	}
+	s := startServer(t)
+	shoot := func(width, height int64, lang, hash, ready string, full bool) []byte {
+		t.Helper()
+		tb := newTab(t, width, height)
+		tb.do(chromedp.Navigate(s.url + "/?refresh=0&lang=" + lang + hash))
+		tb.wait("the page", ready, 20*time.Second)
+		tb.do(chromedp.Sleep(300 * time.Millisecond)) // layout after the chart's resize
+		var buf []byte
+		var err error
+		if full {
+			buf, err = chromedp.Run(tb.ctx, chromedp.FullScreenshot(100)) // 100: PNG
+		} else {
+			buf, err = chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return buf
+	}
+	const period = "#/?year=2024&through=10"
+	periodReady := overviewLoaded + ` && document.querySelector("#tiles").dataset.period === "2024-10" && document.querySelector("#targets").textContent.includes("915")`
+	if *updateScreenshot {
+		png := shoot(1280, 800, "en", period, periodReady, false)
+		if err := os.WriteFile(filepath.Join("..", "docs", "overview.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote docs/overview.png (%d bytes)", len(png))
+	}
+	if *screenshotDir != "" {
+		if err := os.MkdirAll(*screenshotDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		views := []struct{ name, hash, ready string }{
+			{"overview", period, periodReady},
+			{"routes", "#/routes", `document.querySelector("#schematic svg") && document.querySelector("#routes .route")`},
+			{"runs", "#/runs", `document.querySelector("#runs-list tbody tr") && document.querySelector("#r-route option")`},
+			{"summaries", "#/summaries/2024-10", `document.querySelector("#summary .summary-text p")`},
+		}
+		for _, v := range views {
+			for _, lang := range []string{"zh", "en"} {
+				for _, w := range []int64{1280, 375} {
+					img := shoot(w, 800, lang, v.hash, v.ready, w == 375)
+					path := filepath.Join(*screenshotDir, fmt.Sprintf("%s-%s-%d.png", v.name, lang, w))
+					if err := os.WriteFile(path, img, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+		t.Logf("screenshots in %s", *screenshotDir)
+	}
+}

@@ -1,0 +1,120 @@
+// Talking to the API. Every GET is conditional: the ETag of each URL's last
+// answer is kept and sent back as If-None-Match; a 304 keeps the data already
+// held. cache: "no-store" keeps the browser's HTTP cache out of the way, so
+// the 304 really reaches this code instead of being turned into a cached 200.
+
+const held = new Map(); // url -> { etag, data }
+
+export const counters = { requests: 0, notModified: 0 };
+
+const TOKEN_KEY = "banlie.token";
+
+export function token() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) || "";
+  } catch (e) {
+    return "";
+  }
+}
+
+export function setToken(v) {
+  try {
+    if (v) sessionStorage.setItem(TOKEN_KEY, v);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch (e) { /* storage may be off */ }
+}
+
+// ApiError carries the answer's status and its problem+json body, if any.
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super((problem && problem.detail) || "HTTP " + status);
+    this.status = status;
+    this.problem = problem || { status, detail: "HTTP " + status, errors: [] };
+  }
+}
+
+async function failure(res) {
+  let p = null;
+  try {
+    p = await res.json();
+  } catch (e) { /* not JSON */ }
+  return new ApiError(res.status, p);
+}
+
+function headers(extra) {
+  const h = Object.assign({ Accept: "application/json" }, extra);
+  const tok = token();
+  if (tok) h.Authorization = "Bearer " + tok; // reads need it when the server has private reads
+  return h;
+}
+
+// get answers { data, fresh }: fresh is false when the server said 304 and
+// the data is the one held from before. Callers asking for a URL that is
+// already being fetched share that request.
+const inflight = new Map();
+
+export function get(url) {
+  if (!inflight.has(url)) {
+    const p = fetchConditional(url);
+    inflight.set(url, p);
+    const done = () => inflight.delete(url);
+    p.then(done, done);
+  }
+  return inflight.get(url);
+}
+
+async function fetchConditional(url) {
+  const prev = held.get(url);
+  const h = headers();
+  if (prev && prev.etag) h["If-None-Match"] = prev.etag;
+  counters.requests++;
+  const res = await fetch(url, { cache: "no-store", headers: h });
+  if (res.status === 304 && prev) {
+    counters.notModified++;
+    return { data: prev.data, fresh: false };
+  }
+  if (!res.ok) throw await failure(res);
+  const data = await res.json();
+  held.set(url, { etag: res.headers.get("ETag"), data });
+  return { data, fresh: true };
+}
+
+// getAll follows next_cursor and answers every item of a list.
+export async function getAll(url) {
+  const items = [];
+  let fresh = false;
+  let cursor = null;
+  for (let i = 0; i < 100; i++) {
+    const sep = url.includes("?") ? "&" : "?";
+    const r = await get(cursor ? url + sep + "cursor=" + encodeURIComponent(cursor) : url);
+    fresh = fresh || r.fresh;
+    items.push(...r.data.items);
+    cursor = r.data.next_cursor;
+    if (!cursor) break;
+  }
+  return { data: items, fresh };
+}
+
+function randomKey() {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+// A POST that got no answer (network failure) is retried with the same
+// Idempotency-Key, so that it is not written twice; any answer ends the key.
+let pending = null; // { body, key }
+
+export async function post(url, body) {
+  const json = JSON.stringify(body);
+  if (!pending || pending.body !== json) pending = { body: json, key: randomKey() };
+  const res = await fetch(url, {
+    method: "POST",
+    cache: "no-store",
+    headers: headers({ "Content-Type": "application/json", "Idempotency-Key": pending.key }),
+    body: json,
+  });
+  pending = null;
+  if (!res.ok) throw await failure(res);
+  return res.json();
+}

@@ -1,0 +1,119 @@
+// The dashboard: four views in one page, chosen by the address's hash
+// (#/, #/routes, #/runs, #/summaries/2024-10), a language switch, and a
+// conditional refresh of the shown view every few seconds.
+//
+// Refresh interval: ?refresh=SECONDS in the page address (0 turns it off),
+// else <html data-refresh="15">. Language: ?lang=zh|en, else the choice kept
+// in localStorage, else the browser's language.
+import { t, lang, setLang, applyTexts, clock } from "./i18n.js";
+import { $ } from "./dom.js";
+
+// Each view's module is loaded when the view is first shown.
+const modules = {
+  overview: () => import("./overview.js"),
+  routes: () => import("./routes.js"),
+  runs: () => import("./runs.js"),
+  summaries: () => import("./summaries.js"),
+};
+const views = {}; // the views loaded so far
+let current = null;
+
+async function view(name) {
+  if (!views[name]) {
+    const m = await modules[name]();
+    if (!views[name]) {
+      m.init();
+      views[name] = m;
+    }
+  }
+  return views[name];
+}
+
+function refreshSeconds() {
+  const q = new URLSearchParams(location.search).get("refresh");
+  const v = q !== null ? Number(q) : Number(document.documentElement.dataset.refresh || 15);
+  return Number.isFinite(v) && v >= 0 ? v : 15;
+}
+const every = refreshSeconds();
+
+function parseHash() {
+  const hash = location.hash;
+  if (hash && !hash.startsWith("#/")) return null; // an in-page anchor such as #main
+  const path = hash.slice(2).split("?")[0];
+  const [name, ...args] = path.split("/");
+  return { name: modules[name] ? name : "overview", args };
+}
+
+async function route(focus) {
+  const r = parseHash();
+  if (!r) return;
+  const changed = current !== r.name;
+  current = r.name;
+  for (const name of Object.keys(modules)) {
+    document.getElementById("view-" + name).hidden = name !== r.name;
+  }
+  for (const a of document.querySelectorAll("nav a[data-view]")) {
+    if (a.dataset.view === r.name) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  document.body.dataset.view = r.name;
+  if (changed && focus) $(`#view-${r.name} h2`).focus();
+  try {
+    const v = await view(r.name);
+    if (current !== r.name) return; // another view was chosen meanwhile
+    const fresh = await v.show(r.args);
+    if (fresh) stamp(true);
+  } catch (err) {
+    console.error(err);
+  }
+}
+
+function stamp(fresh) {
+  $("#updated").textContent = t(fresh ? "updated" : "checked", { time: clock(new Date()) });
+}
+
+function labelRefresh() {
+  $("#refresh-info").textContent = every > 0 ? t("refresh.every", { n: every }) : t("refresh.off");
+}
+
+let busy = false;
+async function poll() {
+  if (busy || document.hidden || !views[current]) return;
+  busy = true;
+  try {
+    stamp(await views[current].refresh());
+  } catch (err) {
+    console.error(err);
+  } finally {
+    busy = false;
+  }
+}
+
+function switchLang() {
+  setLang(lang === "zh" ? "en" : "zh");
+  applyTexts(document);
+  labelRefresh();
+  for (const v of Object.values(views)) v.relabel();
+  document.body.dataset.lang = lang;
+}
+
+function start() {
+  applyTexts(document);
+  document.body.dataset.lang = lang;
+  labelRefresh();
+  $("#lang").addEventListener("click", switchLang);
+  $("#skip").addEventListener("click", (e) => {
+    e.preventDefault();
+    $("#main").focus();
+  });
+  window.addEventListener("hashchange", () => route(true));
+  if (every > 0) {
+    setInterval(poll, every * 1000);
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden) poll();
+    });
+  }
+  route(false);
+}
+
+start();

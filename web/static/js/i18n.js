@@ -1,0 +1,435 @@
+// Texts of the dashboard in Chinese and English, and the number and date
+// formats of each language (Intl, zh-CN / en-GB). The chosen language is kept
+// in localStorage under "banlie.lang".
+
+// The reporting time zone of the server (Asia/Shanghai unless BANLIE_TZ says
+// otherwise). The API does not publish it, so the page reads it from
+// <html data-zone="…" data-zone-offset="…"> (see index.html).
+export const ZONE = document.documentElement.dataset.zone || "Asia/Shanghai";
+export const ZONE_OFFSET = document.documentElement.dataset.zoneOffset || "+08:00";
+
+const texts = {
+  zh: {
+    "title": "上合示范区中欧班列",
+    "subtitle": "班列开行、集装箱与海铁联运数据看板",
+    "nav.label": "主导航",
+    "nav.overview": "概览",
+    "nav.routes": "线路",
+    "nav.runs": "班列",
+    "nav.summaries": "月报",
+    "lang.switch": "English",
+    "lang.switchLabel": "Switch to English",
+    "skip": "跳到正文",
+    "loading": "正在加载…",
+    "error.load": "无法加载数据：",
+    "updated": "数据更新于{time}",
+    "checked": "{time}已检查，数据无变化",
+    "refresh.off": "自动刷新已关闭",
+    "refresh.every": "每{n}秒自动刷新",
+
+    "ov.heading": "概览",
+    "ov.pickers": "统计期",
+    "ov.year": "年份",
+    "ov.through": "截至月份",
+    "ov.period": "{period}，与{last}年同期相比",
+    "ov.tilesHeading": "累计数据",
+    "tile.runs": "中欧班列开行",
+    "tile.runs.unit": "列",
+    "tile.containers": "中欧班列集装箱",
+    "tile.containers.unit": "箱",
+    "tile.teu": "中欧班列标箱",
+    "tile.teu.unit": "标箱",
+    "tile.sea_rail_teu": "海铁联运箱量",
+    "tile.sea_rail_teu.unit": "标箱",
+    "tile.lastYear": "去年同期 {n}",
+    "yoy": "同比 {pct}",
+    "yoy.none": "同比 —（去年同期为零）",
+    "ov.targets": "年度目标",
+    "ov.targets.none": "{year}年没有设定目标。",
+    "target.of": "{actual} / {value} {unit}",
+    "target.pct": "完成{pct}",
+    "target.projection": "预计全年{n}{unit}（{method}）",
+    "target.method.seasonal": "按去年季节规律推算",
+    "target.method.run_rate": "按日均进度推算",
+    "target.reachDate": "预计{date}达成",
+    "target.noReachDate": "近90天无数据，无法预计达成日期",
+    "target.onTrack": "进度正常",
+    "target.offTrack": "进度落后",
+    "target.reached": "已于{date}达成",
+    "target.reachedBy": "第{value}列为{number}次（{route}），{date}发车",
+    "target.asOf": "截至{date}",
+    "target.title": "{year}年目标：{scope}{value} {unit}",
+    "ov.chart": "中欧班列月度开行列数",
+    "ov.chart.this": "{year}年",
+    "ov.chart.last": "{year}年",
+    "ov.chart.table": "以表格查看",
+    "ov.chart.alt": "{year}年与{last}年每月中欧班列开行列数对比图；数据见下方表格。",
+    "ov.latest": "最新班列",
+
+    "col.month": "月份",
+    "col.departed": "发车时间",
+    "col.route": "线路",
+    "col.number": "车次",
+    "col.direction": "方向",
+    "col.status": "状态",
+    "col.containers": "集装箱",
+    "col.teu": "标箱",
+    "col.cargo": "货物",
+    "col.runs": "开行列数",
+
+    "dir.outbound": "去程",
+    "dir.inbound": "回程",
+    "status.planned": "计划",
+    "status.departed": "已发车",
+    "status.arrived": "已到达",
+    "status.cancelled": "已取消",
+    "mode.rail": "铁路（中欧班列）",
+    "mode.sea_rail": "海铁联运",
+    "mode.sea": "海运",
+    "mode.road": "公路（TIR）",
+    "mode.air": "航空",
+    "unit.runs": "列",
+    "unit.containers": "箱",
+    "unit.teu": "标箱",
+    "unit.sea_rail_teu": "标箱",
+    "scope.all": "全部",
+    "scope.rail": "中欧班列",
+    "scope.route": "线路 {code} ",
+    "metric.runs": "开行",
+    "metric.containers": "集装箱",
+    "metric.teu": "标箱",
+    "metric.sea_rail_teu": "海铁联运",
+
+    "rt.heading": "线路网络",
+    "rt.network": "在运营线路",
+    "rt.destinations": "目的地",
+    "rt.countries": "国家",
+    "rt.filter": "运输方式",
+    "rt.all": "全部",
+    "rt.schematic": "通道示意图",
+    "rt.schematic.alt": "{n}条线路的站点示意图：圆点为站点，菱形为口岸。",
+    "rt.legend.stop": "站点",
+    "rt.legend.border": "口岸（边境）",
+    "rt.legend.transit": "经停",
+    "rt.via": "经{border}",
+    "rt.direct": "直达",
+    "rt.list": "线路列表",
+    "rt.opened": "开通于 {date}",
+    "rt.openedUnknown": "开通日期未知",
+    "rt.inactive": "已停运",
+    "rt.stops": "站点",
+    "rt.borders": "口岸",
+    "rt.noBorders": "无",
+    "rt.count": "共{n}条线路",
+    "rt.none": "没有此类线路。",
+    "role.origin": "始发",
+    "role.border": "口岸",
+    "role.transit": "经停",
+    "role.destination": "终到",
+
+    "runs.heading": "班列记录",
+    "runs.filters": "筛选",
+    "runs.any": "全部",
+    "runs.from": "发车日期自",
+    "runs.to": "发车日期至",
+    "runs.apply": "筛选",
+    "runs.reset": "清除筛选",
+    "runs.more": "加载更多",
+    "runs.end": "已显示全部记录。",
+    "runs.none": "没有符合条件的记录。",
+    "runs.shown": "显示{n}条",
+    "runs.new": "新",
+    "runs.tableLabel": "班列记录表（可左右滚动）",
+    "form.heading": "登记发车",
+    "form.intro": "需要操作员（operator）令牌。令牌只保存在本标签页（sessionStorage）中。",
+    "form.token": "访问令牌",
+    "form.tokenSaved": "已保存令牌（仅本标签页）",
+    "form.forget": "清除令牌",
+    "form.route": "线路",
+    "form.number": "车次",
+    "form.direction": "方向",
+    "form.departed": "发车时间（报告时区 UTC{offset}）",
+    "form.containers": "集装箱（箱）",
+    "form.teu": "标箱（TEU）",
+    "form.cargo": "货物（可选）",
+    "form.submit": "登记",
+    "form.sending": "正在提交…",
+    "form.created": "已登记：{number}次，{route}，{date}。",
+    "form.failed": "未能登记（{status}）：{detail}",
+    "form.network": "网络错误，请重试（同一请求可安全重试）。",
+    "form.needToken": "请先输入令牌。",
+
+    "sum.heading": "月度简报",
+    "sum.list": "月份",
+    "sum.all": "所有简报",
+    "sum.none": "暂无简报。",
+    "sum.html": "网页版（中文）",
+    "sum.htmlEn": "网页版（英文）",
+    "sum.generated": "生成于{time}",
+    "sum.title": "{period}中欧班列运行简报",
+  },
+  en: {
+    "title": "SCO Zone China–Europe Railway Express",
+    "subtitle": "Train runs, containers and sea-rail volumes",
+    "nav.label": "Main",
+    "nav.overview": "Overview",
+    "nav.routes": "Routes",
+    "nav.runs": "Runs",
+    "nav.summaries": "Summaries",
+    "lang.switch": "中文",
+    "lang.switchLabel": "切换到中文",
+    "skip": "Skip to content",
+    "loading": "Loading…",
+    "error.load": "Could not load the data: ",
+    "updated": "Data updated {time}",
+    "checked": "Checked {time}, no change",
+    "refresh.off": "Automatic refresh is off",
+    "refresh.every": "Refreshes every {n} s",
+
+    "ov.heading": "Overview",
+    "ov.pickers": "Period",
+    "ov.year": "Year",
+    "ov.through": "Through month",
+    "ov.period": "{period}, compared with the same months of {last}",
+    "ov.tilesHeading": "Year to date",
+    "tile.runs": "China–Europe trains",
+    "tile.runs.unit": "trains",
+    "tile.containers": "China–Europe train containers",
+    "tile.containers.unit": "boxes",
+    "tile.teu": "China–Europe train TEU",
+    "tile.teu.unit": "TEU",
+    "tile.sea_rail_teu": "Sea-rail intermodal volume",
+    "tile.sea_rail_teu.unit": "TEU",
+    "tile.lastYear": "Same period last year: {n}",
+    "yoy": "{pct} year on year",
+    "yoy.none": "— year on year (no base last year)",
+    "ov.targets": "Targets for the year",
+    "ov.targets.none": "No targets set for {year}.",
+    "target.of": "{actual} / {value} {unit}",
+    "target.pct": "{pct} done",
+    "target.projection": "Projected for the year: {n} {unit} ({method})",
+    "target.method.seasonal": "following last year's seasonal pattern",
+    "target.method.run_rate": "at the daily run rate so far",
+    "target.reachDate": "Projected to be reached on {date}",
+    "target.noReachDate": "No reach date: nothing counted in the last 90 days",
+    "target.onTrack": "on track",
+    "target.offTrack": "behind",
+    "target.reached": "Reached on {date}",
+    "target.reachedBy": "number {value}: train {number} ({route}), departed {date}",
+    "target.asOf": "as of {date}",
+    "target.title": "{year} target: {value} {unit}{scope}",
+    "ov.chart": "China–Europe trains per month",
+    "ov.chart.this": "{year}",
+    "ov.chart.last": "{year}",
+    "ov.chart.table": "Show as a table",
+    "ov.chart.alt": "Chart of China–Europe trains per month in {year} against {last}; the table below holds the same figures.",
+    "ov.latest": "Latest departures",
+
+    "col.month": "Month",
+    "col.departed": "Departed",
+    "col.route": "Route",
+    "col.number": "Train",
+    "col.direction": "Direction",
+    "col.status": "Status",
+    "col.containers": "Containers",
+    "col.teu": "TEU",
+    "col.cargo": "Cargo",
+    "col.runs": "Trains",
+
+    "dir.outbound": "outbound",
+    "dir.inbound": "inbound",
+    "status.planned": "planned",
+    "status.departed": "departed",
+    "status.arrived": "arrived",
+    "status.cancelled": "cancelled",
+    "mode.rail": "Rail (China–Europe trains)",
+    "mode.sea_rail": "Sea-rail",
+    "mode.sea": "Sea",
+    "mode.road": "Road (TIR)",
+    "mode.air": "Air",
+    "unit.runs": "trains",
+    "unit.containers": "containers",
+    "unit.teu": "TEU",
+    "unit.sea_rail_teu": "sea-rail TEU",
+    "scope.all": "",
+    "scope.rail": " (China–Europe trains)",
+    "scope.route": " on route {code}",
+    "metric.runs": "runs",
+    "metric.containers": "containers",
+    "metric.teu": "TEU",
+    "metric.sea_rail_teu": "sea-rail TEU",
+
+    "rt.heading": "Route network",
+    "rt.network": "Active routes",
+    "rt.destinations": "Destinations",
+    "rt.countries": "Countries",
+    "rt.filter": "Mode",
+    "rt.all": "All",
+    "rt.schematic": "Corridors",
+    "rt.schematic.alt": "Schematic of {n} routes: dots are stops, diamonds are border crossings.",
+    "rt.legend.stop": "stop",
+    "rt.legend.border": "border crossing",
+    "rt.legend.transit": "transit",
+    "rt.via": "via {border}",
+    "rt.direct": "direct",
+    "rt.list": "Routes",
+    "rt.opened": "opened {date}",
+    "rt.openedUnknown": "opening date unknown",
+    "rt.inactive": "inactive",
+    "rt.stops": "Stops",
+    "rt.borders": "Border crossings",
+    "rt.noBorders": "none",
+    "rt.count": "{n} routes",
+    "rt.none": "No routes of this mode.",
+    "role.origin": "origin",
+    "role.border": "border",
+    "role.transit": "transit",
+    "role.destination": "destination",
+
+    "runs.heading": "Run log",
+    "runs.filters": "Filters",
+    "runs.any": "any",
+    "runs.from": "Departed from",
+    "runs.to": "Departed to",
+    "runs.apply": "Apply filters",
+    "runs.reset": "Clear filters",
+    "runs.more": "Load more",
+    "runs.end": "That is every run.",
+    "runs.none": "No runs match.",
+    "runs.shown": "{n} shown",
+    "runs.new": "new",
+    "runs.tableLabel": "Run log (scrolls sideways)",
+    "form.heading": "Log a departure",
+    "form.intro": "Needs an operator token. The token is kept in this tab only (sessionStorage).",
+    "form.token": "Access token",
+    "form.tokenSaved": "Token kept for this tab",
+    "form.forget": "Forget token",
+    "form.route": "Route",
+    "form.number": "Train number",
+    "form.direction": "Direction",
+    "form.departed": "Departure time (reporting zone, UTC{offset})",
+    "form.containers": "Containers",
+    "form.teu": "TEU",
+    "form.cargo": "Cargo (optional)",
+    "form.submit": "Log departure",
+    "form.sending": "Sending…",
+    "form.created": "Logged: train {number}, {route}, {date}.",
+    "form.failed": "Not logged ({status}): {detail}",
+    "form.network": "Network error; try again (the same request can be retried safely).",
+    "form.needToken": "Type the token first.",
+
+    "sum.heading": "Monthly summaries",
+    "sum.list": "Month",
+    "sum.all": "Every summary",
+    "sum.none": "No summaries yet.",
+    "sum.html": "As a web page (Chinese)",
+    "sum.htmlEn": "As a web page (English)",
+    "sum.generated": "Generated {time}",
+    "sum.title": "China–Europe trains, {period}",
+  },
+};
+
+function initialLang() {
+  const q = new URLSearchParams(location.search).get("lang");
+  if (q === "zh" || q === "en") return q;
+  try {
+    const saved = localStorage.getItem("banlie.lang");
+    if (saved === "zh" || saved === "en") return saved;
+  } catch (e) { /* storage may be off */ }
+  return (navigator.language || "zh").toLowerCase().startsWith("zh") ? "zh" : "en";
+}
+
+export let lang = initialLang();
+export const locale = () => (lang === "zh" ? "zh-CN" : "en-GB");
+
+export function setLang(l) {
+  lang = l;
+  try { localStorage.setItem("banlie.lang", l); } catch (e) { /* storage may be off */ }
+}
+
+// t answers the text for key in the current language, with {name} filled from vars.
+export function t(key, vars) {
+  let s = texts[lang][key];
+  if (s === undefined) s = texts.en[key] !== undefined ? texts.en[key] : key;
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] !== undefined ? String(vars[k]) : m));
+  return s;
+}
+
+const cache = new Map();
+function fmt(kind, opts) {
+  const key = lang + kind;
+  if (!cache.has(key)) cache.set(key, kind.startsWith("n") ? new Intl.NumberFormat(locale(), opts) : new Intl.DateTimeFormat(locale(), opts));
+  return cache.get(key);
+}
+
+export const num = (n) => (n === null || n === undefined ? "—" : fmt("n", {}).format(n));
+
+// pct writes a growth or share with one decimal and, for growth, a sign: +18.1%.
+export function pct(v, signed) {
+  if (v === null || v === undefined) return "—";
+  const s = fmt(signed ? "ns" : "np", { minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: signed ? "exceptZero" : "auto" }).format(v);
+  return s + "%";
+}
+
+// date formats a calendar date "YYYY-MM-DD" (no zone shift).
+export function date(d) {
+  if (!d) return "—";
+  const [y, m, day] = d.split("-").map(Number);
+  return fmt("d", { dateStyle: "medium", timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, day)));
+}
+
+// dateTime formats an RFC 3339 instant in the reporting time zone.
+export function dateTime(s) {
+  if (!s) return "—";
+  return fmt("dt", { dateStyle: "medium", timeStyle: "short", timeZone: ZONE }).format(new Date(s));
+}
+
+export function clock(d) {
+  return fmt("c", { timeStyle: "medium" }).format(d);
+}
+
+export function monthName(m, style) {
+  return fmt("m" + (style || "long"), { month: style || "long", timeZone: "UTC" }).format(new Date(Date.UTC(2000, m - 1, 1)));
+}
+
+// period names January–through of a year: "January–October 2024" / "2024年1—10月".
+export function period(year, through) {
+  if (lang === "zh") return through === 1 ? `${year}年1月` : `${year}年1—${through}月`;
+  return through === 1 ? `${monthName(1)} ${year}` : `${monthName(1)}–${monthName(through)} ${year}`;
+}
+
+// monthOf names a month "YYYY-MM": "October 2024" / "2024年10月".
+export function monthOf(ym) {
+  const [y, m] = ym.split("-").map(Number);
+  return lang === "zh" ? `${y}年${m}月` : `${monthName(m)} ${y}`;
+}
+
+export function country(code) {
+  try {
+    return new Intl.DisplayNames([locale()], { type: "region" }).of(code) || code;
+  } catch (e) {
+    return code;
+  }
+}
+
+// today answers the date "YYYY-MM-DD" in the reporting time zone.
+export function today() {
+  const p = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(new Date());
+  const get = (k) => p.find((x) => x.type === k).value;
+  return `${get("year")}-${get("month")}-${get("day")}`;
+}
+
+// applyTexts fills every element marked data-i18n (text) and
+// data-i18n-attr="attr:key;attr:key" (attributes) under root.
+export function applyTexts(root) {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en-GB";
+  for (const el of root.querySelectorAll("[data-i18n]")) {
+    el.textContent = t(el.dataset.i18n, { offset: ZONE_OFFSET });
+  }
+  for (const el of root.querySelectorAll("[data-i18n-attr]")) {
+    for (const pair of el.dataset.i18nAttr.split(";")) {
+      const [attr, key] = pair.split(":");
+      el.setAttribute(attr, t(key));
+    }
+  }
+}
