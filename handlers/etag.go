@@ -21,7 +21,7 @@ func (w *etagWriter) WriteHeader(code int)        { w.status = code }
 func (w *etagWriter) Write(b []byte) (int, error) { return w.buf.Write(b) }
 func (w *etagWriter) Flush()                      {}
 
-// conditionalGET gives every successful GET answer of the API a strong ETag
+// conditionalGET gives every successful GET answer of the API an ETag
 // (a hash of the body) and answers 304 with no body when the client's
 // If-None-Match already names it: a dashboard polling unchanged figures
 // gets a few bytes back instead of the whole answer.
@@ -46,7 +46,8 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if status == http.StatusOK {
 			sum := sha256.Sum256(w.buf.Bytes())
-			etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+			// Weak: the same answer may travel gzipped or not.
+			etag := `W/"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
 			res.Header().Set("ETag", etag)
 			res.Header().Set(echo.HeaderCacheControl, "no-cache")
 			if match(req.Header.Get("If-None-Match"), etag) {
@@ -69,7 +70,7 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 func match(header, etag string) bool {
 	for _, part := range strings.Split(header, ",") {
 		p := strings.TrimSpace(part)
-		if p == "*" || strings.TrimPrefix(p, "W/") == etag {
+		if p == "*" || strings.TrimPrefix(p, "W/") == strings.TrimPrefix(etag, "W/") {
 			return true
 		}
 	}

@@ -45,6 +45,9 @@ func (h runHandlers) list(c echo.Context) error {
 	if f.Status, err = qEnum(c, "status", models.Statuses); err != nil {
 		return err
 	}
+	if f.Counted, err = qBool(c, "counted"); err != nil {
+		return err
+	}
 	if f.From, f.To, err = qRange(c); err != nil {
 		return err
 	}

@@ -211,8 +211,8 @@ func TestRunDuplicateRuleUsesReportingDay(t *testing.T) {
 	// 2024-10-31T20:00:00Z is 04:00 on 1 November in Shanghai.
 	createRun(t, ts, runBody("SCO-TJ-MOW", "X8024", "2024-10-31T20:00:00Z"))
 	p := ts.do(t, "POST", "/api/v1/runs", runBody("SCO-TJ-MOW", "X8024", "2024-11-01T23:59:59+08:00")).problem(t, 409)
-	if !strings.Contains(p.Detail, "2024-11-01") {
-		t.Fatalf("conflict should name the day: %q", p.Detail)
+	if !strings.Contains(p.Detail, "2024-11-01") || !reflect.DeepEqual(fields(p), []string{"number"}) {
+		t.Fatalf("conflict should name the day and the field: %q %v", p.Detail, p.Errors)
 	}
 	// 23:59 on 31 October in Shanghai is another day: fine.
 	createRun(t, ts, runBody("SCO-TJ-MOW", "X8024", "2024-10-31T15:59:59Z"))

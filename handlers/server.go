@@ -88,6 +88,9 @@ func New(cfg Config) *echo.Echo {
 			MaxAge:        600,
 		}))
 	}
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024,
+		// The Prometheus handler compresses its own answers.
+		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" }}))
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
 	e.Use(authenticate(cfg.Store))
 	e.Use(rateLimit(cfg.RateLimit))
@@ -124,6 +127,7 @@ func New(cfg Config) *echo.Echo {
 	if cfg.Jobs != nil {
 		jobHandlers{cfg.Store, cfg.Jobs}.register(api)
 	}
+	api.GET("/meta", metaHandler(cfg.Store, cfg.PrivateReads))
 	api.GET("/network", func(c echo.Context) error {
 		n, err := cfg.Store.Network(c.Request().Context())
 		if err != nil {
@@ -132,6 +136,8 @@ func New(cfg Config) *echo.Echo {
 		return c.JSON(http.StatusOK, n)
 	})
 	if cfg.Web != nil {
+		e.GET("/", indexHandler(cfg.Web, cfg.Store))
+		e.GET("/index.html", indexHandler(cfg.Web, cfg.Store))
 		e.StaticFS("/", cfg.Web)
 	}
 	return e

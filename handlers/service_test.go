@@ -53,3 +53,39 @@ func TestConditionalGET(t *testing.T) {
 		t.Fatalf("404 with an ETag: %v", r.Header)
 	}
 }
+
+func TestMetaAndCountedFilter(t *testing.T) {
+	t.Parallel()
+	ts := newTestServerIn(t, mustLoc("Europe/Moscow"))
+	createRoute(t, ts, "RA", nil)
+	past := createRun(t, ts, runBody("RA", "X1", "2024-10-12T09:30:00+03:00"))
+	planned := runBody("RA", "X2", "2024-10-13T09:30:00+03:00")
+	planned["status"] = "planned"
+	createRun(t, ts, planned)
+	future := createRun(t, ts, runBody("RA", "X3", "2027-01-01T09:30:00+03:00")) // departed, but in the future
+	ts.mustDo(t, 200, "POST", "/api/v1/jobs/rollup/run", nil)
+
+	var m struct {
+		TimeZone           string  `json:"time_zone"`
+		UTCOffset          string  `json:"utc_offset"`
+		YearsWithData      []int   `json:"years_with_data"`
+		LatestCountedMonth *string `json:"latest_counted_month"`
+	}
+	ts.mustDo(t, 200, "GET", "/api/v1/meta", nil).decode(t, &m)
+	if m.TimeZone != "Europe/Moscow" || m.UTCOffset != "+03:00" || len(m.YearsWithData) != 1 || m.YearsWithData[0] != 2024 ||
+		m.LatestCountedMonth == nil || *m.LatestCountedMonth != "2024-10" {
+		t.Fatalf("meta %+v", m)
+	}
+	counted := allRuns(t, ts, "counted=true", 10)
+	if len(counted) != 1 || counted[0].ID != past.ID {
+		t.Fatalf("counted=true: %+v", counted)
+	}
+	if rest := allRuns(t, ts, "counted=false", 10); len(rest) != 2 || rest[0].ID != future.ID {
+		t.Fatalf("counted=false: %+v", rest)
+	}
+	// The page is served with the server's zone.
+	page := ts.mustDo(t, 200, "GET", "/", nil)
+	if !strings.Contains(string(page.Body), `data-zone="Europe/Moscow" data-zone-offset="+03:00"`) {
+		t.Fatalf("the page does not carry the reporting zone")
+	}
+}

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -92,10 +93,13 @@ type RunFilter struct {
 	Mode      *string
 	Direction *string
 	Status    *string
-	From      *time.Time
-	To        *time.Time
-	Limit     int
-	Cursor    string
+	// Counted keeps the runs that count toward totals (true) or those that
+	// do not (false): status departed or arrived and departed_at not in the future.
+	Counted *bool
+	From    *time.Time
+	To      *time.Time
+	Limit   int
+	Cursor  string
 }
 
 type runRow struct {
@@ -238,7 +242,12 @@ func (s *Store) routeForRun(p *Problems, code string) (routeRow, error) {
 }
 
 func (s *Store) runConflict(err error, code string, row runRow) error {
-	return storeErr("runs.write", err, "", fmt.Sprintf("run %s on route %s already departs on %s (reporting time zone %s)", row.Number, code, row.DepartedDay, s.Loc))
+	err = storeErr("runs.write", err, "", fmt.Sprintf("run %s on route %s already departs on %s (reporting time zone %s)", row.Number, code, row.DepartedDay, s.Loc))
+	var e *Error
+	if errors.As(err, &e) && e.Code == ECONFLICT {
+		e.Fields = []FieldError{{Field: "number", Message: fmt.Sprintf("train %s already departs on %s on route %s", row.Number, row.DepartedDay, code)}}
+	}
+	return err
 }
 
 func (v validRun) fill(row *runRow, loc *time.Location) {
@@ -312,6 +321,14 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) (Page[Run], error) {
 	}
 	if f.Status != nil {
 		q = q.Where("runs.status = ?", *f.Status)
+	}
+	if f.Counted != nil {
+		now := s.now()
+		if *f.Counted {
+			q = q.Where("runs.status IN ? AND runs.departed_at <= ?", countedStatuses, now)
+		} else {
+			q = q.Where("(runs.status NOT IN ? OR runs.departed_at > ?)", countedStatuses, now)
+		}
 	}
 	if f.From != nil {
 		q = q.Where("runs.departed_at >= ?", DayStart(*f.From, s.Loc).UTC())

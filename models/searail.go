@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -91,7 +92,12 @@ func (r seaRailRow) toCount(loc *time.Location) SeaRailCount {
 }
 
 func (s *Store) seaRailConflict(err error, r seaRailRow) error {
-	return storeErr("sea_rail.write", err, "", fmt.Sprintf("%s already has a %s count for %s; correct it with PATCH", r.Port, r.Direction, r.Date))
+	err = storeErr("sea_rail.write", err, "", fmt.Sprintf("%s already has a %s count for %s; correct it with PATCH", r.Port, r.Direction, r.Date))
+	var e *Error
+	if errors.As(err, &e) && e.Code == ECONFLICT {
+		e.Fields = []FieldError{{Field: "date", Message: fmt.Sprintf("%s already has a %s count for this date", r.Port, r.Direction)}}
+	}
+	return err
 }
 
 // CreateSeaRailCount validates and stores one day's count.

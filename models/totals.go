@@ -247,3 +247,25 @@ func (s *Store) dayFigures(ctx context.Context, scope string, from, to time.Time
 		Scan(&r).Error
 	return r, err
 }
+
+// DataYears answers the years that have any figure in the roll-ups, newest
+// first, and the newest month with counted runs ("" when none).
+func (s *Store) DataYears(ctx context.Context) ([]int, string, error) {
+	var months []string
+	if err := s.db.WithContext(ctx).Model(&rollupMonthlyRow{}).Distinct("month").
+		Where("direction = ? AND (runs > 0 OR teu > 0)", "").Order("month DESC").Pluck("month", &months).Error; err != nil {
+		return nil, "", fmt.Errorf("totals.years: %w", err)
+	}
+	years := []int{}
+	for _, m := range months {
+		y := 0
+		fmt.Sscanf(m[:4], "%d", &y)
+		if len(years) == 0 || years[len(years)-1] != y {
+			years = append(years, y)
+		}
+	}
+	var latest string
+	err := s.db.WithContext(ctx).Model(&rollupMonthlyRow{}).Select("COALESCE(MAX(month), '')").
+		Where("scope = ? AND direction = ? AND runs > 0", scopeAll, "").Scan(&latest).Error
+	return years, latest, err
+}

@@ -33,33 +33,14 @@ function defaultThrough(y) {
   return maxMonth(y);
 }
 
-// findLatest finds the newest counted run (status departed or arrived, not
-// departing in the future).
+// findLatest asks the server for the newest month with counted runs and the
+// years that have figures (GET /api/v1/meta).
 async function findLatest() {
-  const day = today();
-  const answers = await Promise.all(["departed", "arrived"].map((s) => api.get(`/api/v1/runs?limit=1&status=${s}&to=${day}`)));
-  let best = null;
-  for (const a of answers) {
-    for (const r of a.data.items) if (!best || new Date(r.departed_at) > new Date(best)) best = r.departed_at;
-  }
+  const r = await api.get("/api/v1/meta");
   const [cy, cm] = thisYearMonth();
-  // departed_at carries the reporting zone's offset, so its date part is the
-  // reporting zone's date.
-  st.latest = best ? { year: Number(best.slice(0, 4)), month: Number(best.slice(5, 7)) } : { year: cy, month: cm };
-  st.years = [st.latest.year];
-}
-
-// scanYears finds the years with data before the newest one, for the picker:
-// each year's totals tell whether the year before had any.
-async function scanYears() {
-  const years = [st.latest.year];
-  for (let y = st.latest.year; y > st.latest.year - 20; y--) {
-    const r = await api.get(`/api/v1/totals/yearly?year=${y}&through=${y}-12`);
-    const lf = r.data.last_year_full;
-    if ((lf.runs || 0) + (lf.containers || 0) + (lf.teu || 0) + (lf.sea_rail_teu || 0) > 0) years.push(y - 1);
-    else break;
-  }
-  st.years = years;
+  const m = r.data.latest_counted_month;
+  st.latest = m ? { year: Number(m.slice(0, 4)), month: Number(m.slice(5, 7)) } : { year: cy, month: cm };
+  st.years = r.data.years_with_data.length ? r.data.years_with_data : [st.latest.year];
 }
 
 function fillPickers() {
@@ -118,9 +99,7 @@ export async function show() {
     st.year = want.y || st.latest.year;
     st.through = Math.min(want.m || defaultThrough(st.year), maxMonth(st.year));
     fillPickers();
-    const loaded = load(true);
-    scanYears().then(fillPickers, () => { /* the picker keeps the newest year */ });
-    return loaded;
+    return load(true);
   }
   const want = readHash();
   if ((want.y && want.y !== st.year) || (want.m && want.m !== st.through)) {
@@ -360,7 +339,7 @@ function resizeChart() {
 }
 
 async function loadLatest(gen, force) {
-  const r = await api.get("/api/v1/runs?limit=10");
+  const r = await api.get("/api/v1/runs?limit=10&counted=true");
   if (!current(gen)) return false;
   if (r.fresh || force) {
     st.data.latest = r.data.items;

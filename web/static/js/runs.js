@@ -1,7 +1,7 @@
 // Runs: the run log with the API's filters and cursor paging, and the
 // "log a departure" form for operators.
 import * as api from "./api.js";
-import { t, lang, num, dateTime, ZONE_OFFSET } from "./i18n.js";
+import { t, lang, num, dateTime, ZONE, ZONE_OFFSET } from "./i18n.js";
 import { h, $, clear } from "./dom.js";
 import { MODES, DIRECTIONS, STATUSES, runTable, showError, fillSelect, routeName } from "./common.js";
 
@@ -220,9 +220,29 @@ function numberField(input) {
   return /^-?\d+$/.test(v) ? Number(v) : v;
 }
 
+// departedAt turns the form's local time into an RFC 3339 instant in the
+// reporting zone, with the zone's offset on that date (daylight saving
+// included where the zone has it).
 function departedAt(v) {
   if (!v) return "";
-  return (v.length === 16 ? v + ":00" : v) + ZONE_OFFSET;
+  const local = v.length === 16 ? v + ":00" : v;
+  return local + zoneOffsetAt(local);
+}
+
+function zoneOffsetAt(local) {
+  try {
+    // Two passes: the offset at the instant read as UTC, then at the corrected instant.
+    let off = ZONE_OFFSET;
+    for (let i = 0; i < 2; i++) {
+      const at = new Date(local + off);
+      const name = new Intl.DateTimeFormat("en-GB", { timeZone: ZONE, timeZoneName: "longOffset" })
+        .formatToParts(at).find((p) => p.type === "timeZoneName").value; // "GMT+08:00" or "GMT"
+      off = name === "GMT" ? "+00:00" : name.slice(3);
+    }
+    return off;
+  } catch {
+    return ZONE_OFFSET;
+  }
 }
 
 async function submit() {
