@@ -371,6 +371,9 @@ type demoGen struct {
 	asOf time.Time // the data set shows the network as of this instant
 	used map[string]bool
 	runs []demoRun
+	// boxes numbers the containers listed on runs (a few per train, as an
+	// operator scanning the first wagons would), without drawing on rng.
+	boxes int
 }
 
 type demoRun struct {
@@ -587,6 +590,13 @@ func (g *demoGen) run(r *demoRail, number, dir, status string, t time.Time, cont
 		} else {
 			in.Status = models.StatusArrived
 			in.ArrivedAt = demoPtr(g.format(arr))
+		}
+	}
+	if in.Status != models.StatusPlanned && containers > 0 {
+		owners := []string{"CSQ", "TGH", "MSK", "CMA", "OOL"}
+		for i := 0; i < min(3, containers); i++ {
+			g.boxes++
+			in.ContainerNumbers = append(in.ContainerNumbers, models.ContainerNumber(owners[g.boxes%len(owners)], 'U', 100000+g.boxes*37))
 		}
 	}
 	return demoRun{at: t, in: in}

@@ -120,3 +120,10 @@ func NormalizeContainerNumber(s string) string {
 	}
 	return b.String()
 }
+
+// ContainerNumber builds a valid ISO 6346 number from a 3-letter owner code,
+// a category (U, J or Z) and a serial number (0–999999), with its check digit.
+func ContainerNumber(owner string, category byte, serial int) string {
+	s := fmt.Sprintf("%s%c%06d", owner, category, serial%1000000)
+	return s + string(rune('0'+containerCheckDigit(s)))
+}

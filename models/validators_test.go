@@ -256,3 +256,15 @@ func TestValidLocode(t *testing.T) {
 		}
 	}
 }
+
+func TestContainerNumberBuildsValidNumbers(t *testing.T) {
+	if got := ContainerNumber("CSQ", 'U', 305438); got != "CSQU3054383" {
+		t.Fatalf("ContainerNumber = %s, want CSQU3054383", got)
+	}
+	for serial := 0; serial < 2000; serial += 7 {
+		n := ContainerNumber("TGH", 'J', serial)
+		if err := ValidContainerNumber(n); err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+	}
+}
