@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"banlie/models"
 
@@ -33,6 +34,9 @@ func readBody(c echo.Context) ([]byte, error) {
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, models.BadRequest("", "the request body is empty; send a JSON object")
+	}
+	if !utf8.Valid(b) {
+		return nil, models.BadRequest("", "the request body is not valid UTF-8")
 	}
 	return b, nil
 }

@@ -224,7 +224,8 @@ func (ts *testServer) do(t testing.TB, method, path string, body any, header ...
 		t.Fatal(err)
 	}
 	out := response{Status: res.StatusCode, Header: res.Header, Body: got}
-	if strings.HasPrefix(path, "/api/") {
+	// HEAD answers as GET does, without the body the document describes.
+	if strings.HasPrefix(path, "/api/") && method != http.MethodHead {
 		validateExchange(t, req, raw, out)
 	}
 	return out

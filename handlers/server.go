@@ -72,9 +72,11 @@ func New(cfg Config) *echo.Echo {
 	}, []string{"method", "route", "status"})
 	reg.MustRegister(reqs)
 
+	e.Pre(headAsGet)
 	e.Use(middleware.RequestID())
 	e.Use(requestLog(cfg.Log, reqs))
 	e.Use(middleware.Recover())
+	e.Use(strictQuery)
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
 		ReferrerPolicy: "no-referrer", ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",

@@ -89,3 +89,54 @@ func TestMetaAndCountedFilter(t *testing.T) {
 		t.Fatalf("the page does not carry the reporting zone")
 	}
 }
+
+func TestReviewedEdges(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	createRoute(t, ts, "RA", nil)
+	createRun(t, ts, runBody("RA", "X1", "2024-10-12T09:30:00+08:00"))
+	// A query string that does not parse is refused, not silently narrowed to nothing.
+	ts.do(t, "GET", "/api/v1/totals/yearly?year=2024&route=RA;x", nil).problem(t, 400)
+	ts.do(t, "GET", "/api/v1/runs?status=planned;", nil).problem(t, 400)
+	// A forged cursor with null fields is refused like any other.
+	ts.do(t, "GET", "/api/v1/runs?cursor=eyJkIjpudWxsLCJpIjpudWxsfQ", nil).problem(t, 400)
+	// HEAD is answered wherever GET is, without a body.
+	for _, path := range []string{"/api/v1/runs", "/healthz", "/"} {
+		r := ts.do(t, "HEAD", path, nil)
+		if r.Status != 200 || len(r.Body) != 0 {
+			t.Errorf("HEAD %s: %d with %d bytes", path, r.Status, len(r.Body))
+		}
+	}
+	// An instant that would leave the year range in the reporting zone.
+	p := ts.do(t, "POST", "/api/v1/runs", runBody("RA", "X2", "9999-12-31T23:59:59Z")).problem(t, 422)
+	if fields(p)[0] != "departed_at" {
+		t.Fatalf("fields %v", fields(p))
+	}
+	ts.do(t, "POST", "/api/v1/runs", runBody("RA", "X3", "1900-01-01T00:00:00+14:00")).problem(t, 422)
+	// A body that is not UTF-8.
+	ts.do(t, "POST", "/api/v1/runs", "{\"route\":\"RA\",\"number\":\"\xff\xfe\"}").problem(t, 400)
+	// Target values that no figure could reach are refused.
+	ts.do(t, "POST", "/api/v1/targets", map[string]any{"year": 2024, "metric": "runs", "value": int64(9223372036854775807)}).problem(t, 422)
+	// Every listed resource pages with limit and cursor.
+	for y := 2020; y < 2024; y++ {
+		ts.mustDo(t, 201, "POST", "/api/v1/targets", map[string]any{"year": y, "metric": "runs", "value": 10})
+	}
+	var page struct {
+		Items      []map[string]any
+		NextCursor *string `json:"next_cursor"`
+	}
+	ts.mustDo(t, 200, "GET", "/api/v1/targets?limit=3", nil).decode(t, &page)
+	if len(page.Items) != 3 || page.NextCursor == nil {
+		t.Fatalf("targets page: %d items, cursor %v", len(page.Items), page.NextCursor)
+	}
+	ts.mustDo(t, 200, "GET", "/api/v1/targets?limit=3&cursor="+*page.NextCursor, nil).decode(t, &page)
+	if len(page.Items) != 1 || page.NextCursor != nil || page.Items[0]["year"].(float64) != 2023 {
+		t.Fatalf("targets second page: %+v", page)
+	}
+	ts.do(t, "GET", "/api/v1/summaries?limit=abc", nil).problem(t, 400)
+	ts.do(t, "GET", "/api/v1/milestones?cursor=abc", nil).problem(t, 400)
+	// A route that a target refers to cannot be deleted.
+	createRoute(t, ts, "RB", nil)
+	ts.mustDo(t, 201, "POST", "/api/v1/targets", map[string]any{"year": 2024, "metric": "runs", "scope": map[string]any{"route": "RB"}, "value": 10})
+	ts.do(t, "DELETE", "/api/v1/routes/RB", nil).problem(t, 409)
+}

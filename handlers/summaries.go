@@ -22,11 +22,15 @@ func (h summaryHandlers) register(g *echo.Group) {
 }
 
 func (h summaryHandlers) list(c echo.Context) error {
-	items, err := h.store.ListSummaries(c.Request().Context())
+	limit, cursor, err := qPage(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, models.Page[models.SummaryListItem]{Items: items})
+	page, err := h.store.ListSummaries(c.Request().Context(), limit, cursor)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, page)
 }
 
 // render answers a summary as JSON, or as the document asked for with format and lang.
@@ -95,12 +99,13 @@ func (h summaryHandlers) atom(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	base := c.Scheme() + "://" + c.Request().Host
+	// Links are relative (resolved against the feed's own address) and ids
+	// are URNs, so nothing depends on the Host a request names.
 	feed := &feeds.Feed{
 		Title:       "banlie — China–Europe Railway Express monthly summaries",
-		Link:        &feeds.Link{Href: base + "/api/v1/summaries.atom", Rel: "self"},
+		Link:        &feeds.Link{Href: "/api/v1/summaries.atom", Rel: "self"},
 		Description: "Monthly summaries of China–Europe trains and sea-rail volumes, in Chinese and English.",
-		Id:          base + "/api/v1/summaries.atom",
+		Id:          "urn:banlie:summaries",
 		Author:      &feeds.Author{Name: "banlie"},
 		Updated:     time.Unix(0, 0).UTC(),
 	}
@@ -109,7 +114,7 @@ func (h summaryHandlers) atom(c echo.Context) error {
 			feed.Updated = s.GeneratedAt
 		}
 		period, _ := models.ParseMonth(s.Period)
-		link := base + "/api/v1/summaries/" + s.Period + "?format=html"
+		link := "/api/v1/summaries/" + s.Period + "?format=html"
 		feed.Items = append(feed.Items, &feeds.Item{
 			Id:          "urn:banlie:summary:" + s.Period,
 			Author:      &feeds.Author{Name: "banlie"},

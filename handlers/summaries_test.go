@@ -1126,11 +1126,12 @@ func TestSummariesAtom(t *testing.T) {
 				href = l.Href
 			}
 		}
-		if !strings.HasPrefix(href, ts.URL+"/api/v1/summaries/"+it.Period) {
+		// Links are relative to the feed: they must not depend on the Host header.
+		if !strings.HasPrefix(href, "/api/v1/summaries/"+it.Period) {
 			t.Errorf("entry %d: link %q does not lead to summary %s", i, href, it.Period)
 			continue
 		}
-		r := ts.mustDo(t, 200, "GET", strings.TrimPrefix(href, ts.URL), nil)
+		r := ts.mustDo(t, 200, "GET", href, nil)
 		if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
 			t.Errorf("entry %d: link answers %q", i, r.Header.Get("Content-Type"))
 		}

@@ -47,11 +47,15 @@ func (h targetHandlers) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ts, err := h.store.ListTargets(c.Request().Context(), year)
+	limit, cursor, err := qPage(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, models.Page[models.Target]{Items: ts})
+	page, err := h.store.ListTargetsPage(c.Request().Context(), year, limit, cursor)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, page)
 }
 
 func (h targetHandlers) get(c echo.Context) error {
@@ -104,9 +108,13 @@ func (h targetHandlers) milestones(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ms, err := h.store.ListMilestones(c.Request().Context(), year)
+	limit, cursor, err := qPage(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, models.Page[models.Milestone]{Items: ms})
+	page, err := h.store.ListMilestones(c.Request().Context(), year, limit, cursor)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, page)
 }

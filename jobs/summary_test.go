@@ -96,12 +96,12 @@ func summaryMonthsDesc(from, to string) []string {
 
 func summaryPeriods(t *testing.T, st *models.Store) []string {
 	t.Helper()
-	items, err := st.ListSummaries(context.Background())
+	page, err := st.ListSummaries(context.Background(), 500, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := []string{}
-	for _, it := range items {
+	for _, it := range page.Items {
 		out = append(out, it.Period)
 	}
 	return out

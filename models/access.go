@@ -292,8 +292,8 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) (Page[AuditEntry],
 		var c struct {
 			I int64 `json:"i"`
 		}
-		if err := decodeCursor(f.Cursor, &c); err != nil {
-			return Page[AuditEntry]{}, err
+		if err := decodeCursor(f.Cursor, &c); err != nil || c.I <= 0 {
+			return Page[AuditEntry]{}, errBadCursor
 		}
 		q = q.Where("id < ?", c.I)
 	}

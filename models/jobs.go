@@ -133,8 +133,8 @@ func (s *Store) ListJobRuns(ctx context.Context, name string, limit int, cursor 
 		var c struct {
 			I int64 `json:"i"`
 		}
-		if err := decodeCursor(cursor, &c); err != nil {
-			return Page[JobRun]{}, err
+		if err := decodeCursor(cursor, &c); err != nil || c.I <= 0 {
+			return Page[JobRun]{}, errBadCursor
 		}
 		q = q.Where("id < ?", c.I)
 	}

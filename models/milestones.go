@@ -95,21 +95,37 @@ func dateOnly(t time.Time) time.Time {
 func (s *Store) Today() time.Time { return dateOnly(s.Now().In(s.Loc)) }
 
 // ListMilestones answers the recorded milestones of a year's targets (all
-// years when year is nil), withdrawn ones included, newest first.
-func (s *Store) ListMilestones(ctx context.Context, year *int) ([]Milestone, error) {
+// years when year is nil), withdrawn ones included, newest first, a page at a time.
+func (s *Store) ListMilestones(ctx context.Context, year *int, limit int, cursor string) (Page[Milestone], error) {
 	q := s.db.WithContext(ctx).Table("milestones").
 		Select("milestones.*, targets.label").Joins("JOIN targets ON targets.id = milestones.target_id")
 	if year != nil {
 		q = q.Where("targets.year = ?", *year)
 	}
+	if cursor != "" {
+		var c struct {
+			I int64 `json:"i"`
+		}
+		if err := decodeCursor(cursor, &c); err != nil || c.I <= 0 {
+			return Page[Milestone]{}, errBadCursor
+		}
+		q = q.Where("milestones.id < ?", c.I)
+	}
+	limit = normLimit(limit)
 	var rows []struct {
 		Row   milestoneRow `gorm:"embedded"`
 		Label string
 	}
-	if err := q.Order("milestones.id DESC").Scan(&rows).Error; err != nil {
-		return nil, err
+	if err := q.Order("milestones.id DESC").Limit(limit + 1).Scan(&rows).Error; err != nil {
+		return Page[Milestone]{}, err
 	}
-	out := make([]Milestone, 0, len(rows))
+	page := Page[Milestone]{Items: make([]Milestone, 0, len(rows))}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.NextCursor = encodeCursor(struct {
+			I int64 `json:"i"`
+		}{rows[limit-1].Row.ID})
+	}
 	for _, x := range rows {
 		r := x.Row
 		m := Milestone{ID: r.ID, TargetID: r.TargetID, Label: x.Label, ReachedOn: r.ReachedOn, RecordedAt: r.RecordedAt.In(s.Loc)}
@@ -120,7 +136,7 @@ func (s *Store) ListMilestones(ctx context.Context, year *int) ([]Milestone, err
 		if r.RunID != nil {
 			m.ReachedBy = &ReachedBy{ID: *r.RunID, Number: *r.RunNumber, Route: *r.RunRoute, DepartedAt: r.RunDepartedAt.In(s.Loc)}
 		}
-		out = append(out, m)
+		page.Items = append(page.Items, m)
 	}
-	return out, nil
+	return page, nil
 }

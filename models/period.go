@@ -51,8 +51,10 @@ func ParseInstant(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("must be an RFC 3339 instant with an offset, e.g. 2024-10-12T09:30:00+08:00")
 	}
-	if t.Year() < 1900 || t.Year() > 9999 {
-		return time.Time{}, fmt.Errorf("must be between the years 1900 and 9999")
+	// The range keeps every instant a valid year in any reporting zone,
+	// and clear of the local-mean-time offsets zones had before 1970.
+	if u := t.UTC(); u.Year() < 1970 || u.Year() > 9998 {
+		return time.Time{}, fmt.Errorf("must be between the years 1970 and 9998")
 	}
 	return t.UTC().Truncate(time.Microsecond), nil
 }

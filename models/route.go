@@ -147,7 +147,6 @@ func (in *RouteInput) validate(p *Problems) {
 func validateStops(p *Problems, stops []Stop) {
 	if len(stops) < 2 {
 		p.Add("stops", "must list at least two stops: an origin and a destination")
-		return
 	}
 	if len(stops) > 50 {
 		p.Add("stops", "must list at most 50 stops")
@@ -168,6 +167,9 @@ func validateStops(p *Problems, stops []Stop) {
 			}
 		}
 		switch {
+		case len(stops) < 2 && !oneOf(st.Role, RoleOrigin, RoleBorder, RoleTransit, RoleDestination):
+			p.Add(f+".role", "must be origin, border, transit or destination")
+		case len(stops) < 2:
 		case i == 0 && st.Role != RoleOrigin:
 			p.Add(f+".role", "the first stop must have role origin")
 		case i == len(stops)-1 && st.Role != RoleDestination:
@@ -323,6 +325,9 @@ func (s *Store) ListRoutes(ctx context.Context, f RouteFilter) (Page[Route], err
 		if err := decodeCursor(f.Cursor, &c); err != nil {
 			return Page[Route]{}, err
 		}
+		if c.C == "" {
+			return Page[Route]{}, errBadCursor
+		}
 		q = q.Where("code > ?", c.C)
 	}
 	limit := normLimit(f.Limit)
@@ -425,6 +430,12 @@ func (s *Store) DeleteRoute(ctx context.Context, code string) error {
 		}
 		if n > 0 {
 			return Errorf(ECONFLICT, "route %s has %d runs and cannot be deleted; deactivate it instead (PATCH active=false)", code, n)
+		}
+		if err := tx.db.Model(&targetRow{}).Where("scope_route = ?", code).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return Errorf(ECONFLICT, "route %s is the scope of %d targets and cannot be deleted; delete those targets first, or deactivate the route", code, n)
 		}
 		before, err := tx.loadRoute(row)
 		if err != nil {

@@ -341,6 +341,9 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) (Page[Run], error) {
 		if err := decodeCursor(f.Cursor, &c); err != nil {
 			return Page[Run]{}, err
 		}
+		if c.D.IsZero() || c.I <= 0 {
+			return Page[Run]{}, errBadCursor
+		}
 		d := c.D.UTC()
 		q = q.Where("runs.departed_at < ? OR (runs.departed_at = ? AND runs.id < ?)", d, d, c.I)
 	}

@@ -92,10 +92,10 @@ func (r seaRailRow) toCount(loc *time.Location) SeaRailCount {
 }
 
 func (s *Store) seaRailConflict(err error, r seaRailRow) error {
-	err = storeErr("sea_rail.write", err, "", fmt.Sprintf("%s already has a %s count for %s; correct it with PATCH", r.Port, r.Direction, r.Date))
+	err = storeErr("sea_rail.write", err, "", fmt.Sprintf("%s already has an %s count for %s; correct it with PATCH", r.Port, r.Direction, r.Date))
 	var e *Error
 	if errors.As(err, &e) && e.Code == ECONFLICT {
-		e.Fields = []FieldError{{Field: "date", Message: fmt.Sprintf("%s already has a %s count for this date", r.Port, r.Direction)}}
+		e.Fields = []FieldError{{Field: "date", Message: fmt.Sprintf("%s already has an %s count for this date", r.Port, r.Direction)}}
 	}
 	return err
 }
@@ -155,6 +155,9 @@ func (s *Store) ListSeaRailCounts(ctx context.Context, f SeaRailFilter) (Page[Se
 		var c seaRailCursor
 		if err := decodeCursor(f.Cursor, &c); err != nil {
 			return Page[SeaRailCount]{}, err
+		}
+		if c.D == "" || c.I <= 0 {
+			return Page[SeaRailCount]{}, errBadCursor
 		}
 		q = q.Where("date < ? OR (date = ? AND id < ?)", c.D, c.D, c.I)
 	}

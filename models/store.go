@@ -105,10 +105,12 @@ func decodeCursor(s string, v any) error {
 		err = dec.Decode(v)
 	}
 	if err != nil {
-		return BadRequest("cursor", "cursor is not one this server issued")
+		return errBadCursor
 	}
 	return nil
 }
+
+var errBadCursor = BadRequest("cursor", "cursor is not one this server issued")
 
 // storeErr turns storage errors into coded errors; anything unexpected stays
 // internal (logged, never shown).

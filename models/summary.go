@@ -278,17 +278,34 @@ func (s *Store) GetSummary(ctx context.Context, period string) (Summary, error) 
 	return row.toSummary(s.Loc)
 }
 
-// ListSummaries answers every stored summary, newest period first.
-func (s *Store) ListSummaries(ctx context.Context) ([]SummaryListItem, error) {
+// ListSummaries answers the stored summaries, newest period first, a page at a time.
+func (s *Store) ListSummaries(ctx context.Context, limit int, cursor string) (Page[SummaryListItem], error) {
+	q := s.db.WithContext(ctx).Select("period, generated_at").Order("period DESC")
+	if cursor != "" {
+		var c struct {
+			P string `json:"p"`
+		}
+		if err := decodeCursor(cursor, &c); err != nil || c.P == "" {
+			return Page[SummaryListItem]{}, errBadCursor
+		}
+		q = q.Where("period < ?", c.P)
+	}
+	limit = normLimit(limit)
 	var rows []summaryRow
-	if err := s.db.WithContext(ctx).Select("period, generated_at").Order("period DESC").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("summaries.list: %w", err)
+	if err := q.Limit(limit + 1).Find(&rows).Error; err != nil {
+		return Page[SummaryListItem]{}, fmt.Errorf("summaries.list: %w", err)
 	}
-	out := make([]SummaryListItem, len(rows))
-	for i, r := range rows {
-		out[i] = SummaryListItem{Period: r.Period, GeneratedAt: r.GeneratedAt.In(s.Loc)}
+	page := Page[SummaryListItem]{Items: make([]SummaryListItem, 0, len(rows))}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.NextCursor = encodeCursor(struct {
+			P string `json:"p"`
+		}{rows[limit-1].Period})
 	}
-	return out, nil
+	for _, r := range rows {
+		page.Items = append(page.Items, SummaryListItem{Period: r.Period, GeneratedAt: r.GeneratedAt.In(s.Loc)})
+	}
+	return page, nil
 }
 
 // RecentSummaries answers the stored summaries with their texts, newest first.

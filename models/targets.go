@@ -10,6 +10,10 @@ import (
 	"gorm.io/gorm"
 )
 
+// MaxTargetValue bounds a target: far above any year's figures, and small
+// enough that no projection overflows.
+const MaxTargetValue = 1_000_000_000_000
+
 // Target metrics.
 var Metrics = []string{"runs", "containers", "teu", "sea_rail_teu"}
 
@@ -86,8 +90,8 @@ func (s *Store) CreateTarget(ctx context.Context, in TargetInput) (Target, error
 				return err
 			}
 		}
-		if in.Value < 1 {
-			p.Add("value", "must be a positive whole number")
+		if in.Value < 1 || in.Value > MaxTargetValue {
+			p.Add("value", "must be a whole number from 1 to %d", int64(MaxTargetValue))
 		}
 		checkText(&p, "label", in.Label, false, 200)
 		if err := p.Err(); err != nil {
@@ -116,21 +120,55 @@ func (s *Store) GetTarget(ctx context.Context, id int64) (Target, error) {
 	return row.toTarget(s.Loc), storeErr("targets.get", err, fmt.Sprintf("no target with id %d", id), "")
 }
 
-// ListTargets answers the targets, of one year when year is not nil.
+// ListTargets answers every target, of one year when year is not nil.
 func (s *Store) ListTargets(ctx context.Context, year *int) ([]Target, error) {
+	var out []Target
+	cursor := ""
+	for {
+		page, err := s.ListTargetsPage(ctx, year, MaxLimit, cursor)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		if page.NextCursor == nil {
+			return out, nil
+		}
+		cursor = *page.NextCursor
+	}
+}
+
+type targetCursor struct {
+	Y int   `json:"y"`
+	I int64 `json:"i"`
+}
+
+// ListTargetsPage answers targets by year and id, a page at a time.
+func (s *Store) ListTargetsPage(ctx context.Context, year *int, limit int, cursor string) (Page[Target], error) {
 	q := s.db.WithContext(ctx).Order("year, id")
 	if year != nil {
 		q = q.Where("year = ?", *year)
 	}
+	if cursor != "" {
+		var c targetCursor
+		if err := decodeCursor(cursor, &c); err != nil || c.I <= 0 {
+			return Page[Target]{}, errBadCursor
+		}
+		q = q.Where("year > ? OR (year = ? AND id > ?)", c.Y, c.Y, c.I)
+	}
+	limit = normLimit(limit)
 	var rows []targetRow
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("targets.list: %w", err)
+	if err := q.Limit(limit + 1).Find(&rows).Error; err != nil {
+		return Page[Target]{}, fmt.Errorf("targets.list: %w", err)
 	}
-	out := make([]Target, len(rows))
-	for i, r := range rows {
-		out[i] = r.toTarget(s.Loc)
+	page := Page[Target]{Items: make([]Target, 0, len(rows))}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.NextCursor = encodeCursor(targetCursor{Y: rows[limit-1].Year, I: rows[limit-1].ID})
 	}
-	return out, nil
+	for _, r := range rows {
+		page.Items = append(page.Items, r.toTarget(s.Loc))
+	}
+	return page, nil
 }
 
 // DeleteTarget removes a target and its milestones.
@@ -265,10 +303,15 @@ func (s *Store) ProgressAsOf(ctx context.Context, t Target, asOf time.Time) (Pro
 			return p, fmt.Errorf("progress: %w", err)
 		}
 		if last90 > 0 {
-			// as_of + ceil(remaining / (last90 / 90)) days.
+			// as_of + ceil(remaining / (last90 / 90)) days; beyond the year
+			// 9999 there is no date to give.
 			days := (p.Remaining*90 + last90 - 1) / last90
-			d := asOf.AddDate(0, 0, int(days)).Format(dayLayout)
-			p.ProjectedReachDate = &d
+			if days < 3_000_000 {
+				if reach := asOf.AddDate(0, 0, int(days)); reach.Year() <= 9999 {
+					d := reach.Format(dayLayout)
+					p.ProjectedReachDate = &d
+				}
+			}
 		}
 		return p, nil
 	}
