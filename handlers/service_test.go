@@ -140,3 +140,28 @@ func TestReviewedEdges(t *testing.T) {
 	ts.mustDo(t, 201, "POST", "/api/v1/targets", map[string]any{"year": 2024, "metric": "runs", "scope": map[string]any{"route": "RB"}, "value": 10})
 	ts.do(t, "DELETE", "/api/v1/routes/RB", nil).problem(t, 409)
 }
+
+func TestNearDuplicatesAreDuplicates(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	createRoute(t, ts, "RA", nil)
+	createRun(t, ts, runBody("RA", "X8024", "2024-10-12T09:30:00+08:00"))
+	for _, n := range []string{"X8024 ", " X8024", "Ｘ８０２４"} {
+		ts.do(t, "POST", "/api/v1/runs", runBody("RA", n, "2024-10-12T12:00:00+08:00")).problem(t, 409)
+	}
+	p := ts.do(t, "POST", "/api/v1/runs", runBody("RA", "X8024\u200b", "2024-10-12T12:00:00+08:00")).problem(t, 422)
+	if fields(p)[0] != "number" {
+		t.Fatalf("fields %v", fields(p))
+	}
+	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", seaRailBody("2024-10-12", "export", 10))
+	for _, port := range []string{"qingdao", " Qingdao ", "QINGDAO"} {
+		b := seaRailBody("2024-10-12", "export", 5)
+		b["port"] = port
+		ts.do(t, "POST", "/api/v1/sea-rail-counts", b).problem(t, 409)
+	}
+	var list struct{ Items []seaRailJSON }
+	ts.mustDo(t, 200, "GET", "/api/v1/sea-rail-counts?port=qingdao", nil).decode(t, &list)
+	if len(list.Items) != 1 || list.Items[0].Port != "Qingdao" {
+		t.Fatalf("port filter ignoring case: %+v", list.Items)
+	}
+}

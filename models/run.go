@@ -132,6 +132,7 @@ type validRun struct {
 }
 
 func (in RunInput) validate(p *Problems) validRun {
+	in.Number = normalizeText(in.Number)
 	v := validRun{in: in}
 	if strings.TrimSpace(in.Route) == "" {
 		p.Add("route", "is required")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -57,6 +58,7 @@ type seaRailRow struct {
 	ID        int64 `gorm:"primaryKey"`
 	Date      string
 	Port      string
+	PortKey   string
 	Direction string
 	TEU       int `gorm:"column:teu"`
 	Note      string
@@ -66,7 +68,8 @@ type seaRailRow struct {
 
 func (seaRailRow) TableName() string { return "sea_rail_counts" }
 
-func (in SeaRailInput) validate(p *Problems) {
+func (in *SeaRailInput) validate(p *Problems) {
+	in.Port = strings.Join(strings.Fields(normalizeText(in.Port)), " ")
 	if in.Date == "" {
 		p.Add("date", "is required")
 	} else if _, err := ParseDate(in.Date); err != nil {
@@ -108,7 +111,7 @@ func (s *Store) CreateSeaRailCount(ctx context.Context, in SeaRailInput) (SeaRai
 		return SeaRailCount{}, err
 	}
 	now := s.now()
-	row := seaRailRow{Date: in.Date, Port: in.Port, Direction: in.Direction, TEU: *in.TEU, CreatedAt: now, UpdatedAt: now}
+	row := seaRailRow{Date: in.Date, Port: in.Port, PortKey: foldKey(in.Port), Direction: in.Direction, TEU: *in.TEU, CreatedAt: now, UpdatedAt: now}
 	if in.Note != nil {
 		row.Note = *in.Note
 	}
@@ -140,7 +143,7 @@ type seaRailCursor struct {
 func (s *Store) ListSeaRailCounts(ctx context.Context, f SeaRailFilter) (Page[SeaRailCount], error) {
 	q := s.db.WithContext(ctx).Model(&seaRailRow{})
 	if f.Port != nil {
-		q = q.Where("port = ?", *f.Port)
+		q = q.Where("port_key = ?", foldKey(normalizeText(*f.Port)))
 	}
 	if f.Direction != nil {
 		q = q.Where("direction = ?", *f.Direction)
@@ -201,7 +204,7 @@ func (s *Store) UpdateSeaRailCount(ctx context.Context, id int64, patch SeaRailP
 			return err
 		}
 		oldDate, before := row.Date, row.toCount(s.Loc)
-		row.Date, row.Port, row.Direction, row.TEU, row.Note = in.Date, in.Port, in.Direction, *in.TEU, *in.Note
+		row.Date, row.Port, row.PortKey, row.Direction, row.TEU, row.Note = in.Date, in.Port, foldKey(in.Port), in.Direction, *in.TEU, *in.Note
 		row.UpdatedAt = s.now()
 		if err := tx.db.Save(&row).Error; err != nil {
 			return tx.seaRailConflict(err, row)

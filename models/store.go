@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -141,7 +142,26 @@ func checkText(p *Problems, field, s string, required bool, max int) {
 		p.Add(field, "must be at most %d characters", max)
 	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0:
 		p.Add(field, "must not contain control characters")
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) >= 0:
+		p.Add(field, "must not contain invisible formatting characters")
 	}
+}
+
+// normalizeText trims a code-like value and folds compatibility forms
+// (full-width letters and digits, ligatures) to their plain forms, so that
+// "Ｘ8024 " and "X8024" are the same train number.
+func normalizeText(s string) string { return strings.TrimSpace(norm.NFKC.String(s)) }
+
+// foldKey is the case-insensitive key of a normalized value; ASCII-only
+// folding, as SQLite's LOWER does.
+func foldKey(s string) string {
+	b := []byte(strings.Join(strings.Fields(s), " "))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 func oneOf(v string, allowed ...string) bool {
