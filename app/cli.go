@@ -147,7 +147,7 @@ func Main(ctx context.Context, args []string) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	}
-	fmt.Fprintln(os.Stderr, "banlie:", err)
+	fmt.Fprintln(os.Stderr, "banlie:", describe(err))
 	return 1
 }
 

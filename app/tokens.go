@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -43,14 +44,19 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 		return fmt.Errorf("token: unknown subcommand %q", sub)
 	}
 	rest := args[1:]
+	// revoke takes the name before or after its flags.
+	if sub == "revoke" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		name, rest = rest[0], rest[1:]
+	}
 	if err := fs.Parse(rest); err != nil {
 		return err
 	}
 	if sub == "revoke" {
-		if fs.NArg() != 1 {
+		if name == "" && fs.NArg() == 1 {
+			name = fs.Arg(0)
+		} else if name == "" || fs.NArg() > 0 {
 			return errors.New("token revoke: name the token: banlie token revoke NAME")
 		}
-		name = fs.Arg(0)
 	} else if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
@@ -95,12 +101,15 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 // describe turns a coded error into a message for the terminal.
 func describe(err error) error {
 	var e *models.Error
-	if errors.As(err, &e) && len(e.Fields) > 0 {
-		msg := e.Message
-		for _, f := range e.Fields {
-			msg += "; " + f.Field + " " + f.Message
+	if errors.As(err, &e) {
+		if len(e.Fields) == 0 {
+			return errors.New(e.Message)
 		}
-		return errors.New(msg)
+		parts := make([]string, len(e.Fields))
+		for i, f := range e.Fields {
+			parts[i] = f.Field + " " + f.Message
+		}
+		return errors.New(strings.Join(parts, "; "))
 	}
 	return err
 }

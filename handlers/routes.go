@@ -53,7 +53,7 @@ func (h routeHandlers) list(c echo.Context) error {
 }
 
 func (h routeHandlers) get(c echo.Context) error {
-	r, err := h.store.GetRoute(c.Request().Context(), c.Param("code"))
+	r, err := h.store.GetRoute(c.Request().Context(), pathCode(c))
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (h routeHandlers) update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := h.store.UpdateRoute(c.Request().Context(), c.Param("code"), p)
+	r, err := h.store.UpdateRoute(c.Request().Context(), pathCode(c), p)
 	if err != nil {
 		return err
 	}
@@ -83,8 +83,16 @@ func (h routeHandlers) update(c echo.Context) error {
 }
 
 func (h routeHandlers) delete(c echo.Context) error {
-	if err := h.store.DeleteRoute(c.Request().Context(), c.Param("code")); err != nil {
+	if err := h.store.DeleteRoute(c.Request().Context(), pathCode(c)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// pathCode answers the route code in the path, percent-decoded.
+func pathCode(c echo.Context) string {
+	if code, err := url.PathUnescape(c.Param("code")); err == nil {
+		return code
+	}
+	return c.Param("code")
 }

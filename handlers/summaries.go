@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,6 +86,15 @@ func (h summaryHandlers) generate(c echo.Context) error {
 	ctx := c.Request().Context()
 	if _, err := h.store.Rollup(ctx, false); err != nil {
 		return err
+	}
+	// A month of a year with no figures at all has nothing to summarise.
+	years, _, err := h.store.DataYears(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(years, period.Year()) {
+		return &models.Error{Code: models.EINVALID, Message: "there are no figures for that year",
+			Fields: []models.FieldError{{Field: "period", Message: fmt.Sprintf("%d has no runs or sea-rail counts", period.Year())}}}
 	}
 	s, _, err := h.store.WriteSummary(ctx, period)
 	if err != nil {

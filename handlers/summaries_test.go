@@ -801,6 +801,13 @@ func TestSummaryGenerateRefusesOpenMonths(t *testing.T) {
 	ts.do(t, "POST", "/api/v1/summaries/2027-01/generate", nil).problem(t, 422)
 	ts.do(t, "GET", "/api/v1/summaries/2024-13", nil).problem(t, 404)
 	ts.do(t, "GET", "/api/v1/summaries/2024-10", nil).problem(t, 404)
+	// A year without any figure has nothing to summarise.
+	p := ts.do(t, "POST", "/api/v1/summaries/2026-10/generate", nil).problem(t, 422)
+	if fields(p)[0] != "period" {
+		t.Fatalf("fields %v", fields(p))
+	}
+	createRoute(t, ts, "SCO-TJ-MOW", nil)
+	createRun(t, ts, runBody("SCO-TJ-MOW", "X1", "2026-03-01T10:00:00+08:00"))
 	ts.mustDo(t, 200, "POST", "/api/v1/summaries/2026-10/generate", nil)
 	ts.do(t, "GET", "/api/v1/summaries/2026-10?format=pdf", nil).problem(t, 400)
 	ts.do(t, "GET", "/api/v1/summaries/2026-10?lang=fr", nil).problem(t, 400)

@@ -388,6 +388,10 @@ func (s *Store) UpdateRoute(ctx context.Context, code string, patch RoutePatch) 
 		}
 		modeChanged := row.Mode != in.Mode
 		row.Name, row.NameZh, row.Mode, row.OpenedOn, row.Active = in.Name, in.NameZh, in.Mode, in.OpenedOn, *in.Active
+		if sameRoute(cur, in) {
+			out = cur
+			return nil
+		}
 		row.UpdatedAt = s.now()
 		if err := tx.db.Save(&row).Error; err != nil {
 			return err
@@ -452,4 +456,25 @@ func (s *Store) DeleteRoute(ctx context.Context, code string) error {
 		return tx.db.Delete(&row).Error
 	})
 	return storeErr("routes.delete", err, "", "")
+}
+
+// sameRoute reports whether an update would leave the route as it is.
+func sameRoute(cur Route, in RouteInput) bool {
+	eq := func(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	if cur.Name != in.Name || !eq(cur.NameZh, in.NameZh) || cur.Mode != in.Mode || !eq(cur.OpenedOn, in.OpenedOn) ||
+		cur.Active != *in.Active || len(cur.Stops) != len(in.Stops) || len(cur.Tags) != len(in.Tags) {
+		return false
+	}
+	for i, st := range in.Stops {
+		c := cur.Stops[i]
+		if c.Name != st.Name || c.Country != st.Country || c.Role != st.Role || !eq(c.Locode, st.Locode) {
+			return false
+		}
+	}
+	for i, t := range in.Tags {
+		if cur.Tags[i] != t {
+			return false
+		}
+	}
+	return true
 }

@@ -413,8 +413,13 @@ func (s *Store) UpdateRun(ctx context.Context, id int64, patch RunPatch) (Run, e
 		}
 		row := cur.Row
 		row.RouteID = route.ID
-		row.UpdatedAt = s.now()
 		v.fill(&row, s.Loc)
+		if row == cur.Row {
+			// Nothing changes: no write, no audit entry, updated_at stays.
+			out = row.toRun(route.Code, route.Mode, s.Loc)
+			return nil
+		}
+		row.UpdatedAt = s.now()
 		if err := tx.db.Save(&row).Error; err != nil {
 			return tx.runConflict(err, route.Code, row)
 		}

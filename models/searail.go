@@ -203,8 +203,13 @@ func (s *Store) UpdateSeaRailCount(ctx context.Context, id int64, patch SeaRailP
 		if err := p.Err(); err != nil {
 			return err
 		}
+		old := row
 		oldDate, before := row.Date, row.toCount(s.Loc)
 		row.Date, row.Port, row.PortKey, row.Direction, row.TEU, row.Note = in.Date, in.Port, foldKey(in.Port), in.Direction, *in.TEU, *in.Note
+		if row == old {
+			out = row.toCount(s.Loc)
+			return nil
+		}
 		row.UpdatedAt = s.now()
 		if err := tx.db.Save(&row).Error; err != nil {
 			return tx.seaRailConflict(err, row)
