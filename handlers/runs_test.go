@@ -386,3 +386,24 @@ func TestPatchRefusesNullForRequiredFields(t *testing.T) {
 		}
 	}
 }
+
+func TestEmptyPatchChangesNothing(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	createRoute(t, ts, "RA", nil)
+	run := createRun(t, ts, runBody("RA", "X1", "2024-10-12T09:30:00+08:00"))
+	path := fmt.Sprintf("/api/v1/runs/%d", run.ID)
+	var before, after map[string]any
+	ts.mustDo(t, 200, "GET", path, nil).decode(t, &before)
+	ts.now = ts.now.Add(time.Hour)
+	ts.mustDo(t, 200, "PATCH", path, map[string]any{}).decode(t, &after)
+	ts.mustDo(t, 200, "PATCH", path, map[string]any{"number": "X1", "teu": 110}).decode(t, &after)
+	if !reflect.DeepEqual(before, after) {
+		t.Fatalf("a patch that changes nothing changed the run:\n%v\n%v", before, after)
+	}
+	var audit struct{ Items []any }
+	ts.mustDo(t, 200, "GET", "/api/v1/audit?action=runs.update", nil).decode(t, &audit)
+	if len(audit.Items) != 0 {
+		t.Fatalf("%d audit entries for patches that changed nothing", len(audit.Items))
+	}
+}
