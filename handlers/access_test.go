@@ -109,6 +109,17 @@ func TestReadsArePublicUnlessPrivate(t *testing.T) {
 func TestTokensAreStoredAsHashesOnly(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
+	// A use is recorded in last_used_at.
+	ts.mustDo(t, 200, "GET", "/api/v1/runs", nil, "Authorization", "Bearer "+ts.Viewer)
+	toks, err := ts.Store.ListTokens(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range toks {
+		if (tok.Name == "test-viewer") != (tok.LastUsedAt != nil) {
+			t.Errorf("token %s: last_used_at %v", tok.Name, tok.LastUsedAt)
+		}
+	}
 	var rows []map[string]any
 	if err := ts.Store.DB().Raw("SELECT * FROM tokens").Scan(&rows).Error; err != nil {
 		t.Fatal(err)

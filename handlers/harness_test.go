@@ -232,9 +232,9 @@ func (ts *testServer) do(t testing.TB, method, path string, body any, header ...
 }
 
 // mustDo is do that also checks the status.
-func (ts *testServer) mustDo(t testing.TB, want int, method, path string, body any) response {
+func (ts *testServer) mustDo(t testing.TB, want int, method, path string, body any, header ...string) response {
 	t.Helper()
-	r := ts.do(t, method, path, body)
+	r := ts.do(t, method, path, body, header...)
 	if r.Status != want {
 		t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.Status, want, r.Body)
 	}
