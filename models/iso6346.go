@@ -111,11 +111,18 @@ func NormalizeContainerNumber(s string) string {
 			continue
 		case r >= 'a' && r <= 'z':
 			b.WriteByte(byte(r - 'a' + 'A'))
-		default:
-			// Copy the original bytes, so that invalid UTF-8 is kept
-			// as it is rather than turned into U+FFFD.
+		case r == utf8.RuneError:
+			// Invalid UTF-8 becomes U+FFFD: kept as raw bytes, dropping a
+			// space between two of them could join them into a new rune,
+			// and normalising again would change the result.
 			_, size := utf8.DecodeRuneInString(s[i:])
-			b.WriteString(s[i : i+size])
+			if size == 1 {
+				b.WriteRune(utf8.RuneError)
+			} else {
+				b.WriteString(s[i : i+size])
+			}
+		default:
+			b.WriteRune(r)
 		}
 	}
 	return b.String()
