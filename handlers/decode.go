@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html"
 	"io"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -54,6 +56,11 @@ func decodeStrict(c echo.Context, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			if path := unknownField(b, reflect.TypeOf(dst), ""); path != "" {
+				return models.BadRequest(path, "%s is not a field of this resource", path)
+			}
+		}
 		return jsonError("", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -168,3 +175,52 @@ func decodeRaw[T any](raw json.RawMessage, dst **T) error {
 
 // escape makes text safe inside HTML.
 func escape(s string) string { return html.EscapeString(s) }
+
+// unknownField finds the first field of the JSON value raw that type t does
+// not have, with its path (stops[0].extra), or "" when there is none.
+func unknownField(raw []byte, t reflect.Type, path string) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return ""
+		}
+		fields := map[string]reflect.Type{}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name != "" && name != "-" {
+				fields[name] = f.Type
+			}
+		}
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			p := strings.TrimPrefix(path+"."+k, ".")
+			ft, ok := fields[k]
+			if !ok {
+				return p
+			}
+			if u := unknownField(obj[k], ft, p); u != "" {
+				return u
+			}
+		}
+	case reflect.Slice:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return ""
+		}
+		for i, it := range items {
+			if u := unknownField(it, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); u != "" {
+				return u
+			}
+		}
+	}
+	return ""
+}

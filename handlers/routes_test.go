@@ -256,3 +256,18 @@ func TestNetwork(t *testing.T) {
 		t.Fatalf("network %+v", n)
 	}
 }
+
+func TestUnknownNestedFieldIsNamedWithItsPath(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	b := routeBody("SCO-TJ-MOW")
+	b["stops"].([]map[string]any)[1]["extra"] = 1
+	p := ts.do(t, "POST", "/api/v1/routes", b).problem(t, 400)
+	if !reflect.DeepEqual(fields(p), []string{"stops[1].extra"}) {
+		t.Fatalf("fields %v", fields(p))
+	}
+	p = ts.do(t, "POST", "/api/v1/targets", map[string]any{"year": 2024, "metric": "runs", "value": 5, "scope": map[string]any{"direction": "inbound"}}).problem(t, 400)
+	if !reflect.DeepEqual(fields(p), []string{"scope.direction"}) {
+		t.Fatalf("fields %v", fields(p))
+	}
+}
