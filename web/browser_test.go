@@ -120,6 +120,12 @@ type server struct {
 // /readyz; the server stops when the test ends.
 func startServer(t *testing.T) server {
 	t.Helper()
+	return startServerWith(t, nil)
+}
+
+// startServerWith lets a test change the server's configuration.
+func startServerWith(t *testing.T, configure func(*app.Config)) server {
+	t.Helper()
 	src, token, err := seed()
 	if err != nil {
 		t.Fatalf("seeding the demo database: %v", err)
@@ -140,6 +146,9 @@ func startServer(t *testing.T) server {
 	cfg, err := config(db)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if configure != nil {
+		configure(&cfg)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
@@ -853,5 +862,33 @@ func TestScreenshot(t *testing.T) {
 			}
 		}
 		t.Logf("screenshots in %s", *screenshotDir)
+	}
+}
+
+// TestPrivateReadsSignIn: on a server with private reads the page asks for a
+// token, refuses a wrong one, and shows the data with a right one.
+func TestPrivateReadsSignIn(t *testing.T) {
+	s := startServerWith(t, func(c *app.Config) { c.PrivateReads = true })
+	tb := newTab(t, 1280, 800)
+	tb.do(chromedp.Navigate(s.url + "/?refresh=0"))
+	tb.wait("the sign-in form", `!document.querySelector("#signin").hidden`, 20*time.Second)
+	tb.do(chromedp.SendKeys(chromedp.ID("signin-token"), "bnl_wrong"), chromedp.Click(chromedp.ID("signin-submit")))
+	tb.wait("the refusal", `document.querySelector("#signin-error").textContent !== ""`, 20*time.Second)
+	eval[bool](tb, `(document.querySelector("#signin-token").value = "", true)`)
+	tb.do(chromedp.SendKeys(chromedp.ID("signin-token"), s.token), chromedp.Click(chromedp.ID("signin-submit")))
+	// The page reloads itself with the token: poll across the reload.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`Boolean(document.querySelector("#tiles") && document.querySelector("#tiles").dataset.period)`))
+		if err == nil && v {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the tiles did not show data after signing in (last error %v)", err)
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval
+	}
+	if !eval[bool](tb, `document.querySelector("#signin").hidden`) {
+		t.Fatal("the sign-in form is still shown after a good token")
 	}
 }

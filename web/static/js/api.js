@@ -73,6 +73,10 @@ async function fetchConditional(url) {
     counters.notModified++;
     return { data: prev.data, fresh: false };
   }
+  if (res.status === 401) {
+    // Reads are private on this server, or the token was refused: ask for one.
+    window.dispatchEvent(new CustomEvent("banlie:unauthorized", { detail: { hadToken: Boolean(token()) } }));
+  }
   if (!res.ok) throw await failure(res);
   const data = await res.json();
   held.set(url, { etag: res.headers.get("ETag"), data });

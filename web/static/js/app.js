@@ -7,6 +7,7 @@
 // in localStorage, else the browser's language.
 import { t, lang, setLang, applyTexts, clock } from "./i18n.js";
 import { $ } from "./dom.js";
+import { setToken } from "./api.js";
 
 // Each view's module is loaded when the view is first shown.
 const modules = {
@@ -107,6 +108,29 @@ function start() {
     $("#main").focus();
   });
   window.addEventListener("hashchange", () => route(true));
+  // Private reads: a 401 shows the sign-in form; the token typed there is
+  // kept for this tab (the departure form uses the same one).
+  const signin = $("#signin");
+  window.addEventListener("banlie:unauthorized", (e) => {
+    $("#signin-error").textContent = e.detail.hadToken ? t("signin.rejected") : "";
+    if (signin.hidden) {
+      signin.hidden = false;
+      $("#signin-token").focus();
+    }
+  });
+  signin.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const tok = $("#signin-token").value.trim();
+    // Try the token first, so that a wrong one is said at once.
+    const res = await fetch("/api/v1/meta", { cache: "no-store", headers: { Authorization: "Bearer " + tok } }).catch(() => null);
+    if (!res || !res.ok) {
+      $("#signin-error").textContent = t("signin.rejected");
+      $("#signin-token").focus();
+      return;
+    }
+    setToken(tok);
+    location.reload(); // every view starts again, now with the token
+  });
   if (every > 0) {
     setInterval(poll, every * 1000);
     document.addEventListener("visibilitychange", () => {
