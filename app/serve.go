@@ -84,22 +84,10 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 			return err
 		}
 	}
-	// Totals are served from roll-ups: bring them up to date before saying
-	// ready, so a database filled offline serves correct figures at once.
+	// Totals are served from roll-ups: /readyz says ready only once a
+	// roll-up has run, so a database filled offline serves correct totals.
 	var warm atomic.Bool
 	warmed := make(chan struct{})
-	go func() {
-		defer close(warmed)
-		if _, err := sched.RunNow(ctx, jobs.NameRollup); err != nil {
-			log.Error("start-up roll-up", "err", err)
-			return
-		}
-		warm.Store(true)
-		// Catch up on missing summaries; the service is ready meanwhile.
-		if _, err := sched.RunNow(ctx, jobs.NameSummary); err != nil {
-			log.Error("start-up summaries", "err", err)
-		}
-	}()
 	isReady := func(ctx context.Context) error {
 		if !warm.Load() {
 			return errors.New("start-up roll-up not finished")
@@ -148,6 +136,18 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		defer close(warmed)
+		if _, err := sched.RunNow(ctx, jobs.NameRollup); err != nil {
+			log.Error("start-up roll-up", "err", err)
+			return
+		}
+		warm.Store(true)
+		// Catch up on missing summaries; the service is ready meanwhile.
+		if _, err := sched.RunNow(ctx, jobs.NameSummary); err != nil {
+			log.Error("start-up summaries", "err", err)
+		}
+	}()
 	sched.Start()
 	// Stop order: HTTP first (in-flight requests finish), then the
 	// scheduler (running jobs finish), then the database (deferred above).

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
@@ -41,7 +42,7 @@ func publicPath(c echo.Context) bool {
 // authenticate reads a Bearer token, if any. A token that is malformed,
 // unknown or revoked is remembered as an error that refuseBadToken answers
 // (401) once the rate limiter has counted the request against its address.
-func authenticate(store *models.Store) echo.MiddlewareFunc {
+func authenticate(store *models.Store, log *slog.Logger) echo.MiddlewareFunc {
 	var mu sync.Mutex
 	touched := map[int64]time.Time{}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -65,17 +66,21 @@ func authenticate(store *models.Store) echo.MiddlewareFunc {
 				}
 				c.Set(principalKey, &p)
 				actor.Name = p.Name
-				// last_used_at, at most once a minute per token.
+				// last_used_at, at most once a minute per token, best effort:
+				// a read never fails or waits because of it.
 				now := store.Now()
 				mu.Lock()
 				stale := now.Sub(touched[p.ID]) > time.Minute
-				if stale {
-					touched[p.ID] = now
-				}
 				mu.Unlock()
 				if stale {
-					if err := store.TouchToken(req.Context(), p.ID); err != nil {
-						return err
+					ok, err := store.TouchToken(req.Context(), p.ID)
+					if err != nil {
+						log.Warn("recording a token's use", "token", p.Name, "err", err)
+					}
+					if ok {
+						mu.Lock()
+						touched[p.ID] = now
+						mu.Unlock()
 					}
 				}
 			}
@@ -251,24 +256,12 @@ func idempotency(store *models.Store) echo.MiddlewareFunc {
 			defer unlock()
 
 			ctx := req.Context()
-			prev, err := waitForAnswer(c, store, scope, key)
+			prev, err := waitForAnswer(c, store, scope, key, 5*time.Second)
 			if err != nil {
 				return err
 			}
 			if prev != nil {
-				if prev.Hash != hash {
-					return &models.Error{Code: models.EINVALID, Message: "this Idempotency-Key was used with another request",
-						Fields: []models.FieldError{{Field: "Idempotency-Key", Message: "was already used, within 24 hours, for a different request; use a new key"}}}
-				}
-				if prev.Status == 0 {
-					return models.Errorf(models.ECONFLICT, "the first request with this Idempotency-Key was written but its answer was lost (interrupted); look the resource up instead of retrying")
-				}
-				h := c.Response().Header()
-				if prev.Location != "" {
-					h.Set(echo.HeaderLocation, prev.Location)
-				}
-				h.Set("Idempotent-Replayed", "true")
-				return c.Blob(prev.Status, prev.ContentType, prev.Body)
+				return replay(c, prev, hash)
 			}
 
 			claim := &models.IdemClaim{Scope: scope, Key: key, Hash: hash}
@@ -276,10 +269,27 @@ func idempotency(store *models.Store) echo.MiddlewareFunc {
 			cw := &captureWriter{ResponseWriter: c.Response().Writer}
 			c.Response().Writer = cw
 			if err := next(c); err != nil {
+				if errors.Is(err, models.ErrIdempotencyBusy) {
+					// Another instance recorded the key first: its answer is
+					// the one to give, once it has one.
+					c.Response().Writer = cw.ResponseWriter
+					prev, werr := waitForAnswer(c, store, scope, key, 30*time.Second)
+					if werr != nil {
+						return werr
+					}
+					if prev != nil {
+						return replay(c, prev, hash)
+					}
+					return err
+				}
 				c.Error(err)
 			}
 			res := c.Response()
 			if res.Status >= 500 {
+				// Not kept: a retry can still succeed.
+				if claim.Claimed() {
+					return store.DropIdempotencyKey(context.WithoutCancel(ctx), scope, key, hash)
+				}
 				return nil
 			}
 			ans := models.IdemAnswer{Hash: hash, Status: res.Status, Location: res.Header().Get(echo.HeaderLocation),
@@ -289,10 +299,27 @@ func idempotency(store *models.Store) echo.MiddlewareFunc {
 	}
 }
 
+// replay answers a key's stored answer again, or says why it cannot.
+func replay(c echo.Context, prev *models.IdemAnswer, hash string) error {
+	if prev.Hash != hash {
+		return &models.Error{Code: models.EINVALID, Message: "this Idempotency-Key was used with another request",
+			Fields: []models.FieldError{{Field: "Idempotency-Key", Message: "was already used, within 24 hours, for a different request; use a new key"}}}
+	}
+	if prev.Status == 0 {
+		return models.Errorf(models.ECONFLICT, "the first request with this Idempotency-Key is still running or was interrupted after it was written; look the resource up instead of retrying")
+	}
+	h := c.Response().Header()
+	if prev.Location != "" {
+		h.Set(echo.HeaderLocation, prev.Location)
+	}
+	h.Set("Idempotent-Replayed", "true")
+	return c.Blob(prev.Status, prev.ContentType, prev.Body)
+}
+
 // waitForAnswer reads a key's record; while another instance is still
 // answering it (recorded, no answer yet), it waits a little for the answer.
-func waitForAnswer(c echo.Context, store *models.Store, scope, key string) (*models.IdemAnswer, error) {
-	deadline := time.Now().Add(5 * time.Second)
+func waitForAnswer(c echo.Context, store *models.Store, scope, key string, wait time.Duration) (*models.IdemAnswer, error) {
+	deadline := time.Now().Add(wait)
 	for {
 		a, err := store.GetIdempotency(c.Request().Context(), scope, key)
 		if err != nil || a == nil || a.Status != 0 || time.Now().After(deadline) {

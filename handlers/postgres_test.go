@@ -36,6 +36,14 @@ func TestPostgresCoreFlow(t *testing.T) {
 	if got.ArrivedAt == nil || *got.ArrivedAt != "2024-11-15T15:00:00+08:00" {
 		t.Fatalf("patched %+v", got)
 	}
+	// A patch that changes nothing writes nothing (instants compared as instants).
+	var again runJSON
+	ts.mustDo(t, 200, "PATCH", fmt.Sprintf("/api/v1/runs/%d", run.ID), map[string]any{}).decode(t, &again)
+	var updates struct{ Items []any }
+	ts.mustDo(t, 200, "GET", "/api/v1/audit?action=runs.update", nil).decode(t, &updates)
+	if len(updates.Items) != 1 {
+		t.Fatalf("%d runs.update audit entries after one real and one empty patch", len(updates.Items))
+	}
 	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", seaRailBody("2024-10-12", "export", 1520))
 	ts.do(t, "POST", "/api/v1/sea-rail-counts", seaRailBody("2024-10-12", "export", 1)).problem(t, 409)
 	ts.do(t, "DELETE", "/api/v1/routes/SCO-TJ-MOW", nil).problem(t, 409)

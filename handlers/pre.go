@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"banlie/models"
 
@@ -21,8 +22,10 @@ func strictQuery(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// headAsGet answers HEAD wherever GET is answered, with the same headers
-// and no body (RFC 9110).
+// headAsGet answers HEAD wherever GET is answered, with the same status and
+// headers (Content-Length included) and no body (RFC 9110). Echo routes on
+// the request's own method, so the request becomes a GET, and the writer
+// counts the body instead of sending it.
 func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -31,11 +34,28 @@ func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		req.Method = http.MethodGet
 		res := c.Response()
-		res.Writer = headWriter{res.Writer}
-		return next(c)
+		hw := &headWriter{ResponseWriter: res.Writer}
+		res.Writer = hw
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		if hw.status == 0 {
+			hw.status = http.StatusOK
+		}
+		if hw.n > 0 && hw.Header().Get(echo.HeaderContentLength) == "" {
+			hw.Header().Set(echo.HeaderContentLength, strconv.Itoa(hw.n))
+		}
+		hw.ResponseWriter.WriteHeader(hw.status)
+		return nil
 	}
 }
 
-type headWriter struct{ http.ResponseWriter }
+type headWriter struct {
+	http.ResponseWriter
+	status, n int
+}
 
-func (w headWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *headWriter) WriteHeader(code int)        { w.status = code }
+func (w *headWriter) Write(b []byte) (int, error) { w.n += len(b); return len(b), nil }
+func (w *headWriter) Flush()                      {}

@@ -391,7 +391,9 @@ func TestEmptyPatchChangesNothing(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	createRoute(t, ts, "RA", nil)
-	run := createRun(t, ts, runBody("RA", "X1", "2024-10-12T09:30:00+08:00"))
+	b := runBody("RA", "X1", "2024-10-12T09:30:00+08:00")
+	b["status"], b["arrived_at"] = "arrived", "2024-10-27T10:00:00+03:00"
+	run := createRun(t, ts, b)
 	path := fmt.Sprintf("/api/v1/runs/%d", run.ID)
 	var before, after map[string]any
 	ts.mustDo(t, 200, "GET", path, nil).decode(t, &before)

@@ -94,7 +94,7 @@ func New(cfg Config) *echo.Echo {
 		// The Prometheus handler compresses its own answers.
 		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" }}))
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
-	e.Use(authenticate(cfg.Store))
+	e.Use(authenticate(cfg.Store, cfg.Log))
 	e.Use(rateLimit(cfg.RateLimit))
 	e.Use(refuseBadToken)
 	e.Use(authorize(cfg.PrivateReads))

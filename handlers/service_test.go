@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -102,9 +103,13 @@ func TestReviewedEdges(t *testing.T) {
 	ts.do(t, "GET", "/api/v1/runs?cursor=eyJkIjpudWxsLCJpIjpudWxsfQ", nil).problem(t, 400)
 	// HEAD is answered wherever GET is, without a body.
 	for _, path := range []string{"/api/v1/runs", "/healthz", "/"} {
-		r := ts.do(t, "HEAD", path, nil)
+		r := ts.do(t, "HEAD", path, nil, "Accept-Encoding", "identity")
+		g := ts.do(t, "GET", path, nil, "Accept-Encoding", "identity")
 		if r.Status != 200 || len(r.Body) != 0 {
 			t.Errorf("HEAD %s: %d with %d bytes", path, r.Status, len(r.Body))
+		}
+		if cl := r.Header.Get("Content-Length"); cl != "" && cl != fmt.Sprint(len(g.Body)) {
+			t.Errorf("HEAD %s says Content-Length %s, GET sends %d bytes", path, cl, len(g.Body))
 		}
 	}
 	// An instant that would leave the year range in the reporting zone.

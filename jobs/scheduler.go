@@ -7,6 +7,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -72,11 +73,21 @@ func (s *Scheduler) Add(job Job) error {
 		return fmt.Errorf("schedule of job %s (%q): %w", job.Name, job.Spec, err)
 	}
 	e := &entry{job: job}
-	e.id = s.cron.Schedule(sched, cron.FuncJob(func() { s.tick(e, s.cron.Entry(e.id).Prev) }))
+	e.id = s.cron.Schedule(sched, cron.FuncJob(func() { s.tick(e, tickTime(sched, s.cron.Entry(e.id).Prev)) }))
 	s.mu.Lock()
 	s.entries[job.Name] = e
 	s.mu.Unlock()
 	return nil
+}
+
+// tickTime names a scheduled occurrence so that every instance names it
+// alike: an @every schedule counts from each instance's start, so its ticks
+// are named by the interval they fall in.
+func tickTime(sched cron.Schedule, prev time.Time) time.Time {
+	if every, ok := sched.(cron.ConstantDelaySchedule); ok && every.Delay > 0 {
+		return prev.Truncate(every.Delay)
+	}
+	return prev
 }
 
 // Start starts the schedules.
@@ -134,7 +145,13 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) (models.JobRun, err
 	if err != nil {
 		return models.JobRun{}, err
 	}
-	return s.execute(ctx, e, run), nil
+	// The job stops when the caller goes away or the scheduler stops; its
+	// own writes are not the request's (no Idempotency-Key of its own).
+	jctx, cancel := context.WithCancel(models.WithoutIdempotencyClaim(ctx))
+	defer cancel()
+	stop := context.AfterFunc(s.ctx, cancel)
+	defer stop()
+	return s.execute(jctx, e, run), nil
 }
 
 func (s *Scheduler) execute(ctx context.Context, e *entry, run models.JobRun) models.JobRun {
@@ -152,8 +169,17 @@ func (s *Scheduler) execute(ctx context.Context, e *entry, run models.JobRun) mo
 	if err != nil {
 		level = slog.LevelError
 	}
-	s.log.Log(ctx, level, "job finished", "job", e.job.Name, "took", time.Since(start), "err", err)
-	// Record the end even if ctx was cancelled by shutdown.
+	s.log.Log(ctx, level, "job finished", "job", e.job.Name, "job_run_id", run.ID, "took", time.Since(start), "err", err)
+	// Record the end even if ctx was cancelled by shutdown. The recorded
+	// error is one a client may read: internals stay in the log.
+	if err != nil {
+		var coded *models.Error
+		if !errors.As(err, &coded) || models.ErrorCode(err) == models.EINTERNAL {
+			err = fmt.Errorf("the job failed; the server log has the cause (job run %d)", run.ID)
+		} else {
+			err = errors.New(coded.Message)
+		}
+	}
 	done, ferr := s.store.FinishJobRun(context.WithoutCancel(ctx), run.ID, err)
 	if ferr != nil {
 		s.log.Error("job end not recorded", "job", e.job.Name, "err", ferr)

@@ -180,11 +180,21 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (Principal, err
 	return Principal{ID: row.ID, Name: row.Name, Role: row.Role}, nil
 }
 
-// TouchToken records that a token was used.
-func (s *Store) TouchToken(ctx context.Context, id int64) error {
-	return s.Tx(ctx, func(tx *Store) error {
-		return tx.db.Model(&tokenRow{}).Where("id = ?", id).Update("last_used_at", s.now()).Error
-	})
+// TouchToken records that a token was used. It is best effort: when
+// another write holds SQLite's writer (a roll-up, an import), it does not
+// wait and answers false, to be tried again on a later request.
+func (s *Store) TouchToken(ctx context.Context, id int64) (bool, error) {
+	if s.writeMu != nil && !s.inTx {
+		if !s.writeMu.TryLock() {
+			return false, nil
+		}
+		defer s.writeMu.Unlock()
+		inner := *s
+		inner.inTx = true // the lock is held: Tx must not take it again
+		s = &inner
+	}
+	err := s.db.WithContext(WithoutIdempotencyClaim(ctx)).Model(&tokenRow{}).Where("id = ?", id).Update("last_used_at", s.now()).Error
+	return err == nil, err
 }
 
 // Actor is who does a write, as the audit log records it.

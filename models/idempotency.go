@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // IdempotencyRetention is how long an Idempotency-Key answer is kept.
@@ -40,21 +41,35 @@ type idemRow struct {
 
 func (idemRow) TableName() string { return "idempotency_keys" }
 
-// claimIdempotencyKey records the context's key in the transaction, once.
-func (s *Store) claimIdempotencyKey(ctx context.Context) error {
+// ErrIdempotencyBusy is a key that another request (on another instance)
+// recorded first; its answer is the one to give.
+var ErrIdempotencyBusy = &Error{Code: ECONFLICT, Message: "this Idempotency-Key is being used by another request"}
+
+// claimIdempotencyKey records the context's key in the transaction, once,
+// and reports whether this call recorded it.
+func (s *Store) claimIdempotencyKey(ctx context.Context) (bool, error) {
 	c, _ := ctx.Value(idemClaimKey{}).(*IdemClaim)
 	if c == nil || c.claimed {
-		return nil
+		return false, nil
 	}
 	row := idemRow{Scope: c.Scope, Key: c.Key, RequestHash: c.Hash, CreatedAt: s.now()}
 	if err := s.db.Create(&row).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			return Errorf(ECONFLICT, "this Idempotency-Key is being used by another request")
+			return false, ErrIdempotencyBusy
 		}
-		return err
+		return false, err
 	}
 	c.claimed = true
-	return nil
+	return true, nil
+}
+
+// Claimed reports whether the request's key was recorded with a write.
+func (c *IdemClaim) Claimed() bool { return c.claimed }
+
+// WithoutIdempotencyClaim returns a context whose writes record no key:
+// for work that goes on after the request's own write (a job's body).
+func WithoutIdempotencyClaim(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idemClaimKey{}, (*IdemClaim)(nil))
 }
 
 // releaseClaim forgets a claim whose transaction rolled back.
@@ -106,7 +121,18 @@ func (s *Store) GetIdempotency(ctx context.Context, scope, key string) (*IdemAns
 	return a, nil
 }
 
-// SaveIdempotentAnswer stores the answer of a key's first request.
+// DropIdempotencyKey forgets a key whose request failed with a 5xx, so that
+// a retry can still succeed.
+func (s *Store) DropIdempotencyKey(ctx context.Context, scope, key, hash string) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		return tx.db.Where("scope = ? AND key = ? AND request_hash = ? AND status IS NULL", scope, key, hash).Delete(&idemRow{}).Error
+	})
+}
+
+// SaveIdempotentAnswer stores the answer of a key's first request: it fills
+// in the row this request recorded with its write, or, when the request
+// wrote nothing (a refusal), records the key with the answer unless another
+// request has recorded it meanwhile. It never overwrites another request's answer.
 func (s *Store) SaveIdempotentAnswer(ctx context.Context, scope, key string, a IdemAnswer) error {
 	body, st := string(a.Body), a.Status
 	row := idemRow{Scope: scope, Key: key, RequestHash: a.Hash, Status: &st, Body: &body, CreatedAt: s.now()}
@@ -117,7 +143,7 @@ func (s *Store) SaveIdempotentAnswer(ctx context.Context, scope, key string, a I
 		row.ContentType = &a.ContentType
 	}
 	return s.Tx(ctx, func(tx *Store) error {
-		res := tx.db.Model(&idemRow{}).Where("scope = ? AND key = ?", scope, key).
+		res := tx.db.Model(&idemRow{}).Where("scope = ? AND key = ? AND request_hash = ? AND status IS NULL", scope, key, a.Hash).
 			Updates(map[string]any{"status": row.Status, "location": row.Location, "content_type": row.ContentType, "body": row.Body})
 		if res.Error != nil {
 			return res.Error
@@ -125,7 +151,7 @@ func (s *Store) SaveIdempotentAnswer(ctx context.Context, scope, key string, a I
 		if res.RowsAffected > 0 {
 			return nil
 		}
-		return tx.db.Create(&row).Error
+		return tx.db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error
 	})
 }
 

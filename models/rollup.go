@@ -130,6 +130,15 @@ func (s *Store) Rollup(ctx context.Context, full bool) (RollupStats, error) {
 			if days, err = tx.allFigureDays(); err != nil {
 				return err
 			}
+			// The marks seen now are covered by the rebuild; a mark made
+			// after this point (a write committing meanwhile) is kept.
+			var dirty []dirtyRow
+			if err := tx.db.Find(&dirty).Error; err != nil {
+				return err
+			}
+			for _, d := range dirty {
+				gens[d.Day] = d.Gen
+			}
 		} else {
 			last, err := time.Parse(time.RFC3339Nano, wm.Value)
 			if err != nil {
@@ -195,11 +204,6 @@ func (s *Store) Rollup(ctx context.Context, full bool) (RollupStats, error) {
 		// (a higher gen) keeps its mark for the next roll-up.
 		for d, g := range gens {
 			if err := tx.db.Where("day = ? AND gen = ?", d, g).Delete(&dirtyRow{}).Error; err != nil {
-				return err
-			}
-		}
-		if full {
-			if err := tx.db.Where("1 = 1").Delete(&dirtyRow{}).Error; err != nil {
 				return err
 			}
 		}

@@ -414,7 +414,7 @@ func (s *Store) UpdateRun(ctx context.Context, id int64, patch RunPatch) (Run, e
 		row := cur.Row
 		row.RouteID = route.ID
 		v.fill(&row, s.Loc)
-		if row == cur.Row {
+		if sameRunRow(row, cur.Row) {
 			// Nothing changes: no write, no audit entry, updated_at stays.
 			out = row.toRun(route.Code, route.Mode, s.Loc)
 			return nil
@@ -454,4 +454,15 @@ func (s *Store) DeleteRun(ctx context.Context, id int64) error {
 		return tx.markDirty(cur.Row.DepartedDay)
 	})
 	return storeErr("runs.delete", err, "", "")
+}
+
+// sameRunRow reports whether two rows hold the same values (instants
+// compared as instants, whatever their location).
+func sameRunRow(a, b runRow) bool {
+	ta, tb := a.ArrivedAt, b.ArrivedAt
+	sameArrival := (ta == nil) == (tb == nil) && (ta == nil || ta.Equal(*tb))
+	sameCargo := (a.Cargo == nil) == (b.Cargo == nil) && (a.Cargo == nil || *a.Cargo == *b.Cargo)
+	return a.ID == b.ID && a.RouteID == b.RouteID && a.Number == b.Number && a.Direction == b.Direction &&
+		a.DepartedAt.Equal(b.DepartedAt) && a.DepartedDay == b.DepartedDay && sameArrival && a.Status == b.Status &&
+		a.Containers == b.Containers && a.TEU == b.TEU && sameCargo && a.ContainerNumbers == b.ContainerNumbers
 }

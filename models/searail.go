@@ -206,7 +206,7 @@ func (s *Store) UpdateSeaRailCount(ctx context.Context, id int64, patch SeaRailP
 		old := row
 		oldDate, before := row.Date, row.toCount(s.Loc)
 		row.Date, row.Port, row.PortKey, row.Direction, row.TEU, row.Note = in.Date, in.Port, foldKey(in.Port), in.Direction, *in.TEU, *in.Note
-		if row == old {
+		if row.Date == old.Date && row.Port == old.Port && row.Direction == old.Direction && row.TEU == old.TEU && row.Note == old.Note {
 			out = row.toCount(s.Loc)
 			return nil
 		}

@@ -51,17 +51,19 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
 	}
+	claimedHere := false
 	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 		tx := &Store{db: gtx, Loc: s.Loc, Now: s.Now, writeMu: s.writeMu, inTx: true}
 		if !s.inTx {
-			if err := tx.claimIdempotencyKey(ctx); err != nil {
+			var err error
+			if claimedHere, err = tx.claimIdempotencyKey(ctx); err != nil {
 				return err
 			}
 		}
 		return fn(tx)
 	})
-	if err != nil && !s.inTx {
-		// The transaction rolled back, and with it any key it recorded.
+	if err != nil && claimedHere {
+		// The transaction rolled back, and with it the key it recorded.
 		releaseClaim(ctx)
 	}
 	return err
