@@ -1,7 +1,13 @@
 package handlers_test
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
+
+	"banlie/handlers"
+	"banlie/jobs"
 )
 
 func TestJobsAPI(t *testing.T) {
@@ -52,4 +58,30 @@ func TestJobsAPI(t *testing.T) {
 	}
 	ts.do(t, "POST", "/api/v1/jobs/nope/run", nil).problem(t, 404)
 	ts.do(t, "GET", "/api/v1/jobs/nope/runs", nil).problem(t, 404)
+}
+
+// A manual run under an Idempotency-Key whose job fails is recorded as an
+// error, not left running, and its retry replays the same answer.
+func TestFailingJobRunWithIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	ts := newTestServerWith(t, shanghai, func(c *handlers.Config) {
+		s := jobs.New(c.Store, c.Log)
+		s.Add(jobs.Job{Name: "boom", Spec: "@daily", Run: func(context.Context) error { return errors.New("disk on fire") }})
+		t.Cleanup(s.Stop)
+		c.Jobs = s
+	})
+	first := ts.mustDo(t, 200, "POST", "/api/v1/jobs/boom/run", nil, "Idempotency-Key", "boom-1")
+	var run struct {
+		Status     string
+		FinishedAt *string `json:"finished_at"`
+		Error      *string
+	}
+	first.decode(t, &run)
+	if run.Status != "error" || run.FinishedAt == nil || run.Error == nil || strings.Contains(*run.Error, "fire") {
+		t.Fatalf("run %+v", run)
+	}
+	again := ts.mustDo(t, 200, "POST", "/api/v1/jobs/boom/run", nil, "Idempotency-Key", "boom-1")
+	if string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("retry answered %s", again.Body)
+	}
 }
