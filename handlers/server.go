@@ -140,6 +140,8 @@ func New(cfg Config) *echo.Echo {
 	if cfg.Web != nil {
 		e.GET("/", indexHandler(cfg.Web, cfg.Store))
 		e.GET("/index.html", indexHandler(cfg.Web, cfg.Store))
+		// Browsers ask for it on every page, the summaries' included: no icon.
+		e.GET("/favicon.ico", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
 		e.StaticFS("/", cfg.Web)
 	}
 	return e

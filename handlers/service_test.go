@@ -151,7 +151,7 @@ func TestNearDuplicatesAreDuplicates(t *testing.T) {
 	ts := newTestServer(t)
 	createRoute(t, ts, "RA", nil)
 	createRun(t, ts, runBody("RA", "X8024", "2024-10-12T09:30:00+08:00"))
-	for _, n := range []string{"X8024 ", " X8024", "Ｘ８０２４"} {
+	for _, n := range []string{"X8024 ", " X8024", "Ｘ８０２４", "x8024"} {
 		ts.do(t, "POST", "/api/v1/runs", runBody("RA", n, "2024-10-12T12:00:00+08:00")).problem(t, 409)
 	}
 	p := ts.do(t, "POST", "/api/v1/runs", runBody("RA", "X8024\u200b", "2024-10-12T12:00:00+08:00")).problem(t, 422)

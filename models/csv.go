@@ -139,7 +139,7 @@ func (s *Store) sameAsStored(ctx context.Context, in RunInput) (bool, error) {
 		return false, err
 	}
 	var row runRow
-	if err := s.db.WithContext(ctx).Where("route_id = ? AND number = ? AND departed_day = ?", route.ID, in.Number, Day(v.departedAt, s.Loc)).Take(&row).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("route_id = ? AND number_key = ? AND departed_day = ?", route.ID, upperASCII(v.in.Number), Day(v.departedAt, s.Loc)).Take(&row).Error; err != nil {
 		return false, err
 	}
 	var want runRow

@@ -106,6 +106,7 @@ type runRow struct {
 	ID               int64 `gorm:"primaryKey"`
 	RouteID          int64
 	Number           string
+	NumberKey        string
 	Direction        string
 	DepartedAt       time.Time
 	DepartedDay      string
@@ -253,6 +254,7 @@ func (s *Store) runConflict(err error, code string, row runRow) error {
 
 func (v validRun) fill(row *runRow, loc *time.Location) {
 	row.Number = v.in.Number
+	row.NumberKey = upperASCII(v.in.Number)
 	row.Direction = v.in.Direction
 	row.DepartedAt = v.departedAt
 	row.DepartedDay = Day(v.departedAt, loc)
@@ -462,7 +464,19 @@ func sameRunRow(a, b runRow) bool {
 	ta, tb := a.ArrivedAt, b.ArrivedAt
 	sameArrival := (ta == nil) == (tb == nil) && (ta == nil || ta.Equal(*tb))
 	sameCargo := (a.Cargo == nil) == (b.Cargo == nil) && (a.Cargo == nil || *a.Cargo == *b.Cargo)
-	return a.ID == b.ID && a.RouteID == b.RouteID && a.Number == b.Number && a.Direction == b.Direction &&
+	return a.ID == b.ID && a.RouteID == b.RouteID && a.Number == b.Number && a.NumberKey == b.NumberKey && a.Direction == b.Direction &&
 		a.DepartedAt.Equal(b.DepartedAt) && a.DepartedDay == b.DepartedDay && sameArrival && a.Status == b.Status &&
 		a.Containers == b.Containers && a.TEU == b.TEU && sameCargo && a.ContainerNumbers == b.ContainerNumbers
+}
+
+// upperASCII upper-cases ASCII letters only, as SQLite's UPPER does, so that
+// keys written here and by the migration agree.
+func upperASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
 }

@@ -580,6 +580,12 @@ func TestDepartureForm(t *testing.T) {
 		t.Errorf("next to the token: %q", got)
 	}
 
+	// The refused token stays in its field, to be corrected.
+	if got := eval[string](tb, `document.getElementById("r-token").value`); got != "not-a-token" {
+		t.Errorf("the refused token was not kept in its field: %q", got)
+	}
+	eval[bool](tb, `(document.getElementById("r-token").value = "", true)`)
+
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	departed := time.Now().In(loc).Add(-2 * time.Hour).Truncate(time.Minute)
 	tb.do(

@@ -73,9 +73,15 @@ async function fetchConditional(url) {
     counters.notModified++;
     return { data: prev.data, fresh: false };
   }
+  if (res.status === 401 && token()) {
+    // The kept token was refused (revoked, or typed wrong): forget it and
+    // read without one, which works when reads are public.
+    setToken("");
+    return fetchConditional(url);
+  }
   if (res.status === 401) {
-    // Reads are private on this server, or the token was refused: ask for one.
-    window.dispatchEvent(new CustomEvent("banlie:unauthorized", { detail: { hadToken: Boolean(token()) } }));
+    // Reads are private on this server: ask for a token.
+    window.dispatchEvent(new CustomEvent("banlie:unauthorized", { detail: { hadToken: false } }));
   }
   if (!res.ok) throw await failure(res);
   const data = await res.json();

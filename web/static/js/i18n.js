@@ -17,6 +17,7 @@ const texts = {
     "nav.routes": "线路",
     "nav.runs": "班列",
     "nav.summaries": "月报",
+    "sum.badPeriod": "“{period}”不是月份（应为YYYY-MM），没有这期月报。",
     "signin.title": "需要访问令牌",
     "signin.help": "本服务的数据需要令牌才能查看（查看员及以上）。令牌只保存在本标签页中。",
     "signin.label": "访问令牌",
@@ -57,6 +58,8 @@ const texts = {
     "target.method.seasonal": "按去年季节规律推算",
     "target.method.run_rate": "按日均进度推算",
     "target.reachDate": "预计{date}达成",
+    "target.reachAfterYear": "按近90天的速度，要到{date}才能达成，晚于年底",
+    "target.missed": "全年完成{n}{unit}，未达成目标，差{short}{unit}",
     "target.noReachDate": "近90天无数据，无法预计达成日期",
     "target.onTrack": "进度正常",
     "target.offTrack": "进度落后",
@@ -181,6 +184,7 @@ const texts = {
     "nav.routes": "Routes",
     "nav.runs": "Runs",
     "nav.summaries": "Summaries",
+    "sum.badPeriod": "“{period}” is not a month (YYYY-MM): there is no such summary.",
     "signin.title": "A token is needed",
     "signin.help": "This server shows its data to token holders only (viewer or higher). The token is kept in this browser tab only.",
     "signin.label": "Access token",
@@ -221,6 +225,8 @@ const texts = {
     "target.method.seasonal": "following last year's seasonal pattern",
     "target.method.run_rate": "at the daily run rate so far",
     "target.reachDate": "Projected to be reached on {date}",
+    "target.reachAfterYear": "At the last 90 days' pace it would be reached only on {date}, after the year's end",
+    "target.missed": "The year closed at {n} {unit}: the target was missed by {short} {unit}",
     "target.noReachDate": "No reach date: nothing counted in the last 90 days",
     "target.onTrack": "on track",
     "target.offTrack": "behind",
@@ -395,7 +401,7 @@ export function dateTime(s) {
 }
 
 export function clock(d) {
-  return fmt("c", { timeStyle: "medium" }).format(d);
+  return fmt("c", { timeStyle: "medium", timeZone: ZONE }).format(d);
 }
 
 export function monthName(m, style) {

@@ -253,9 +253,15 @@ function renderTargets({ year, progress, routes }) {
         text += " — " + t("target.reachedBy", { value: num(tg.value), number: rb.number, route: rn ? routeName(rn, lang) : rb.route, date: dateTime(rb.departed_at) });
       }
       lines.push(h("p", { class: "reached", text }));
+    } else if (p.as_of === `${tg.year}-12-31`) {
+      // The year is over: the result, not a projection.
+      lines.push(h("p", { class: "missed", text: t("target.missed", { n: num(p.actual), short: num(p.remaining), unit: unitOf(tg) }) }));
     } else {
       lines.push(h("p", { text: t("target.projection", { n: num(p.projected_year_end), unit: unitOf(tg), method: t("target.method." + p.projection_method) }) + " · " + (p.on_track ? t("target.onTrack") : t("target.offTrack")) }));
-      lines.push(h("p", { class: "reach-date", text: p.projected_reach_date ? t("target.reachDate", { date: date(p.projected_reach_date) }) : t("target.noReachDate") }));
+      let reach = t("target.noReachDate");
+      if (p.projected_reach_date && p.projected_reach_date > `${tg.year}-12-31`) reach = t("target.reachAfterYear", { date: date(p.projected_reach_date) });
+      else if (p.projected_reach_date) reach = t("target.reachDate", { date: date(p.projected_reach_date) });
+      lines.push(h("p", { class: "reach-date", text: reach }));
     }
     const title = lang === "zh" ? tg.label || targetTitle(tg) : targetTitle(tg);
     const sub = lang === "zh" ? (tg.label ? targetTitle(tg) : null) : tg.label || null;
@@ -339,7 +345,7 @@ function resizeChart() {
 }
 
 async function loadLatest(gen, force) {
-  const r = await api.get("/api/v1/runs?limit=10&counted=true");
+  const r = await api.get("/api/v1/runs?limit=10&counted=true&mode=rail");
   if (!current(gen)) return false;
   if (r.fresh || force) {
     st.data.latest = r.data.items;

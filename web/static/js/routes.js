@@ -193,7 +193,7 @@ function routeCard(r) {
       h("span", { text: r.opened_on ? t("rt.opened", { date: date(r.opened_on) }) : t("rt.openedUnknown") }),
       r.active ? null : h("span", { class: "badge off", text: t("rt.inactive") }),
       ...(r.tags || []).map((tag) => h("span", { class: "tag", text: tag }))),
-    h("p", { class: "borders" }, h("strong", { text: t("rt.borders") + ": " }),
+    h("p", { class: "borders" }, h("strong", { text: t("rt.borders") + (lang === "zh" ? "：" : ": ") }),
       borders.length ? borders.map((b) => `${b.name} (${country(b.country)})`).join(" → ") : t("rt.noBorders")),
     h("ol", { class: "stops", "aria-label": t("rt.stops") },
       ...r.stops.map((x) => h("li", { class: "r-" + x.role },

@@ -137,7 +137,13 @@ async function loadFirst(force) {
     }
     return r.fresh;
   } catch (err) {
-    if (gen === st.gen) showError($("#runs-error"), err);
+    if (gen === st.gen) {
+      showError($("#runs-error"), err);
+      // The filters were refused: the old list no longer answers them.
+      st.pages = [];
+      st.next = null;
+      renderList();
+    }
     return false;
   }
 }
@@ -250,7 +256,6 @@ async function submit() {
   const tokenInput = $("#r-token");
   if (tokenInput.value.trim()) {
     api.setToken(tokenInput.value.trim());
-    tokenInput.value = "";
     showToken();
   }
   if (!api.token()) {
@@ -283,7 +288,7 @@ async function submit() {
     const route = st.byCode.get(run.route);
     ok.textContent = t("form.created", { number: run.number, route: route ? routeName(route, lang) : run.route, date: dateTime(run.departed_at) });
     ok.hidden = false;
-    for (const id of ["r-number", "r-containers", "r-teu", "r-cargo"]) document.getElementById(id).value = "";
+    for (const id of ["r-number", "r-containers", "r-teu", "r-cargo", "r-token"]) document.getElementById(id).value = "";
     showToken();
   } catch (err) {
     showProblem(err);

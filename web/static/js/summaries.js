@@ -17,15 +17,23 @@ export function init() {
 
 // show takes the period from the address, #/summaries/2024-10.
 export async function show(args) {
-  const want = args && /^\d{4}-\d{2}$/.test(args[0] || "") ? args[0] : "";
+  const arg = (args && args[0]) || "";
+  const want = /^\d{4}-\d{2}$/.test(arg) ? arg : "";
+  let fresh = false;
   if (!st.started) {
     st.started = true;
-    const fresh = await loadList(true);
-    await choose(want || (st.list[0] && st.list[0].period) || "", true);
+    fresh = await loadList(true);
+    if (!arg) await choose((st.list[0] && st.list[0].period) || "", true);
+  }
+  if (arg && !want) {
+    // Not a month: say so rather than keep showing another summary.
+    st.period = "";
+    st.summary = null;
+    clear($("#summary"), h("p", { class: "error", role: "alert", text: t("sum.badPeriod", { period: arg }) }));
     return fresh;
   }
-  if (want && want !== st.period) return choose(want, true);
-  return false;
+  if (want && want !== st.period) return (await choose(want, true)) || fresh;
+  return fresh;
 }
 
 export async function refresh() {
