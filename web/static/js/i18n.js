@@ -449,3 +449,33 @@ export function applyTexts(root) {
     }
   }
 }
+
+// serverText puts the server's messages (which are in English) into the
+// page's language where their wording is known; others are shown as sent.
+const serverZh = [
+  [/^is required$/, () => "必填"],
+  [/^must be between containers \((\d+)\) and 2\.5 × containers \(([\d.]+)\)$/, (m) => `须在集装箱数（${m[1]}）与其2.5倍（${m[2]}）之间`],
+  [/^must be between (-?\d+) and (-?\d+)$/, (m) => `须在${m[1]}到${m[2]}之间`],
+  [/^must be at most (\d+) characters$/, (m) => `最多${m[1]}个字符`],
+  [/^must be an RFC 3339 instant with an offset/, () => "须为带时区偏移的时间，如2024-10-12T09:30:00+08:00"],
+  [/^must be between the years (\d+) and (\d+)$/, (m) => `年份须在${m[1]}到${m[2]}之间`],
+  [/^must be outbound \(leaving China\) or inbound$/, () => "须为去程或回程"],
+  [/^no route with code "(.*)"$/, (m) => `没有代码为${m[1]}的线路`],
+  [/^(\S+) must be an integer, not a JSON \w+$/, () => "须为整数"],
+  [/^train (\S+) already departs on (\S+) on route (\S+)$/, (m) => `${m[3]}线路的${m[1]}次班列已于${m[2]}登记发车，不能重复登记`],
+  [/^the token is unknown or revoked$/, () => "令牌无效或已撤销"],
+  [/^this needs a token with role (\w+) or higher/, (m) => `需要${m[1]}及以上角色的令牌`],
+  [/^this needs role (\w+); token (\S+) has role (\w+)$/, (m) => `需要${m[1]}角色；令牌${m[2]}的角色为${m[3]}`],
+  [/^the request has invalid values$/, () => "有字段不符合要求"],
+  [/^must not contain (control|invisible formatting) characters$/, () => "不能含有控制字符或不可见字符"],
+  [/^too many requests; retry after (\d+) s$/, (m) => `请求过于频繁，请${m[1]}秒后重试`],
+];
+
+export function serverText(msg) {
+  if (lang !== "zh" || !msg) return msg;
+  for (const [re, fn] of serverZh) {
+    const m = re.exec(msg);
+    if (m) return fn(m);
+  }
+  return msg;
+}

@@ -1,7 +1,7 @@
 // Runs: the run log with the API's filters and cursor paging, and the
 // "log a departure" form for operators.
 import * as api from "./api.js";
-import { t, lang, num, dateTime, ZONE, ZONE_OFFSET } from "./i18n.js";
+import { t, lang, num, dateTime, ZONE, ZONE_OFFSET, serverText } from "./i18n.js";
 import { h, $, clear } from "./dom.js";
 import { MODES, DIRECTIONS, STATUSES, runTable, showError, fillSelect, routeName } from "./common.js";
 
@@ -312,21 +312,21 @@ function showProblem(err) {
   let first = null;
   for (const fe of p.errors || []) {
     const id = FIELDS[fe.field];
-    if (id && setFieldError(id, fe.message)) first = first || id;
-    else unplaced.push(fe.field + ": " + fe.message);
+    if (id && setFieldError(id, serverText(fe.message))) first = first || id;
+    else unplaced.push(fe.field + ": " + serverText(fe.message));
   }
   if (!(p.errors || []).length) {
     // No field named: 401/403 are about the token, 409 about the train
     // number on that route and day.
     const id = err.status === 401 || err.status === 403 ? FIELDS.token : err.status === 409 ? FIELDS.number : null;
-    if (id && setFieldError(id, p.detail)) first = id;
+    if (id && setFieldError(id, serverText(p.detail))) first = id;
   }
   if (err.status === 401) {
     api.setToken(""); // unknown or revoked: ask for it again
     showToken();
   }
   const box = $("#r-form-err");
-  box.replaceChildren(h("span", { text: t("form.failed", { status: err.status, detail: p.detail || "" }) }),
+  box.replaceChildren(h("span", { text: t("form.failed", { status: err.status, detail: serverText(p.detail || "") }) }),
     ...(unplaced.length ? [h("ul", null, ...unplaced.map((u) => h("li", { text: u })))] : []));
   box.hidden = false;
   if (first) document.getElementById(first).focus();
