@@ -21,14 +21,17 @@ func (w *etagWriter) WriteHeader(code int)        { w.status = code }
 func (w *etagWriter) Write(b []byte) (int, error) { return w.buf.Write(b) }
 func (w *etagWriter) Flush()                      {}
 
-// conditionalGET gives every successful GET answer of the API an ETag
+// conditionalGET gives every successful GET answer an ETag
 // (a hash of the body) and answers 304 with no body when the client's
 // If-None-Match already names it: a dashboard polling unchanged figures
 // gets a few bytes back instead of the whole answer.
 func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		if req.Method != http.MethodGet || !strings.HasPrefix(req.URL.Path, "/api/") {
+		// Every GET but the metrics (which change with each scrape): API
+		// answers and the dashboard's files alike, so a browser coming back
+		// revalidates the page's files instead of fetching them again.
+		if req.Method != http.MethodGet || req.URL.Path == "/metrics" {
 			return next(c)
 		}
 		res := c.Response()

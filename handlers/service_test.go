@@ -31,7 +31,7 @@ func TestConditionalGET(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	createRoute(t, ts, "RA", nil)
-	for _, path := range []string{"/api/v1/runs", "/api/v1/totals/yearly?year=2024", "/api/v1/totals/monthly?year=2024", "/api/v1/routes"} {
+	for _, path := range []string{"/api/v1/runs", "/api/v1/totals/yearly?year=2024", "/api/v1/totals/monthly?year=2024", "/api/v1/routes", "/", "/style.css"} {
 		first := ts.mustDo(t, 200, "GET", path, nil)
 		etag := first.Header.Get("ETag")
 		if etag == "" {
