@@ -174,19 +174,9 @@ func TestServeShutsDownCleanly(t *testing.T) {
 func TestZoneChangeRecomputesDays(t *testing.T) {
 	cfg := testConfig(t)
 	ctx := context.Background()
-	store, err := openStore(ctx, cfg, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.CreateRoute(ctx, models.RouteInput{Code: "RA", Name: "A", Mode: "rail", Stops: []models.Stop{
-		{Name: "Jiaozhou", Country: "CN", Role: "origin"}, {Name: "Moscow", Country: "RU", Role: "destination"}}}); err != nil {
-		t.Fatal(err)
-	}
-	// 20:00 UTC on 31 October: 1 November in Shanghai, 31 October in UTC.
-	if _, err := store.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-10-31T20:00:00Z"}); err != nil {
-		t.Fatal(err)
-	}
+	store := storeWithEdgeRun(t, cfg)
 	closeDB(store.DB())
+	var err error
 
 	cfg.TZ = "UTC"
 	if err := cfg.finish(); err != nil {
@@ -234,18 +224,7 @@ func waitReady(t *testing.T, addr string) {
 func TestZoneChangeRebucketsTotals(t *testing.T) {
 	cfg := testConfig(t)
 	ctx := context.Background()
-	store, err := openStore(ctx, cfg, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.CreateRoute(ctx, models.RouteInput{Code: "RA", Name: "A", Mode: "rail", Stops: []models.Stop{
-		{Name: "Jiaozhou", Country: "CN", Role: "origin"}, {Name: "Moscow", Country: "RU", Role: "destination"}}}); err != nil {
-		t.Fatal(err)
-	}
-	// 20:00 UTC on 31 October: November in Shanghai, October in UTC.
-	if _, err := store.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-10-31T20:00:00Z"}); err != nil {
-		t.Fatal(err)
-	}
+	store := storeWithEdgeRun(t, cfg)
 	if _, err := store.Rollup(ctx, false); err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +233,7 @@ func TestZoneChangeRebucketsTotals(t *testing.T) {
 	if err := cfg.finish(); err != nil {
 		t.Fatal(err)
 	}
-	store, err = openStore(ctx, cfg, quiet)
+	store, err := openStore(ctx, cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,4 +248,23 @@ func TestZoneChangeRebucketsTotals(t *testing.T) {
 	if m.Months[9].Runs != 1 || m.Months[10].Runs != 0 {
 		t.Fatalf("after the zone change: October %d, November %d; want 1 and 0", m.Months[9].Runs, m.Months[10].Runs)
 	}
+}
+
+// storeWithEdgeRun opens the store of cfg with route RA and run X1 departing
+// at 20:00 UTC on 31 October 2024: 1 November in Shanghai, 31 October in UTC.
+func storeWithEdgeRun(t *testing.T, cfg Config) *models.Store {
+	t.Helper()
+	ctx := context.Background()
+	store, err := openStore(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.CreateRoute(ctx, models.RouteInput{Code: "RA", Name: "A", Mode: "rail", Stops: []models.Stop{
+		{Name: "Jiaozhou", Country: "CN", Role: "origin"}, {Name: "Moscow", Country: "RU", Role: "destination"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-10-31T20:00:00Z"}); err != nil {
+		t.Fatal(err)
+	}
+	return store
 }
