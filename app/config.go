@@ -49,7 +49,7 @@ func newFlagSet(name, usage string, stderr io.Writer, cfg *Config) *flag.FlagSet
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&cfg.DB, "db", envOr("BANLIE_DB", "banlie.db"),
-		"database: a SQLite file path (created if missing) [BANLIE_DB]")
+		"database: a SQLite file path (created if missing), or a postgres:// URL for several instances sharing one PostgreSQL database [BANLIE_DB]")
 	fs.StringVar(&cfg.TZ, "tz", envOr("BANLIE_TZ", "Asia/Shanghai"),
 		"reporting time zone (IANA name): days, months and years are taken in it [BANLIE_TZ]")
 	fs.StringVar(&cfg.Synchronous, "sqlite-synchronous", envOr("BANLIE_SQLITE_SYNCHRONOUS", "FULL"),

@@ -57,7 +57,7 @@ func OpenDB(cfg Config) (*gorm.DB, error) {
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sqlDB.PingContext(context.Background()); err != nil {
 		_ = sqlDB.Close()
-		return nil, fmt.Errorf("open database %s: %w", cfg.DB, err)
+		return nil, fmt.Errorf("open database %s: %w", DisplayDB(cfg.DB), err)
 	}
 	return db, nil
 }
@@ -86,6 +86,19 @@ func ready(ctx context.Context, db *gorm.DB) error {
 // IsPostgres reports whether a --db value names a PostgreSQL database.
 func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// DisplayDB is a --db value fit for logs and messages: a PostgreSQL URL
+// loses its password.
+func DisplayDB(dsn string) string {
+	if !IsPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 func openPostgres(dsn string) (*gorm.DB, error) {

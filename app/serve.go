@@ -98,7 +98,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 	if ok, err := store.HasAdminToken(ctx); err != nil {
 		return err
 	} else if !ok {
-		log.Warn("no admin token yet: writes are refused until you create one with: banlie token create --role admin --name NAME --db " + cfg.DB)
+		log.Warn("no admin token yet: writes are refused until you create one with: banlie token create --role admin --name NAME --db '" + DisplayDB(cfg.DB) + "'")
 	}
 	var origins []string
 	for _, o := range strings.Split(cfg.CORSOrigins, ",") {
@@ -130,7 +130,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "db", cfg.DB, "tz", cfg.Loc.String())
+	log.Info("listening", "addr", ln.Addr().String(), "db", DisplayDB(cfg.DB), "tz", cfg.Loc.String())
 	if hooks.Listening != nil {
 		hooks.Listening(ln.Addr().String())
 	}
