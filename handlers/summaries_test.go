@@ -1259,3 +1259,32 @@ func TestSummaryTextTargetFirstTimeNeedsLastYear(t *testing.T) {
 	sumWantLines(t, "text_zh", s.TextZh, "1—9月，累计开行中欧班列6列，预计全年超过7列。")
 	sumWantLines(t, "text_en", s.TextEn, "January–September: 6 China–Europe trains; the full year is projected to exceed 7 trains.")
 }
+
+// A year whose previous year has no counted run at all: the table says "no
+// data" for that year rather than a column of zeros, and the chart draws no
+// bars for it.
+func TestSummaryFormatsNoPreviousYear(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	createRoute(t, ts, "SCO-TJ-MOW", nil)
+	sumRun(t, ts, "SCO-TJ-MOW", "X1", "2024-01-07T09:30:00+08:00")
+	sumRun(t, ts, "SCO-TJ-MOW", "X2", "2024-02-07T09:30:00+08:00")
+	sumRollup(t, ts)
+	sumGenerate(t, ts, "2024-02")
+	for _, tc := range []struct{ lang, row, legend string }{
+		{"zh", "| 2月 | 1 | — |", "2023年（无数据）"},
+		{"en", "| February | 1 | — |", "2023 (no data)"},
+	} {
+		md := string(ts.mustDo(t, 200, "GET", "/api/v1/summaries/2024-02?format=markdown&lang="+tc.lang, nil).Body)
+		if !strings.Contains(md, tc.row) || strings.Contains(md, "| 0 |") {
+			t.Errorf("markdown %s: want the row %q and no zeros for 2023:\n%s", tc.lang, tc.row, md)
+		}
+		doc := string(ts.mustDo(t, 200, "GET", "/api/v1/summaries/2024-02?format=html&lang="+tc.lang, nil).Body)
+		if n := strings.Count(doc, "<rect"); n != 2 {
+			t.Errorf("html %s: %d bars, want 2 (this year's January and February only)", tc.lang, n)
+		}
+		if !strings.Contains(doc, tc.legend) {
+			t.Errorf("html %s: legend does not say %q", tc.lang, tc.legend)
+		}
+	}
+}

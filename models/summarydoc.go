@@ -23,7 +23,7 @@ var (
 )
 
 type docLabels struct {
-	Month, ThisYear, LastYear, Generated, ChartTitle string
+	Month, ThisYear, LastYear, Generated, ChartTitle, NoData string
 }
 
 type chartMonth struct {
@@ -41,6 +41,7 @@ type chartTick struct {
 
 type chart struct {
 	Width, Height, Left, Right, Bottom, Bar int
+	NoLastYear                              bool // the year before has no counted runs at all: shown as no data, not as zeros
 	Months                                  []chartMonth
 	Ticks                                   []chartTick
 }
@@ -62,11 +63,11 @@ func newSummaryDoc(s Summary, lang string) summaryDoc {
 	if lang == "en" {
 		text = s.TextEn
 		d.Title = "China–Europe Railway Express: " + period.Month().String() + " " + strconv.Itoa(y)
-		d.L = docLabels{Month: "Month", ThisYear: strconv.Itoa(y), LastYear: strconv.Itoa(y - 1), Generated: "Generated",
+		d.L = docLabels{Month: "Month", ThisYear: strconv.Itoa(y), LastYear: strconv.Itoa(y - 1), Generated: "Generated", NoData: " (no data)",
 			ChartTitle: "Monthly China–Europe trains, " + strconv.Itoa(y) + " against " + strconv.Itoa(y-1)}
 	} else {
 		d.Title = strconv.Itoa(y) + "年" + strconv.Itoa(m) + "月中欧班列运行简报"
-		d.L = docLabels{Month: "月份", ThisYear: strconv.Itoa(y) + "年", LastYear: strconv.Itoa(y-1) + "年", Generated: "生成于",
+		d.L = docLabels{Month: "月份", ThisYear: strconv.Itoa(y) + "年", LastYear: strconv.Itoa(y-1) + "年", Generated: "生成于", NoData: "（无数据）",
 			ChartTitle: strconv.Itoa(y) + "年与" + strconv.Itoa(y-1) + "年各月中欧班列开行列数"}
 	}
 	for _, p := range strings.Split(text, "\n") {
@@ -106,6 +107,12 @@ func buildChart(months []MonthRuns, through int, lang string) chart {
 	h := func(v int64) int { return int(v * plotH / scaleTop) }
 	for k := int64(0); k <= 4; k++ {
 		c.Ticks = append(c.Ticks, chartTick{Y: c.Bottom - h(k*step), Label: strconv.FormatInt(k*step, 10)})
+	}
+	c.NoLastYear = true
+	for _, mr := range months {
+		if mr.RunsLastYear != 0 {
+			c.NoLastYear = false
+		}
 	}
 	slot := (c.Right - c.Left) / 12
 	for i, mr := range months {
