@@ -1288,3 +1288,37 @@ func TestSummaryFormatsNoPreviousYear(t *testing.T) {
 		}
 	}
 }
+
+// The sea-rail sentence names the port only when every count comes from it;
+// counts from several ports are said as all ports together.
+func TestSummaryTextSeaRailPorts(t *testing.T) {
+	t.Parallel()
+	port := func(date, name string, teu int) map[string]any {
+		b := seaRailBody(date, "export", teu)
+		b["port"] = name
+		return b
+	}
+	ts := newTestServer(t)
+	createRoute(t, ts, "SCO-TJ-MOW", nil)
+	sumRuns(t, ts, "SCO-TJ-MOW", "2024-10-10")
+	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", port("2024-10-12", "Rizhao Port", 1500))
+	sumRollup(t, ts)
+	s := sumGenerate(t, ts, "2024-10")
+	sumWantLines(t, "text_zh", s.TextZh, "日照港海铁联运10月完成1500标箱；1—10月累计1500标箱。")
+	sumWantLines(t, "text_en", s.TextEn, "Sea-rail intermodal volume at Rizhao port: 1,500 TEU in October; 1,500 TEU in January–October.")
+	if f := s.figures(t); !reflect.DeepEqual(f.SeaRail.Ports, []string{"Rizhao Port"}) {
+		t.Errorf("figures.sea_rail.ports = %q", f.SeaRail.Ports)
+	}
+
+	// A second port, last year: the figures add both, so the text names neither.
+	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", port("2023-10-12", "Qingdao", 1000))
+	sumRollup(t, ts)
+	s = sumGenerate(t, ts, "2024-10")
+	sumWantLines(t, "text_zh", s.TextZh, "各港口海铁联运10月完成1500标箱，同比增长50.0%；1—10月累计1500标箱，同比增长50.0%。")
+	sumWantLines(t, "text_en", s.TextEn, "Sea-rail intermodal volume, 2 ports together: 1,500 TEU in October, up 50.0% year on year; 1,500 TEU in January–October, up 50.0% year on year.")
+	sumLacks(t, "text_zh", s.TextZh, "青岛港")
+	if f := s.figures(t); !reflect.DeepEqual(f.SeaRail.Ports, []string{"Qingdao", "Rizhao Port"}) {
+		t.Errorf("figures.sea_rail.ports = %q", f.SeaRail.Ports)
+	}
+	sumCheckFigures(t, ts, s)
+}

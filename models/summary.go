@@ -37,6 +37,9 @@ type SeaRailFigures struct {
 	YearToDate         int64    `json:"year_to_date"`
 	YearToDateLastYear int64    `json:"year_to_date_last_year"`
 	YearToDateYoYPct   *float64 `json:"year_to_date_yoy_pct"`
+	// Ports whose counts these figures add up (January of last year to the
+	// end of the month), by name; the texts name the port when there is one.
+	Ports []string `json:"ports"`
 }
 
 // RouteRef names a route in a summary.
@@ -145,6 +148,9 @@ func (s *Store) ComputeSummaryFigures(ctx context.Context, period time.Time) (Su
 	f.SeaRail = SeaRailFigures{Month: *all.Months[month-1].SeaRailTEU, MonthLastYear: *allLast.Months[month-1].SeaRailTEU,
 		YearToDate: *ytdAll.SeaRailTEU, YearToDateLastYear: *ytdAll.SamePeriodLastYear.SeaRailTEU, YearToDateYoYPct: ytdAll.YoYPct.SeaRailTEU}
 	f.SeaRail.MonthYoYPct = YoY(f.SeaRail.Month, f.SeaRail.MonthLastYear)
+	if f.SeaRail.Ports, err = s.seaRailPorts(ctx, fmt.Sprintf("%04d-01-01", year-1), period.AddDate(0, 1, -1).Format(dayLayout)); err != nil {
+		return f, err
+	}
 
 	lastDay := period.AddDate(0, 1, -1)
 	targets, err := s.ListTargets(ctx, &year)
@@ -339,4 +345,20 @@ func (s *Store) SummaryExists(ctx context.Context, period string) (bool, error) 
 	var n int64
 	err := s.db.WithContext(ctx).Model(&summaryRow{}).Where("period = ?", period).Count(&n).Error
 	return n > 0, err
+}
+
+// seaRailPorts names the ports with sea-rail counts between two days, one
+// name per port (the first spelling), in name order.
+func (s *Store) seaRailPorts(ctx context.Context, from, to string) ([]string, error) {
+	var rows []struct{ Port string }
+	err := s.db.WithContext(ctx).Model(&seaRailRow{}).Select("MIN(port) AS port").
+		Where("date >= ? AND date <= ?", from, to).Group("port_key").Order("1").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("summary.ports: %w", err)
+	}
+	ports := make([]string, 0, len(rows))
+	for _, r := range rows {
+		ports = append(ports, r.Port)
+	}
+	return ports, nil
 }

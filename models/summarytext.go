@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+	"unicode"
 )
 
 // The summaries' sentences live in templates; this file prepares their data
@@ -182,6 +183,8 @@ type summaryText struct {
 	YearZh, MonthZh  string
 	MonthEn          string
 	RangeZh, RangeEn string
+	SeaRailZh        string      // who the sea-rail sentence speaks of: 青岛港海铁联运
+	SeaRailEn        string      // Sea-rail intermodal volume at Qingdao port
 	Main             *targetText // the China–Europe trains target, said with the year-to-date figure
 	Others           []targetText
 }
@@ -198,6 +201,7 @@ func (s *Store) SummaryTexts(ctx context.Context, f SummaryFigures) (zh, en stri
 	if m == 1 {
 		d.RangeZh, d.RangeEn = "1月", "January"
 	}
+	d.SeaRailZh, d.SeaRailEn = seaRailSubject(f.SeaRail.Ports)
 	for _, p := range f.Targets {
 		tt, err := s.targetText(ctx, p, f.Period)
 		if err != nil {
@@ -290,4 +294,43 @@ func (s *Store) bestEarlierYear(ctx context.Context, t Target) (int64, bool, err
 		best = max(best, v)
 	}
 	return best, anyData, nil
+}
+
+// zhPortNames are the Chinese names of the sea-rail ports most often named
+// in English.
+var zhPortNames = map[string]string{
+	"qingdao": "青岛", "rizhao": "日照", "yantai": "烟台", "weihai": "威海",
+	"lianyungang": "连云港", "tianjin": "天津", "dalian": "大连", "yingkou": "营口",
+	"shanghai": "上海", "ningbo": "宁波", "ningbo-zhoushan": "宁波舟山", "ningbo zhoushan": "宁波舟山",
+	"xiamen": "厦门", "guangzhou": "广州", "shenzhen": "深圳", "qinzhou": "钦州", "beibu gulf": "北部湾",
+}
+
+// seaRailSubject names the port of the sea-rail sentence: the port itself
+// when all the counts come from one, all ports together otherwise.
+func seaRailSubject(ports []string) (zh, en string) {
+	if len(ports) != 1 {
+		if len(ports) > 1 {
+			return "各港口海铁联运", "Sea-rail intermodal volume, " + enNum(int64(len(ports))) + " ports together"
+		}
+		return "海铁联运", "Sea-rail intermodal volume"
+	}
+	name := strings.TrimSpace(ports[0])
+	for _, suffix := range []string{" Port", " port", " PORT", "港"} {
+		name = strings.TrimSpace(strings.TrimSuffix(name, suffix))
+	}
+	zhName := name
+	if z, ok := zhPortNames[strings.ToLower(name)]; ok {
+		zhName = z
+	}
+	enName := name
+	for _, r := range name {
+		if unicode.Is(unicode.Han, r) {
+			enName = "" // a Chinese name only: the English sentence does not repeat it
+			break
+		}
+	}
+	if enName == "" {
+		return zhName + "港海铁联运", "Sea-rail intermodal volume at the port"
+	}
+	return zhName + "港海铁联运", "Sea-rail intermodal volume at " + enName + " port"
 }
