@@ -198,6 +198,14 @@ func TestCreateRunMalformedBodies(t *testing.T) {
 	}
 	big := `{"cargo":"` + strings.Repeat("x", 1<<20) + `"}`
 	ts.do(t, "POST", "/api/v1/runs", big).problem(t, http.StatusRequestEntityTooLarge)
+	// The limit is 1 MiB: a body of exactly 1,048,576 bytes is read (and
+	// refused for its values), one byte more is not.
+	atLimit := `{"cargo":"` + strings.Repeat("x", 1<<20-len(`{"cargo":""}`)) + `"}`
+	if len(atLimit) != 1<<20 {
+		t.Fatalf("body of %d bytes", len(atLimit))
+	}
+	ts.do(t, "POST", "/api/v1/runs", atLimit).problem(t, 422)
+	ts.do(t, "POST", "/api/v1/runs", atLimit+" ").problem(t, http.StatusRequestEntityTooLarge)
 	if got := allRuns(t, ts, "", 50); len(got) != 0 {
 		t.Fatalf("malformed bodies stored runs: %v", got)
 	}

@@ -33,7 +33,7 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// Web holds the dashboard's assets, served at /.
 	Web fs.FS
-	// BodyLimit caps request bodies, e.g. "1M".
+	// BodyLimit caps request bodies, e.g. "1MiB" (1,048,576 bytes; "1MB" is 1,000,000).
 	BodyLimit string
 	// Jobs is the scheduler.
 	Jobs JobRunner
@@ -60,7 +60,7 @@ func New(cfg Config) *echo.Echo {
 	}
 	e.HTTPErrorHandler = errorHandler(cfg.Log)
 	if cfg.BodyLimit == "" {
-		cfg.BodyLimit = "1M"
+		cfg.BodyLimit = "1MiB"
 	}
 
 	reg := prometheus.NewRegistry()
