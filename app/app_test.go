@@ -178,7 +178,7 @@ func TestZoneChangeRecomputesDays(t *testing.T) {
 	closeDB(store.DB())
 	var err error
 
-	cfg.TZ = "UTC"
+	cfg.TZ, cfg.TZExplicit = "UTC", true
 	if err := cfg.finish(); err != nil {
 		t.Fatal(err)
 	}
@@ -194,6 +194,43 @@ func TestZoneChangeRecomputesDays(t *testing.T) {
 	}
 	if _, err := store.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-11-01T01:00:00Z"}); err != nil {
 		t.Fatalf("1 November UTC should be free: %v", err)
+	}
+}
+
+// TestStoredZoneKeptWithoutTZ: a command run without --tz or BANLIE_TZ (a
+// token command, say) keeps the zone the database was last used with instead
+// of switching it back to the default.
+func TestStoredZoneKeptWithoutTZ(t *testing.T) {
+	t.Setenv("BANLIE_TZ", "")
+	dir := t.TempDir()
+	db := filepath.Join(dir, "z.db")
+	ctx := context.Background()
+	var cfg Config
+	fs := newFlagSet("migrate", "", io.Discard, &cfg)
+	if err := parse(fs, &cfg, []string{"--db", db, "--tz", "Pacific/Pago_Pago"}); err != nil || !cfg.TZExplicit {
+		t.Fatalf("explicit zone: %v %v", err, cfg.TZExplicit)
+	}
+	store, err := openStore(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeDB(store.DB())
+
+	var later Config
+	fs = newFlagSet("token", "", io.Discard, &later)
+	if err := parse(fs, &later, []string{"--db", db}); err != nil || later.TZExplicit {
+		t.Fatalf("no zone given: %v %v", err, later.TZExplicit)
+	}
+	store, err = openStore(ctx, later, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDB(store.DB())
+	if store.Loc.String() != "Pacific/Pago_Pago" {
+		t.Fatalf("zone %s, want the stored Pacific/Pago_Pago", store.Loc)
+	}
+	if name, err := models.StoredReportingZone(ctx, store.DB()); err != nil || name != "Pacific/Pago_Pago" {
+		t.Fatalf("stored zone now %q %v", name, err)
 	}
 }
 
@@ -229,7 +266,7 @@ func TestZoneChangeRebucketsTotals(t *testing.T) {
 		t.Fatal(err)
 	}
 	closeDB(store.DB())
-	cfg.TZ = "UTC"
+	cfg.TZ, cfg.TZExplicit = "UTC", true
 	if err := cfg.finish(); err != nil {
 		t.Fatal(err)
 	}

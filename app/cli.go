@@ -74,6 +74,14 @@ func parse(fs *flag.FlagSet, cfg *Config, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "tz" {
+			cfg.TZExplicit = true
+		}
+	})
+	if os.Getenv("BANLIE_TZ") != "" {
+		cfg.TZExplicit = true
+	}
 	return cfg.finish()
 }
 
@@ -87,14 +95,29 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.Store
 		_ = closeDB(db)
 		return nil, err
 	}
-	store := models.NewStore(db, cfg.Loc, time.Now)
+	loc := cfg.Loc
+	if !cfg.TZExplicit {
+		// No zone asked for: keep the one the database was last used with.
+		name, err := models.StoredReportingZone(ctx, db)
+		if err != nil {
+			_ = closeDB(db)
+			return nil, err
+		}
+		if name != "" {
+			if loc, err = time.LoadLocation(name); err != nil {
+				_ = closeDB(db)
+				return nil, fmt.Errorf("the database's reporting time zone %q is unknown to this system; give one with --tz", name)
+			}
+		}
+	}
+	store := models.NewStore(db, loc, time.Now)
 	changed, err := store.EnsureReportingZone(ctx)
 	if err != nil {
 		_ = closeDB(db)
 		return nil, err
 	}
 	if changed {
-		log.Warn("reporting time zone changed; departure days recomputed", "tz", cfg.Loc.String())
+		log.Warn("reporting time zone changed; departure days recomputed", "tz", loc.String())
 	}
 	return store, nil
 }

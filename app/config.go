@@ -12,12 +12,15 @@ import (
 
 // Config is read once, from flags and their environment twins.
 type Config struct {
-	Addr      string
-	DB        string
-	TZ        string
-	Loc       *time.Location
-	Demo      bool
-	BodyLimit string
+	Addr string
+	DB   string
+	TZ   string
+	// TZExplicit: --tz or BANLIE_TZ was given. Otherwise a database keeps
+	// the zone it was last used with, and a new one takes Asia/Shanghai.
+	TZExplicit bool
+	Loc        *time.Location
+	Demo       bool
+	BodyLimit  string
 	// Synchronous is SQLite's synchronous setting: FULL keeps every
 	// acknowledged write through a power loss; NORMAL is faster and keeps
 	// them through a process crash only.

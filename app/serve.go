@@ -130,7 +130,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "db", DisplayDB(cfg.DB), "tz", cfg.Loc.String())
+	log.Info("listening", "addr", ln.Addr().String(), "db", DisplayDB(cfg.DB), "tz", store.Loc.String())
 	if hooks.Listening != nil {
 		hooks.Listening(ln.Addr().String())
 	}

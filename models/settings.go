@@ -17,6 +17,20 @@ func (settingRow) TableName() string { return "settings" }
 
 const settingZone = "reporting_time_zone"
 
+// StoredReportingZone answers the reporting zone a database was last used
+// with, or "" for a database that has none yet.
+func StoredReportingZone(ctx context.Context, db *gorm.DB) (string, error) {
+	var row settingRow
+	err := db.WithContext(ctx).Take(&row, "key = ?", settingZone).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("settings.zone: %w", err)
+	}
+	return row.Value, nil
+}
+
 // EnsureReportingZone makes the stored reporting days agree with s.Loc. A
 // database last used with another zone has every run's departure day
 // recomputed, in one transaction; if that makes two runs collide under the
