@@ -36,7 +36,8 @@ const authErrKey = "banlie.auth_error"
 // the token setup, and the dashboard's files carry no data.
 func publicPath(c echo.Context) bool {
 	p := c.Path()
-	return p == "/healthz" || p == "/readyz" || !strings.HasPrefix(c.Request().URL.Path, "/api/") && p != "/metrics"
+	return p == "/healthz" || p == "/readyz" || p == "/api/v1/openapi.json" ||
+		!strings.HasPrefix(c.Request().URL.Path, "/api/") && p != "/metrics"
 }
 
 // authenticate reads a Bearer token, if any. A token that is malformed,
@@ -120,9 +121,24 @@ var needs = map[string]string{
 // authorize enforces roles: writes need their role; reads need viewer when
 // reads are private (the OpenAPI document stays public).
 func authorize(privateReads bool) echo.MiddlewareFunc {
+	var (
+		once   sync.Once
+		routed map[string]bool // "METHOD /pattern" of every registered route
+	)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			once.Do(func() {
+				routed = map[string]bool{}
+				for _, r := range c.Echo().Routes() {
+					routed[r.Method+" "+r.Path] = true
+				}
+			})
 			m := c.Request().Method
+			if !routed[m+" "+c.Path()] {
+				// No such resource or method: Echo answers 404 or 405 (with
+				// Allow); a role has nothing to guard there.
+				return next(c)
+			}
 			need, ok := needs[m+" "+c.Path()]
 			switch {
 			case publicPath(c) && !ok && (m == http.MethodGet || m == http.MethodHead):

@@ -287,7 +287,7 @@ func TestRateLimit(t *testing.T) {
 func TestProbesIgnoreTokensAndBadTokensAreRateLimited(t *testing.T) {
 	t.Parallel()
 	ts := newTestServerWith(t, shanghai, func(c *handlers.Config) { c.PrivateReads = true; c.RateLimit = 1 })
-	for _, path := range []string{"/healthz", "/readyz"} {
+	for _, path := range []string{"/healthz", "/readyz", "/api/v1/openapi.json"} {
 		if r := ts.do(t, "GET", path, nil, "Authorization", "Bearer bnl_revoked-or-junk"); r.Status != 200 {
 			t.Fatalf("%s with a junk token: %d", path, r.Status)
 		}
@@ -313,5 +313,43 @@ func TestProbesIgnoreTokensAndBadTokensAreRateLimited(t *testing.T) {
 	}
 	if !limited {
 		t.Fatal("10 made-up tokens from one address at 1/s were not limited")
+	}
+}
+
+// A path or method the API does not have answers 404 or 405 (with Allow),
+// whatever the token's role: a role has nothing to guard there, and telling
+// an operator it needs admin to use a method that does not exist misleads.
+func TestUnknownPathsAndMethodsBeforeRoles(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	for _, c := range []struct {
+		method, path string
+		want         int
+		allow        string
+	}{
+		{"PUT", "/api/v1/runs/1", 405, "PATCH"},
+		{"DELETE", "/api/v1/runs", 405, "POST"},
+		{"POST", "/api/v1/runs/", 404, ""},
+		{"POST", "/api/v1/anything", 404, ""},
+		{"DELETE", "/api/v1/anything/else", 404, ""},
+		{"GET", "/api/v1/anything", 404, ""},
+	} {
+		for _, token := range []string{ts.Viewer, ts.Operator, ""} {
+			auth := ""
+			if token != "" {
+				auth = "Bearer " + token
+			}
+			r := ts.do(t, c.method, c.path, map[string]any{}, "Authorization", auth)
+			p := r.problem(t, c.want)
+			if c.allow != "" && !strings.Contains(r.Header.Get("Allow"), c.allow) {
+				t.Errorf("%s %s: Allow %q, want it to list %s", c.method, c.path, r.Header.Get("Allow"), c.allow)
+			}
+			if c.allow == "" && r.Header.Get("Allow") != "" {
+				t.Errorf("%s %s: Allow %q on a 404", c.method, c.path, r.Header.Get("Allow"))
+			}
+			if strings.Contains(p.Detail, "role") {
+				t.Errorf("%s %s: detail speaks of roles: %q", c.method, c.path, p.Detail)
+			}
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"banlie/models"
 
@@ -49,8 +50,22 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			if m, ok := he.Message.(string); ok && he.Code != http.StatusNotFound {
 				p.Detail = m
 			}
-			if he.Code == http.StatusRequestEntityTooLarge {
+			switch he.Code {
+			case http.StatusRequestEntityTooLarge:
 				p.Detail = "the request body is over the limit"
+			case http.StatusMethodNotAllowed:
+				if c.Path() == "/*" && strings.HasPrefix(c.Request().URL.Path, "/api/") {
+					// Only the dashboard's files matched: under the API
+					// there is no such resource at all.
+					c.Response().Header().Del(echo.HeaderAllow)
+					p.Status, p.Detail = http.StatusNotFound, "no resource at "+c.Request().URL.Path
+				} else {
+					p.Detail = "method " + c.Request().Method + " is not allowed here; allowed: " + c.Response().Header().Get(echo.HeaderAllow)
+				}
+			case http.StatusNotFound:
+				if c.Path() == "" || c.Path() == "/*" {
+					p.Detail = "no resource at " + c.Request().URL.Path
+				}
 			}
 		default:
 			p.Status, p.Detail = http.StatusInternalServerError, "the server could not complete the request; it has been logged"
