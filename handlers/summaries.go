@@ -136,7 +136,11 @@ func (h summaryHandlers) atom(c echo.Context) error {
 			Created:     s.GeneratedAt,
 		})
 	}
-	atom, err := feed.ToAtom()
+	// The library takes the feed's id from its link, which is relative:
+	// set the URN itself, as Atom needs an absolute IRI there.
+	af := (&feeds.Atom{Feed: feed}).AtomFeed()
+	af.Id = feed.Id
+	atom, err := feeds.ToXML(af)
 	if err != nil {
 		return err
 	}

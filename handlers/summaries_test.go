@@ -1108,12 +1108,17 @@ func TestSummariesAtom(t *testing.T) {
 	if len(feed.Entries) != len(list.Items) || len(list.Items) != 3 {
 		t.Fatalf("%d entries for %d summaries", len(feed.Entries), len(list.Items))
 	}
+	// RFC 4287 §4.2.6: ids are absolute IRIs (a scheme, then a colon).
+	absolute := regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:`)
+	if !absolute.MatchString(feed.ID) {
+		t.Errorf("feed id %q is not an absolute IRI", feed.ID)
+	}
 	ids := map[string]bool{feed.ID: true}
 	var newest time.Time
 	for i, e := range feed.Entries {
 		it := list.Items[i]
-		if e.ID == "" || ids[e.ID] {
-			t.Errorf("entry %d: id %q empty or repeated", i, e.ID)
+		if e.ID == "" || ids[e.ID] || !absolute.MatchString(e.ID) {
+			t.Errorf("entry %d: id %q empty, repeated or not an absolute IRI", i, e.ID)
 		}
 		ids[e.ID] = true
 		if e.Title == "" {
