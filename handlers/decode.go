@@ -53,12 +53,16 @@ func decodeStrict(c echo.Context, dst any) error {
 	if t := bytes.TrimSpace(b); t[0] != '{' {
 		return models.BadRequest("", "the request body must be a JSON object")
 	}
+	if path := duplicateKey(b); path != "" {
+		return models.BadRequest(path, "%s is given twice", path)
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		if strings.HasPrefix(err.Error(), "json: unknown field ") {
-			if path := unknownField(b, reflect.TypeOf(dst), ""); path != "" {
-				return models.BadRequest(path, "%s is not a field of this resource", path)
+		var se *json.SyntaxError
+		if !errors.As(err, &se) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			if all := fieldErrors(b, reflect.TypeOf(dst)); len(all) > 0 {
+				return all.err()
 			}
 		}
 		return jsonError("", err)
@@ -67,6 +71,141 @@ func decodeStrict(c echo.Context, dst any) error {
 		return models.BadRequest("", "the request body must hold exactly one JSON object")
 	}
 	return nil
+}
+
+// badFields collects every field of a body that cannot be decoded, so that
+// a client learns of all of them at once.
+type badFields []models.FieldError
+
+func (b *badFields) add(err error) {
+	var e *models.Error
+	if errors.As(err, &e) && len(e.Fields) > 0 {
+		*b = append(*b, e.Fields...)
+	}
+}
+
+func (b badFields) err() error {
+	if len(b) == 1 {
+		return &models.Error{Code: models.EBADREQUEST, Message: b[0].Message, Fields: b}
+	}
+	return &models.Error{Code: models.EBADREQUEST, Message: fmt.Sprintf("%d fields are unknown or of the wrong type", len(b)), Fields: b}
+}
+
+// fieldErrors decodes each member of the JSON object raw on its own into
+// its field of struct type t and lists every unknown field (with its path,
+// stops[0].extra) and every wrong type, in the body's key order (sorted).
+func fieldErrors(raw []byte, t reflect.Type) badFields {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var obj map[string]json.RawMessage
+	if t.Kind() != reflect.Struct || json.Unmarshal(raw, &obj) != nil {
+		return nil
+	}
+	fields := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			fields[name] = f.Type
+		}
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out badFields
+	for _, k := range keys {
+		ft, ok := fields[k]
+		if !ok {
+			out.add(models.BadRequest(k, "%s is not a field of this resource", k))
+			continue
+		}
+		if u := unknownField(obj[k], ft, k); u != "" {
+			out.add(models.BadRequest(u, "%s is not a field of this resource", u))
+			continue
+		}
+		v := reflect.New(ft)
+		dec := json.NewDecoder(bytes.NewReader(obj[k]))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v.Interface()); err != nil {
+			out.add(jsonError(k, err))
+		}
+	}
+	return out
+}
+
+// duplicateKey finds a key given twice in one JSON object of raw, at any
+// depth, and answers its path (stops[1].name), or "" when there is none or
+// raw is not valid JSON (the decoder says so then).
+func duplicateKey(raw []byte) string {
+	type frame struct {
+		object bool
+		seen   map[string]bool
+		key    string // the member being read, in an object
+		index  int    // the element being read, in an array
+		path   string
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var stack []*frame
+	child := func() string { // the path of the value about to start
+		if len(stack) == 0 {
+			return ""
+		}
+		f := stack[len(stack)-1]
+		if f.object {
+			return strings.TrimPrefix(f.path+"."+f.key, ".")
+		}
+		return fmt.Sprintf("%s[%d]", f.path, f.index)
+	}
+	valueDone := func() {
+		if len(stack) == 0 {
+			return
+		}
+		f := stack[len(stack)-1]
+		if f.object {
+			f.key = ""
+		} else {
+			f.index++
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		top := (*frame)(nil)
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{', '[':
+				stack = append(stack, &frame{object: v == '{', seen: map[string]bool{}, path: child()})
+				continue
+			default:
+				stack = stack[:len(stack)-1]
+				if len(stack) == 0 {
+					return ""
+				}
+				valueDone()
+				continue
+			}
+		case string:
+			if top != nil && top.object && top.key == "" {
+				if top.seen[v] {
+					return strings.TrimPrefix(top.path+"."+v, ".")
+				}
+				top.seen[v] = true
+				top.key = v
+				continue
+			}
+		}
+		valueDone()
+	}
 }
 
 // jsonError turns a decoding error into a 400 naming the field.
@@ -123,6 +262,9 @@ func decodePatch(c echo.Context, fields patchFields) error {
 	if err != nil {
 		return err
 	}
+	if path := duplicateKey(b); path != "" {
+		return models.BadRequest(path, "%s is given twice", path)
+	}
 	var m map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&m); err != nil || m == nil {
@@ -134,14 +276,24 @@ func decodePatch(c echo.Context, fields patchFields) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return models.BadRequest("", "the request body must hold exactly one JSON object")
 	}
-	for name, raw := range m {
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var bad badFields
+	for _, name := range names {
 		set, ok := fields[name]
 		if !ok {
-			return models.BadRequest(name, "%s is not a field of this resource or cannot be changed", name)
+			bad.add(models.BadRequest(name, "%s is not a field of this resource or cannot be changed", name))
+			continue
 		}
-		if err := set(raw); err != nil {
-			return jsonError(name, err)
+		if err := set(m[name]); err != nil {
+			bad.add(jsonError(name, err))
 		}
+	}
+	if len(bad) > 0 {
+		return bad.err()
 	}
 	return nil
 }

@@ -184,6 +184,8 @@ func TestCreateRunMalformedBodies(t *testing.T) {
 		{"unknown field", `{"route":"SCO-TJ-MOW","wagons":55}`, "wagons"},
 		{"read-only id", `{"id":7,"route":"SCO-TJ-MOW"}`, "id"},
 		{"container numbers as a string", `{"container_numbers":"CSQU3054383"}`, "container_numbers"},
+		{"a key twice", `{"route":"SCO-TJ-MOW","number":"X1","number":"X2"}`, "number"},
+		{"a key twice, escaped", `{"route":"SCO-TJ-MOW","number":"X1","\u006eumber":"X2"}`, "number"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -415,5 +417,44 @@ func TestEmptyPatchChangesNothing(t *testing.T) {
 	ts.mustDo(t, 200, "GET", "/api/v1/audit?action=runs.update", nil).decode(t, &audit)
 	if len(audit.Items) != 0 {
 		t.Fatalf("%d audit entries for patches that changed nothing", len(audit.Items))
+	}
+}
+
+// Every undecodable field of a body is named at once, not one per attempt,
+// and a key given twice is refused (which of the two would count is not
+// something a client should have to guess), at any depth.
+func TestMalformedFieldsListedAtOnce(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	createRoute(t, ts, "SCO-TJ-MOW", nil)
+	run := createRun(t, ts, map[string]any{"route": "SCO-TJ-MOW", "number": "X1", "direction": "outbound",
+		"departed_at": "2024-10-12T09:30:00+08:00", "status": "departed", "containers": 10, "teu": 20})
+	cases := []struct {
+		name, method, path, body string
+		fields                   []string
+	}{
+		{"create: three wrong types and an unknown field", "POST", "/api/v1/runs",
+			`{"route":"SCO-TJ-MOW","number":8024,"containers":"55","teu":2.5,"wagons":3}`,
+			[]string{"containers", "number", "teu", "wagons"}},
+		{"create route: a nested unknown field and a wrong type", "POST", "/api/v1/routes",
+			`{"code":"AB-1","name":7,"mode":"rail","stops":[{"name":"A","country":"CN","role":"origin","x":1},{"name":"B","country":"RU","role":"destination"}]}`,
+			[]string{"name", "stops[0].x"}},
+		{"create route: a nested key twice", "POST", "/api/v1/routes",
+			`{"code":"AB-1","name":"A–B","mode":"rail","stops":[{"name":"A","country":"CN","role":"origin"},{"name":"B","country":"RU","country":"BY","role":"destination"}]}`,
+			[]string{"stops[1].country"}},
+		{"patch: two wrong types and an unknown field", "PATCH", fmt.Sprintf("/api/v1/runs/%d", run.ID),
+			`{"teu":"x","containers":"y","wagons":1}`,
+			[]string{"containers", "teu", "wagons"}},
+		{"patch: a key twice", "PATCH", fmt.Sprintf("/api/v1/runs/%d", run.ID),
+			`{"teu":30,"teu":40}`, []string{"teu"}},
+	}
+	for _, c := range cases {
+		p := ts.do(t, c.method, c.path, c.body).problem(t, 400)
+		if !reflect.DeepEqual(fields(p), c.fields) {
+			t.Errorf("%s: fields %v, want %v (%s)", c.name, fields(p), c.fields, p.Detail)
+		}
+	}
+	if got := allRuns(t, ts, "", 50); len(got) != 1 || got[0].TEU != 20 {
+		t.Fatalf("refused bodies changed the runs: %+v", got)
 	}
 }
