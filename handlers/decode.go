@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"mime"
 	"reflect"
 	"sort"
 	"strconv"
@@ -24,8 +25,37 @@ func jsonEncode(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// readBody reads the whole body (bounded by the body-limit middleware).
+// requireMediaType refuses a body whose Content-Type is given and is not
+// one of types (415, naming Content-Type). No Content-Type at all is taken
+// as the endpoint's own format.
+func requireMediaType(c echo.Context, types ...string) error {
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil {
+		for _, t := range types {
+			if mt == t || t == "application/json" && strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json") {
+				return nil
+			}
+		}
+	}
+	msg := fmt.Sprintf("must be %s, not %q", strings.Join(types, " or "), ct)
+	return &models.Error{Code: models.EMEDIATYPE, Message: "Content-Type " + msg, Fields: []models.FieldError{{Field: "Content-Type", Message: msg}}}
+}
+
+// readBody reads the whole body (bounded by the body-limit middleware) of
+// a JSON request.
 func readBody(c echo.Context) ([]byte, error) {
+	// curl -d labels a body application/x-www-form-urlencoded unless told
+	// otherwise; the body is read as JSON all the same (a form could not
+	// carry the Bearer token anyway).
+	if c.Request().Header.Get(echo.HeaderContentType) != echo.MIMEApplicationForm {
+		if err := requireMediaType(c, "application/json"); err != nil {
+			return nil, err
+		}
+	}
 	b, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		var he *echo.HTTPError

@@ -14,6 +14,7 @@ import (
 // statusOf is the one table that maps domain error codes to HTTP statuses.
 var statusOf = map[string]int{
 	models.EBADREQUEST: http.StatusBadRequest,
+	models.EMEDIATYPE:  http.StatusUnsupportedMediaType,
 	models.EINVALID:    http.StatusUnprocessableEntity,
 	models.ENOTFOUND:   http.StatusNotFound,
 	models.ECONFLICT:   http.StatusConflict,

@@ -9,6 +9,7 @@ import (
 const (
 	EINVALID    = "invalid"     // well-formed input with invalid values
 	EBADREQUEST = "bad_request" // input that cannot be parsed at all
+	EMEDIATYPE  = "media_type"  // a body in a format the endpoint does not take
 	ENOTFOUND   = "not_found"
 	ECONFLICT   = "conflict"
 	EINTERNAL   = "internal"
