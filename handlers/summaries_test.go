@@ -453,7 +453,7 @@ func TestSummaryDemoData(t *testing.T) {
 	for _, s := range []sumJSON{oct, dec} {
 		f := s.figures(t)
 		mo := strings.TrimPrefix(s.Period[5:], "0")
-		sumWantLines(t, s.Period+" text_zh", s.TextZh, fmt.Sprintf("2024年%s月，上合示范区开行中欧班列%d列，同比%s，运送集装箱%d箱、%d标箱，同比%s。",
+		sumWantLines(t, s.Period+" text_zh", s.TextZh, fmt.Sprintf("2024年%s月，上合示范区开行中欧班列%d列，同比%s，运送集装箱%d箱、%d标箱，标箱量同比%s。",
 			mo, f.Month.Runs, sumZhChange(sumPct(f.Month.Runs-f.Month.RunsLastYear, f.Month.RunsLastYear)), f.Month.Containers, f.Month.TEU,
 			sumZhChange(sumPct(f.Month.TEU-f.Month.TEULastYear, f.Month.TEULastYear))))
 	}
@@ -509,17 +509,17 @@ func TestSummaryTextYoYCases(t *testing.T) {
 		enMonth, enYTD string
 	}{
 		{"growth", 2, 3,
-			"2024年10月，上合示范区开行中欧班列3列，同比增长50.0%，运送集装箱165箱、330标箱，同比增长50.0%。",
+			"2024年10月，上合示范区开行中欧班列3列，同比增长50.0%，运送集装箱165箱、330标箱，标箱量同比增长50.0%。",
 			"1—10月，累计开行中欧班列3列，同比增长50.0%。",
 			"In October 2024 the SCO zone ran 3 China–Europe trains, up 50.0% year on year, carrying 165 containers (330 TEU, up 50.0% year on year).",
 			"January–October: 3 China–Europe trains, up 50.0% year on year."},
 		{"decline", 3, 1,
-			"2024年10月，上合示范区开行中欧班列1列，同比下降66.7%，运送集装箱55箱、110标箱，同比下降66.7%。",
+			"2024年10月，上合示范区开行中欧班列1列，同比下降66.7%，运送集装箱55箱、110标箱，标箱量同比下降66.7%。",
 			"1—10月，累计开行中欧班列1列，同比下降66.7%。",
 			"In October 2024 the SCO zone ran 1 China–Europe train, down 66.7% year on year, carrying 55 containers (110 TEU, down 66.7% year on year).",
 			"January–October: 1 China–Europe train, down 66.7% year on year."},
 		{"flat", 2, 2,
-			"2024年10月，上合示范区开行中欧班列2列，与上年同期持平，运送集装箱110箱、220标箱，与上年同期持平。",
+			"2024年10月，上合示范区开行中欧班列2列，与上年同期持平，运送集装箱110箱、220标箱，标箱量与上年同期持平。",
 			"1—10月，累计开行中欧班列2列，与上年同期持平。",
 			"In October 2024 the SCO zone ran 2 China–Europe trains, unchanged year on year, carrying 110 containers (220 TEU, unchanged year on year).",
 			"January–October: 2 China–Europe trains, unchanged year on year."},

@@ -47,18 +47,26 @@ type chart struct {
 }
 
 type summaryDoc struct {
-	Lang        string
-	Title       string
-	Paragraphs  []string
-	L           docLabels
-	Chart       chart
-	GeneratedAt string
+	Lang         string
+	Title        string
+	Paragraphs   []string
+	L            docLabels
+	Chart        chart
+	GeneratedAt  string // for readers, in the document's language
+	GeneratedISO string // RFC 3339, for machines
 }
 
 func newSummaryDoc(s Summary, lang string) summaryDoc {
 	period, _ := ParseMonth(s.Period)
 	y, m := period.Year(), int(period.Month())
-	d := summaryDoc{Lang: lang, GeneratedAt: s.GeneratedAt.Format(time.RFC3339)}
+	d := summaryDoc{Lang: lang, GeneratedISO: s.GeneratedAt.Format(time.RFC3339)}
+	at := s.GeneratedAt
+	zone := at.Format("-07:00")
+	if lang == "en" {
+		d.GeneratedAt = at.Format("2 January 2006, 15:04") + " (UTC" + zone + ")"
+	} else {
+		d.GeneratedAt = at.Format("2006年1月2日 15:04") + "（UTC" + zone + "）"
+	}
 	text := s.TextZh
 	if lang == "en" {
 		text = s.TextEn
@@ -90,22 +98,29 @@ func buildChart(months []MonthRuns, through int, lang string) chart {
 			top = mr.Runs
 		}
 	}
-	// A round scale: 1, 2 or 5 × 10^k per tick, four ticks.
+	// A round scale: the smallest step of 1, 2, 2.5 or 5 × 10^k that
+	// reaches the top in at most five ticks, and just enough ticks.
 	step := int64(1)
-	for step*4 < top {
-		switch {
-		case strconv.FormatInt(step, 10)[0] == '1':
-			step *= 2
-		case strconv.FormatInt(step, 10)[0] == '2':
-			step = step / 2 * 5
-		default:
-			step *= 2
+	for pow := int64(1); ; pow *= 10 {
+		found := false
+		for _, m := range []int64{10, 20, 25, 50} { // tenths of the step
+			if m*pow%10 != 0 {
+				continue
+			}
+			if st := m * pow / 10; st*5 >= top {
+				step, found = st, true
+				break
+			}
+		}
+		if found {
+			break
 		}
 	}
-	scaleTop := step * 4
+	ticks := (top + step - 1) / step
+	scaleTop := step * ticks
 	plotH := int64(c.Bottom - 20)
 	h := func(v int64) int { return int(v * plotH / scaleTop) }
-	for k := int64(0); k <= 4; k++ {
+	for k := int64(0); k <= ticks; k++ {
 		c.Ticks = append(c.Ticks, chartTick{Y: c.Bottom - h(k*step), Label: strconv.FormatInt(k*step, 10)})
 	}
 	c.NoLastYear = true

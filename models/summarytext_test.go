@@ -1,6 +1,9 @@
 package models
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // Unit tests of the number, percentage, date and ordinal formats the
 // summaries' sentences are written with.
@@ -125,6 +128,36 @@ func TestSummaryHelperDatesAndAmounts(t *testing.T) {
 		}
 		if got := enAmount(c.metric, c.n); got != c.en {
 			t.Errorf("enAmount(%s, %d) = %q, want %q", c.metric, c.n, got, c.en)
+		}
+	}
+}
+
+// The summary chart's scale ends just above the largest bar on a round step.
+func TestSummaryChartScale(t *testing.T) {
+	for _, c := range []struct {
+		top  int64
+		want string
+	}{
+		{0, "0 1"},
+		{7, "0 2 4 6 8"},
+		{99, "0 20 40 60 80 100"},
+		{100, "0 20 40 60 80 100"},
+		{101, "0 25 50 75 100 125"},
+		{1024, "0 250 500 750 1000 1250"},
+		{2600, "0 1000 2000 3000"},
+	} {
+		months := make([]MonthRuns, 12)
+		months[3].RunsLastYear = c.top
+		ch := buildChart(months, 12, "en")
+		var labels []string
+		for _, tk := range ch.Ticks {
+			labels = append(labels, tk.Label)
+		}
+		if got := strings.Join(labels, " "); got != c.want {
+			t.Errorf("top %d: ticks %q, want %q", c.top, got, c.want)
+		}
+		if bar := ch.Months[3]; bar.LastY < ch.Ticks[len(ch.Ticks)-1].Y {
+			t.Errorf("top %d: the bar rises above the scale", c.top)
 		}
 	}
 }
