@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"testing"
@@ -99,4 +100,27 @@ func TestSeaRailCounts(t *testing.T) {
 	}
 	ts.mustDo(t, 204, "DELETE", path, nil)
 	ts.do(t, "GET", path, nil).problem(t, 404)
+}
+
+// A cursor continues only the list that issued it.
+func TestCursorBelongsToItsList(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	createRoute(t, ts, "SCO-TJ-MOW", nil)
+	for _, n := range []string{"X1", "X2"} {
+		createRun(t, ts, map[string]any{"route": "SCO-TJ-MOW", "number": n, "direction": "outbound", "departed_at": "2024-10-12T09:30:00+08:00"})
+	}
+	var page struct {
+		NextCursor *string `json:"next_cursor"`
+	}
+	if err := json.Unmarshal(ts.mustDo(t, 200, "GET", "/api/v1/runs?limit=1", nil).Body, &page); err != nil || page.NextCursor == nil {
+		t.Fatalf("no cursor: %v", err)
+	}
+	ts.mustDo(t, 200, "GET", "/api/v1/runs?limit=1&cursor="+*page.NextCursor, nil)
+	for _, list := range []string{"/api/v1/sea-rail-counts", "/api/v1/routes", "/api/v1/targets", "/api/v1/summaries", "/api/v1/audit"} {
+		p := ts.do(t, "GET", list+"?cursor="+*page.NextCursor, nil).problem(t, 400)
+		if !reflect.DeepEqual(fields(p), []string{"cursor"}) {
+			t.Errorf("%s: fields %v", list, fields(p))
+		}
+	}
 }

@@ -302,7 +302,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) (Page[AuditEntry],
 		var c struct {
 			I int64 `json:"i"`
 		}
-		if err := decodeCursor(f.Cursor, &c); err != nil || c.I <= 0 {
+		if err := decodeCursor("audit", f.Cursor, &c); err != nil || c.I <= 0 {
 			return Page[AuditEntry]{}, errBadCursor
 		}
 		q = q.Where("id < ?", c.I)
@@ -315,7 +315,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) (Page[AuditEntry],
 	page := Page[AuditEntry]{Items: make([]AuditEntry, 0, len(rows))}
 	if len(rows) > limit {
 		rows = rows[:limit]
-		page.NextCursor = encodeCursor(struct {
+		page.NextCursor = encodeCursor("audit", struct {
 			I int64 `json:"i"`
 		}{rows[limit-1].ID})
 	}

@@ -106,7 +106,7 @@ func (s *Store) ListMilestones(ctx context.Context, year *int, limit int, cursor
 		var c struct {
 			I int64 `json:"i"`
 		}
-		if err := decodeCursor(cursor, &c); err != nil || c.I <= 0 {
+		if err := decodeCursor("milestones", cursor, &c); err != nil || c.I <= 0 {
 			return Page[Milestone]{}, errBadCursor
 		}
 		q = q.Where("milestones.id < ?", c.I)
@@ -122,7 +122,7 @@ func (s *Store) ListMilestones(ctx context.Context, year *int, limit int, cursor
 	page := Page[Milestone]{Items: make([]Milestone, 0, len(rows))}
 	if len(rows) > limit {
 		rows = rows[:limit]
-		page.NextCursor = encodeCursor(struct {
+		page.NextCursor = encodeCursor("milestones", struct {
 			I int64 `json:"i"`
 		}{rows[limit-1].Row.ID})
 	}

@@ -322,7 +322,7 @@ func (s *Store) ListRoutes(ctx context.Context, f RouteFilter) (Page[Route], err
 		var c struct {
 			C string `json:"c"`
 		}
-		if err := decodeCursor(f.Cursor, &c); err != nil {
+		if err := decodeCursor("routes", f.Cursor, &c); err != nil {
 			return Page[Route]{}, err
 		}
 		if c.C == "" {
@@ -338,7 +338,7 @@ func (s *Store) ListRoutes(ctx context.Context, f RouteFilter) (Page[Route], err
 	var next *string
 	if len(rows) > limit {
 		rows = rows[:limit]
-		next = encodeCursor(struct {
+		next = encodeCursor("routes", struct {
 			C string `json:"c"`
 		}{rows[limit-1].Code})
 	}

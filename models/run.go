@@ -341,7 +341,7 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) (Page[Run], error) {
 	}
 	if f.Cursor != "" {
 		var c runCursor
-		if err := decodeCursor(f.Cursor, &c); err != nil {
+		if err := decodeCursor("runs", f.Cursor, &c); err != nil {
 			return Page[Run]{}, err
 		}
 		if c.D.IsZero() || c.I <= 0 {
@@ -359,7 +359,7 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) (Page[Run], error) {
 	if len(rows) > limit {
 		rows = rows[:limit]
 		last := rows[limit-1]
-		page.NextCursor = encodeCursor(runCursor{D: last.Row.DepartedAt.UTC(), I: last.Row.ID})
+		page.NextCursor = encodeCursor("runs", runCursor{D: last.Row.DepartedAt.UTC(), I: last.Row.ID})
 	}
 	for _, r := range rows {
 		page.Items = append(page.Items, r.Row.toRun(r.RouteCode, r.RouteMode, s.Loc))

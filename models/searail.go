@@ -156,7 +156,7 @@ func (s *Store) ListSeaRailCounts(ctx context.Context, f SeaRailFilter) (Page[Se
 	}
 	if f.Cursor != "" {
 		var c seaRailCursor
-		if err := decodeCursor(f.Cursor, &c); err != nil {
+		if err := decodeCursor("sea_rail_counts", f.Cursor, &c); err != nil {
 			return Page[SeaRailCount]{}, err
 		}
 		if c.D == "" || c.I <= 0 {
@@ -172,7 +172,7 @@ func (s *Store) ListSeaRailCounts(ctx context.Context, f SeaRailFilter) (Page[Se
 	page := Page[SeaRailCount]{Items: make([]SeaRailCount, 0, len(rows))}
 	if len(rows) > limit {
 		rows = rows[:limit]
-		page.NextCursor = encodeCursor(seaRailCursor{D: rows[limit-1].Date, I: rows[limit-1].ID})
+		page.NextCursor = encodeCursor("sea_rail_counts", seaRailCursor{D: rows[limit-1].Date, I: rows[limit-1].ID})
 	}
 	for _, r := range rows {
 		page.Items = append(page.Items, r.toCount(s.Loc))

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -93,27 +94,32 @@ func normLimit(n int) int {
 	return n
 }
 
-// Cursors are opaque to clients: base64url of a small JSON object.
-func encodeCursor(v any) *string {
+// Cursors are opaque to clients: base64url of the list's name and a small
+// JSON object, so that a cursor of one list is refused by another.
+func encodeCursor(list string, v any) *string {
 	b, _ := json.Marshal(v)
-	s := base64.RawURLEncoding.EncodeToString(b)
+	s := base64.RawURLEncoding.EncodeToString(append([]byte(list+"."), b...))
 	return &s
 }
 
-func decodeCursor(s string, v any) error {
+func decodeCursor(list, s string, v any) error {
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		dec := json.NewDecoder(strings.NewReader(string(b)))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(v)
-	}
 	if err != nil {
+		return errBadCursor
+	}
+	body, ok := bytes.CutPrefix(b, []byte(list+"."))
+	if !ok {
+		return errBadCursor
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if dec.Decode(v) != nil || dec.More() {
 		return errBadCursor
 	}
 	return nil
 }
 
-var errBadCursor = BadRequest("cursor", "cursor is not one this server issued")
+var errBadCursor = BadRequest("cursor", "cursor is not one this server issued for this list")
 
 // storeErr turns storage errors into coded errors; anything unexpected stays
 // internal (logged, never shown).

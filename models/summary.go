@@ -291,7 +291,7 @@ func (s *Store) ListSummaries(ctx context.Context, limit int, cursor string) (Pa
 		var c struct {
 			P string `json:"p"`
 		}
-		if err := decodeCursor(cursor, &c); err != nil || c.P == "" {
+		if err := decodeCursor("summaries", cursor, &c); err != nil || c.P == "" {
 			return Page[SummaryListItem]{}, errBadCursor
 		}
 		q = q.Where("period < ?", c.P)
@@ -304,7 +304,7 @@ func (s *Store) ListSummaries(ctx context.Context, limit int, cursor string) (Pa
 	page := Page[SummaryListItem]{Items: make([]SummaryListItem, 0, len(rows))}
 	if len(rows) > limit {
 		rows = rows[:limit]
-		page.NextCursor = encodeCursor(struct {
+		page.NextCursor = encodeCursor("summaries", struct {
 			P string `json:"p"`
 		}{rows[limit-1].Period})
 	}

@@ -150,7 +150,7 @@ func (s *Store) ListTargetsPage(ctx context.Context, year *int, limit int, curso
 	}
 	if cursor != "" {
 		var c targetCursor
-		if err := decodeCursor(cursor, &c); err != nil || c.I <= 0 {
+		if err := decodeCursor("targets", cursor, &c); err != nil || c.I <= 0 {
 			return Page[Target]{}, errBadCursor
 		}
 		q = q.Where("year > ? OR (year = ? AND id > ?)", c.Y, c.Y, c.I)
@@ -163,7 +163,7 @@ func (s *Store) ListTargetsPage(ctx context.Context, year *int, limit int, curso
 	page := Page[Target]{Items: make([]Target, 0, len(rows))}
 	if len(rows) > limit {
 		rows = rows[:limit]
-		page.NextCursor = encodeCursor(targetCursor{Y: rows[limit-1].Year, I: rows[limit-1].ID})
+		page.NextCursor = encodeCursor("targets", targetCursor{Y: rows[limit-1].Year, I: rows[limit-1].ID})
 	}
 	for _, r := range rows {
 		page.Items = append(page.Items, r.toTarget(s.Loc))
