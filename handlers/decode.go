@@ -168,74 +168,155 @@ func fieldErrors(raw []byte, t reflect.Type) badFields {
 
 // duplicateKey finds a key given twice in one JSON object of raw, at any
 // depth, and answers its path (stops[1].name), or "" when there is none or
-// raw is not valid JSON (the decoder says so then).
+// raw is not valid JSON (the decoder says so then). It scans the bytes
+// itself: it runs on every write, and json.Decoder.Token allocates per token.
 func duplicateKey(raw []byte) string {
-	type frame struct {
-		object bool
-		seen   map[string]bool
-		key    string // the member being read, in an object
-		index  int    // the element being read, in an array
-		path   string
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var stack []*frame
-	child := func() string { // the path of the value about to start
-		if len(stack) == 0 {
-			return ""
-		}
-		f := stack[len(stack)-1]
-		if f.object {
-			return strings.TrimPrefix(f.path+"."+f.key, ".")
-		}
-		return fmt.Sprintf("%s[%d]", f.path, f.index)
-	}
-	valueDone := func() {
-		if len(stack) == 0 {
+	d := dupScanner{raw: raw}
+	path, _ := d.value(0)
+	return path
+}
+
+type dupScanner struct {
+	raw []byte
+	i   int
+}
+
+func (d *dupScanner) ws() {
+	for d.i < len(d.raw) {
+		switch d.raw[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
 			return
 		}
-		f := stack[len(stack)-1]
-		if f.object {
-			f.key = ""
-		} else {
-			f.index++
+	}
+}
+
+// str reads a JSON string at d.i and answers its raw contents and whether
+// they hold an escape.
+func (d *dupScanner) str() (s []byte, escaped, ok bool) {
+	if d.i >= len(d.raw) || d.raw[d.i] != '"' {
+		return nil, false, false
+	}
+	start := d.i + 1
+	for j := start; j < len(d.raw); j++ {
+		switch d.raw[j] {
+		case '\\':
+			escaped = true
+			j++
+		case '"':
+			d.i = j + 1
+			return d.raw[start:j], escaped, true
 		}
 	}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return ""
-		}
-		top := (*frame)(nil)
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		switch v := tok.(type) {
-		case json.Delim:
-			switch v {
-			case '{', '[':
-				stack = append(stack, &frame{object: v == '{', seen: map[string]bool{}, path: child()})
-				continue
+	return nil, false, false
+}
+
+// value scans one value and answers the path of a duplicate key below it,
+// relative to it, and whether the scan could go on.
+func (d *dupScanner) value(depth int) (string, bool) {
+	if depth > 10000 {
+		return "", false
+	}
+	d.ws()
+	if d.i >= len(d.raw) {
+		return "", false
+	}
+	switch d.raw[d.i] {
+	case '{':
+		d.i++
+		var keys []string
+		for first := true; ; first = false {
+			d.ws()
+			if d.i < len(d.raw) && d.raw[d.i] == '}' && first {
+				d.i++
+				return "", true
+			}
+			k, escaped, ok := d.str()
+			if !ok {
+				return "", false
+			}
+			key := string(k)
+			if escaped {
+				if json.Unmarshal(d.raw[d.i-len(k)-2:d.i], &key) != nil {
+					return "", false
+				}
+			}
+			for _, seen := range keys {
+				if seen == key {
+					return key, false
+				}
+			}
+			keys = append(keys, key)
+			d.ws()
+			if d.i >= len(d.raw) || d.raw[d.i] != ':' {
+				return "", false
+			}
+			d.i++
+			if dup, ok := d.value(depth + 1); dup != "" {
+				return joinPath(key, dup), false
+			} else if !ok {
+				return "", false
+			}
+			d.ws()
+			if d.i >= len(d.raw) {
+				return "", false
+			}
+			d.i++
+			switch d.raw[d.i-1] {
+			case ',':
+			case '}':
+				return "", true
 			default:
-				stack = stack[:len(stack)-1]
-				if len(stack) == 0 {
-					return ""
-				}
-				valueDone()
-				continue
-			}
-		case string:
-			if top != nil && top.object && top.key == "" {
-				if top.seen[v] {
-					return strings.TrimPrefix(top.path+"."+v, ".")
-				}
-				top.seen[v] = true
-				top.key = v
-				continue
+				return "", false
 			}
 		}
-		valueDone()
+	case '[':
+		d.i++
+		for n := 0; ; n++ {
+			d.ws()
+			if d.i < len(d.raw) && d.raw[d.i] == ']' && n == 0 {
+				d.i++
+				return "", true
+			}
+			if dup, ok := d.value(depth + 1); dup != "" {
+				return joinPath("["+strconv.Itoa(n)+"]", dup), false
+			} else if !ok {
+				return "", false
+			}
+			d.ws()
+			if d.i >= len(d.raw) {
+				return "", false
+			}
+			d.i++
+			switch d.raw[d.i-1] {
+			case ',':
+			case ']':
+				return "", true
+			default:
+				return "", false
+			}
+		}
+	case '"':
+		_, _, ok := d.str()
+		return "", ok
+	default: // a number, true, false or null: up to the next delimiter
+		for d.i < len(d.raw) {
+			switch d.raw[d.i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return "", true
+			}
+			d.i++
+		}
+		return "", true
 	}
+}
+
+func joinPath(head, rest string) string {
+	if strings.HasPrefix(rest, "[") {
+		return head + rest
+	}
+	return head + "." + rest
 }
 
 // jsonError turns a decoding error into a 400 naming the field.
