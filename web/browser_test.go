@@ -143,6 +143,18 @@ func startServerWith(t *testing.T, configure func(*app.Config)) server {
 			t.Fatal(err)
 		}
 	}
+	return serve(t, db, token, configure)
+}
+
+// startEmptyServer runs app.Serve on a new, empty database (no routes, runs
+// or summaries), as a fresh installation has.
+func startEmptyServer(t *testing.T) server {
+	t.Helper()
+	return serve(t, filepath.Join(t.TempDir(), "empty.db"), "", nil)
+}
+
+func serve(t *testing.T, db, token string, configure func(*app.Config)) server {
+	t.Helper()
 	cfg, err := config(db)
 	if err != nil {
 		t.Fatal(err)
@@ -514,9 +526,99 @@ func TestOverviewPeriod(t *testing.T) {
 	if tx := tb.text("#targets"); !strings.Contains(tx, "30 Nov 2024") {
 		t.Errorf("target text lacks the projected reach date 30 Nov 2024: %q", tx)
 	}
+	// Away from the chart its legend gives the totals of the months shown.
+	if got := tb.text("#chart .u-legend"); !strings.Contains(got, "915") || !strings.Contains(got, "775") {
+		t.Errorf("the chart's legend reads %q; want the period's totals 915 and 775", got)
+	}
+	// The footer says the shown data changed with the period.
+	if got := tb.text("#updated"); !strings.HasPrefix(got, "Data updated") {
+		t.Errorf("after choosing a period the footer reads %q", got)
+	}
+	// Three-letter months throughout: Sep, not Sept.
+	if got := eval[string](tb, `[...document.querySelectorAll("#through option")].map((o) => o.textContent).join(" ")`); !strings.Contains(got, "Jan–Sep") || strings.Contains(got, "Sept") {
+		t.Errorf("the month picker offers %q", got)
+	}
+	// The latest departures are those of the period: up to 31 October 2024.
+	tb.wait("the latest departures up to October", `document.querySelector("#latest").dataset.upTo === "2024-10-31" && document.querySelector("#latest tbody tr")`, 15*time.Second)
+	if got := tb.text("#latest tbody tr"); !strings.Contains(got, "Oct 2024") {
+		t.Errorf("the latest departure up to October 2024 reads %q", got)
+	}
+
 	// December: the target was reached by a named train.
 	tb.choose("#through", "12")
 	tb.wait("the reached target", `document.querySelector("#targets").textContent.includes("X8065")`, 15*time.Second)
+
+	// 2023: its latest departures are of December 2023, and 2022 has no
+	// data, so the chart draws no line for it.
+	tb.choose("#year", "2023")
+	tb.wait("2023", `document.querySelector("#tiles").dataset.period === "2023-12" && document.querySelector("#latest").dataset.upTo === "2023-12-31" && document.querySelector("#latest tbody tr") && document.querySelector("#chart").dataset.year === "2023"`, 15*time.Second)
+	if got := eval[[]string](tb, `[...document.querySelectorAll("#latest tbody tr td:first-child")].map((td) => td.textContent)`); len(got) == 0 || !strings.Contains(got[0], "Dec 2023") || strings.Contains(strings.Join(got, " "), "2024") {
+		t.Errorf("2023's latest departures: %q", got)
+	}
+	if got := eval[string](tb, `document.querySelector("#chart").dataset.lastYear`); got != "none" {
+		t.Errorf("2022 has no data, yet the chart marks last year as %q", got)
+	}
+	if got := tb.text("#chart .u-legend"); !strings.Contains(got, "no data") {
+		t.Errorf("the legend for 2022 reads %q; want no data", got)
+	}
+}
+
+// TestChineseFigures: in Chinese, TEU of 100,000 and more are written in 万
+// as the monthly summaries write them, smaller figures as integers.
+func TestChineseFigures(t *testing.T) {
+	s := startServer(t)
+	tb := newTab(t, 1280, 800)
+	tb.do(chromedp.Navigate(s.url + "/?refresh=0&lang=zh#/?year=2024&through=10"))
+	tb.wait("the tiles", `document.querySelector("#tiles").dataset.period === "2024-10"`, 20*time.Second)
+	var all yearly
+	s.getJSON(t, "/api/v1/totals/yearly?year=2024&through=2024-10", &all)
+	n := *all.SeaRailTEU
+	wan := strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%d.%02d", (n+50)/10000, (n+50)/100%100), "0"), ".0") + "万"
+	if got := tb.text("#tile-sea_rail_teu .n"); got != wan {
+		t.Errorf("sea-rail tile reads %q for %d TEU; want %q", got, n, wan)
+	}
+	if got := tb.text("#tile-runs .n"); got != "915" {
+		t.Errorf("runs tile reads %q", got)
+	}
+	tb.wait("the targets", `document.querySelector("#targets .target")`, 15*time.Second)
+	if got := tb.text("#targets"); !strings.Contains(got, "200万") || strings.Contains(got, "2,000,000") {
+		t.Errorf("the TEU target is not written in 万: %q", got)
+	}
+}
+
+// TestRoutesChinese: in Chinese the corridors and stops carry their Chinese
+// names and tags read as words; the mode shown is kept in the address.
+func TestRoutesChinese(t *testing.T) {
+	s := startServer(t)
+	tb := newTab(t, 1280, 800)
+	tb.do(chromedp.Navigate(s.url + "/?refresh=0&lang=zh#/routes"))
+	tb.wait("the routes", `document.querySelector("#schematic svg") && document.querySelector("#routes .route")`, 20*time.Second)
+	heads := eval[string](tb, `[...document.querySelectorAll("#schematic .sg-head")].map((e) => e.textContent).join(" ")`)
+	if !strings.Contains(heads, "经阿拉山口") || strings.Contains(heads, "Alashankou") {
+		t.Errorf("corridor headings in Chinese: %q", heads)
+	}
+	card := tb.text(`#routes .route[data-code="SCO-TJ-MOW"]`)
+	for _, want := range []string{"同江", "莫斯科", "胶州（上合示范区）", "省内首条"} {
+		if !strings.Contains(card, want) {
+			t.Errorf("the SCO-TJ-MOW card lacks %q: %q", want, card)
+		}
+	}
+	tb.choose("#rt-mode", "sea")
+	if h := eval[string](tb, `location.hash`); h != "#/routes?mode=sea" {
+		t.Errorf("the address keeps the mode as %q", h)
+	}
+	tb.do(chromedp.Reload())
+	tb.wait("the sea routes after a reload", `document.querySelector("#rt-mode").value === "sea" && document.querySelector('#routes .route[data-mode="sea"]')`, 20*time.Second)
+	if n := eval[int](tb, `document.querySelectorAll('#routes .route:not([data-mode="sea"])').length`); n != 0 {
+		t.Errorf("%d routes of other modes shown after the reload", n)
+	}
+	tb.do(chromedp.Click(chromedp.ID("lang")))
+	tb.wait("English", `document.documentElement.lang === "en-GB"`, 5*time.Second)
+	tb.choose("#rt-mode", "rail")
+	tb.wait("the rail routes", `document.querySelector('#routes .route[data-code="SCO-TJ-MOW"]')`, 5*time.Second)
+	if got := tb.text(`#routes .route[data-code="SCO-TJ-MOW"]`); !strings.Contains(got, "Tongjiang") || !strings.Contains(got, "first in province") {
+		t.Errorf("the SCO-TJ-MOW card in English: %q", got)
+	}
 }
 
 // TestLanguageSwitch: the button switches every label between Chinese and
@@ -572,8 +674,12 @@ func TestDepartureForm(t *testing.T) {
 	tb.do(chromedp.Navigate(s.url + "/?refresh=0&lang=en#/runs"))
 	tb.wait("the run log and the form", `document.querySelector("#runs-list tbody tr") && document.querySelector("#r-route option[value='SCO-TJ-MOW']")`, 20*time.Second)
 
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	departed := time.Now().In(loc).Add(-2 * time.Hour).Truncate(time.Minute)
+
 	// An unknown token: the server's 401 detail shows next to the token field.
 	tb.do(chromedp.SendKeys(chromedp.ID("r-token"), "not-a-token"), chromedp.SendKeys(chromedp.ID("r-number"), "X9901"))
+	tb.choose("#r-departed", departed.Format("2006-01-02T15:04"))
 	tb.do(chromedp.Click(chromedp.ID("r-submit")))
 	tb.wait("the error next to the token", `!document.getElementById("r-token-err").hidden`, 10*time.Second)
 	if got := tb.text("#r-token-err"); !strings.Contains(got, "unknown or revoked") {
@@ -586,8 +692,6 @@ func TestDepartureForm(t *testing.T) {
 	}
 	eval[bool](tb, `(document.getElementById("r-token").value = "", true)`)
 
-	loc, _ := time.LoadLocation("Asia/Shanghai")
-	departed := time.Now().In(loc).Add(-2 * time.Hour).Truncate(time.Minute)
 	tb.do(
 		chromedp.SendKeys(chromedp.ID("r-token"), s.token),
 		chromedp.SendKeys(chromedp.ID("r-containers"), "50"),
@@ -649,6 +753,19 @@ func TestDepartureForm(t *testing.T) {
 	if n := eval[int](tb, `document.querySelectorAll('#runs-list tr[data-number="X9901"]').length`); n != 1 {
 		t.Errorf("the run is listed %d times", n)
 	}
+	// In Chinese the errors shown are said again in Chinese: the 409 in
+	// words, with the server's English kept folded away.
+	tb.do(chromedp.Click(chromedp.ID("lang")))
+	tb.wait("Chinese", `document.documentElement.lang === "zh-CN"`, 5*time.Second)
+	if got := tb.text("#r-number-err"); !strings.Contains(got, "不能重复登记") {
+		t.Errorf("in Chinese, next to the train number: %q", got)
+	}
+	if got := tb.text("#r-form-err > span"); !strings.Contains(got, "409") || strings.Contains(got, "already") {
+		t.Errorf("in Chinese, the form's message reads %q", got)
+	}
+	if got := tb.text("#r-form-err details code"); !strings.Contains(got, "already departs") {
+		t.Errorf("the server's own detail is not kept: %q", got)
+	}
 
 	var page struct {
 		Items []struct {
@@ -659,6 +776,155 @@ func TestDepartureForm(t *testing.T) {
 	s.getJSON(t, "/api/v1/runs?route=SCO-TJ-MOW&limit=1", &page)
 	if len(page.Items) != 1 || page.Items[0].Number != "X9901" || page.Items[0].TEU != 100 {
 		t.Errorf("the API's newest SCO-TJ-MOW run is %+v", page.Items)
+	}
+}
+
+// TestFormChecks: the form sends numbers as JSON integers and checks what it
+// can before sending; every field error of the server's answer is shown at
+// its field, and a language switch says them again.
+func TestFormChecks(t *testing.T) {
+	s := startServer(t)
+	tb := newTab(t, 1280, 900)
+	tb.do(chromedp.Navigate(s.url + "/?refresh=0&lang=en#/runs"))
+	tb.wait("the form", `document.querySelector("#r-route option[value='SCO-TJ-MOW']")`, 20*time.Second)
+	if got := eval[[]int](tb, `[document.getElementById("r-number").maxLength, document.getElementById("r-cargo").maxLength]`); got[0] != 32 || got[1] != 500 {
+		t.Errorf("maxlength of number and cargo: %v; the server takes 32 and 500 characters", got)
+	}
+
+	// Checked in the page: no number, no time, containers -3, TEU 2.5.
+	tb.do(chromedp.SendKeys(chromedp.ID("r-token"), s.token), chromedp.SendKeys(chromedp.ID("r-containers"), "-3"), chromedp.SendKeys(chromedp.ID("r-teu"), "2.5"))
+	tb.do(chromedp.Click(chromedp.ID("r-submit")))
+	tb.wait("the errors", `!document.getElementById("r-teu-err").hidden`, 10*time.Second)
+	for _, id := range []string{"r-number", "r-departed", "r-containers", "r-teu"} {
+		if got := eval[string](tb, `document.getElementById("`+id+`").getAttribute("aria-invalid") || ""`); got != "true" {
+			t.Errorf("%s is not marked invalid", id)
+		}
+	}
+	if got := tb.text("#r-containers-err"); got != "must be a whole number, 0 or more" {
+		t.Errorf("next to containers: %q", got)
+	}
+	// The error under containers leaves TEU's input in line with it.
+	if d := eval[float64](tb, `Math.abs(document.getElementById("r-containers").getBoundingClientRect().top - document.getElementById("r-teu").getBoundingClientRect().top)`); d > 1 {
+		t.Errorf("the containers and TEU inputs are %.0f px out of line", d)
+	}
+
+	// Sent: the server names every invalid field of its 422.
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	departed := time.Now().In(loc).Add(-3 * time.Hour).Truncate(time.Minute)
+	tb.do(chromedp.SendKeys(chromedp.ID("r-number"), "X9902"), chromedp.SetValue(chromedp.ID("r-containers"), "600"), chromedp.SetValue(chromedp.ID("r-teu"), "9999"))
+	tb.choose("#r-departed", departed.Format("2006-01-02T15:04"))
+	tb.do(chromedp.Click(chromedp.ID("r-submit")))
+	tb.wait("the server's errors", `document.getElementById("r-form-err").textContent.includes("422")`, 10*time.Second)
+	if got := tb.text("#r-containers-err") + " | " + tb.text("#r-teu-err"); got != "must be between 0 and 500 | must be between 0 and 1250" {
+		t.Errorf("the server's field errors read %q", got)
+	}
+	tb.do(chromedp.Click(chromedp.ID("lang")))
+	tb.wait("Chinese", `document.documentElement.lang === "zh-CN"`, 5*time.Second)
+	if got := tb.text("#r-containers-err") + " | " + tb.text("#r-teu-err"); got != "须在0到500之间 | 须在0到1250之间" {
+		t.Errorf("after the switch to Chinese the field errors read %q", got)
+	}
+	if got := tb.text("#r-form-err > span"); !strings.Contains(got, "有字段不符合要求") {
+		t.Errorf("after the switch to Chinese the form's message reads %q", got)
+	}
+}
+
+// TestRunFilters: the filters are kept in the address, an end before the
+// start is refused in words, and a long cargo text keeps its row short.
+func TestRunFilters(t *testing.T) {
+	s := startServer(t)
+	cargo := strings.Repeat("machine parts and household appliances, ", 13)[:500]
+	if status, p := s.post(t, "/api/v1/runs", map[string]any{
+		"route": "SCO-TJ-MOW", "number": "X9903", "direction": "outbound", "status": "planned",
+		"departed_at": "2030-01-05T10:00:00+08:00", "containers": 50, "teu": 100, "cargo": cargo,
+	}); status != http.StatusCreated {
+		t.Fatalf("logging a run with a long cargo text: %d %+v", status, p)
+	}
+	tb := newTab(t, 1280, 900)
+	tb.do(chromedp.Navigate(s.url + "/?refresh=0&lang=en#/runs"))
+	tb.wait("the run log", `document.querySelector('#runs-list tr[data-number="X9903"]')`, 20*time.Second)
+	if h := eval[float64](tb, `document.querySelector('#runs-list tr[data-number="X9903"]').getBoundingClientRect().height`); h > 64 {
+		t.Errorf("the row with a 500-character cargo is %.0f px high", h)
+	}
+	if got := eval[string](tb, `document.querySelector('#runs-list tr[data-number="X9903"] td.cargo [title]').title`); got != cargo {
+		t.Errorf("the cargo's title holds %d characters, want all 500", len(got))
+	}
+
+	tb.choose("#f-status", "departed")
+	tb.choose("#f-route", "SCO-AKL-DUI")
+	tb.do(chromedp.Click(`#filters button[type="submit"]`))
+	tb.wait("the filtered log", `location.hash.includes("status=departed") && document.querySelector("#runs-list tbody tr") && [...document.querySelectorAll("#runs-list tbody tr td:nth-child(2)")].every((td) => td.textContent === "SCO-AKL-DUI")`, 10*time.Second)
+	tb.do(chromedp.Reload())
+	tb.wait("the filters after a reload", `document.querySelector("#f-status").value === "departed" && document.querySelector("#f-route").value === "SCO-AKL-DUI" && document.querySelector("#runs-list tbody tr")`, 20*time.Second)
+	if got := eval[[]string](tb, `[...new Set([...document.querySelectorAll("#runs-list tbody tr td:nth-child(2)")].map((td) => td.textContent))]`); len(got) != 1 || got[0] != "SCO-AKL-DUI" {
+		t.Errorf("after a reload the log lists routes %q", got)
+	}
+
+	// An end before the start, in Chinese.
+	tb.do(chromedp.Click(chromedp.ID("lang")))
+	tb.wait("Chinese", `document.documentElement.lang === "zh-CN"`, 5*time.Second)
+	tb.choose("#f-from", "2024-10-10")
+	tb.choose("#f-to", "2024-10-01")
+	tb.do(chromedp.Click(`#filters button[type="submit"]`))
+	tb.wait("the refusal", `!document.getElementById("runs-error").hidden`, 10*time.Second)
+	if got := tb.text("#runs-error"); !strings.Contains(got, "结束日期不能早于开始日期") || strings.Contains(got, "must") {
+		t.Errorf("the filter error reads %q", got)
+	}
+	tb.do(chromedp.Click(chromedp.ID("lang")))
+	tb.wait("English", `document.documentElement.lang === "en-GB"`, 5*time.Second)
+	if got := tb.text("#runs-error"); !strings.Contains(got, "end date must not be before the start date") {
+		t.Errorf("after the switch to English the filter error reads %q", got)
+	}
+}
+
+// TestEmptyDatabase: a new installation says plainly that there is nothing
+// yet, and why the form cannot be used.
+func TestEmptyDatabase(t *testing.T) {
+	s := startEmptyServer(t)
+	tb := newTab(t, 1280, 800)
+	tb.do(chromedp.Navigate(s.url + "/?refresh=0&lang=en"))
+	tb.wait("the latest departures", `document.querySelector("#latest p.empty")`, 20*time.Second)
+	if got := tb.text("#latest"); !strings.Contains(got, "No China–Europe train departed") {
+		t.Errorf("latest departures: %q", got)
+	}
+	tb.do(chromedp.Evaluate[chromedp.Void](`location.hash = "#/runs"`))
+	tb.wait("the run log", `document.querySelector("#runs-list p.empty")`, 20*time.Second)
+	if got := tb.text("#runs-list"); got != "No runs logged yet." {
+		t.Errorf("the empty run log says %q", got)
+	}
+	if got := eval[bool](tb, `!document.getElementById("r-route-hint").hidden`); !got || !strings.Contains(tb.text("#r-route-hint"), "administrator must create routes") {
+		t.Errorf("no hint at the empty route select: %q", tb.text("#r-route-hint"))
+	}
+	tb.do(chromedp.Evaluate[chromedp.Void](`location.hash = "#/summaries"`))
+	tb.wait("the summaries", `document.querySelector("#summary p")`, 20*time.Second)
+	if got := tb.text("#summary"); !strings.Contains(got, "no summaries yet") {
+		t.Errorf("the empty summaries say %q", got)
+	}
+	if !eval[bool](tb, `document.getElementById("sum-form").hidden`) {
+		t.Error("an empty month picker is shown")
+	}
+	tb.do(chromedp.Click(chromedp.ID("lang")))
+	tb.wait("Chinese", `document.documentElement.lang === "zh-CN"`, 5*time.Second)
+	tb.do(chromedp.Evaluate[chromedp.Void](`location.hash = "#/summaries/2019-01"`))
+	tb.wait("the missing summary", `document.querySelector("#summary .missing")`, 20*time.Second)
+	if got := tb.text("#summary .missing > p"); !strings.Contains(got, "2019年1月的月报还没有生成") || strings.Contains(got, "POST") {
+		t.Errorf("a missing summary reads %q", got)
+	}
+}
+
+// TestSummariesLayout: at 1280 px the summaries line up with the month
+// picker; on narrow screens the list of every summary is still there.
+func TestSummariesLayout(t *testing.T) {
+	s := startServer(t)
+	for _, width := range []int64{1280, 375} {
+		tb := newTab(t, width, 800)
+		tb.do(chromedp.Navigate(s.url + "/?refresh=0&lang=en#/summaries/2024-10"))
+		tb.wait("the summary", `document.querySelector("#summary .summary-text p") && document.querySelector("#sum-links a")`, 20*time.Second)
+		if !eval[bool](tb, `document.querySelector("#sum-links a").getClientRects().length > 0`) {
+			t.Errorf("at %d px the list of every summary is hidden", width)
+		}
+		if d := eval[float64](tb, `Math.abs(document.querySelector(".sum-layout").getBoundingClientRect().right - document.querySelector("#sum-form").getBoundingClientRect().right)`); width > 960 && d > 2 {
+			t.Errorf("at %d px the summaries end %.0f px away from the month picker's edge", width, d)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@
 import { t, lang, setLang, applyTexts, clock } from "./i18n.js";
 import { $ } from "./dom.js";
 import { setToken } from "./api.js";
+import { relabelErrors } from "./common.js";
 
 // Each view's module is loaded when the view is first shown.
 const modules = {
@@ -95,6 +96,7 @@ function switchLang() {
   applyTexts(document);
   labelRefresh();
   for (const v of Object.values(views)) v.relabel();
+  relabelErrors();
   document.body.dataset.lang = lang;
 }
 
@@ -108,6 +110,9 @@ function start() {
     $("#main").focus();
   });
   window.addEventListener("hashchange", () => route(true));
+  // A view that shows other data at the reader's request (another period,
+  // other filters) says so in the footer.
+  window.addEventListener("banlie:shown", () => stamp(true));
   // Private reads: a 401 shows the sign-in form; the token typed there is
   // kept for this tab (the departure form uses the same one).
   const signin = $("#signin");

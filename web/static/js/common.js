@@ -1,6 +1,7 @@
 // Pieces shared by several views.
-import { t, num, dateTime } from "./i18n.js";
+import { t, num, dateTime, problemText, serverDetail } from "./i18n.js";
 import { h, table } from "./dom.js";
+import { ApiError } from "./api.js";
 
 export const MODES = ["rail", "sea_rail", "sea", "road", "air"];
 export const DIRECTIONS = ["outbound", "inbound"];
@@ -36,26 +37,52 @@ export function runTable(label, runs, routes, lang, newIds) {
       { text: t("dir." + r.direction) },
       { text: num(r.containers) },
       { text: num(r.teu) },
-      { text: r.cargo || "", class: "cargo" },
+      // Long cargo texts are cut to two lines; the title holds all of it.
+      { node: h("span", { class: "clamp", title: r.cargo || null, text: r.cargo || "" }), class: "cargo" },
     ];
   });
   const wrap = table(label, cols, rows, (i) => ({ dataset: { id: runs[i].id, number: runs[i].number }, class: newIds && newIds.has(runs[i].id) ? "new" : null }));
   return wrap;
 }
 
-// errorText describes a failed load in the current language.
-export function errorText(err) {
-  return t("error.load") + (err && err.message ? err.message : String(err));
+// detailNode keeps the server's own wording of a refusal at hand (folded)
+// when the page showed its own text instead.
+export function detailNode(status, detail, always) {
+  const d = always ? detail : serverDetail(status, detail);
+  return d ? h("details", { class: "server-detail" }, h("summary", { text: t("form.serverDetail") }), h("code", { lang: "en", text: d })) : null;
 }
 
-export function showError(el, err) {
+// errorNodes describes a failed load in the current language.
+export function errorNodes(err, prefix) {
+  const lead = prefix || t("error.load");
+  if (err instanceof ApiError) {
+    return [h("span", { text: lead + problemText(err.status, err.problem.detail) }), detailNode(err.status, err.problem.detail)];
+  }
+  return [h("span", { text: lead + (err && err.message ? err.message : String(err)) })];
+}
+
+// Shown errors are kept so that a language switch can say them again.
+const shownErrors = new Map(); // element -> () => nodes
+
+export function showError(el, err, render) {
   if (!el) return;
   if (err) {
-    el.textContent = errorText(err);
+    const nodes = render || (() => errorNodes(err));
+    shownErrors.set(el, nodes);
+    el.replaceChildren(...nodes().filter(Boolean));
     el.hidden = false;
   } else {
+    shownErrors.delete(el);
     el.hidden = true;
     el.textContent = "";
+  }
+}
+
+// relabelErrors says every shown error again in the current language.
+export function relabelErrors() {
+  for (const [el, nodes] of shownErrors) {
+    if (!el.isConnected || el.hidden) shownErrors.delete(el);
+    else el.replaceChildren(...nodes().filter(Boolean));
   }
 }
 
@@ -65,6 +92,12 @@ export function fillSelect(sel, pairs, keep) {
   const cur = keep === undefined ? sel.value : keep;
   sel.replaceChildren(...pairs.map(([v, text]) => h("option", { value: v, text })));
   if (pairs.some(([v]) => String(v) === String(cur))) sel.value = String(cur);
+}
+
+// announceShown tells the page that the shown view now holds other data
+// at the reader's request (the footer then says it was updated).
+export function announceShown() {
+  window.dispatchEvent(new CustomEvent("banlie:shown"));
 }
 
 export { num };

@@ -73,6 +73,10 @@ const texts = {
     "ov.chart.table": "以表格查看",
     "ov.chart.alt": "{year}年与{last}年每月中欧班列开行列数对比图；数据见下方表格。",
     "ov.latest": "最新班列",
+    "ov.latestUpTo": "截至{date}最新发车的10列中欧班列",
+    "ov.latest.none": "截至{date}没有已发车的中欧班列。",
+    "ov.chart.total": "{period}合计 {n}",
+    "ov.chart.noData": "无数据",
 
     "col.month": "月份",
     "col.departed": "发车时间",
@@ -145,6 +149,9 @@ const texts = {
     "runs.more": "加载更多",
     "runs.end": "已显示全部记录。",
     "runs.none": "没有符合条件的记录。",
+    "runs.empty": "还没有登记任何班列。",
+    "runs.badFilter": "筛选条件有误：{detail}",
+    "runs.toBeforeFrom": "结束日期不能早于开始日期",
     "runs.shown": "显示{n}条",
     "runs.new": "新",
     "runs.tableLabel": "班列记录表（可左右滚动）",
@@ -166,11 +173,30 @@ const texts = {
     "form.failed": "未能登记（{status}）：{detail}",
     "form.network": "网络错误，请重试（同一请求可安全重试）。",
     "form.needToken": "请先输入令牌。",
+    "form.noRoutes": "还没有任何线路：需要管理员先创建线路，才能登记发车。",
+    "form.local": "请先改正标出的字段。",
+    "form.serverDetail": "服务器原文",
+    "err.required": "必填",
+    "err.integer": "须为不小于0的整数",
+    "err.maxChars": "最多{n}个字符",
+    "problem.400": "有字段的格式不对",
+    "problem.401": "令牌无效或已撤销",
+    "problem.403": "令牌的权限不足",
+    "problem.404": "找不到所请求的数据",
+    "problem.409": "重复登记：该线路同一车次当天已有记录",
+    "problem.413": "提交的内容太大",
+    "problem.415": "提交的格式不对",
+    "problem.422": "有字段不符合要求",
+    "problem.429": "请求过于频繁，请稍后重试",
+    "problem.5xx": "服务器出错，请稍后重试",
+    "problem.other": "请求未成功",
 
     "sum.heading": "月度简报",
     "sum.list": "月份",
     "sum.all": "所有简报",
-    "sum.none": "暂无简报。",
+    "sum.none": "还没有月报。月报在每个有班列数据的月份结束后自动生成。",
+    "sum.missing": "{period}的月报还没有生成。月报在该月结束后自动生成（该月须有班列数据）。",
+    "sum.noneList": "暂无",
     "sum.html": "网页版（中文）",
     "sum.htmlEn": "网页版（英文）",
     "sum.generated": "生成于{time}",
@@ -240,6 +266,10 @@ const texts = {
     "ov.chart.table": "Show as a table",
     "ov.chart.alt": "Chart of China–Europe trains per month in {year} against {last}; the table below holds the same figures.",
     "ov.latest": "Latest departures",
+    "ov.latestUpTo": "The 10 latest China–Europe trains departed up to {date}",
+    "ov.latest.none": "No China–Europe train departed up to {date}.",
+    "ov.chart.total": "{period} total {n}",
+    "ov.chart.noData": "no data",
 
     "col.month": "Month",
     "col.departed": "Departed",
@@ -312,6 +342,9 @@ const texts = {
     "runs.more": "Load more",
     "runs.end": "That is every run.",
     "runs.none": "No runs match.",
+    "runs.empty": "No runs logged yet.",
+    "runs.badFilter": "The filters cannot be used: {detail}",
+    "runs.toBeforeFrom": "the end date must not be before the start date",
     "runs.shown": "{n} shown",
     "runs.new": "new",
     "runs.tableLabel": "Run log (scrolls sideways)",
@@ -333,11 +366,30 @@ const texts = {
     "form.failed": "Not logged ({status}): {detail}",
     "form.network": "Network error; try again (the same request can be retried safely).",
     "form.needToken": "Type the token first.",
+    "form.noRoutes": "There are no routes yet: an administrator must create routes before departures can be logged.",
+    "form.local": "Correct the marked fields first.",
+    "form.serverDetail": "Server's message",
+    "err.required": "is required",
+    "err.integer": "must be a whole number, 0 or more",
+    "err.maxChars": "must be at most {n} characters",
+    "problem.400": "some fields have the wrong format",
+    "problem.401": "the token is unknown or revoked",
+    "problem.403": "the token's role is too low",
+    "problem.404": "not found",
+    "problem.409": "a duplicate: this train is already logged on that route and day",
+    "problem.413": "the request is too large",
+    "problem.415": "the request has the wrong format",
+    "problem.422": "some values are not accepted",
+    "problem.429": "too many requests; try again shortly",
+    "problem.5xx": "the server failed; try again later",
+    "problem.other": "the request failed",
 
     "sum.heading": "Monthly summaries",
     "sum.list": "Month",
     "sum.all": "Every summary",
-    "sum.none": "No summaries yet.",
+    "sum.none": "There are no summaries yet. A summary is written automatically after each month with train data ends.",
+    "sum.missing": "There is no summary for {period} yet. Summaries are written automatically after the month ends (when it has train data).",
+    "sum.noneList": "none yet",
     "sum.html": "As a web page (Chinese)",
     "sum.htmlEn": "As a web page (English)",
     "sum.generated": "Generated {time}",
@@ -380,6 +432,18 @@ function fmt(kind, opts) {
 
 export const num = (n) => (n === null || n === undefined ? "—" : fmt("n", {}).format(n));
 
+// teu writes a TEU figure; in Chinese, figures of 100,000 and more are
+// written in 万 with up to two decimals, as the monthly summaries do
+// (2,100,200 → "210.02万"), smaller ones as integers.
+export function teu(n) {
+  if (n === null || n === undefined) return "—";
+  if (lang !== "zh" || Math.abs(n) < 100000) return num(n);
+  const hundredths = Math.round(Math.abs(n) / 100); // half up, as the summaries
+  let s = Math.floor(hundredths / 100) + "." + String(hundredths % 100).padStart(2, "0");
+  s = s.replace(/0+$/, "").replace(/\.$/, "");
+  return (n < 0 ? "-" : "") + s + "万";
+}
+
 // pct writes a growth or share with one decimal and, for growth, a sign: +18.1%.
 export function pct(v, signed) {
   if (v === null || v === undefined) return "—";
@@ -391,22 +455,29 @@ export function pct(v, signed) {
 export function date(d) {
   if (!d) return "—";
   const [y, m, day] = d.split("-").map(Number);
-  return fmt("d", { dateStyle: "medium", timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, day)));
+  return sep(fmt("d", { dateStyle: "medium", timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, day))));
 }
 
 // dateTime formats an RFC 3339 instant in the reporting time zone.
 export function dateTime(s) {
   if (!s) return "—";
-  return fmt("dt", { dateStyle: "medium", timeStyle: "short", timeZone: ZONE }).format(new Date(s));
+  return sep(fmt("dt", { dateStyle: "medium", timeStyle: "short", timeZone: ZONE }).format(new Date(s)));
 }
 
 export function clock(d) {
   return fmt("c", { timeStyle: "medium", timeZone: ZONE }).format(d);
 }
 
+// The three-letter English abbreviations (en-GB's Intl writes "Sept").
+const SHORT_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
 export function monthName(m, style) {
+  if (lang === "en" && style === "short") return SHORT_EN[m - 1];
   return fmt("m" + (style || "long"), { month: style || "long", timeZone: "UTC" }).format(new Date(Date.UTC(2000, m - 1, 1)));
 }
+
+// sep writes September's abbreviation as the other months': "Sep", not "Sept".
+const sep = (s) => (lang === "en" ? s.replace(/\bSept\b/g, "Sep") : s);
 
 // period names January–through of a year: "January–October 2024" / "2024年1—10月".
 export function period(year, through) {
@@ -426,6 +497,50 @@ export function country(code) {
   } catch (e) {
     return code;
   }
+}
+
+// Places are stored in one spelling (English); in Chinese the usual names
+// of the border crossings and common places are shown, others as stored.
+const placesZh = {
+  "Alashankou": "阿拉山口", "Khorgos": "霍尔果斯", "Erenhot": "二连浩特", "Manzhouli": "满洲里",
+  "Suifenhe": "绥芬河", "Tongjiang": "同江", "Dostyk": "多斯特克", "Altynkol": "阿腾科里",
+  "Zamyn-Üüd": "扎门乌德", "Zabaikalsk": "后贝加尔斯克", "Grodekovo": "格罗捷科沃",
+  "Nizhneleninskoye": "下列宁斯阔耶", "Naushki": "纳乌什基", "Brest": "布列斯特",
+  "Małaszewicze": "马拉舍维奇", "Sarakhs": "萨拉赫斯",
+  "Jiaozhou (SCO Zone)": "胶州（上合示范区）", "Jiaozhou": "胶州", "Qingdao": "青岛", "Qingdao Port": "青岛港",
+  "Moscow": "莫斯科", "Minsk": "明斯克", "Almaty": "阿拉木图", "Tashkent": "塔什干",
+  "Duisburg": "杜伊斯堡", "Hamburg": "汉堡", "Budapest": "布达佩斯", "Novosibirsk": "新西伯利亚",
+  "Ulaanbaatar": "乌兰巴托", "Tehran": "德黑兰", "Vorsino": "沃尔西诺", "Busan": "釜山",
+  "St Petersburg": "圣彼得堡", "Vladivostok": "符拉迪沃斯托克", "Nakhodka": "纳霍德卡",
+  "Vostochny": "东方港", "Novorossiysk": "新罗西斯克", "Bandar Abbas": "阿巴斯港", "Bushehr": "布什尔",
+  "Chabahar": "恰巴哈尔", "Chennai": "金奈", "Cochin": "科钦", "Gwadar": "瓜达尔", "Hazira": "哈兹拉",
+  "Karachi": "卡拉奇", "Kolkata": "加尔各答", "Mundra": "蒙德拉", "Nhava Sheva": "那瓦舍瓦",
+  "Port Qasim": "卡西姆港", "Tuticorin": "图蒂戈林", "Visakhapatnam": "维沙卡帕特南",
+  "Port Klang": "巴生港", "Port Said": "塞得港", "Singapore": "新加坡",
+  "Warsaw": "华沙", "Łódź": "罗兹", "Madrid": "马德里", "Milan": "米兰", "Istanbul": "伊斯坦布尔",
+  "Selyatino": "谢利亚季诺", "Elektrougli": "电炭城", "Mannheim": "曼海姆", "Xi'an": "西安",
+};
+
+// place names a stop in the page's language, falling back to the stored name.
+export function place(name) {
+  return (lang === "zh" && placesZh[name]) || name;
+}
+
+// Route tags, shown readably; unknown tags as words ("new-tag" → "new tag").
+const tagsText = {
+  zh: {
+    "first-in-province": "省内首条", "west-corridor": "西通道", "central-corridor": "中通道", "east-corridor": "东通道",
+    "japan-korea-land-sea-express": "日韩陆海快线", "sea-rail": "海铁联运", "tir": "TIR公路运输", "sco-member-port": "上合组织成员国港口",
+  },
+  en: {
+    "first-in-province": "first in province", "west-corridor": "western corridor", "central-corridor": "central corridor",
+    "east-corridor": "eastern corridor", "japan-korea-land-sea-express": "Japan–Korea land-sea express", "sea-rail": "sea-rail",
+    "tir": "TIR road transport", "sco-member-port": "SCO member port",
+  },
+};
+
+export function tag(name) {
+  return tagsText[lang][name] || name.replace(/[-_]+/g, " ");
 }
 
 // today answers the date "YYYY-MM-DD" in the reporting time zone.
@@ -461,8 +576,21 @@ const serverZh = [
   [/^must be between the years (\d+) and (\d+)$/, (m) => `年份须在${m[1]}到${m[2]}之间`],
   [/^must be outbound \(leaving China\) or inbound$/, () => "须为去程或回程"],
   [/^no route with code "(.*)"$/, (m) => `没有代码为${m[1]}的线路`],
-  [/^(\S+) must be an integer, not a JSON \w+$/, () => "须为整数"],
+  [/^(\S+) must be an integer, not a JSON \w+/, () => "须为整数"],
+  [/^(\S+) must be a string, not a JSON \w+/, () => "须为文字"],
+  [/^(\S+) must be (.+), not a JSON \w+/, () => "类型不对"],
+  [/^(\S+) cannot be null/, () => "不能为空值"],
+  [/^(\S+) is not a field of this resource/, (m) => `${m[1]}不是这类数据的字段`],
+  [/^(\S+) is given twice$/, (m) => `${m[1]}重复出现`],
+  [/^(\d+) fields are unknown or of the wrong type$/, (m) => `${m[1]}个字段未知或类型不对`],
   [/^train (\S+) already departs on (\S+) on route (\S+)$/, (m) => `${m[3]}线路的${m[1]}次班列已于${m[2]}登记发车，不能重复登记`],
+  [/^run (\S+) on route (\S+) already departs on (\S+)/, (m) => `${m[2]}线路的${m[1]}次班列已于${m[3]}登记发车，不能重复登记`],
+  [/^to must not be before from$/, () => "结束日期不能早于开始日期"],
+  [/^(from|to) must be a date YYYY-MM-DD$/, () => "日期格式应为YYYY-MM-DD"],
+  [/^must be a date YYYY-MM-DD$/, () => "日期格式应为YYYY-MM-DD"],
+  [/^must not be before departed_at$/, () => "不能早于发车时间"],
+  [/^is required when status is arrived$/, () => "状态为已到达时必填"],
+  [/^the request body is not valid JSON$/, () => "提交的内容不是有效的JSON"],
   [/^the token is unknown or revoked$/, () => "令牌无效或已撤销"],
   [/^this needs a token with role (\w+) or higher/, (m) => `需要${m[1]}及以上角色的令牌`],
   [/^this needs role (\w+); token (\S+) has role (\w+)$/, (m) => `需要${m[1]}角色；令牌${m[2]}的角色为${m[3]}`],
@@ -473,9 +601,34 @@ const serverZh = [
 
 export function serverText(msg) {
   if (lang !== "zh" || !msg) return msg;
+  const known = translate(msg);
+  return known === null ? msg : known;
+}
+
+function translate(msg) {
   for (const [re, fn] of serverZh) {
     const m = re.exec(msg);
     if (m) return fn(m);
   }
-  return msg;
+  return null;
+}
+
+// problemText is the reader's summary of a refused request (an ApiError):
+// in English the server's detail; in Chinese its translation where the
+// wording is known, else a description of the status. The server's own
+// detail stays available to show beside it (see serverDetail).
+export function problemText(status, detail) {
+  if (lang !== "zh") return detail || t(statusKey(status));
+  const known = detail ? translate(detail) : null;
+  return known !== null ? known : t(statusKey(status));
+}
+
+// serverDetail answers the server's detail when problemText did not show it as it is.
+export function serverDetail(status, detail) {
+  return detail && problemText(status, detail) !== detail ? detail : "";
+}
+
+function statusKey(status) {
+  if (status >= 500) return "problem.5xx";
+  return texts.zh["problem." + status] ? "problem." + status : "problem.other";
 }

@@ -1,9 +1,9 @@
 // Overview: year-to-date tiles with YoY, target progress, monthly chart and
 // the latest departures, for a year and a "through" month.
 import * as api from "./api.js";
-import { t, lang, num, pct, date, dateTime, period, monthName, today } from "./i18n.js";
+import { t, lang, num, teu, pct, date, dateTime, period, monthName, today } from "./i18n.js";
 import { h, $, clear, table } from "./dom.js";
-import { runTable, showError, fillSelect, routeName } from "./common.js";
+import { runTable, showError, fillSelect, routeName, announceShown } from "./common.js";
 
 const st = {
   year: 0,
@@ -74,12 +74,12 @@ export function init() {
     if (st.latest && st.year === st.latest.year && st.through > st.latest.month) st.through = st.latest.month;
     fillPickers();
     writeHash();
-    load(true);
+    load(true).then(announceShown);
   });
   $("#through").addEventListener("change", (e) => {
     st.through = Number(e.target.value);
     writeHash();
-    load(true);
+    load(true).then(announceShown);
   });
   new ResizeObserver(() => resizeChart()).observe($("#chart"));
 }
@@ -135,7 +135,7 @@ async function load(force) {
     loadTiles(gen, year, through, force),
     loadTargets(gen, year, through, force),
     loadChart(gen, year, through, force),
-    loadLatest(gen, force),
+    loadLatest(gen, year, through, force),
   ]);
   return parts.some((p) => p.status === "fulfilled" && p.value);
 }
@@ -172,18 +172,19 @@ function renderTiles({ rail, all, year, through }) {
   };
   const ym = `${year}-${pad(through)}`;
   for (const [k, [v, last, yoy]] of Object.entries(figures)) {
+    const fmt = k === "teu" || k === "sea_rail_teu" ? teu : num;
     const tile = $("#tile-" + k);
     tile.dataset.value = v === null ? "" : String(v);
     tile.dataset.yoy = yoy === null ? "" : String(yoy);
     tile.dataset.period = ym;
-    $(".n", tile).textContent = num(v);
+    $(".n", tile).textContent = fmt(v);
     const y = $(".yoy", tile);
     y.replaceChildren(
       h("span", { class: "arrow", "aria-hidden": "true", text: yoy > 0 ? "▲ " : yoy < 0 ? "▼ " : "" }),
       h("span", { class: "yoy-text", text: yoy === null ? t("yoy.none") : t("yoy", { pct: pct(yoy, true) }) }),
     );
     y.className = "yoy" + (yoy > 0 ? " up" : yoy < 0 ? " down" : "");
-    $(".last", tile).textContent = t("tile.lastYear", { n: num(last) });
+    $(".last", tile).textContent = t("tile.lastYear", { n: fmt(last) });
   }
   $("#period-caption").textContent = t("ov.period", { period: period(year, through), last: year - 1 });
   $("#tiles").dataset.period = ym;
@@ -218,8 +219,13 @@ function unitOf(tg) {
   return t("unit." + tg.metric);
 }
 
+// figure writes a target's figure: TEU in 万 in Chinese, counts as integers.
+function figure(tg, n) {
+  return tg.metric === "teu" || tg.metric === "sea_rail_teu" ? teu(n) : num(n);
+}
+
 function targetTitle(tg) {
-  const value = num(tg.value);
+  const value = figure(tg, tg.value);
   if (lang === "zh") {
     let scope = tg.scope.mode === "rail" ? t("scope.rail") : tg.scope.mode ? t("mode." + tg.scope.mode) : tg.scope.route ? t("scope.route", { code: tg.scope.route }) : "";
     if (tg.metric === "sea_rail_teu") scope = "";
@@ -255,9 +261,9 @@ function renderTargets({ year, progress, routes }) {
       lines.push(h("p", { class: "reached", text }));
     } else if (p.as_of === `${tg.year}-12-31`) {
       // The year is over: the result, not a projection.
-      lines.push(h("p", { class: "missed", text: t("target.missed", { n: num(p.actual), short: num(p.remaining), unit: unitOf(tg) }) }));
+      lines.push(h("p", { class: "missed", text: t("target.missed", { n: figure(tg, p.actual), short: figure(tg, p.remaining), unit: unitOf(tg) }) }));
     } else {
-      lines.push(h("p", { text: t("target.projection", { n: num(p.projected_year_end), unit: unitOf(tg), method: t("target.method." + p.projection_method) }) + " · " + (p.on_track ? t("target.onTrack") : t("target.offTrack")) }));
+      lines.push(h("p", { text: t("target.projection", { n: figure(tg, p.projected_year_end), unit: unitOf(tg), method: t("target.method." + p.projection_method) }) + " · " + (p.on_track ? t("target.onTrack") : t("target.offTrack")) }));
       let reach = t("target.noReachDate");
       if (p.projected_reach_date && p.projected_reach_date > `${tg.year}-12-31`) reach = t("target.reachAfterYear", { date: date(p.projected_reach_date) });
       else if (p.projected_reach_date) reach = t("target.reachDate", { date: date(p.projected_reach_date) });
@@ -270,10 +276,10 @@ function renderTargets({ year, progress, routes }) {
       sub ? h("p", { class: "muted label", lang: lang === "zh" ? null : "zh-CN", text: sub }) : null,
       h("div", {
         class: "bar", role: "progressbar", "aria-labelledby": id + "-h", "aria-valuemin": 0, "aria-valuemax": 100,
-        "aria-valuenow": width.toFixed(1), "aria-valuetext": pct(p.pct) + " — " + num(p.actual) + " / " + num(tg.value),
+        "aria-valuenow": width.toFixed(1), "aria-valuetext": pct(p.pct) + " — " + figure(tg, p.actual) + " / " + figure(tg, tg.value),
       }, fill),
       h("p", { class: "figures" },
-        h("strong", { class: "actual", text: t("target.of", { actual: num(p.actual), value: num(tg.value), unit: unitOf(tg) }) }),
+        h("strong", { class: "actual", text: t("target.of", { actual: figure(tg, p.actual), value: figure(tg, tg.value), unit: unitOf(tg) }) }),
         " · " + t("target.pct", { pct: pct(p.pct) }) + " · " + t("target.asOf", { date: date(p.as_of) })),
       ...lines);
   }));
@@ -297,8 +303,11 @@ function renderChart({ monthly, year, through }) {
   const el = $("#chart");
   const xs = monthly.months.map((m, i) => i + 1);
   const thisYear = monthly.months.map((m, i) => (i < through ? m.runs : null));
-  const lastYear = monthly.months.map((m) => m.runs_last_year);
+  // A last year with no trains at all has no data: no line at 0.
+  const lastHasData = monthly.months.some((m) => m.runs_last_year);
+  const lastYear = monthly.months.map((m) => (lastHasData ? m.runs_last_year : null));
   el.setAttribute("aria-label", t("ov.chart.alt", { year, last: year - 1 }));
+  el.dataset.lastYear = lastHasData ? "data" : "none";
 
   const cols = [{ label: t("col.month"), head: true }, { label: String(year), num: true }, { label: String(year - 1), num: true }];
   const rows = monthly.months.map((m, i) => [monthName(i + 1), num(thisYear[i]), num(lastYear[i])]);
@@ -310,8 +319,13 @@ function renderChart({ monthly, year, through }) {
   }
   el.replaceChildren();
   if (!window.uPlot) return; // the table above still holds the figures
+  // Away from the chart the legend shows the totals of the months shown.
+  const sum = (vs) => vs.slice(0, through).reduce((a, v) => a + (v || 0), 0);
+  const span = period(year, through).replace(/^\d{4}年|\s\d{4}$/g, "");
+  const totalThis = t("ov.chart.total", { period: span, n: num(sum(thisYear)) });
+  const totalLast = lastHasData ? t("ov.chart.total", { period: span, n: num(sum(lastYear)) }) : t("ov.chart.noData");
   const width = Math.max(280, el.clientWidth || 600);
-  const max = Math.max(10, ...thisYear.filter((v) => v !== null), ...lastYear);
+  const max = Math.max(10, ...thisYear.filter((v) => v !== null), ...lastYear.filter((v) => v !== null));
   const opts = {
     width,
     height: chartHeight(width),
@@ -326,11 +340,13 @@ function renderChart({ monthly, year, through }) {
       { label: t("col.month"), value: (u, v) => (v ? monthName(v) : "—") },
       {
         label: t("ov.chart.this", { year }), fill: "rgba(200, 16, 46, 0.78)", stroke: "#a50d26", width: 1,
-        paths: window.uPlot.paths.bars({ size: [0.55, 48] }), points: { show: false }, value: (u, v) => num(v),
+        paths: window.uPlot.paths.bars({ size: [0.55, 48] }), points: { show: false },
+        value: (u, v, si, idx) => (idx === null || idx === undefined ? totalThis : num(v)),
       },
       {
         label: t("ov.chart.last", { year: year - 1 }), stroke: "#1f4e79", width: 2, dash: [6, 4],
-        points: { show: true, size: 6, fill: "#1f4e79" }, value: (u, v) => num(v),
+        points: { show: true, size: 6, fill: "#1f4e79" },
+        value: (u, v, si, idx) => (idx === null || idx === undefined ? totalLast : lastHasData ? num(v) : t("ov.chart.noData")),
       },
     ],
   };
@@ -344,16 +360,25 @@ function resizeChart() {
   if (w > 0 && Math.abs(w - st.chart.width) > 2) st.chart.setSize({ width: Math.max(280, w), height: chartHeight(w) });
 }
 
-async function loadLatest(gen, force) {
-  const r = await api.get("/api/v1/runs?limit=10&counted=true&mode=rail");
+// The latest departures of the chosen period: the newest counted trains
+// that departed up to its last day.
+async function loadLatest(gen, year, through, force) {
+  const upTo = lastDay(year, through);
+  const r = await api.get(`/api/v1/runs?limit=10&counted=true&mode=rail&to=${upTo}`);
   if (!current(gen)) return false;
   if (r.fresh || force) {
-    st.data.latest = r.data.items;
+    st.data.latest = { runs: r.data.items, upTo };
     renderLatest(st.data.latest);
   }
   return r.fresh;
 }
 
-function renderLatest(runs) {
-  clear($("#latest"), runTable(t("ov.latest"), runs, null, lang));
+function renderLatest({ runs, upTo }) {
+  const box = $("#latest");
+  box.dataset.upTo = upTo;
+  if (runs.length === 0) {
+    clear(box, h("p", { class: "muted empty", text: t("ov.latest.none", { date: date(upTo) }) }));
+    return;
+  }
+  clear(box, h("p", { class: "muted caption-small", text: t("ov.latestUpTo", { date: date(upTo) }) }), runTable(t("ov.latest"), runs, null, lang));
 }

@@ -1,9 +1,9 @@
 // Routes: the network by mode, a schematic of the corridors drawn from stop
 // order (inline SVG, no map tiles), and every route with its stops.
 import * as api from "./api.js";
-import { t, lang, num, date, country } from "./i18n.js";
+import { t, lang, num, date, country, place, tag } from "./i18n.js";
 import { h, s, $, clear } from "./dom.js";
-import { MODES, fillSelect, routeName } from "./common.js";
+import { MODES, fillSelect, routeName, errorNodes, announceShown } from "./common.js";
 
 const st = { started: false, network: null, routes: [], mode: "rail" };
 
@@ -12,14 +12,39 @@ export function init() {
   $("#mode-form").addEventListener("submit", (e) => e.preventDefault());
   $("#rt-mode").addEventListener("change", (e) => {
     st.mode = e.target.value;
+    writeHash();
     render();
+    announceShown();
   });
 }
 
+// The mode shown is kept in the address: #/routes?mode=sea (mode=all for
+// every mode; rail, the default, needs none).
+function readHash() {
+  const m = new URLSearchParams(location.hash.split("?")[1] || "").get("mode");
+  if (m === "all") return "";
+  return MODES.includes(m) ? m : null;
+}
+
+function writeHash() {
+  const want = st.mode === "rail" ? "#/routes" : "#/routes?mode=" + (st.mode || "all");
+  if (location.hash !== want) history.replaceState(null, "", want);
+}
+
 export async function show() {
-  if (st.started) return false;
-  st.started = true;
-  return load(true);
+  const want = readHash();
+  if (!st.started) {
+    st.started = true;
+    if (want !== null) st.mode = want;
+    return load(true);
+  }
+  if (want !== null && want !== st.mode) {
+    st.mode = want;
+    if (st.network) render();
+  } else if (want === null) {
+    writeHash();
+  }
+  return false;
 }
 
 export function refresh() {
@@ -42,7 +67,7 @@ async function load(force) {
     err = e;
   }
   if (err) {
-    clear($("#network"), h("p", { class: "error", role: "alert", text: t("error.load") + err.message }));
+    clear($("#network"), h("p", { class: "error", role: "alert" }, ...errorNodes(err)));
     return false;
   }
   if (fresh || force) render();
@@ -75,11 +100,11 @@ function corridors(routes) {
   const groups = new Map();
   for (const r of routes) {
     const b = firstBorder(r);
-    const key = b ? b.name : "";
+    const key = b ? place(b.name) : "";
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(r);
   }
-  return Array.from(groups.entries()).sort((a, b) => (a[0] === "" ? 1 : b[0] === "" ? -1 : a[0].localeCompare(b[0])));
+  return Array.from(groups.entries()).sort((a, b) => (a[0] === "" ? 1 : b[0] === "" ? -1 : a[0].localeCompare(b[0], lang === "zh" ? "zh-CN" : "en")));
 }
 
 function stopMark(stop, x, y) {
@@ -126,7 +151,7 @@ function schematic(routes) {
         r.stops.forEach((stop, i) => {
           g.appendChild(stopMark(stop, xs[i], cy));
           const above = i % 2 === 1;
-          g.appendChild(s("text", { x: xs[i], y: above ? cy - 12 : cy + 21, "text-anchor": "middle", class: nameClass(stop), text: stop.name }));
+          g.appendChild(s("text", { x: xs[i], y: above ? cy - 12 : cy + 21, "text-anchor": "middle", class: nameClass(stop), text: place(stop.name) }));
         });
         items.push(g);
         y += 58;
@@ -152,7 +177,7 @@ function schematic(routes) {
           g.appendChild(s("line", { x1: lx, y1: ys[0], x2: lx, y2: ys[ys.length - 1], class: "sg-line" }));
           r.stops.forEach((stop, k) => {
             g.appendChild(stopMark(stop, lx, ys[k]));
-            g.appendChild(s("text", { x: lx + 15, y: ys[k] + 4, class: nameClass(stop), text: stop.name }));
+            g.appendChild(s("text", { x: lx + 15, y: ys[k] + 4, class: nameClass(stop), text: place(stop.name) }));
           });
           items.push(g);
         });
@@ -192,11 +217,11 @@ function routeCard(r) {
       h("span", { class: "code", text: r.code }), " · ",
       h("span", { text: r.opened_on ? t("rt.opened", { date: date(r.opened_on) }) : t("rt.openedUnknown") }),
       r.active ? null : h("span", { class: "badge off", text: t("rt.inactive") }),
-      ...(r.tags || []).map((tag) => h("span", { class: "tag", text: tag }))),
+      ...(r.tags || []).map((x) => h("span", { class: "tag", title: x, dataset: { tag: x }, text: tag(x) }))),
     h("p", { class: "borders" }, h("strong", { text: t("rt.borders") + (lang === "zh" ? "：" : ": ") }),
-      borders.length ? borders.map((b) => `${b.name} (${country(b.country)})`).join(" → ") : t("rt.noBorders")),
+      borders.length ? borders.map((b) => `${place(b.name)} (${country(b.country)})`).join(" → ") : t("rt.noBorders")),
     h("ol", { class: "stops", "aria-label": t("rt.stops") },
       ...r.stops.map((x) => h("li", { class: "r-" + x.role },
-        h("span", { class: "stop-name", text: x.name }),
+        h("span", { class: "stop-name", lang: place(x.name) === x.name && lang === "zh" ? "en" : null, text: place(x.name) }),
         h("span", { class: "muted", text: ` · ${country(x.country)}${x.locode ? " · " + x.locode : ""} · ${t("role." + x.role)}` })))));
 }

@@ -1,9 +1,9 @@
 // Runs: the run log with the API's filters and cursor paging, and the
 // "log a departure" form for operators.
 import * as api from "./api.js";
-import { t, lang, num, dateTime, ZONE, ZONE_OFFSET, serverText } from "./i18n.js";
+import { t, lang, num, dateTime, ZONE, ZONE_OFFSET, serverText, problemText } from "./i18n.js";
 import { h, $, clear } from "./dom.js";
-import { MODES, DIRECTIONS, STATUSES, runTable, showError, fillSelect, routeName } from "./common.js";
+import { MODES, DIRECTIONS, STATUSES, runTable, showError, errorNodes, detailNode, fillSelect, routeName, announceShown } from "./common.js";
 
 const PAGE = 25;
 const FILTERS = ["route", "mode", "direction", "status", "from", "to"];
@@ -18,7 +18,12 @@ const st = {
   logged: [], // runs logged from this page, newest first
   newIds: new Set(),
   gen: 0,
+  errors: null, // the form's errors shown, to say again after a language switch
 };
+
+// The server's limits on text fields (models/run.go), in characters.
+const MAX_NUMBER = 32;
+const MAX_CARGO = 500;
 
 // The form's fields, by the name the API uses in errors[].field.
 const FIELDS = {
@@ -33,6 +38,8 @@ export function init() {
     applyFilters();
   });
   f.addEventListener("reset", () => setTimeout(applyFilters, 0));
+  $("#r-number").maxLength = MAX_NUMBER;
+  $("#r-cargo").maxLength = MAX_CARGO;
   $("#runs-more").addEventListener("click", loadMore);
   $("#run-form").addEventListener("submit", (e) => {
     e.preventDefault();
@@ -51,7 +58,17 @@ export function init() {
 }
 
 export async function show() {
-  if (st.started) return false;
+  if (st.started) {
+    // Back or forward to other filters, or the navigation's plain #/runs
+    // (which keeps the filters set).
+    const want = hashQuery();
+    if (want === null) writeHash();
+    else if (want !== st.query) {
+      setFilters(want);
+      applyFilters(true);
+    }
+    return false;
+  }
   st.started = true;
   try {
     const r = await api.getAll("/api/v1/routes?limit=100");
@@ -60,7 +77,10 @@ export async function show() {
     showError($("#runs-error"), err);
   }
   fillSelects();
+  const want = hashQuery();
+  if (want) setFilters(want);
   st.query = queryOf();
+  if (!validFilters()) return false;
   return loadFirst(true);
 }
 
@@ -74,6 +94,7 @@ export function relabel() {
   fillSelects();
   renderList();
   showToken();
+  if (st.errors) renderErrors(st.errors);
 }
 
 function setRoutes(routes) {
@@ -97,6 +118,11 @@ function fillSelects() {
   }).filter(Boolean);
   sel.replaceChildren(...groups);
   if (cur && st.byCode.has(cur)) sel.value = cur;
+  // No route to choose: say why the form cannot be used yet.
+  const hint = $("#r-route-hint");
+  hint.textContent = t("form.noRoutes");
+  hint.hidden = groups.length > 0;
+  sel.disabled = groups.length === 0;
   fillSelect($("#r-direction"), DIRECTIONS.map((d) => [d, t("dir." + d)]));
 }
 
@@ -110,11 +136,61 @@ function queryOf() {
   return q.toString();
 }
 
-function applyFilters() {
+// The filters are kept in the address, #/runs?route=…&from=…, so that a
+// reload keeps them. hashQuery answers null when the address has none.
+function hashQuery() {
+  const q = location.hash.split("?")[1];
+  if (q === undefined) return null;
+  const p = new URLSearchParams(q);
+  const out = new URLSearchParams();
+  for (const name of FILTERS) if (p.get(name)) out.set(name, p.get(name));
+  return out.toString();
+}
+
+function writeHash() {
+  const want = "#/runs" + (st.query ? "?" + st.query : "");
+  if (location.hash !== want) history.replaceState(null, "", want);
+}
+
+function setFilters(query) {
+  const f = $("#filters");
+  const q = new URLSearchParams(query);
+  for (const name of FILTERS) {
+    const el = f.elements[name];
+    const v = q.get(name) || "";
+    if (el.tagName === "SELECT" && v && ![...el.options].some((o) => o.value === v)) {
+      el.appendChild(h("option", { value: v, text: v })); // a route not (or no longer) listed
+    }
+    el.value = v;
+  }
+}
+
+// validFilters checks what the page can check itself (an end before the
+// start); it shows the problem and answers false.
+function validFilters() {
+  const f = $("#filters");
+  const from = f.elements.from.value;
+  const to = f.elements.to.value;
+  const bad = from && to && to < from;
+  f.elements.to.toggleAttribute("aria-invalid", !!bad);
+  if (bad) {
+    f.elements.to.setAttribute("aria-invalid", "true");
+    showError($("#runs-error"), true, () => [h("span", { text: t("runs.badFilter", { detail: t("runs.toBeforeFrom") }) })]);
+    st.pages = [];
+    st.next = null;
+    renderList();
+  }
+  return !bad;
+}
+
+function applyFilters(fromHash) {
   st.query = queryOf();
   st.pages = [];
   st.next = null;
-  loadFirst(true);
+  if (fromHash !== true) writeHash();
+  st.gen++;
+  if (!validFilters()) return;
+  loadFirst(true).then(announceShown);
 }
 
 function pageURL(cursor) {
@@ -138,7 +214,8 @@ async function loadFirst(force) {
     return r.fresh;
   } catch (err) {
     if (gen === st.gen) {
-      showError($("#runs-error"), err);
+      const refused = err instanceof api.ApiError && err.status === 400;
+      showError($("#runs-error"), err, refused ? () => errorNodes(err, t("runs.badFilter", { detail: "" })) : undefined);
       // The filters were refused: the old list no longer answers them.
       st.pages = [];
       st.next = null;
@@ -173,12 +250,12 @@ function renderList() {
   const runs = [...st.logged.filter((r) => !ids.has(r.id)), ...listed];
   const box = $("#runs-list");
   if (runs.length === 0) {
-    clear(box, h("p", { class: "muted", text: t("runs.none") }));
+    clear(box, h("p", { class: "muted empty", text: t(st.query ? "runs.none" : "runs.empty") }));
   } else {
     clear(box, runTable(t("runs.tableLabel"), runs, st.byCode, lang, st.newIds));
   }
   $("#runs-more").hidden = !st.next;
-  $("#runs-status").textContent = t("runs.shown", { n: num(runs.length) }) + (st.next || runs.length === 0 ? "" : " · " + t("runs.end"));
+  $("#runs-status").textContent = runs.length === 0 ? "" : t("runs.shown", { n: num(runs.length) }) + (st.next ? "" : " · " + t("runs.end"));
 }
 
 // --- the departure form ---------------------------------------------------
@@ -190,6 +267,7 @@ function showToken() {
 }
 
 function clearErrors() {
+  st.errors = null;
   for (const id of Object.values(FIELDS)) setFieldError(id, null);
   const fe = $("#r-form-err");
   fe.hidden = true;
@@ -217,13 +295,68 @@ function setFieldError(inputId, message) {
   return true;
 }
 
-// numberField answers the value to send: a number when the input holds a
-// whole number, the text as typed otherwise (so the server names the field),
-// and undefined when it is empty.
-function numberField(input) {
+// The labels of the fields, for errors that cannot be put next to one.
+const LABELS = {
+  token: "form.token", route: "form.route", number: "form.number", direction: "form.direction",
+  departed_at: "form.departed", containers: "form.containers", teu: "form.teu", cargo: "form.cargo",
+};
+
+// renderErrors shows the form's errors in the current language:
+// e = { fields: [{ field, key, vars } | { field, server }], status, detail, local, network }.
+// Errors the page found itself have a text key; the server's messages are
+// put in the page's language where their wording is known.
+function renderErrors(e) {
+  for (const id of Object.values(FIELDS)) setFieldError(id, null);
+  const unplaced = [];
+  let first = null;
+  for (const fe of e.fields) {
+    const msg = fe.key ? t(fe.key, fe.vars) : serverText(fe.server);
+    const id = FIELDS[fe.field];
+    if (id && setFieldError(id, msg)) first = first || id;
+    else unplaced.push((LABELS[fe.field] ? t(LABELS[fe.field], { offset: ZONE_OFFSET }) : fe.field) + (lang === "zh" ? "：" : ": ") + msg);
+  }
+  const box = $("#r-form-err");
+  let lead;
+  if (e.network) lead = [h("span", { text: t("form.network") })];
+  else if (e.local) lead = [h("span", { text: t("form.local") })];
+  else lead = [h("span", { text: t("form.failed", { status: e.status, detail: problemText(e.status, e.detail) }) }), detailNode(e.status, e.detail)];
+  box.replaceChildren(...lead.filter(Boolean), ...(unplaced.length ? [h("ul", null, ...unplaced.map((u) => h("li", { text: u })))] : []));
+  box.hidden = false;
+  return first;
+}
+
+function showErrors(e) {
+  st.errors = e;
+  const first = renderErrors(e);
+  if (first) document.getElementById(first).focus();
+}
+
+// check finds what the page can tell before sending: required fields,
+// whole numbers of 0 or more, and the server's length limits. The ranges
+// and the rules between fields are the server's.
+function check() {
+  const errs = [];
+  const need = (field, ok) => ok || errs.push({ field, key: "err.required" });
+  need("route", $("#r-route").value);
+  const number = $("#r-number").value.trim();
+  need("number", number);
+  if ([...number].length > MAX_NUMBER) errs.push({ field: "number", key: "err.maxChars", vars: { n: MAX_NUMBER } });
+  need("direction", $("#r-direction").value);
+  need("departed_at", $("#r-departed").value);
+  for (const field of ["containers", "teu"]) {
+    const input = document.getElementById(FIELDS[field]);
+    const v = input.value.trim();
+    if ((input.validity && input.validity.badInput) || (v !== "" && !/^\d+$/.test(v))) errs.push({ field, key: "err.integer" });
+  }
+  if ([...$("#r-cargo").value.trim()].length > MAX_CARGO) errs.push({ field: "cargo", key: "err.maxChars", vars: { n: MAX_CARGO } });
+  return errs;
+}
+
+// integer answers a checked number input's value as a JSON integer, or
+// undefined when it is empty.
+function integer(input) {
   const v = input.value.trim();
-  if (v === "") return input.validity && input.validity.badInput ? "?" : undefined;
-  return /^-?\d+$/.test(v) ? Number(v) : v;
+  return v === "" ? undefined : Number(v);
 }
 
 // departedAt turns the form's local time into an RFC 3339 instant in the
@@ -258,9 +391,10 @@ async function submit() {
     api.setToken(tokenInput.value.trim());
     showToken();
   }
-  if (!api.token()) {
-    setFieldError(FIELDS.token, t("form.needToken"));
-    tokenInput.focus();
+  const errs = api.token() ? [] : [{ field: "token", key: "form.needToken" }];
+  errs.push(...check());
+  if (errs.length) {
+    showErrors({ fields: errs, local: true });
     return;
   }
   const body = {
@@ -269,8 +403,8 @@ async function submit() {
     direction: $("#r-direction").value,
     departed_at: departedAt($("#r-departed").value),
   };
-  const containers = numberField($("#r-containers"));
-  const teu = numberField($("#r-teu"));
+  const containers = integer($("#r-containers"));
+  const teu = integer($("#r-teu"));
   if (containers !== undefined) body.containers = containers;
   if (teu !== undefined) body.teu = teu;
   const cargo = $("#r-cargo").value.trim();
@@ -298,36 +432,24 @@ async function submit() {
   }
 }
 
-// showProblem puts each of the server's field errors next to its field and
-// the detail at the top of the form.
+// showProblem puts each of the server's field errors (every field of a 400
+// or 422) next to its field and a summary at the top of the form.
 function showProblem(err) {
   if (!(err instanceof api.ApiError)) {
-    const fe = $("#r-form-err");
-    fe.textContent = t("form.network");
-    fe.hidden = false;
+    showErrors({ fields: [], network: true });
     return;
   }
   const p = err.problem;
-  const unplaced = [];
-  let first = null;
-  for (const fe of p.errors || []) {
-    const id = FIELDS[fe.field];
-    if (id && setFieldError(id, serverText(fe.message))) first = first || id;
-    else unplaced.push(fe.field + ": " + serverText(fe.message));
-  }
-  if (!(p.errors || []).length) {
+  const fields = (p.errors || []).map((fe) => ({ field: fe.field, server: fe.message }));
+  if (!fields.length) {
     // No field named: 401/403 are about the token, 409 about the train
     // number on that route and day.
-    const id = err.status === 401 || err.status === 403 ? FIELDS.token : err.status === 409 ? FIELDS.number : null;
-    if (id && setFieldError(id, serverText(p.detail))) first = id;
+    const field = err.status === 401 || err.status === 403 ? "token" : err.status === 409 ? "number" : null;
+    if (field && p.detail) fields.push({ field, server: p.detail });
   }
   if (err.status === 401) {
     api.setToken(""); // unknown or revoked: ask for it again
     showToken();
   }
-  const box = $("#r-form-err");
-  box.replaceChildren(h("span", { text: t("form.failed", { status: err.status, detail: serverText(p.detail || "") }) }),
-    ...(unplaced.length ? [h("ul", null, ...unplaced.map((u) => h("li", { text: u })))] : []));
-  box.hidden = false;
-  if (first) document.getElementById(first).focus();
+  showErrors({ fields, status: err.status, detail: p.detail || "" });
 }

@@ -3,15 +3,16 @@
 import * as api from "./api.js";
 import { t, lang, monthOf, dateTime } from "./i18n.js";
 import { h, $, clear } from "./dom.js";
-import { fillSelect } from "./common.js";
+import { fillSelect, errorNodes, detailNode, announceShown } from "./common.js";
 
-const st = { started: false, list: [], period: "", summary: null, gen: 0 };
+// error: the failure to show instead of a summary, said again on a language switch.
+const st = { started: false, list: [], period: "", summary: null, gen: 0, error: null };
 
 export function init() {
   $("#sum-form").addEventListener("submit", (e) => e.preventDefault());
   $("#sum-period").addEventListener("change", (e) => {
     history.replaceState(null, "", "#/summaries/" + e.target.value);
-    choose(e.target.value, true);
+    choose(e.target.value, true).then(announceShown);
   });
 }
 
@@ -29,7 +30,8 @@ export async function show(args) {
     // Not a month: say so rather than keep showing another summary.
     st.period = "";
     st.summary = null;
-    clear($("#summary"), h("p", { class: "error", role: "alert", text: t("sum.badPeriod", { period: arg }) }));
+    st.error = { badPeriod: arg };
+    render();
     return fresh;
   }
   if (want && want !== st.period) return (await choose(want, true)) || fresh;
@@ -58,13 +60,20 @@ async function loadList(force) {
     }
     return r.fresh;
   } catch (err) {
-    clear($("#summary"), h("p", { class: "error", role: "alert", text: t("error.load") + err.message }));
+    st.error = { err };
+    render();
     return false;
   }
 }
 
 function fillList() {
   fillSelect($("#sum-period"), st.list.map((x) => [x.period, monthOf(x.period)]), st.period);
+  // With no summaries there is nothing to choose: no empty picker.
+  $("#sum-form").hidden = st.list.length === 0;
+  if (st.list.length === 0) {
+    clear($("#sum-links"), h("li", { class: "muted", text: t("sum.noneList") }));
+    return;
+  }
   clear($("#sum-links"), ...st.list.map((x) => h("li", null, h("a", {
     href: "#/summaries/" + x.period, "aria-current": x.period === st.period ? "page" : null, text: monthOf(x.period),
   }))));
@@ -73,6 +82,8 @@ function fillList() {
 async function choose(period, force) {
   const gen = ++st.gen;
   st.period = period;
+  const hadError = !!st.error;
+  st.error = null;
   if (!period) {
     st.summary = null;
     render();
@@ -86,20 +97,41 @@ async function choose(period, force) {
   try {
     const r = await api.get("/api/v1/summaries/" + encodeURIComponent(period));
     if (gen !== st.gen) return false;
-    if (r.fresh || force) {
+    if (r.fresh || force || hadError) {
       st.summary = r.data;
       render();
     }
     return r.fresh;
   } catch (err) {
-    if (gen === st.gen) clear($("#summary"), h("p", { class: "error", role: "alert", text: t("error.load") + err.message }));
+    if (gen === st.gen) {
+      st.summary = null;
+      st.error = { err, period };
+      render();
+    }
     return false;
   }
+}
+
+// errorView says why no summary is shown: a month with no summary (404) in
+// plain words, with the server's own message folded away.
+function errorView(e) {
+  if (e.badPeriod !== undefined) return h("p", { class: "error", role: "alert", text: t("sum.badPeriod", { period: e.badPeriod }) });
+  const err = e.err;
+  if (e.period && err instanceof api.ApiError && err.status === 404) {
+    return h("div", { class: "missing", role: "status" },
+      h("p", { text: t("sum.missing", { period: monthOf(e.period) }) }), detailNode(404, err.problem.detail, true));
+  }
+  return h("p", { class: "error", role: "alert" }, ...errorNodes(err).filter(Boolean));
 }
 
 function render() {
   const box = $("#summary");
   const sm = st.summary;
+  delete box.dataset.period;
+  if (st.error) {
+    clear(box, errorView(st.error));
+    return;
+  }
   if (!sm) {
     clear(box, h("p", { class: "muted", text: t("sum.none") }));
     return;
