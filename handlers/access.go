@@ -110,6 +110,7 @@ func unauthorized(detail string) error {
 // missing from it needs admin: new endpoints are closed until listed.
 var needs = map[string]string{
 	"POST /api/v1/runs":                  models.RoleOperator,
+	"POST /api/v1/runs/import":           models.RoleOperator,
 	"PATCH /api/v1/runs/:id":             models.RoleOperator,
 	"DELETE /api/v1/runs/:id":            models.RoleOperator,
 	"POST /api/v1/sea-rail-counts":       models.RoleOperator,

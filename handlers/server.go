@@ -121,6 +121,7 @@ func New(cfg Config) *echo.Echo {
 	})
 	routeHandlers{cfg.Store}.register(api)
 	runHandlers{cfg.Store}.register(api)
+	csvHandlers{cfg.Store, cfg.Log}.register(api)
 	seaRailHandlers{cfg.Store}.register(api)
 	totalsHandlers{cfg.Store}.register(api)
 	targetHandlers{cfg.Store}.register(api)

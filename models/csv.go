@@ -26,7 +26,8 @@ type ImportResult struct {
 // different stored run, nothing is written and every problem is listed with
 // its line. A line that matches a stored run exactly (same route, number,
 // departure day and values) is skipped, so importing a file twice never
-// counts a train twice.
+// counts a train twice. A cell's apostrophe that ExportRuns put in front of
+// a formula-like value is taken off.
 func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (ImportResult, error) {
 	res := ImportResult{Errors: []FieldError{}}
 	cr := csv.NewReader(r)
@@ -63,7 +64,7 @@ func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (Impor
 			}
 			get := func(name string) string {
 				if i, ok := col[name]; ok && i < len(rec) {
-					return strings.TrimSpace(rec[i])
+					return unneutralizeCell(strings.TrimSpace(rec[i]))
 				}
 				return ""
 			}
@@ -145,14 +146,53 @@ func (s *Store) sameAsStored(ctx context.Context, in RunInput) (bool, error) {
 	var want runRow
 	v.fill(&want, s.Loc)
 	sameTime := func(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }
-	sameText := func(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	// A CSV cell cannot tell an empty cargo from none, and import trims
+	// cells: a cargo that differs only so is the same.
+	sameText := func(a, b *string) bool {
+		text := func(s *string) string {
+			if s == nil {
+				return ""
+			}
+			return strings.TrimSpace(*s)
+		}
+		return text(a) == text(b)
+	}
 	return row.DepartedAt.Equal(want.DepartedAt) && sameTime(row.ArrivedAt, want.ArrivedAt) && row.Direction == want.Direction &&
 		row.Status == want.Status && row.Containers == want.Containers && row.TEU == want.TEU &&
 		sameText(row.Cargo, want.Cargo) && row.ContainerNumbers == want.ContainerNumbers, nil
 }
 
+// formulaStart holds the characters that make a spreadsheet read a cell as
+// a formula (CSV injection: =HYPERLINK(...), +cmd|..., -1+1, @SUM(...)).
+const formulaStart = "=+-@\t\r"
+
+// neutralizeCell guards an exported cell against CSV injection the way
+// spreadsheets themselves mark text: a cell that would start with one of
+// formulaStart, after any apostrophes, gets one more apostrophe in front:
+// "=cmd" is written as "'=cmd", and "'=cmd" with two apostrophes. unneutralizeCell,
+// on import, takes exactly that apostrophe off again, so an export always
+// imports back to the same values; every other cell is left as it is.
+func neutralizeCell(s string) string {
+	if t := strings.TrimLeft(s, "'"); t != "" && strings.IndexByte(formulaStart, t[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// unneutralizeCell undoes neutralizeCell: one apostrophe comes off a cell
+// made of apostrophes followed by a formula character. (A hand-written
+// '=cmd is read as =cmd, as a spreadsheet reads it.)
+func unneutralizeCell(s string) string {
+	if t := strings.TrimLeft(s, "'"); len(t) < len(s) && t != "" && strings.IndexByte(formulaStart, t[0]) >= 0 {
+		return s[1:]
+	}
+	return s
+}
+
 // ExportRuns writes runs (filtered like the list) as CSV, newest departure
-// first, in the format ImportRuns reads back.
+// first, in the format ImportRuns reads back. Cells that a spreadsheet would
+// run as formulas are neutralised with a leading apostrophe, which
+// ImportRuns takes off again (see neutralizeCell).
 func (s *Store) ExportRuns(ctx context.Context, f RunFilter, w io.Writer) (int, error) {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(RunCSVHeader); err != nil {
@@ -175,6 +215,9 @@ func (s *Store) ExportRuns(ctx context.Context, f RunFilter, w io.Writer) (int, 
 			}
 			rec := []string{r.Route, r.Number, r.Direction, r.DepartedAt.Format(time.RFC3339Nano), arrived, r.Status,
 				strconv.Itoa(r.Containers), strconv.Itoa(r.TEU), cargo, strings.Join(r.ContainerNumbers, ";")}
+			for i := range rec {
+				rec[i] = neutralizeCell(rec[i])
+			}
 			if err := cw.Write(rec); err != nil {
 				return n, err
 			}

@@ -1,0 +1,162 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"banlie/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+// csvHandlers are the HTTP twins of `banlie import --runs` and
+// `banlie export --runs`: the same store calls, the same CSV format.
+type csvHandlers struct {
+	store *models.Store
+	log   *slog.Logger
+}
+
+// register adds the CSV routes. Their static paths win over /runs/:id in
+// Echo's router, whatever the order of registration.
+func (h csvHandlers) register(g *echo.Group) {
+	g.POST("/runs/import", h.importRuns)
+	g.GET("/runs/export", h.exportRuns)
+}
+
+// CSV media types the import reads; no Content-Type at all is read as CSV too.
+var csvMediaTypes = []string{"text/csv", "text/plain"}
+
+// importRuns logs the runs of a CSV body in one transaction (see
+// models.Store.ImportRuns): 200 with what was (or, with dry_run=true, would
+// be) created and skipped; 422 listing every invalid line, nothing written;
+// 400 for a header it cannot read. Retrying is safe: lines already stored
+// with the same values are skipped, and Idempotency-Key replays the answer.
+func (h csvHandlers) importRuns(c echo.Context) error {
+	if err := requireMediaType(c, csvMediaTypes...); err != nil {
+		return err
+	}
+	if err := requireUTF8Charset(c); err != nil {
+		return err
+	}
+	dry, err := qBool(c, "dry_run")
+	if err != nil {
+		return err
+	}
+	// The whole body (at most the body limit) is read before the import
+	// begins, so a slow upload never holds the write transaction open.
+	b, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return he // over the body limit: 413
+		}
+		return models.BadRequest("", "the request body could not be read")
+	}
+	b = bytes.TrimPrefix(b, []byte("\ufeff")) // Excel's "CSV UTF-8" starts with a BOM
+	if len(bytes.TrimSpace(b)) == 0 {
+		return models.BadRequest("", "the request body is empty; send the CSV, header line first: %s", strings.Join(models.RunCSVHeader, ","))
+	}
+	if !utf8.Valid(b) {
+		return models.BadRequest("", "the CSV is not valid UTF-8; save it as UTF-8 (in Excel: CSV UTF-8)")
+	}
+	res, err := h.store.ImportRuns(c.Request().Context(), bytes.NewReader(b), dry != nil && *dry)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// requireUTF8Charset refuses a body whose Content-Type names a charset other
+// than UTF-8 (or its subset US-ASCII): 415, naming Content-Type.
+func requireUTF8Charset(c echo.Context) error {
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	if ct == "" {
+		return nil
+	}
+	_, params, err := mime.ParseMediaType(ct)
+	cs := strings.ToLower(params["charset"])
+	if err != nil || cs == "" || cs == "utf-8" || cs == "utf8" || cs == "us-ascii" {
+		return nil
+	}
+	msg := fmt.Sprintf("must be UTF-8, not charset %q", params["charset"])
+	return &models.Error{Code: models.EMEDIATYPE, Message: "Content-Type " + msg, Fields: []models.FieldError{{Field: "Content-Type", Message: msg}}}
+}
+
+// exportRuns answers the runs that the list's filters select as CSV, newest
+// departure first, in the format importRuns reads. The CSV is written as it
+// is read from the database, a page at a time.
+func (h csvHandlers) exportRuns(c echo.Context) error {
+	f, err := runFilterQuery(c)
+	if err != nil {
+		return err
+	}
+	out := &csvAnswer{res: c.Response()}
+	n, err := h.store.ExportRuns(c.Request().Context(), f, out)
+	if err == nil && !c.Response().Committed {
+		out.commit() // never happens: the header line is always written
+	}
+	if err == nil || !c.Response().Committed {
+		return err // nothing sent yet: a problem answer
+	}
+	// Part of the CSV is on its way: the status cannot change any more, and
+	// a truncated file must not look complete. Abort the answer, so that the
+	// client sees a broken transfer, not a 200 that ends early.
+	level := slog.LevelError
+	if c.Request().Context().Err() != nil {
+		level = slog.LevelWarn // the client went away
+	}
+	h.log.Log(context.WithoutCancel(c.Request().Context()), level, "runs export interrupted", "err", err, "runs_written", n,
+		"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	panic(http.ErrAbortHandler)
+}
+
+// csvAnswer sends the export's headers and status with its first bytes, so
+// that an error before any byte is written still answers a problem.
+type csvAnswer struct {
+	res *echo.Response
+}
+
+func (w *csvAnswer) commit() {
+	h := w.res.Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="runs.csv"`)
+	w.res.WriteHeader(http.StatusOK)
+}
+
+func (w *csvAnswer) Write(b []byte) (int, error) {
+	if !w.res.Committed {
+		w.commit()
+	}
+	return w.res.Write(b)
+}
+
+// runFilterQuery reads the filters of GET /runs (route, mode, direction,
+// status, counted, from, to) with the same parsers and the same 400s;
+// paging parameters do not apply: the export holds every selected run.
+func runFilterQuery(c echo.Context) (models.RunFilter, error) {
+	var f models.RunFilter
+	var err error
+	f.Route = qString(c, "route")
+	if f.Mode, err = qEnum(c, "mode", models.Modes); err != nil {
+		return f, err
+	}
+	if f.Direction, err = qEnum(c, "direction", models.Directions); err != nil {
+		return f, err
+	}
+	if f.Status, err = qEnum(c, "status", models.Statuses); err != nil {
+		return f, err
+	}
+	if f.Counted, err = qBool(c, "counted"); err != nil {
+		return f, err
+	}
+	f.From, f.To, err = qRange(c)
+	return f, err
+}
