@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"sync"
+
+	"banlie/models"
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
@@ -21,51 +24,138 @@ func (w *etagWriter) WriteHeader(code int)        { w.status = code }
 func (w *etagWriter) Write(b []byte) (int, error) { return w.buf.Write(b) }
 func (w *etagWriter) Flush()                      {}
 
+// cacheable are the reads whose answers depend only on stored data and the
+// reporting day: the ones dashboards poll. They are kept per data version
+// (models.Store.DataVersion) and day, so that a poll between writes costs
+// one small query instead of recomputing the answer.
+var cacheable = map[string]bool{
+	"/api/v1/totals/monthly":       true,
+	"/api/v1/totals/yearly":        true,
+	"/api/v1/targets":              true,
+	"/api/v1/targets/:id":          true,
+	"/api/v1/targets/:id/progress": true,
+	"/api/v1/milestones":           true,
+	"/api/v1/runs":                 true,
+	"/api/v1/runs/:id":             true,
+	"/api/v1/routes":               true,
+	"/api/v1/routes/:code":         true,
+	"/api/v1/sea-rail-counts":      true,
+	"/api/v1/sea-rail-counts/:id":  true,
+	"/api/v1/network":              true,
+	"/api/v1/summaries":            true,
+	"/api/v1/summaries/:period":    true,
+	"/api/v1/summaries.atom":       true,
+}
+
+// answerCache holds successful answers of cacheable reads for one data
+// version and reporting day; either changing empties it.
+type answerCache struct {
+	mu      sync.Mutex
+	version int64
+	day     string
+	answers map[string]cachedAnswer
+}
+
+type cachedAnswer struct {
+	body                       []byte
+	etag, contentType, dispose string
+}
+
+const maxCachedAnswers = 1024
+
+func (a *answerCache) get(version int64, day, key string) (cachedAnswer, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.version != version || a.day != day {
+		return cachedAnswer{}, false
+	}
+	ans, ok := a.answers[key]
+	return ans, ok
+}
+
+func (a *answerCache) put(version int64, day, key string, ans cachedAnswer) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.version != version || a.day != day || len(a.answers) >= maxCachedAnswers {
+		a.version, a.day, a.answers = version, day, map[string]cachedAnswer{}
+	}
+	a.answers[key] = ans
+}
+
 // conditionalGET gives every successful GET answer an ETag
 // (a hash of the body) and answers 304 with no body when the client's
 // If-None-Match already names it: a dashboard polling unchanged figures
-// gets a few bytes back instead of the whole answer.
-func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		// Every GET but the metrics (which change with each scrape): API
-		// answers and the dashboard's files alike, so a browser coming back
-		// revalidates the page's files instead of fetching them again.
-		if req.Method != http.MethodGet || req.URL.Path == "/metrics" {
-			return next(c)
-		}
-		res := c.Response()
-		orig := res.Writer
-		w := &etagWriter{ResponseWriter: orig}
-		res.Writer = w
-		err := next(c)
-		if err != nil {
-			c.Error(err)
-		}
-		res.Writer = orig
-		status := w.status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		if status == http.StatusOK {
-			sum := sha256.Sum256(w.buf.Bytes())
-			// Weak: the same answer may travel gzipped or not.
-			etag := `W/"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
-			res.Header().Set("ETag", etag)
-			res.Header().Set(echo.HeaderCacheControl, "no-cache")
-			if match(req.Header.Get("If-None-Match"), etag) {
-				res.Header().Del(echo.HeaderContentType)
-				res.Header().Del(echo.HeaderContentLength)
-				orig.WriteHeader(http.StatusNotModified)
-				res.Status = http.StatusNotModified
-				return nil
+// gets a few bytes back instead of the whole answer. The answers of
+// cacheable reads are kept until the data or the day changes.
+func conditionalGET(store *models.Store) echo.MiddlewareFunc {
+	cache := &answerCache{}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			// Every GET but the metrics (which change with each scrape): API
+			// answers and the dashboard's files alike, so a browser coming back
+			// revalidates the page's files instead of fetching them again.
+			// The CSV export streams: it may be large, and is downloaded, not
+			// polled.
+			if req.Method != http.MethodGet || req.URL.Path == "/metrics" || c.Path() == "/api/v1/runs/export" {
+				return next(c)
 			}
+			res := c.Response()
+			var version int64 = -1
+			var day, key string
+			// counted=true depends on the clock to the second, not the day.
+			if cacheable[c.Path()] && !req.URL.Query().Has("counted") {
+				if v, err := store.DataVersion(req.Context()); err == nil {
+					version, day, key = v, store.Today().Format("2006-01-02"), req.URL.RequestURI()
+					if ans, ok := cache.get(version, day, key); ok {
+						res.Header().Set("ETag", ans.etag)
+						res.Header().Set(echo.HeaderCacheControl, "no-cache")
+						if match(req.Header.Get("If-None-Match"), ans.etag) {
+							return c.NoContent(http.StatusNotModified)
+						}
+						if ans.dispose != "" {
+							res.Header().Set(echo.HeaderContentDisposition, ans.dispose)
+						}
+						return c.Blob(http.StatusOK, ans.contentType, ans.body)
+					}
+				}
+			}
+			orig := res.Writer
+			w := &etagWriter{ResponseWriter: orig}
+			res.Writer = w
+			err := next(c)
+			if err != nil {
+				c.Error(err)
+			}
+			res.Writer = orig
+			status := w.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			if status == http.StatusOK {
+				sum := sha256.Sum256(w.buf.Bytes())
+				// Weak: the same answer may travel gzipped or not.
+				etag := `W/"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+				res.Header().Set("ETag", etag)
+				res.Header().Set(echo.HeaderCacheControl, "no-cache")
+				if version >= 0 {
+					cache.put(version, day, key, cachedAnswer{body: bytes.Clone(w.buf.Bytes()), etag: etag,
+						contentType: res.Header().Get(echo.HeaderContentType), dispose: res.Header().Get(echo.HeaderContentDisposition)})
+				}
+				if match(req.Header.Get("If-None-Match"), etag) {
+					res.Header().Del(echo.HeaderContentType)
+					res.Header().Del(echo.HeaderContentLength)
+					orig.WriteHeader(http.StatusNotModified)
+					res.Status = http.StatusNotModified
+					return nil
+				}
+			}
+			orig.WriteHeader(status)
+			res.Status = status
+			n, werr := orig.Write(w.buf.Bytes())
+			res.Size = int64(n)
+			return werr
 		}
-		orig.WriteHeader(status)
-		res.Status = status
-		n, werr := orig.Write(w.buf.Bytes())
-		res.Size = int64(n)
-		return werr
 	}
 }
 

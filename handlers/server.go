@@ -99,7 +99,7 @@ func New(cfg Config) *echo.Echo {
 	e.Use(refuseBadToken)
 	e.Use(authorize(cfg.PrivateReads))
 	e.Use(idempotency(cfg.Store))
-	e.Use(conditionalGET)
+	e.Use(conditionalGET(cfg.Store))
 
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

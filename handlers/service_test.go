@@ -1,9 +1,15 @@
 package handlers_test
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"banlie/app"
+	"banlie/models"
 )
 
 func TestServiceEndpoints(t *testing.T) {
@@ -168,5 +174,59 @@ func TestNearDuplicatesAreDuplicates(t *testing.T) {
 	ts.mustDo(t, 200, "GET", "/api/v1/sea-rail-counts?port=qingdao", nil).decode(t, &list)
 	if len(list.Items) != 1 || list.Items[0].Port != "Qingdao" {
 		t.Fatalf("port filter ignoring case: %+v", list.Items)
+	}
+}
+
+// Polled reads are kept until the next committed write, whoever makes it:
+// a write through another connection to the database (a CLI import, another
+// instance) is seen at once, and a poll between writes is answered from what
+// was kept, with the same ETag and body as a fresh answer.
+func TestKeptAnswersFollowEveryWrite(t *testing.T) {
+	t.Parallel()
+	dsn := filepath.Join(t.TempDir(), "banlie.db")
+	ts := newTestServerOn(t, dsn, shanghai, nil)
+	createRoute(t, ts, "RA", nil)
+	createRun(t, ts, runBody("RA", "X1", "2024-10-12T09:30:00+08:00"))
+	first := ts.mustDo(t, 200, "GET", "/api/v1/runs", nil)
+
+	// Another process's store on the same file logs a run.
+	db, err := app.OpenDB(app.Config{DB: dsn, Synchronous: "FULL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sqlDB, _ := db.DB(); sqlDB.Close() })
+	other := models.NewStore(db, shanghai, time.Now)
+	if _, err := other.CreateRun(context.Background(), models.RunInput{Route: "RA", Number: "X2", Direction: "outbound", DepartedAt: "2024-10-13T09:30:00+08:00"}); err != nil {
+		t.Fatal(err)
+	}
+	var page struct {
+		Items []runJSON `json:"items"`
+	}
+	second := ts.mustDo(t, 200, "GET", "/api/v1/runs", nil)
+	second.decode(t, &page)
+	if len(page.Items) != 2 || second.Header.Get("ETag") == first.Header.Get("ETag") {
+		t.Fatalf("after another connection's write: %d runs, same ETag %v", len(page.Items), second.Header.Get("ETag") == first.Header.Get("ETag"))
+	}
+
+	// A change written behind the store's back (no version raised) is not
+	// seen: the poll was answered from what was kept, byte for byte.
+	if err := db.Exec(`UPDATE runs SET teu = 999`).Error; err != nil {
+		t.Fatal(err)
+	}
+	kept := ts.mustDo(t, 200, "GET", "/api/v1/runs", nil)
+	if string(kept.Body) != string(second.Body) || kept.Header.Get("ETag") != second.Header.Get("ETag") ||
+		kept.Header.Get("Content-Type") != second.Header.Get("Content-Type") {
+		t.Fatalf("a kept answer differs from the fresh one:\n%s\n%s", second.Body, kept.Body)
+	}
+	if r := ts.do(t, "GET", "/api/v1/runs", nil, "If-None-Match", second.Header.Get("ETag")); r.Status != 304 {
+		t.Fatalf("a kept answer with a matching If-None-Match: %d", r.Status)
+	}
+	// The next committed write, here a token's, makes it read again.
+	if _, _, err := other.CreateToken(context.Background(), "late", "viewer"); err != nil {
+		t.Fatal(err)
+	}
+	ts.mustDo(t, 200, "GET", "/api/v1/runs", nil).decode(t, &page)
+	if len(page.Items) != 2 || page.Items[0].TEU != 999 {
+		t.Fatalf("after the next write the change is still not seen: %+v", page.Items)
 	}
 }
