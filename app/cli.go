@@ -27,6 +27,7 @@ commands:
   export     write runs as CSV: export --runs [--from D --to D --route R --mode M] [--out FILE]
   backup     take a consistent copy of the live database: backup --out FILE
   summary    print a month's summary: summary --period 2024-10 [--format markdown|html|json] [--lang zh|en]
+  load       measure a running server against its floor: load --url http://127.0.0.1:8080 [--token T]
 
 Run 'banlie <command> --help' for a command's flags.
 `
@@ -56,6 +57,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdImport(ctx, args[1:], stdout, stderr, log)
 	case "export":
 		return cmdExport(ctx, args[1:], stdout, stderr, log)
+	case "load":
+		return cmdLoad(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

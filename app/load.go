@@ -1,0 +1,372 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+)
+
+// LoadOptions drive `banlie load`: a closed-loop load from a second process
+// against a running server, the way dashboards and operators use it.
+type LoadOptions struct {
+	URL      string        // the server, e.g. http://127.0.0.1:8080
+	Token    string        // an operator token: the write scenario runs only with one
+	Clients  int           // concurrent clients per scenario
+	Duration time.Duration // per scenario, unless Requests is set
+	Requests int           // per scenario; 0: run for Duration
+	Year     int           // the dashboard's year; 0: the latest year with data
+}
+
+// LoadResult is one scenario's measurement.
+type LoadResult struct {
+	Scenario      string
+	Requests      int
+	Errors        int // transport errors and statuses other than the expected ones
+	NotModified   int // 304 answers (conditional dashboard polls)
+	Elapsed       time.Duration
+	P50, P95, P99 time.Duration
+}
+
+// Rate is requests per second.
+func (r LoadResult) Rate() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Requests) / r.Elapsed.Seconds()
+}
+
+// loadRequest is one request a scenario makes; ok says which statuses count
+// as success.
+type loadRequest struct {
+	method, path string
+	header       http.Header
+	body         func(n int64) []byte
+	ok           func(status int) bool
+}
+
+func is2xx(s int) bool { return s >= 200 && s < 300 }
+
+// RunLoad measures the scenarios one after another against o.URL:
+//   - floor: GET /healthz, the same middleware chain with no database work;
+//   - dashboard-poll: a dashboard's refresh (yearly and monthly totals, every
+//     target's progress, the latest 50 runs, the network), each with the
+//     If-None-Match of its last answer, as the dashboard sends them;
+//   - dashboard-cold: the same requests without If-None-Match;
+//   - log-run (with a token): POST /api/v1/runs with unique numbers and an
+//     Idempotency-Key, as the departure form sends them. It adds runs dated
+//     today to the database: run it against a copy.
+func RunLoad(ctx context.Context, o LoadOptions) ([]LoadResult, error) {
+	if o.Clients <= 0 {
+		o.Clients = 16
+	}
+	if o.Requests <= 0 && o.Duration <= 0 {
+		o.Duration = 10 * time.Second
+	}
+	base := strings.TrimRight(o.URL, "/")
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		MaxIdleConns: o.Clients * 2, MaxIdleConnsPerHost: o.Clients * 2, IdleConnTimeout: time.Minute,
+	}}
+	defer client.CloseIdleConnections()
+
+	dash, route, err := dashboardRequests(ctx, client, base, o.Year)
+	if err != nil {
+		return nil, err
+	}
+	scenarios := []struct {
+		name string
+		reqs []loadRequest
+	}{
+		{"floor (GET /healthz)", []loadRequest{{method: "GET", path: "/healthz", ok: is2xx}}},
+		{"dashboard-poll (If-None-Match)", dash},
+		{"dashboard-cold", withoutETags(dash)},
+	}
+	if o.Token != "" {
+		if route == "" {
+			return nil, errors.New("load: the server has no route to log runs on")
+		}
+		stamp := time.Now().UTC().Format("150405")
+		scenarios = append(scenarios, struct {
+			name string
+			reqs []loadRequest
+		}{"log-run (POST /api/v1/runs)", []loadRequest{{
+			method: "POST", path: "/api/v1/runs",
+			header: http.Header{"Authorization": {"Bearer " + o.Token}, "Content-Type": {"application/json"}},
+			body: func(n int64) []byte {
+				b, _ := json.Marshal(map[string]any{
+					"route": route, "number": "L" + stamp + "-" + strconv.FormatInt(n, 10), "direction": "outbound",
+					"departed_at": time.Now().UTC().Add(-time.Minute).Format(time.RFC3339), "status": "departed",
+					"containers": 50, "teu": 100,
+				})
+				return b
+			},
+			ok: func(s int) bool { return s == http.StatusCreated },
+		}}})
+	}
+	var out []LoadResult
+	for _, sc := range scenarios {
+		r, err := runScenario(ctx, client, base, sc.name, sc.reqs, o)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// dashboardRequests lists the requests of one dashboard refresh, each with
+// the ETag its answer carries now, and a rail route's code for writes.
+func dashboardRequests(ctx context.Context, client *http.Client, base string, year int) ([]loadRequest, string, error) {
+	var meta struct {
+		YearsWithData []int `json:"years_with_data"`
+	}
+	if year == 0 {
+		if err := getJSON(ctx, client, base+"/api/v1/meta", &meta); err != nil {
+			return nil, "", err
+		}
+		if len(meta.YearsWithData) == 0 {
+			return nil, "", errors.New("load: the server has no data yet; seed it (banlie seed --demo) or log some runs first")
+		}
+		year = slices.Max(meta.YearsWithData)
+	}
+	var targets struct {
+		Items []struct {
+			ID int64 `json:"id"`
+		} `json:"items"`
+	}
+	y := strconv.Itoa(year)
+	if err := getJSON(ctx, client, base+"/api/v1/targets?year="+y, &targets); err != nil {
+		return nil, "", err
+	}
+	var routes struct {
+		Items []struct {
+			Code string `json:"code"`
+		} `json:"items"`
+	}
+	if err := getJSON(ctx, client, base+"/api/v1/routes?mode=rail&active=true&limit=1", &routes); err != nil {
+		return nil, "", err
+	}
+	paths := []string{
+		"/api/v1/totals/yearly?year=" + y + "&mode=rail",
+		"/api/v1/totals/yearly?year=" + y,
+		"/api/v1/totals/monthly?year=" + y + "&mode=rail",
+		"/api/v1/runs?limit=50",
+		"/api/v1/network",
+	}
+	for _, t := range targets.Items {
+		paths = append(paths, "/api/v1/targets/"+strconv.FormatInt(t.ID, 10)+"/progress")
+	}
+	var reqs []loadRequest
+	for _, p := range paths {
+		req, err := http.NewRequestWithContext(ctx, "GET", base+p, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			return nil, "", fmt.Errorf("load: GET %s: %w", p, err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return nil, "", fmt.Errorf("load: GET %s answered %d", p, res.StatusCode)
+		}
+		h := http.Header{}
+		if tag := res.Header.Get("ETag"); tag != "" {
+			h.Set("If-None-Match", tag)
+		}
+		reqs = append(reqs, loadRequest{method: "GET", path: p, header: h,
+			ok: func(s int) bool { return s == http.StatusOK || s == http.StatusNotModified }})
+	}
+	code := ""
+	if len(routes.Items) > 0 {
+		code = routes.Items[0].Code
+	}
+	return reqs, code, nil
+}
+
+func withoutETags(reqs []loadRequest) []loadRequest {
+	out := make([]loadRequest, len(reqs))
+	for i, r := range reqs {
+		r.header = nil
+		r.ok = func(s int) bool { return s == http.StatusOK }
+		out[i] = r
+	}
+	return out
+}
+
+func getJSON(ctx context.Context, client *http.Client, url string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("load: GET %s: %w", url, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("load: GET %s answered %d", url, res.StatusCode)
+	}
+	return json.NewDecoder(res.Body).Decode(v)
+}
+
+// runScenario runs o.Clients clients in a closed loop over reqs, each taking
+// the next request in turn, until o.Requests are done or o.Duration passed.
+func runScenario(ctx context.Context, client *http.Client, base, name string, reqs []loadRequest, o LoadOptions) (LoadResult, error) {
+	var (
+		next       atomic.Int64
+		errs, n304 atomic.Int64
+		mu         sync.Mutex
+		lat        []time.Duration
+		wg         sync.WaitGroup
+		firstErr   atomic.Value
+	)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if o.Requests <= 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeout(ctx, o.Duration)
+		defer stop()
+	}
+	start := time.Now()
+	for w := 0; w < o.Clients; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mine := make([]time.Duration, 0, 1024)
+			defer func() {
+				mu.Lock()
+				lat = append(lat, mine...)
+				mu.Unlock()
+			}()
+			for ctx.Err() == nil {
+				i := next.Add(1) - 1
+				if o.Requests > 0 && i >= int64(o.Requests) {
+					return
+				}
+				lr := reqs[i%int64(len(reqs))]
+				var body io.Reader
+				if lr.body != nil {
+					body = bytes.NewReader(lr.body(i))
+				}
+				req, err := http.NewRequestWithContext(ctx, lr.method, base+lr.path, body)
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				for k, v := range lr.header {
+					req.Header[k] = v
+				}
+				if lr.method == "POST" {
+					req.Header.Set("Idempotency-Key", "load-"+strconv.FormatInt(start.UnixNano(), 36)+"-"+strconv.FormatInt(i, 10))
+				}
+				t0 := time.Now()
+				res, err := client.Do(req)
+				if err != nil {
+					if ctx.Err() != nil {
+						return // the scenario's time is up mid-request: not an error
+					}
+					errs.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				mine = append(mine, time.Since(t0))
+				if res.StatusCode == http.StatusNotModified {
+					n304.Add(1)
+				}
+				if !lr.ok(res.StatusCode) {
+					errs.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := firstErr.Load().(error); err != nil {
+		return LoadResult{}, err
+	}
+	r := LoadResult{Scenario: name, Requests: len(lat), Errors: int(errs.Load()), NotModified: int(n304.Load()), Elapsed: time.Since(start)}
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	r.P50, r.P95, r.P99 = pct(0.50), pct(0.95), pct(0.99)
+	return r, nil
+}
+
+// writeLoadReport prints the results as a table with each scenario's rate
+// as a share of the floor's, measured in the same run.
+func writeLoadReport(w io.Writer, rs []LoadResult) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\trequests\terrors\t304s\treq/s\tp50\tp95\tp99\trate / floor\t")
+	var floor float64
+	for i, r := range rs {
+		if i == 0 {
+			floor = r.Rate()
+		}
+		ratio := "—"
+		if floor > 0 {
+			ratio = fmt.Sprintf("%.2f", r.Rate()/floor)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t\n", r.Scenario, r.Requests, r.Errors, r.NotModified, r.Rate(),
+			r.P50.Round(time.Microsecond), r.P95.Round(time.Microsecond), r.P99.Round(time.Microsecond), ratio)
+	}
+	tw.Flush()
+}
+
+func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var o LoadOptions
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: banlie load [flags]
+
+Measures a running server from this process: first GET /healthz (the floor:
+the same middleware, no database), then a dashboard's refresh with and
+without If-None-Match, then, given an operator token, logging runs. Prints
+requests per second, latency percentiles and each rate as a share of the
+floor's. The log-run scenario adds runs: point it at a copy of the data.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.URL, "url", "http://127.0.0.1:8080", "the server to measure")
+	fs.StringVar(&o.Token, "token", envOr("BANLIE_TOKEN", ""), "an operator token; without one the write scenario is left out [BANLIE_TOKEN]")
+	fs.IntVar(&o.Clients, "clients", 16, "concurrent clients")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each scenario runs")
+	fs.IntVar(&o.Requests, "requests", 0, "requests per scenario instead of a duration")
+	fs.IntVar(&o.Year, "year", 0, "the dashboard's year (default: the latest with data)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	rs, err := RunLoad(ctx, o)
+	if err != nil {
+		return err
+	}
+	writeLoadReport(stdout, rs)
+	for _, r := range rs {
+		if r.Errors > 0 {
+			return fmt.Errorf("load: %d unexpected answers in %s", r.Errors, r.Scenario)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,92 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"banlie/models"
+)
+
+// TestLoadCommand runs `banlie load` against a real server on the demo data
+// with a fixed number of requests per scenario (no timing): every answer is
+// the expected one, the dashboard's conditional polls are all 304s, and
+// each logged run is stored once.
+func TestLoadCommand(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.RateLimit = 0
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	store, err := openStore(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SeedDemo(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := store.CreateToken(ctx, "load", "operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := countRuns(t, store)
+	closeDB(store.DB())
+
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, cfg, quiet, ServeHooks{Listening: func(a string) { addrc <- a }}) }()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		t.Fatalf("serve ended early: %v", err)
+	}
+	waitReady(t, addr)
+
+	var out bytes.Buffer
+	if err := Run(ctx, []string{"load", "--url", "http://" + addr, "--token", token, "--requests", "120", "--clients", "8"}, &out, &out); err != nil {
+		t.Fatalf("load: %v\n%s", err, out.String())
+	}
+	rs, err := RunLoad(ctx, LoadOptions{URL: "http://" + addr, Requests: 60, Clients: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 3 {
+		t.Fatalf("%d scenarios without a token, want 3 (no writes)", len(rs))
+	}
+	for _, r := range rs {
+		if r.Requests != 60 || r.Errors != 0 {
+			t.Errorf("%s: %d requests, %d errors", r.Scenario, r.Requests, r.Errors)
+		}
+	}
+	if rs[1].NotModified != 60 || rs[2].NotModified != 0 {
+		t.Errorf("304s: poll %d (want 60), cold %d (want 0)", rs[1].NotModified, rs[2].NotModified)
+	}
+	report := out.String()
+	for _, want := range []string{"floor (GET /healthz)", "dashboard-poll", "dashboard-cold", "log-run", "rate / floor"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q:\n%s", want, report)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	store, err = openStore(context.Background(), cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDB(store.DB())
+	if after := countRuns(t, store); after != before+120 {
+		t.Fatalf("%d runs after logging 120, want %d", after, before+120)
+	}
+}
+
+func countRuns(t *testing.T, store *models.Store) int64 {
+	t.Helper()
+	var n int64
+	if err := store.DB().Raw(`SELECT COUNT(*) FROM runs`).Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
