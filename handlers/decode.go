@@ -91,7 +91,7 @@ func decodeStrict(c echo.Context, dst any) error {
 	if err := dec.Decode(dst); err != nil {
 		var se *json.SyntaxError
 		if !errors.As(err, &se) && !errors.Is(err, io.ErrUnexpectedEOF) {
-			if all := fieldErrors(b, reflect.TypeOf(dst)); len(all) > 0 {
+			if all := fieldErrors(b, reflect.TypeOf(dst)); all.total > 0 {
 				return all.err()
 			}
 		}
@@ -104,21 +104,35 @@ func decodeStrict(c echo.Context, dst any) error {
 }
 
 // badFields collects every field of a body that cannot be decoded, so that
-// a client learns of all of them at once.
-type badFields []models.FieldError
+// a client learns of all of them at once (the first maxBadFields of them: a
+// body of thousands of unknown keys gets a short answer).
+type badFields struct {
+	list  []models.FieldError
+	total int
+}
+
+const maxBadFields = 50
 
 func (b *badFields) add(err error) {
 	var e *models.Error
-	if errors.As(err, &e) && len(e.Fields) > 0 {
-		*b = append(*b, e.Fields...)
+	if errors.As(err, &e) {
+		for _, f := range e.Fields {
+			b.total++
+			if len(b.list) < maxBadFields {
+				b.list = append(b.list, f)
+			}
+		}
 	}
 }
 
 func (b badFields) err() error {
-	if len(b) == 1 {
-		return &models.Error{Code: models.EBADREQUEST, Message: b[0].Message, Fields: b}
+	switch {
+	case b.total == 1:
+		return &models.Error{Code: models.EBADREQUEST, Message: b.list[0].Message, Fields: b.list}
+	case b.total > len(b.list):
+		return &models.Error{Code: models.EBADREQUEST, Message: fmt.Sprintf("%d fields are unknown or of the wrong type; the first %d are listed", b.total, len(b.list)), Fields: b.list}
 	}
-	return &models.Error{Code: models.EBADREQUEST, Message: fmt.Sprintf("%d fields are unknown or of the wrong type", len(b)), Fields: b}
+	return &models.Error{Code: models.EBADREQUEST, Message: fmt.Sprintf("%d fields are unknown or of the wrong type", b.total), Fields: b.list}
 }
 
 // fieldErrors decodes each member of the JSON object raw on its own into
@@ -130,7 +144,7 @@ func fieldErrors(raw []byte, t reflect.Type) badFields {
 	}
 	var obj map[string]json.RawMessage
 	if t.Kind() != reflect.Struct || json.Unmarshal(raw, &obj) != nil {
-		return nil
+		return badFields{}
 	}
 	fields := map[string]reflect.Type{}
 	for i := 0; i < t.NumField(); i++ {
@@ -148,6 +162,13 @@ func fieldErrors(raw []byte, t reflect.Type) badFields {
 	var out badFields
 	for _, k := range keys {
 		ft, ok := fields[k]
+		if !ok {
+			for name, t := range fields { // encoding/json matches names without regard to case
+				if strings.EqualFold(name, k) {
+					ft, ok = t, true
+				}
+			}
+		}
 		if !ok {
 			out.add(models.BadRequest(k, "%s is not a field of this resource", k))
 			continue
@@ -225,7 +246,11 @@ func (d *dupScanner) value(depth int) (string, bool) {
 	switch d.raw[d.i] {
 	case '{':
 		d.i++
+		// Keys are compared as encoding/json matches fields: without regard
+		// to case, so "teu" and "TEU" are one key given twice. A small
+		// object is searched in a list, a large one in a map.
 		var keys []string
+		var many map[string]bool
 		for first := true; ; first = false {
 			d.ws()
 			if d.i < len(d.raw) && d.raw[d.i] == '}' && first {
@@ -242,12 +267,26 @@ func (d *dupScanner) value(depth int) (string, bool) {
 					return "", false
 				}
 			}
-			for _, seen := range keys {
-				if seen == key {
+			folded := strings.ToLower(strings.ToUpper(key)) // ſ and K fold too
+			if many != nil {
+				if many[folded] {
 					return key, false
 				}
+				many[folded] = true
+			} else {
+				for _, seen := range keys {
+					if seen == folded {
+						return key, false
+					}
+				}
+				keys = append(keys, folded)
+				if len(keys) > 16 {
+					many = make(map[string]bool, 64)
+					for _, k := range keys {
+						many[k] = true
+					}
+				}
 			}
-			keys = append(keys, key)
 			d.ws()
 			if d.i >= len(d.raw) || d.raw[d.i] != ':' {
 				return "", false
@@ -403,7 +442,7 @@ func decodePatch(c echo.Context, fields patchFields) error {
 			bad.add(jsonError(name, err))
 		}
 	}
-	if len(bad) > 0 {
+	if bad.total > 0 {
 		return bad.err()
 	}
 	return nil
@@ -467,6 +506,13 @@ func unknownField(raw []byte, t reflect.Type, path string) string {
 		for _, k := range keys {
 			p := strings.TrimPrefix(path+"."+k, ".")
 			ft, ok := fields[k]
+			if !ok {
+				for name, t := range fields { // encoding/json matches names without regard to case
+					if strings.EqualFold(name, k) {
+						ft, ok = t, true
+					}
+				}
+			}
 			if !ok {
 				return p
 			}
