@@ -54,6 +54,7 @@ type answerCache struct {
 	version int64
 	day     string
 	answers map[string]cachedAnswer
+	bytes   int // the bodies' total size
 }
 
 type cachedAnswer struct {
@@ -61,7 +62,14 @@ type cachedAnswer struct {
 	etag, contentType, dispose string
 }
 
-const maxCachedAnswers = 1024
+// Bounds on what is kept: any client may ask for many different pages, so
+// memory is bounded in bytes, and a large answer (a page of 500 runs with
+// long cargo texts) is not kept at all. Filling up starts afresh.
+const (
+	maxCachedAnswers = 1024
+	maxCachedBytes   = 32 << 20
+	maxCachedAnswer  = 256 << 10
+)
 
 func (a *answerCache) get(version int64, day, key string) (cachedAnswer, bool) {
 	a.mu.Lock()
@@ -74,12 +82,22 @@ func (a *answerCache) get(version int64, day, key string) (cachedAnswer, bool) {
 }
 
 func (a *answerCache) put(version int64, day, key string, ans cachedAnswer) {
+	if len(ans.body) > maxCachedAnswer {
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.version != version || a.day != day || len(a.answers) >= maxCachedAnswers {
-		a.version, a.day, a.answers = version, day, map[string]cachedAnswer{}
+	if day < a.day || day == a.day && version < a.version {
+		return // a slow request's answer, older than what is kept now
+	}
+	if a.version != version || a.day != day || len(a.answers) >= maxCachedAnswers || a.bytes+len(ans.body) > maxCachedBytes {
+		a.version, a.day, a.answers, a.bytes = version, day, map[string]cachedAnswer{}, 0
+	}
+	if old, ok := a.answers[key]; ok {
+		a.bytes -= len(old.body)
 	}
 	a.answers[key] = ans
+	a.bytes += len(ans.body)
 }
 
 // conditionalGET gives every successful GET answer an ETag
@@ -138,7 +156,7 @@ func conditionalGET(store *models.Store) echo.MiddlewareFunc {
 				etag := `W/"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
 				res.Header().Set("ETag", etag)
 				res.Header().Set(echo.HeaderCacheControl, "no-cache")
-				if version >= 0 {
+				if version >= 0 && w.buf.Len() <= maxCachedAnswer {
 					cache.put(version, day, key, cachedAnswer{body: bytes.Clone(w.buf.Bytes()), etag: etag,
 						contentType: res.Header().Get(echo.HeaderContentType), dispose: res.Header().Get(echo.HeaderContentDisposition)})
 				}

@@ -100,6 +100,7 @@ func (s *Store) CreateToken(ctx context.Context, name, role string) (string, Tok
 	secret := TokenPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(buf))
 	row := tokenRow{Name: name, Role: role, Hash: hashToken(secret), Prefix: secret[:len(TokenPrefix)+4], CreatedAt: s.now()}
 	err := s.Tx(ctx, func(tx *Store) error {
+		tx.leavesServedDataAlone()
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
@@ -127,6 +128,7 @@ func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
 // RevokeToken revokes a token by name; it stops working at once.
 func (s *Store) RevokeToken(ctx context.Context, name string) error {
 	err := s.Tx(ctx, func(tx *Store) error {
+		tx.leavesServedDataAlone()
 		var row tokenRow
 		if err := tx.db.Take(&row, "name = ?", name).Error; err != nil {
 			return storeErr("tokens.revoke", err, fmt.Sprintf("no token named %q", name), "")

@@ -101,6 +101,7 @@ func (s *Store) GetIdempotency(ctx context.Context, scope, key string) (*IdemAns
 	}
 	if row.CreatedAt.Before(s.now().Add(-IdempotencyRetention)) {
 		err := s.Tx(ctx, func(tx *Store) error {
+			tx.leavesServedDataAlone()
 			return tx.db.Where("scope = ? AND key = ? AND created_at = ?", scope, key, row.CreatedAt).Delete(&idemRow{}).Error
 		})
 		return nil, err
@@ -125,6 +126,7 @@ func (s *Store) GetIdempotency(ctx context.Context, scope, key string) (*IdemAns
 // a retry can still succeed.
 func (s *Store) DropIdempotencyKey(ctx context.Context, scope, key, hash string) error {
 	return s.Tx(ctx, func(tx *Store) error {
+		tx.leavesServedDataAlone()
 		return tx.db.Where("scope = ? AND key = ? AND request_hash = ? AND status IS NULL", scope, key, hash).Delete(&idemRow{}).Error
 	})
 }
@@ -143,6 +145,7 @@ func (s *Store) SaveIdempotentAnswer(ctx context.Context, scope, key string, a I
 		row.ContentType = &a.ContentType
 	}
 	return s.Tx(ctx, func(tx *Store) error {
+		tx.leavesServedDataAlone()
 		res := tx.db.Model(&idemRow{}).Where("scope = ? AND key = ? AND request_hash = ? AND status IS NULL", scope, key, a.Hash).
 			Updates(map[string]any{"status": row.Status, "location": row.Location, "content_type": row.ContentType, "body": row.Body})
 		if res.Error != nil {
@@ -159,6 +162,7 @@ func (s *Store) SaveIdempotentAnswer(ctx context.Context, scope, key string, a I
 func (s *Store) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.Tx(ctx, func(tx *Store) error {
+		tx.leavesServedDataAlone()
 		res := tx.db.Where("created_at < ?", s.now().Add(-IdempotencyRetention)).Delete(&idemRow{})
 		n = res.RowsAffected
 		return res.Error

@@ -71,6 +71,7 @@ func (s *Store) ClaimJobRun(ctx context.Context, name string, scheduledAt *time.
 		row.ScheduledAt = &t
 	}
 	err := s.Tx(ctx, func(tx *Store) error {
+		tx.leavesServedDataAlone()
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
@@ -93,6 +94,7 @@ func (s *Store) ClaimJobRun(ctx context.Context, name string, scheduledAt *time.
 func (s *Store) FinishJobRun(ctx context.Context, id int64, runErr error) (JobRun, error) {
 	var out JobRun
 	err := s.Tx(ctx, func(tx *Store) error {
+		tx.leavesServedDataAlone()
 		var row jobRunRow
 		if err := tx.db.Take(&row, id).Error; err != nil {
 			return err

@@ -212,6 +212,10 @@ func (s *Store) Rollup(ctx context.Context, full bool) (RollupStats, error) {
 		}
 		changed, err := tx.updateMilestones(ctx, now)
 		st.Milestones = changed
+		// A roll-up that found nothing to do changes no figure a read serves.
+		if st.Milestones == 0 && st.Days == 0 && st.Months == 0 {
+			tx.leavesServedDataAlone()
+		}
 		return err
 	})
 	if err != nil {

@@ -29,7 +29,15 @@ type Store struct {
 	// SQLite's busy handler is neither. Readers never take it.
 	writeMu *sync.Mutex
 	inTx    bool
+	// servedUnchanged: this transaction changes nothing an API read serves
+	// (job bookkeeping, idempotency records, tokens), so the data version
+	// stays and kept answers stay valid.
+	servedUnchanged bool
 }
+
+// leavesServedDataAlone marks the transaction as one that changes nothing
+// an API read answers from.
+func (s *Store) leavesServedDataAlone() { s.servedUnchanged = true }
 
 // NewStore wraps an open, migrated database.
 func NewStore(db *gorm.DB, loc *time.Location, now func() time.Time) *Store {
@@ -64,7 +72,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		if s.inTx {
+		if s.inTx || tx.servedUnchanged {
 			return nil
 		}
 		// Last, just before the commit: on PostgreSQL this row's lock is
