@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +34,28 @@ func (h csvHandlers) register(g *echo.Group) {
 
 // CSV media types the import reads; no Content-Type at all is read as CSV too.
 var csvMediaTypes = []string{"text/csv", "text/plain"}
+
+// MaxImportLines bounds the lines of one import request.
+const MaxImportLines = 2000
+
+// csvRecords counts the records of a CSV (quoted line breaks included), or
+// fails where the CSV cannot be read (the import says where, then).
+func csvRecords(b []byte) (int, error) {
+	r := csv.NewReader(bytes.NewReader(b))
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	n := 0
+	for {
+		_, err := r.Read()
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+}
 
 // importRuns logs the runs of a CSV body in one transaction (see
 // models.Store.ImportRuns): 200 with what was (or, with dry_run=true, would
@@ -66,6 +89,12 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 	}
 	if !utf8.Valid(b) {
 		return models.BadRequest("", "the CSV is not valid UTF-8; save it as UTF-8 (in Excel: CSV UTF-8)")
+	}
+	// One import is one write transaction, and every other write waits for
+	// it: a request holds at most MaxImportLines lines (a few seconds).
+	if n, err := csvRecords(b); err == nil && n-1 > MaxImportLines {
+		msg := fmt.Sprintf("has %d lines; send at most %d per request (split the file: lines already imported are skipped when sent again)", n-1, MaxImportLines)
+		return &models.Error{Code: models.EINVALID, Message: "the CSV " + msg, Fields: []models.FieldError{{Field: "csv", Message: msg}}}
 	}
 	res, err := h.store.ImportRuns(c.Request().Context(), bytes.NewReader(b), dry != nil && *dry)
 	if err != nil {

@@ -64,7 +64,7 @@ func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (Impor
 			}
 			get := func(name string) string {
 				if i, ok := col[name]; ok && i < len(rec) {
-					return unneutralizeCell(strings.TrimSpace(rec[i]))
+					return importCell(rec[i])
 				}
 				return ""
 			}
@@ -182,6 +182,17 @@ func neutralizeCell(s string) string {
 // unneutralizeCell undoes neutralizeCell: one apostrophe comes off a cell
 // made of apostrophes followed by a formula character. (A hand-written
 // '=cmd is read as =cmd, as a spreadsheet reads it.)
+// importCell is a cell's value as import reads it: trimmed, then with the
+// export's formula mark taken off. A value that was only a tab or a carriage
+// return was marked too ("'\t"); it reads as blank, as it would unmarked.
+func importCell(raw string) string {
+	v := strings.TrimSpace(raw)
+	if v == "'" && len(raw) > 1 && raw[0] == '\'' && strings.IndexByte(formulaStart, raw[1]) >= 0 && strings.TrimSpace(raw[1:]) == "" {
+		return ""
+	}
+	return unneutralizeCell(v)
+}
+
 func unneutralizeCell(s string) string {
 	if t := strings.TrimLeft(s, "'"); len(t) < len(s) && t != "" && strings.IndexByte(formulaStart, t[0]) >= 0 {
 		return s[1:]
