@@ -80,7 +80,11 @@ func RunLoad(ctx context.Context, o LoadOptions) ([]LoadResult, error) {
 	}}
 	defer client.CloseIdleConnections()
 
-	dash, route, err := dashboardRequests(ctx, client, base, o.Year)
+	auth := http.Header{}
+	if o.Token != "" {
+		auth.Set("Authorization", "Bearer "+o.Token) // reads may be private
+	}
+	dash, route, err := dashboardRequests(ctx, client, base, o.Year, auth)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +92,7 @@ func RunLoad(ctx context.Context, o LoadOptions) ([]LoadResult, error) {
 		name string
 		reqs []loadRequest
 	}{
-		{"floor (GET /healthz)", []loadRequest{{method: "GET", path: "/healthz", ok: is2xx}}},
+		{"floor (GET /healthz)", []loadRequest{{method: "GET", path: "/healthz", header: auth, ok: is2xx}}},
 		{"dashboard-poll (If-None-Match)", dash},
 		{"dashboard-cold", withoutETags(dash)},
 	}
@@ -127,12 +131,12 @@ func RunLoad(ctx context.Context, o LoadOptions) ([]LoadResult, error) {
 
 // dashboardRequests lists the requests of one dashboard refresh, each with
 // the ETag its answer carries now, and a rail route's code for writes.
-func dashboardRequests(ctx context.Context, client *http.Client, base string, year int) ([]loadRequest, string, error) {
+func dashboardRequests(ctx context.Context, client *http.Client, base string, year int, auth http.Header) ([]loadRequest, string, error) {
 	var meta struct {
 		YearsWithData []int `json:"years_with_data"`
 	}
 	if year == 0 {
-		if err := getJSON(ctx, client, base+"/api/v1/meta", &meta); err != nil {
+		if err := getJSON(ctx, client, base+"/api/v1/meta", auth, &meta); err != nil {
 			return nil, "", err
 		}
 		if len(meta.YearsWithData) == 0 {
@@ -146,7 +150,7 @@ func dashboardRequests(ctx context.Context, client *http.Client, base string, ye
 		} `json:"items"`
 	}
 	y := strconv.Itoa(year)
-	if err := getJSON(ctx, client, base+"/api/v1/targets?year="+y, &targets); err != nil {
+	if err := getJSON(ctx, client, base+"/api/v1/targets?year="+y, auth, &targets); err != nil {
 		return nil, "", err
 	}
 	var routes struct {
@@ -154,7 +158,7 @@ func dashboardRequests(ctx context.Context, client *http.Client, base string, ye
 			Code string `json:"code"`
 		} `json:"items"`
 	}
-	if err := getJSON(ctx, client, base+"/api/v1/routes?mode=rail&active=true&limit=1", &routes); err != nil {
+	if err := getJSON(ctx, client, base+"/api/v1/routes?mode=rail&active=true&limit=1", auth, &routes); err != nil {
 		return nil, "", err
 	}
 	paths := []string{
@@ -173,6 +177,7 @@ func dashboardRequests(ctx context.Context, client *http.Client, base string, ye
 		if err != nil {
 			return nil, "", err
 		}
+		req.Header = auth.Clone()
 		res, err := client.Do(req)
 		if err != nil {
 			return nil, "", fmt.Errorf("load: GET %s: %w", p, err)
@@ -182,7 +187,7 @@ func dashboardRequests(ctx context.Context, client *http.Client, base string, ye
 		if res.StatusCode != http.StatusOK {
 			return nil, "", fmt.Errorf("load: GET %s answered %d", p, res.StatusCode)
 		}
-		h := http.Header{}
+		h := auth.Clone()
 		if tag := res.Header.Get("ETag"); tag != "" {
 			h.Set("If-None-Match", tag)
 		}
@@ -199,18 +204,20 @@ func dashboardRequests(ctx context.Context, client *http.Client, base string, ye
 func withoutETags(reqs []loadRequest) []loadRequest {
 	out := make([]loadRequest, len(reqs))
 	for i, r := range reqs {
-		r.header = nil
+		r.header = r.header.Clone()
+		r.header.Del("If-None-Match")
 		r.ok = func(s int) bool { return s == http.StatusOK }
 		out[i] = r
 	}
 	return out
 }
 
-func getJSON(ctx context.Context, client *http.Client, url string, v any) error {
+func getJSON(ctx context.Context, client *http.Client, url string, auth http.Header, v any) error {
 	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
 		return err
 	}
+	req.Header = auth.Clone()
 	res, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("load: GET %s: %w", url, err)
@@ -228,6 +235,7 @@ func runScenario(ctx context.Context, client *http.Client, base, name string, re
 	var (
 		next       atomic.Int64
 		errs, n304 atomic.Int64
+		n429       atomic.Int64
 		mu         sync.Mutex
 		lat        []time.Duration
 		wg         sync.WaitGroup
@@ -284,8 +292,11 @@ func runScenario(ctx context.Context, client *http.Client, base, name string, re
 				_, _ = io.Copy(io.Discard, res.Body)
 				res.Body.Close()
 				mine = append(mine, time.Since(t0))
-				if res.StatusCode == http.StatusNotModified {
+				switch res.StatusCode {
+				case http.StatusNotModified:
 					n304.Add(1)
+				case http.StatusTooManyRequests:
+					n429.Add(1)
 				}
 				if !lr.ok(res.StatusCode) {
 					errs.Add(1)
@@ -296,6 +307,9 @@ func runScenario(ctx context.Context, client *http.Client, base, name string, re
 	wg.Wait()
 	if err, _ := firstErr.Load().(error); err != nil {
 		return LoadResult{}, err
+	}
+	if n := n429.Load(); n > 0 {
+		return LoadResult{}, fmt.Errorf("load: the server rate-limited %d requests of %s, so the figures would measure its 429s: start it with --rate-limit 0 (BANLIE_RATE_LIMIT=0) for a load test", n, name)
 	}
 	r := LoadResult{Scenario: name, Requests: len(lat), Errors: int(errs.Load()), NotModified: int(n304.Load()), Elapsed: time.Since(start)}
 	slices.Sort(lat)

@@ -15,44 +15,17 @@ import (
 // each logged run is stored once.
 func TestLoadCommand(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.RateLimit = 0
+	cfg.RateLimit, cfg.PrivateReads = 0, true
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	store, err := openStore(ctx, cfg, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := SeedDemo(ctx, store); err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := store.CreateToken(ctx, "load", "operator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := countRuns(t, store)
-	closeDB(store.DB())
+	addr, token, before, done := startLoadServer(t, ctx, cfg)
 
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, cfg, quiet, ServeHooks{Listening: func(a string) { addrc <- a }}) }()
-	var addr string
-	select {
-	case addr = <-addrc:
-	case err := <-done:
-		t.Fatalf("serve ended early: %v", err)
-	}
-	waitReady(t, addr)
-
-	var out bytes.Buffer
-	if err := Run(ctx, []string{"load", "--url", "http://" + addr, "--token", token, "--requests", "120", "--clients", "8"}, &out, &out); err != nil {
-		t.Fatalf("load: %v\n%s", err, out.String())
-	}
-	rs, err := RunLoad(ctx, LoadOptions{URL: "http://" + addr, Requests: 60, Clients: 4})
+	rs, err := RunLoad(ctx, LoadOptions{URL: "http://" + addr, Token: token, Requests: 60, Clients: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs) != 3 {
-		t.Fatalf("%d scenarios without a token, want 3 (no writes)", len(rs))
+	if len(rs) != 4 {
+		t.Fatalf("%d scenarios, want 4", len(rs))
 	}
 	for _, r := range rs {
 		if r.Requests != 60 || r.Errors != 0 {
@@ -61,6 +34,11 @@ func TestLoadCommand(t *testing.T) {
 	}
 	if rs[1].NotModified != 60 || rs[2].NotModified != 0 {
 		t.Errorf("304s: poll %d (want 60), cold %d (want 0)", rs[1].NotModified, rs[2].NotModified)
+	}
+	// The command prints the table, each rate against the floor's.
+	var out bytes.Buffer
+	if err := Run(ctx, []string{"load", "--url", "http://" + addr, "--token", token, "--requests", "120", "--clients", "8"}, &out, &out); err != nil {
+		t.Fatalf("load: %v\n%s", err, out.String())
 	}
 	report := out.String()
 	for _, want := range []string{"floor (GET /healthz)", "dashboard-poll", "dashboard-cold", "log-run", "rate / floor"} {
@@ -72,14 +50,63 @@ func TestLoadCommand(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	store, err = openStore(context.Background(), cfg, quiet)
+	store, err := openStore(context.Background(), cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer closeDB(store.DB())
-	if after := countRuns(t, store); after != before+120 {
-		t.Fatalf("%d runs after logging 120, want %d", after, before+120)
+	if after := countRuns(t, store); after != before+60+120 {
+		t.Fatalf("%d runs after logging 180, want %d", after, before+180)
 	}
+}
+
+// Against a rate-limited server the figures would measure its 429s: the
+// command says so instead of printing them.
+func TestLoadCommandRefusesRateLimitedFigures(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.RateLimit = 20
+	ctx, cancel := context.WithCancel(context.Background())
+	addr, _, _, done := startLoadServer(t, ctx, cfg)
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	_, err := RunLoad(ctx, LoadOptions{URL: "http://" + addr, Requests: 400, Clients: 8})
+	if err == nil || !strings.Contains(err.Error(), "--rate-limit 0") {
+		t.Fatalf("load against a rate-limited server: %v", err)
+	}
+}
+
+// startLoadServer serves the demo data with cfg and answers its address, an
+// operator token, the number of runs and the channel serve's end comes on.
+func startLoadServer(t *testing.T, ctx context.Context, cfg Config) (string, string, int64, chan error) {
+	t.Helper()
+	store, err := openStore(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SeedDemo(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := store.CreateToken(ctx, "load", "operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := countRuns(t, store)
+	closeDB(store.DB())
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, cfg, quiet, ServeHooks{Listening: func(a string) { addrc <- a }}) }()
+	select {
+	case addr := <-addrc:
+		waitReady(t, addr)
+		return addr, token, n, done
+	case err := <-done:
+		t.Fatalf("serve ended early: %v", err)
+	}
+	return "", "", 0, nil
 }
 
 func countRuns(t *testing.T, store *models.Store) int64 {
