@@ -100,7 +100,7 @@ func RunLoad(ctx context.Context, o LoadOptions) ([]LoadResult, error) {
 		if route == "" {
 			return nil, errors.New("load: the server has no route to log runs on")
 		}
-		stamp := time.Now().UTC().Format("150405")
+		stamp := strconv.FormatInt(time.Now().UnixNano(), 36) // numbers unique to this run of the command
 		scenarios = append(scenarios, struct {
 			name string
 			reqs []loadRequest
