@@ -297,17 +297,8 @@ func (d *dupScanner) value(depth int) (string, bool) {
 			} else if !ok {
 				return "", false
 			}
-			d.ws()
-			if d.i >= len(d.raw) {
-				return "", false
-			}
-			d.i++
-			switch d.raw[d.i-1] {
-			case ',':
-			case '}':
-				return "", true
-			default:
-				return "", false
+			if more, ok := d.next('}'); !more {
+				return "", ok
 			}
 		}
 	case '[':
@@ -323,17 +314,8 @@ func (d *dupScanner) value(depth int) (string, bool) {
 			} else if !ok {
 				return "", false
 			}
-			d.ws()
-			if d.i >= len(d.raw) {
-				return "", false
-			}
-			d.i++
-			switch d.raw[d.i-1] {
-			case ',':
-			case ']':
-				return "", true
-			default:
-				return "", false
+			if more, ok := d.next(']'); !more {
+				return "", ok
 			}
 		}
 	case '"':
@@ -349,6 +331,23 @@ func (d *dupScanner) value(depth int) (string, bool) {
 		}
 		return "", true
 	}
+}
+
+// next reads what follows a member or an element: a comma (more to come)
+// or the closing bracket (ok, no more); anything else is not JSON.
+func (d *dupScanner) next(closing byte) (more, ok bool) {
+	d.ws()
+	if d.i >= len(d.raw) {
+		return false, false
+	}
+	d.i++
+	switch d.raw[d.i-1] {
+	case ',':
+		return true, true
+	case closing:
+		return false, true
+	}
+	return false, false
 }
 
 func joinPath(head, rest string) string {
