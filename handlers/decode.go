@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"mime"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -146,19 +147,8 @@ func fieldErrors(raw []byte, t reflect.Type) badFields {
 	if t.Kind() != reflect.Struct || json.Unmarshal(raw, &obj) != nil {
 		return badFields{}
 	}
-	fields := map[string]reflect.Type{}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			fields[name] = f.Type
-		}
-	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	fields := jsonFields(t)
+	keys := slices.Sorted(maps.Keys(obj))
 	var out badFields
 	for _, k := range keys {
 		ft, ok := fields[k]
@@ -185,6 +175,19 @@ func fieldErrors(raw []byte, t reflect.Type) badFields {
 		}
 	}
 	return out
+}
+
+// jsonFields maps the JSON names of struct type t's fields to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	fields := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			fields[name] = f.Type
+		}
+	}
+	return fields
 }
 
 // duplicateKey finds a key given twice in one JSON object of raw, at any
@@ -425,13 +428,8 @@ func decodePatch(c echo.Context, fields patchFields) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return models.BadRequest("", "the request body must hold exactly one JSON object")
 	}
-	names := make([]string, 0, len(m))
-	for name := range m {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	var bad badFields
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		set, ok := fields[name]
 		if !ok {
 			bad.add(models.BadRequest(name, "%s is not a field of this resource or cannot be changed", name))
@@ -489,19 +487,8 @@ func unknownField(raw []byte, t reflect.Type, path string) string {
 		if json.Unmarshal(raw, &obj) != nil {
 			return ""
 		}
-		fields := map[string]reflect.Type{}
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name != "" && name != "-" {
-				fields[name] = f.Type
-			}
-		}
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		fields := jsonFields(t)
+		keys := slices.Sorted(maps.Keys(obj))
 		for _, k := range keys {
 			p := strings.TrimPrefix(path+"."+k, ".")
 			ft, ok := fields[k]
