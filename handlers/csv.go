@@ -38,9 +38,10 @@ var csvMediaTypes = []string{"text/csv", "text/plain"}
 // MaxImportLines bounds the lines of one import request.
 const MaxImportLines = 2000
 
-// csvRecords counts the records of a CSV (quoted line breaks included), or
-// fails where the CSV cannot be read (the import says where, then).
-func csvRecords(b []byte) (int, error) {
+// csvRecords counts the records of a CSV (quoted line breaks included). A
+// CSV it cannot read to the end (a stray quote) counts its lines instead: the
+// bound must hold before the import reads anything in its transaction.
+func csvRecords(b []byte) int {
 	r := csv.NewReader(bytes.NewReader(b))
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
@@ -48,10 +49,10 @@ func csvRecords(b []byte) (int, error) {
 	for {
 		_, err := r.Read()
 		if err == io.EOF {
-			return n, nil
+			return n
 		}
 		if err != nil {
-			return n, err
+			return bytes.Count(b, []byte("\n")) + 1
 		}
 		n++
 	}
@@ -92,7 +93,7 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 	}
 	// One import is one write transaction, and every other write waits for
 	// it: a request holds at most MaxImportLines lines (a few seconds).
-	if n, err := csvRecords(b); err == nil && n-1 > MaxImportLines {
+	if n := csvRecords(b); n-1 > MaxImportLines {
 		msg := fmt.Sprintf("has %d lines; send at most %d per request (split the file: lines already imported are skipped when sent again)", n-1, MaxImportLines)
 		return &models.Error{Code: models.EINVALID, Message: "the CSV " + msg, Fields: []models.FieldError{{Field: "csv", Message: msg}}}
 	}

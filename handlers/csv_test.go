@@ -648,3 +648,22 @@ func TestImportRunsCSVLineLimit(t *testing.T) {
 	atLimit := strings.Join(lines[:handlers.MaxImportLines+1], "")
 	mustImport(t, ts, "?dry_run=true", atLimit, handlers.MaxImportLines, 0)
 }
+
+// A CSV that cannot be read to the end is bounded too: its lines are counted
+// before the import begins, so a stray quote after 2,000 lines cannot hold
+// the write lock while the lines before it are checked.
+func TestImportRunsCSVLineLimitUnreadable(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	createRoute(t, ts, "SCO-TJ-MOW", nil)
+	var b strings.Builder
+	b.WriteString("route,number,direction,departed_at\n")
+	for i := range handlers.MaxImportLines + 5 {
+		fmt.Fprintf(&b, "SCO-TJ-MOW,L%d,outbound,2024-10-12T09:30:00+08:00\n", i)
+	}
+	b.WriteString("SCO-TJ-MOW,X\"Q,outbound,2024-10-12T09:30:00+08:00\n")
+	p := importCSV(t, ts, "?dry_run=true", b.String()).problem(t, 422)
+	if !reflect.DeepEqual(fields(p), []string{"csv"}) {
+		t.Fatalf("want the line bound, got %+v", p)
+	}
+}
