@@ -14,6 +14,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -32,6 +33,7 @@ import (
 	"banlie/app"
 	"banlie/models"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -1163,4 +1165,232 @@ func TestPrivateReadsSignIn(t *testing.T) {
 	if !eval[bool](tb, `document.querySelector("#signin").hidden`) {
 		t.Fatal("the sign-in form is still shown after a good token")
 	}
+}
+
+// TestCSVImportExport: an operator imports a CSV in the run log: the check
+// (a dry run) says what would be created and skipped, the confirmed import
+// lists the new runs; a file with a bad line lists the line's problem and
+// writes nothing; the download carries the filters applied, and with a
+// token kept it is fetched with the token and saved from a Blob URL.
+func TestCSVImportExport(t *testing.T) {
+	s := startServer(t)
+	dir := t.TempDir()
+
+	// An existing demo run, written as a CSV line that repeats it exactly.
+	var page struct {
+		Items []struct {
+			Route            string   `json:"route"`
+			Number           string   `json:"number"`
+			Direction        string   `json:"direction"`
+			DepartedAt       string   `json:"departed_at"`
+			ArrivedAt        *string  `json:"arrived_at"`
+			Status           string   `json:"status"`
+			Containers       *int     `json:"containers"`
+			TEU              *int     `json:"teu"`
+			Cargo            *string  `json:"cargo"`
+			ContainerNumbers []string `json:"container_numbers"`
+		} `json:"items"`
+	}
+	s.getJSON(t, "/api/v1/runs?route=SCO-TJ-MOW&status=departed&limit=1", &page)
+	if len(page.Items) != 1 {
+		t.Fatalf("no departed SCO-TJ-MOW run in the demo data: %+v", page.Items)
+	}
+	old := page.Items[0]
+	opt := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	optInt := func(p *int) string {
+		if p == nil {
+			return ""
+		}
+		return fmt.Sprint(*p)
+	}
+	writeCSV := func(name string, lines [][]string) string {
+		var b bytes.Buffer
+		w := csv.NewWriter(&b)
+		_ = w.Write([]string{"route", "number", "direction", "departed_at", "arrived_at", "status", "containers", "teu", "cargo", "container_numbers"})
+		_ = w.WriteAll(lines)
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	good := writeCSV("good.csv", [][]string{
+		{"SCO-TJ-MOW", "X9951", "outbound", "2030-02-01T10:00:00+08:00", "", "planned", "50", "100", "auto parts", ""},
+		{old.Route, old.Number, old.Direction, old.DepartedAt, opt(old.ArrivedAt), old.Status, optInt(old.Containers), optInt(old.TEU), opt(old.Cargo), strings.Join(old.ContainerNumbers, ";")},
+		{"SCO-TJ-MOW", "X9952", "inbound", "2030-02-02T11:30:00+08:00", "", "planned", "40", "80", "timber", ""},
+	})
+	bad := writeCSV("bad.csv", [][]string{
+		{"SCO-TJ-MOW", "X9953", "outbound", "2030-02-03T10:00:00+08:00", "", "planned", "50", "100", "", ""},
+		{"SCO-TJ-MOW", "X9954", "west", "2030-02-03T12:00:00+08:00", "", "planned", "50", "100", "", ""},
+	})
+	countRuns := func(from, to string) int {
+		var p struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		s.getJSON(t, "/api/v1/runs?route=SCO-TJ-MOW&from="+from+"&to="+to, &p)
+		return len(p.Items)
+	}
+
+	tb := newTab(t, 375, 900)
+	tb.do(chromedp.Navigate(s.url + "/?refresh=0&lang=en#/runs"))
+	tb.wait("the run log", `document.querySelector("#runs-list tbody tr") && document.querySelector("#r-route option")`, 20*time.Second)
+	if got := eval[string](tb, `document.getElementById("imp-file").accept`); got != ".csv,text/csv" {
+		t.Errorf("the file input accepts %q", got)
+	}
+
+	// The import's requests and their Idempotency-Keys.
+	var mu sync.Mutex
+	keys := map[string][]string{} // URL path and query -> keys sent
+	if err := chromedp.Listen(tb.base, func(ev any) {
+		if ev, ok := ev.(*network.EventRequestWillBeSent); ok && strings.Contains(ev.Request.URL, "/runs/import") {
+			mu.Lock()
+			keys[strings.TrimPrefix(ev.Request.URL, s.url)] = append(keys[strings.TrimPrefix(ev.Request.URL, s.url)], fmt.Sprint(ev.Request.Headers["Idempotency-Key"]))
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(tb.ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+
+	// No token yet: the check says where to type one.
+	tb.do(chromedp.SetUploadFiles("#imp-file", []string{good}))
+	tb.wait("the request for a token", `document.getElementById("imp-status").textContent.includes("operator token")`, 10*time.Second)
+	// A wrong token: the 401 in words.
+	tb.do(chromedp.SendKeys(chromedp.ID("r-token"), "bnl_wrong"), chromedp.Click(chromedp.ID("imp-check")))
+	tb.wait("the 401", `document.getElementById("imp-status").textContent.includes("unknown or revoked")`, 10*time.Second)
+	eval[bool](tb, `(document.getElementById("r-token").value = "", true)`)
+	// A file over the body limit (1 MiB): the 413 in words.
+	big := writeCSV("big.csv", nil)
+	if err := os.WriteFile(big, append(must(os.ReadFile(big)), bytes.Repeat([]byte("SCO-TJ-MOW,X1,outbound,2030-01-01T00:00:00+08:00,,planned,1,1,,\n"), 20000)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tb.do(chromedp.SendKeys(chromedp.ID("r-token"), s.token))
+	tb.do(chromedp.SetUploadFiles("#imp-file", []string{big}))
+	tb.wait("the 413", `document.getElementById("imp-status").textContent.includes("split it into smaller files")`, 10*time.Second)
+
+	// The check: two to create, one already stored, nothing written yet.
+	tb.do(chromedp.SetUploadFiles("#imp-file", []string{good}))
+	tb.wait("the check's result", `!document.getElementById("imp-confirm").hidden`, 10*time.Second)
+	if got := tb.text("#imp-status"); !strings.Contains(got, "2 new runs to import, 1 already stored") || !strings.Contains(got, "good.csv") {
+		t.Errorf("the check says %q", got)
+	}
+	if got := tb.text("#imp-confirm"); got != "Import 2 runs" {
+		t.Errorf("the confirm button reads %q", got)
+	}
+	if n := countRuns("2030-02-01", "2030-02-02"); n != 0 {
+		t.Fatalf("the check wrote %d runs", n)
+	}
+
+	// Confirmed with the keyboard: the runs are in the list.
+	tb.do(chromedp.Focus("#imp-confirm"), chromedp.KeyEvent("\r"))
+	tb.wait("the imported runs in the list", `document.querySelector('#runs-list tr[data-number="X9951"]') && document.querySelector('#runs-list tr[data-number="X9952"]')`, 10*time.Second)
+	if got := tb.text("#imp-status"); got != "2 runs imported, 1 already stored." {
+		t.Errorf("after the import: %q", got)
+	}
+	if !eval[bool](tb, `document.activeElement === document.getElementById("imp-status") && document.getElementById("imp-confirm").hidden`) {
+		t.Error("after the import the focus is not on its result, or the confirm button is still shown")
+	}
+	if n := countRuns("2030-02-01", "2030-02-02"); n != 2 {
+		t.Errorf("the API lists %d imported runs, want 2", n)
+	}
+	mu.Lock()
+	dry, real := keys["/api/v1/runs/import?dry_run=true"], keys["/api/v1/runs/import"]
+	mu.Unlock()
+	if len(real) != 1 || len(dry) == 0 || real[0] == "" || dry[len(dry)-1] == "" || real[0] == dry[len(dry)-1] {
+		t.Errorf("Idempotency-Keys of the checks %q and the import %q: want one each, different", dry, real)
+	}
+
+	// A bad line: its problem is listed by line, nothing is written.
+	tb.do(chromedp.SetUploadFiles("#imp-file", []string{bad}))
+	tb.wait("the problems", `!document.getElementById("imp-problems").hidden`, 10*time.Second)
+	if got := tb.text("#imp-status"); !strings.HasPrefix(got, "1 problem in the file; nothing was imported") {
+		t.Errorf("the summary of the problems reads %q", got)
+	}
+	if got := tb.text("#imp-list li"); got != "Line 3 · direction must be outbound (leaving China) or inbound" {
+		t.Errorf("the problem reads %q", got)
+	}
+	if !eval[bool](tb, `document.getElementById("imp-confirm").hidden`) {
+		t.Error("a file with problems can be confirmed")
+	}
+	if n := countRuns("2030-02-03", "2030-02-03"); n != 0 {
+		t.Errorf("a file with a bad line wrote %d runs", n)
+	}
+	// In Chinese the headings are Chinese, the server's message as given.
+	tb.do(chromedp.Click(chromedp.ID("lang")))
+	tb.wait("Chinese", `document.documentElement.lang === "zh-CN"`, 5*time.Second)
+	if got := tb.text("#imp-problems-h") + " | " + tb.text("#imp-list li"); got != "bad.csv中的问题 | 第3行 · direction must be outbound (leaving China) or inbound" {
+		t.Errorf("in Chinese the problems read %q", got)
+	}
+	tb.do(chromedp.Click(chromedp.ID("lang")))
+	tb.wait("English", `document.documentElement.lang === "en-GB"`, 5*time.Second)
+
+	if w := eval[int](tb, `document.documentElement.scrollWidth`); w > 375 {
+		t.Errorf("the runs view with the import's results is %d px wide at 375 px", w)
+	}
+
+	// The download carries the filters applied.
+	tb.choose("#f-route", "SCO-TJ-MOW")
+	tb.choose("#f-status", "planned")
+	tb.do(chromedp.Click(`#filters button[type="submit"]`))
+	tb.wait("the filtered log", `location.hash.includes("status=planned") && document.querySelector('#runs-list tr[data-number="X9951"]')`, 10*time.Second)
+	if got := eval[string](tb, `document.getElementById("runs-csv").getAttribute("href")`); got != "/api/v1/runs/export?route=SCO-TJ-MOW&status=planned" {
+		t.Errorf("the download link is %q", got)
+	}
+
+	// With the token kept, the file is fetched with it and saved.
+	progress := chromedp.Events(tb.ctx, cdpbrowser.DownloadProgress)
+	if _, err := chromedp.Call(tb.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: ptr(true),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tb.do(chromedp.Click(chromedp.ID("runs-csv")))
+	var guid string
+	for ev, err := range progress {
+		if err != nil {
+			t.Fatalf("waiting for the download: %v", err)
+		}
+		if ev.State == cdpbrowser.DownloadProgressStateCompleted {
+			guid = ev.GUID
+			break
+		}
+		if ev.State == cdpbrowser.DownloadProgressStateCanceled {
+			t.Fatal("the download was cancelled")
+		}
+	}
+	tb.wait("the saved status", `document.getElementById("runs-csv-status").textContent === "runs.csv saved."`, 5*time.Second)
+	b, err := os.ReadFile(filepath.Join(dir, guid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil || len(rows) < 3 {
+		t.Fatalf("the downloaded CSV: %v, %d rows", err, len(rows))
+	}
+	numbers := map[string]bool{}
+	for _, r := range rows[1:] {
+		if r[0] != "SCO-TJ-MOW" || r[5] != "planned" {
+			t.Errorf("the download holds a run the filters do not select: %q", r)
+		}
+		numbers[r[1]] = true
+	}
+	if !numbers["X9951"] || !numbers["X9952"] {
+		t.Errorf("the download lacks the imported runs: %v", numbers)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

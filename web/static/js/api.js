@@ -113,18 +113,48 @@ function randomKey() {
 
 // A POST that got no answer (network failure) is retried with the same
 // Idempotency-Key, so that it is not written twice; any answer ends the key.
-let pending = null; // { body, key }
+// Keys are kept per URL and body: the same request sent again reuses its
+// key, any other request (another body, or the same body to another URL,
+// such as an import's dry run and the import itself) gets its own.
+const pending = new Map(); // url + "\n" + body -> key
 
-export async function post(url, body) {
-  const json = JSON.stringify(body);
-  if (!pending || pending.body !== json) pending = { body: json, key: randomKey() };
+async function sendPost(url, body, contentType) {
+  const id = url + "\n" + body;
+  if (!pending.has(id)) pending.set(id, randomKey());
+  const key = pending.get(id);
   const res = await fetch(url, {
     method: "POST",
     cache: "no-store",
-    headers: headers({ "Content-Type": "application/json", "Idempotency-Key": pending.key }),
-    body: json,
+    headers: headers({ "Content-Type": contentType, "Idempotency-Key": key }),
+    body,
   });
-  pending = null;
+  pending.delete(id);
   if (!res.ok) throw await failure(res);
   return res.json();
+}
+
+export function post(url, body) {
+  return sendPost(url, JSON.stringify(body), "application/json");
+}
+
+// postCSV sends CSV text (sent as UTF-8) and answers the JSON answer.
+export function postCSV(url, text) {
+  return sendPost(url, text, "text/csv; charset=utf-8");
+}
+
+// download fetches a file with the kept token and answers it as a Blob with
+// the file name the server gave (Content-Disposition), or fallback. A kept
+// token that is refused is forgotten and the file fetched without one, as
+// GETs do.
+export async function download(url, fallback) {
+  const h = headers({ Accept: "text/csv, application/problem+json" });
+  let res = await fetch(url, { cache: "no-store", headers: h });
+  if (res.status === 401 && h.Authorization) {
+    setToken("");
+    res = await fetch(url, { cache: "no-store", headers: { Accept: h.Accept } });
+  }
+  if (!res.ok) throw await failure(res);
+  const cd = res.headers.get("Content-Disposition") || "";
+  const m = /filename="?([^";]+)"?/i.exec(cd);
+  return { blob: await res.blob(), name: m ? m[1] : fallback };
 }

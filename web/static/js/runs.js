@@ -1,6 +1,7 @@
-// Runs: the run log with the API's filters and cursor paging, and the
-// "log a departure" form for operators.
+// Runs: the run log with the API's filters and cursor paging, its CSV
+// download, the "log a departure" form and the CSV import for operators.
 import * as api from "./api.js";
+import * as csvImport from "./csvimport.js";
 import { t, lang, num, dateTime, ZONE, ZONE_OFFSET, serverText, problemText } from "./i18n.js";
 import { h, $, clear } from "./dom.js";
 import { MODES, DIRECTIONS, STATUSES, runTable, showError, errorNodes, detailNode, fillSelect, routeName, announceShown } from "./common.js";
@@ -19,6 +20,8 @@ const st = {
   newIds: new Set(),
   gen: 0,
   errors: null, // the form's errors shown, to say again after a language switch
+  csvStatus: null, // () => the download's state in words
+  badFilters: false, // the filters applied cannot be used (an end before the start)
 };
 
 // The server's limits on text fields (models/run.go), in characters.
@@ -55,6 +58,15 @@ export function init() {
     $("#r-token").focus();
   });
   showToken();
+  $("#runs-csv").addEventListener("click", downloadCSV);
+  csvImport.init({
+    useToken: takeToken,
+    forgetToken: () => {
+      api.setToken("");
+      showToken();
+    },
+    reload: () => loadFirst(true),
+  });
 }
 
 export async function show() {
@@ -80,6 +92,7 @@ export async function show() {
   const want = hashQuery();
   if (want) setFilters(want);
   st.query = queryOf();
+  exportLink();
   if (!validFilters()) return false;
   return loadFirst(true);
 }
@@ -95,6 +108,8 @@ export function relabel() {
   renderList();
   showToken();
   if (st.errors) renderErrors(st.errors);
+  csvImport.relabel();
+  if (st.csvStatus) $("#runs-csv-status").textContent = st.csvStatus();
 }
 
 function setRoutes(routes) {
@@ -172,6 +187,7 @@ function validFilters() {
   const from = f.elements.from.value;
   const to = f.elements.to.value;
   const bad = from && to && to < from;
+  st.badFilters = !!bad;
   f.elements.to.toggleAttribute("aria-invalid", !!bad);
   if (bad) {
     f.elements.to.setAttribute("aria-invalid", "true");
@@ -185,6 +201,7 @@ function validFilters() {
 
 function applyFilters(fromHash) {
   st.query = queryOf();
+  exportLink();
   st.pages = [];
   st.next = null;
   if (fromHash !== true) writeHash();
@@ -258,7 +275,66 @@ function renderList() {
   $("#runs-status").textContent = runs.length === 0 ? "" : t("runs.shown", { n: num(runs.length) }) + (st.next ? "" : " · " + t("runs.end"));
 }
 
+// --- the CSV download ------------------------------------------------------
+
+// exportLink points the download at the filters applied (those of the list
+// shown), not at choices not applied yet.
+function exportLink() {
+  const a = $("#runs-csv");
+  a.href = "/api/v1/runs/export" + (st.query ? "?" + st.query : "");
+  setCSVStatus(null);
+}
+
+function setCSVStatus(fn) {
+  st.csvStatus = fn;
+  $("#runs-csv-status").textContent = fn ? fn() : "";
+}
+
+// downloadCSV: with a token kept (private reads, or an operator's), the
+// link's plain navigation would go without it, so the file is fetched with
+// the token and saved from a Blob URL; without one the link works as it is.
+async function downloadCSV(e) {
+  if (st.badFilters) {
+    e.preventDefault(); // the error above says why; the server would refuse them too
+    $("#f-to").focus();
+    return;
+  }
+  if (!api.token()) return;
+  e.preventDefault();
+  const a = e.currentTarget;
+  if (a.getAttribute("aria-busy") === "true") return;
+  a.setAttribute("aria-busy", "true");
+  setCSVStatus(() => t("csv.saving"));
+  try {
+    const { blob, name } = await api.download(a.href, "runs.csv");
+    const url = URL.createObjectURL(blob);
+    const save = h("a", { href: url, download: name, hidden: true });
+    document.body.appendChild(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000); // after the browser took the file
+    a.dataset.saved = String(blob.size);
+    setCSVStatus(() => t("csv.saved", { name }));
+  } catch (err) {
+    if (err instanceof api.ApiError) setCSVStatus(() => t("csv.failed", { status: err.status, detail: problemText(err.status, err.problem.detail) }));
+    else setCSVStatus(() => t("csv.network"));
+  } finally {
+    a.removeAttribute("aria-busy");
+  }
+}
+
 // --- the departure form ---------------------------------------------------
+
+// takeToken keeps a token typed in the form's token field; it answers
+// whether a token is kept (the CSV import needs one).
+function takeToken() {
+  const v = $("#r-token").value.trim();
+  if (v) {
+    api.setToken(v);
+    showToken();
+  }
+  return !!api.token();
+}
 
 function showToken() {
   const has = !!api.token();
