@@ -135,7 +135,8 @@ func authorize(privateReads bool) echo.MiddlewareFunc {
 				}
 			})
 			m := c.Request().Method
-			if !routed[m+" "+c.Path()] {
+			// Under /api/ only the dashboard's catch-all matched: no such resource.
+			if !routed[m+" "+c.Path()] || c.Path() == "/*" && strings.HasPrefix(c.Request().URL.Path, "/api/") {
 				// No such resource or method: Echo answers 404 or 405 (with
 				// Allow); a role has nothing to guard there.
 				return next(c)

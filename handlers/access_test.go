@@ -321,7 +321,8 @@ func TestProbesIgnoreTokensAndBadTokensAreRateLimited(t *testing.T) {
 // an operator it needs admin to use a method that does not exist misleads.
 func TestUnknownPathsAndMethodsBeforeRoles(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	// With private reads, so that an unknown path cannot hide behind a 401.
+	ts := newTestServerWith(t, shanghai, func(c *handlers.Config) { c.PrivateReads = true })
 	for _, c := range []struct {
 		method, path string
 		want         int
@@ -333,6 +334,7 @@ func TestUnknownPathsAndMethodsBeforeRoles(t *testing.T) {
 		{"POST", "/api/v1/anything", 404, ""},
 		{"DELETE", "/api/v1/anything/else", 404, ""},
 		{"GET", "/api/v1/anything", 404, ""},
+		{"GET", "/api/v2/runs", 404, ""},
 	} {
 		for _, token := range []string{ts.Viewer, ts.Operator, ""} {
 			auth := ""
