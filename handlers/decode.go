@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"banlie/models"
@@ -84,7 +85,12 @@ func decodeStrict(c echo.Context, dst any) error {
 	if t := bytes.TrimSpace(b); t[0] != '{' {
 		return models.BadRequest("", "the request body must be a JSON object")
 	}
-	if path := duplicateKey(b); path != "" {
+	if path, unknown := scanKeys(b, reflect.TypeOf(dst)); unknown {
+		if all := fieldErrors(b, reflect.TypeOf(dst)); all.total > 0 {
+			return all.err()
+		}
+		return models.BadRequest(path, "%s is not a field of this resource", path)
+	} else if path != "" {
 		return models.BadRequest(path, "%s is given twice", path)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -152,13 +158,7 @@ func fieldErrors(raw []byte, t reflect.Type) badFields {
 	var out badFields
 	for _, k := range keys {
 		ft, ok := fields[k]
-		if !ok {
-			for name, t := range fields { // encoding/json matches names without regard to case
-				if strings.EqualFold(name, k) {
-					ft, ok = t, true
-				}
-			}
-		}
+
 		if !ok {
 			out.add(models.BadRequest(k, "%s is not a field of this resource", k))
 			continue
@@ -195,14 +195,57 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 // raw is not valid JSON (the decoder says so then). It scans the bytes
 // itself: it runs on every write, and json.Decoder.Token allocates per token.
 func duplicateKey(raw []byte) string {
-	d := dupScanner{raw: raw}
-	path, _ := d.value(0)
+	path, unknown := scanKeys(raw, nil)
+	if unknown {
+		return ""
+	}
 	return path
 }
 
+// scanKeys is duplicateKey that also checks, when t is a struct type, that
+// every key names one of its fields exactly, at any depth: encoding/json
+// would take "TEU" or "ſtatus" for "teu" and "status", and a body should say
+// what it means. It answers the first problem's path and whether it is an
+// unknown key (else a duplicate).
+func scanKeys(raw []byte, t reflect.Type) (path string, unknown bool) {
+	d := dupScanner{raw: raw}
+	path, _ = d.value(0, t)
+	return path, d.unknown
+}
+
 type dupScanner struct {
-	raw []byte
-	i   int
+	raw     []byte
+	i       int
+	unknown bool // the problem found is a key the type does not have
+}
+
+// structFields caches jsonFields per struct type: every write reads them.
+var structFields sync.Map // reflect.Type → map[string]reflect.Type
+
+func fieldsOf(t reflect.Type) map[string]reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	if f, ok := structFields.Load(t); ok {
+		return f.(map[string]reflect.Type)
+	}
+	f := jsonFields(t)
+	structFields.Store(t, f)
+	return f
+}
+
+// elemOf is the element type of a slice or array type t, or nil.
+func elemOf(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+		return t.Elem()
+	}
+	return nil
 }
 
 func (d *dupScanner) ws() {
@@ -238,7 +281,7 @@ func (d *dupScanner) str() (s []byte, escaped, ok bool) {
 
 // value scans one value and answers the path of a duplicate key below it,
 // relative to it, and whether the scan could go on.
-func (d *dupScanner) value(depth int) (string, bool) {
+func (d *dupScanner) value(depth int, t reflect.Type) (string, bool) {
 	if depth > 10000 {
 		return "", false
 	}
@@ -254,6 +297,7 @@ func (d *dupScanner) value(depth int) (string, bool) {
 		// object is searched in a list, a large one in a map.
 		var keys []string
 		var many map[string]bool
+		fields := fieldsOf(t)
 		for first := true; ; first = false {
 			d.ws()
 			if d.i < len(d.raw) && d.raw[d.i] == '}' && first {
@@ -290,12 +334,20 @@ func (d *dupScanner) value(depth int) (string, bool) {
 					}
 				}
 			}
+			var ft reflect.Type
+			if fields != nil {
+				var known bool
+				if ft, known = fields[key]; !known {
+					d.unknown = true
+					return key, false
+				}
+			}
 			d.ws()
 			if d.i >= len(d.raw) || d.raw[d.i] != ':' {
 				return "", false
 			}
 			d.i++
-			if dup, ok := d.value(depth + 1); dup != "" {
+			if dup, ok := d.value(depth+1, ft); dup != "" {
 				return joinPath(key, dup), false
 			} else if !ok {
 				return "", false
@@ -312,7 +364,7 @@ func (d *dupScanner) value(depth int) (string, bool) {
 				d.i++
 				return "", true
 			}
-			if dup, ok := d.value(depth + 1); dup != "" {
+			if dup, ok := d.value(depth+1, elemOf(t)); dup != "" {
 				return joinPath("["+strconv.Itoa(n)+"]", dup), false
 			} else if !ok {
 				return "", false
