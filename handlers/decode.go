@@ -57,6 +57,9 @@ func readBody(c echo.Context) ([]byte, error) {
 		if err := requireMediaType(c, "application/json"); err != nil {
 			return nil, err
 		}
+		if err := requireUTF8Charset(c); err != nil {
+			return nil, err
+		}
 	}
 	b, err := io.ReadAll(c.Request().Body)
 	if err != nil {

@@ -113,6 +113,8 @@ func TestCreateRunValidation(t *testing.T) {
 		{"missing route", func(b map[string]any) { delete(b, "route") }, []string{"route"}},
 		{"empty number", func(b map[string]any) { b["number"] = "" }, []string{"number"}},
 		{"number of 33 characters", func(b map[string]any) { b["number"] = strings.Repeat("X", 33) }, []string{"number"}},
+		{"number on two lines", func(b map[string]any) { b["number"] = "X8024\nX8025" }, []string{"number"}},
+		{"number with a tab", func(b map[string]any) { b["number"] = "X8024\tB" }, []string{"number"}},
 		{"bad direction", func(b map[string]any) { b["direction"] = "westbound" }, []string{"direction"}},
 		{"bad status", func(b map[string]any) { b["status"] = "lost" }, []string{"status"}},
 		{"departure without offset", func(b map[string]any) { b["departed_at"] = "2024-10-12T09:30:00" }, []string{"departed_at"}},
@@ -475,7 +477,7 @@ func TestContentTypes(t *testing.T) {
 	body := func(n string) string {
 		return `{"route":"SCO-TJ-MOW","number":"` + n + `","direction":"outbound","departed_at":"2024-10-12T09:30:00+08:00"}`
 	}
-	for i, ct := range []string{"text/xml", "text/plain; charset=utf-8", "multipart/form-data; boundary=x", "application/xml", "nonsense"} {
+	for i, ct := range []string{"text/xml", "text/plain; charset=utf-8", "multipart/form-data; boundary=x", "application/xml", "nonsense", "application/json; charset=latin1"} {
 		r := ts.do(t, "POST", "/api/v1/runs", body(fmt.Sprintf("B%d", i)), "Content-Type", ct)
 		p := r.problem(t, http.StatusUnsupportedMediaType)
 		if !reflect.DeepEqual(fields(p), []string{"Content-Type"}) {

@@ -86,7 +86,7 @@ func hashToken(secret string) string {
 // The secret is answered once and never again.
 func (s *Store) CreateToken(ctx context.Context, name, role string) (string, Token, error) {
 	var p Problems
-	checkText(&p, "name", name, true, 100)
+	checkLine(&p, "name", name, true, 100)
 	if RoleRank(role) == 0 {
 		p.Add("role", "must be one of %s", strings.Join(Roles, ", "))
 	}

@@ -128,9 +128,9 @@ func (in *RouteInput) validate(p *Problems) {
 	if !routeCodeRe.MatchString(in.Code) {
 		p.Add("code", "must match ^[A-Z0-9][A-Z0-9-]{1,31}$ (upper-case letters, digits and hyphens, 2 to 32 characters)")
 	}
-	checkText(p, "name", in.Name, true, 200)
+	checkLine(p, "name", in.Name, true, 200)
 	if in.NameZh != nil {
-		checkText(p, "name_zh", *in.NameZh, false, 200)
+		checkLine(p, "name_zh", *in.NameZh, false, 200)
 	}
 	if !oneOf(in.Mode, Modes...) {
 		p.Add("mode", "must be one of %s", strings.Join(Modes, ", "))
@@ -155,7 +155,7 @@ func validateStops(p *Problems, stops []Stop) {
 	for i := range stops {
 		st := &stops[i]
 		f := fmt.Sprintf("stops[%d]", i)
-		checkText(p, f+".name", st.Name, true, 100)
+		checkLine(p, f+".name", st.Name, true, 100)
 		if !IsCountryCode(st.Country) {
 			p.Add(f+".country", "must be an ISO 3166-1 alpha-2 country code that exists, e.g. RU")
 		}
@@ -188,7 +188,7 @@ func validateTags(p *Problems, tags []string) []string {
 	seen := map[string]bool{}
 	out := []string{}
 	for i, t := range tags {
-		checkText(p, fmt.Sprintf("tags[%d]", i), t, true, 40)
+		checkLine(p, fmt.Sprintf("tags[%d]", i), t, true, 40)
 		if !seen[t] {
 			seen[t] = true
 			out = append(out, t)

@@ -138,7 +138,7 @@ func (in RunInput) validate(p *Problems) validRun {
 	if strings.TrimSpace(in.Route) == "" {
 		p.Add("route", "is required")
 	}
-	checkText(p, "number", in.Number, true, 32)
+	checkLine(p, "number", in.Number, true, 32)
 	if !oneOf(in.Direction, Directions...) {
 		p.Add("direction", "must be outbound (leaving China) or inbound")
 	}

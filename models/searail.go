@@ -75,7 +75,7 @@ func (in *SeaRailInput) validate(p *Problems) {
 	} else if _, err := ParseDate(in.Date); err != nil {
 		p.Add("date", "%s", err.Error())
 	}
-	checkText(p, "port", in.Port, true, 100)
+	checkLine(p, "port", in.Port, true, 100)
 	if !oneOf(in.Direction, SeaRailDirections...) {
 		p.Add("direction", "must be import or export")
 	}

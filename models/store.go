@@ -179,6 +179,15 @@ func checkText(p *Problems, field, s string, required bool, max int) {
 	}
 }
 
+// checkLine is checkText for a one-line value (a number, a name, a label):
+// no line break or tab either.
+func checkLine(p *Problems, field, s string, required bool, max int) {
+	checkText(p, field, s, required, max)
+	if !p.Has(field) && strings.ContainsAny(s, "\n\t") {
+		p.Add(field, "must be one line, without line breaks or tabs")
+	}
+}
+
 // normalizeText trims a code-like value and folds compatibility forms
 // (full-width letters and digits, ligatures) to their plain forms, so that
 // "Ｘ8024 " and "X8024" are the same train number.

@@ -93,7 +93,7 @@ func (s *Store) CreateTarget(ctx context.Context, in TargetInput) (Target, error
 		if in.Value < 1 || in.Value > MaxTargetValue {
 			p.Add("value", "must be a whole number from 1 to %d", int64(MaxTargetValue))
 		}
-		checkText(&p, "label", in.Label, false, 200)
+		checkLine(&p, "label", in.Label, false, 200)
 		if err := p.Err(); err != nil {
 			return err
 		}
