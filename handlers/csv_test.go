@@ -669,3 +669,30 @@ func TestImportRunsCSVLineLimitUnreadable(t *testing.T) {
 		t.Fatalf("want the line bound, got %+v", p)
 	}
 }
+
+// Problems name the line as an editor numbers it, and a line with more
+// cells than the header, or a header with a column twice, is refused rather
+// than read with data dropped.
+func TestImportRunsCSVLinesAndCells(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	createRoute(t, ts, "SCO-TJ-MOW", nil)
+	const head = "route,number,direction,departed_at,cargo\n"
+	// A quoted cargo on lines 2–3, then a bad direction on line 4.
+	body := head + "SCO-TJ-MOW,Q1,outbound,2024-10-12T09:30:00+08:00,\"timber\nand steel\"\n" +
+		"SCO-TJ-MOW,Q2,westbound,2024-10-13T09:30:00+08:00,\n"
+	p := importCSV(t, ts, "", body).problem(t, 422)
+	if !reflect.DeepEqual(fields(p), []string{"line 4: direction"}) {
+		t.Errorf("fields %v, want [line 4: direction]", fields(p))
+	}
+	// An unquoted comma in the cargo: one cell too many.
+	body = head + "SCO-TJ-MOW,Q3,outbound,2024-10-12T09:30:00+08:00,auto parts, household appliances\n"
+	p = importCSV(t, ts, "", body).problem(t, 422)
+	if !reflect.DeepEqual(fields(p), []string{"line 2"}) || !strings.Contains(p.Errors[0].Message, "quotes") {
+		t.Errorf("extra cell: %+v", p)
+	}
+	importCSV(t, ts, "", "route,number,direction,departed_at,cargo,cargo\nSCO-TJ-MOW,Q4,outbound,2024-10-12T09:30:00+08:00,a,b\n").problem(t, 400)
+	if n := len(allRuns(t, ts, "", 50)); n != 0 {
+		t.Fatalf("%d runs written", n)
+	}
+}

@@ -38,7 +38,11 @@ func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (Impor
 	}
 	col := map[string]int{}
 	for i, h := range head {
-		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+		name := strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		if _, twice := col[name]; twice {
+			return res, BadRequest("", "the CSV header has the column %q twice", name)
+		}
+		col[name] = i
 	}
 	for _, need := range []string{"route", "number", "direction", "departed_at"} {
 		if _, ok := col[need]; !ok {
@@ -52,15 +56,26 @@ func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (Impor
 	}
 	errRollback := errors.New("dry run or invalid lines: roll back")
 	err = s.Tx(ctx, func(tx *Store) error {
-		for line := 2; ; line++ {
+		for {
 			rec, err := cr.Read()
 			if err == io.EOF {
 				break
 			}
-			prefix := fmt.Sprintf("line %d", line)
 			if err != nil {
-				res.Errors = append(res.Errors, FieldError{Field: prefix, Message: "is not valid CSV"})
+				// The line as an editor numbers it (a quoted cell may span lines).
+				line := 0
+				var pe *csv.ParseError
+				if errors.As(err, &pe) {
+					line = pe.StartLine
+				}
+				res.Errors = append(res.Errors, FieldError{Field: fmt.Sprintf("line %d", line), Message: "is not valid CSV"})
 				break
+			}
+			line, _ := cr.FieldPos(0)
+			prefix := fmt.Sprintf("line %d", line)
+			if len(rec) > len(head) {
+				res.Errors = append(res.Errors, FieldError{Field: prefix, Message: fmt.Sprintf("has %d cells but the header %d (a value with a comma needs quotes)", len(rec), len(head))})
+				continue
 			}
 			get := func(name string) string {
 				if i, ok := col[name]; ok && i < len(rec) {
