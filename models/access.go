@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"database/sql"
 	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
@@ -13,8 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // Roles, lowest first.
@@ -168,18 +167,20 @@ var ErrUnauthenticated = errors.New("unknown or revoked token")
 // stored hash is compared again in constant time.
 func (s *Store) Authenticate(ctx context.Context, secret string) (Principal, error) {
 	h := hashToken(secret)
-	var row tokenRow
-	err := s.db.WithContext(ctx).Take(&row, "hash = ?", h).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	var p Principal
+	var hash string
+	var revoked sql.NullTime
+	err := s.queryRow(ctx, `SELECT id, name, role, hash, revoked_at FROM tokens WHERE hash = ?`, h).Scan(&p.ID, &p.Name, &p.Role, &hash, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
 		return Principal{}, ErrUnauthenticated
 	}
 	if err != nil {
 		return Principal{}, fmt.Errorf("tokens.auth: %w", err)
 	}
-	if subtle.ConstantTimeCompare([]byte(row.Hash), []byte(h)) != 1 || row.RevokedAt != nil {
+	if subtle.ConstantTimeCompare([]byte(hash), []byte(h)) != 1 || revoked.Valid {
 		return Principal{}, ErrUnauthenticated
 	}
-	return Principal{ID: row.ID, Name: row.Name, Role: row.Role}, nil
+	return p, nil
 }
 
 // TouchToken records that a token was used. It is best effort: when

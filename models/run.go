@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -240,17 +241,22 @@ func (s *Store) CreateRun(ctx context.Context, in RunInput) (Run, error) {
 	return out, storeErr("runs.create", err, "", "")
 }
 
-// routeForRun looks up the run's route and reports an unknown code as a field error.
+// routeForRun looks up the run's route (its id, code and mode: all a run
+// needs of it) and reports an unknown code as a field error.
 func (s *Store) routeForRun(p *Problems, code string) (routeRow, error) {
 	if p.Has("route") {
 		return routeRow{}, nil
 	}
-	row, err := s.routeRowByCode(code)
-	if ErrorCode(err) == ENOTFOUND {
+	var row routeRow
+	err := s.queryRow(s.db.Statement.Context, `SELECT id, code, mode FROM routes WHERE code = ?`, code).Scan(&row.ID, &row.Code, &row.Mode)
+	if errors.Is(err, sql.ErrNoRows) {
 		p.Add("route", "no route with code %q", code)
 		return row, nil
 	}
-	return row, err
+	if err != nil {
+		return row, fmt.Errorf("runs.route: %w", err)
+	}
+	return row, nil
 }
 
 func (s *Store) runConflict(err error, code string, row runRow) error {

@@ -3,10 +3,12 @@ package models
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -84,6 +86,30 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		releaseClaim(ctx)
 	}
 	return err
+}
+
+// queryRow runs a one-row query straight on the connection or the
+// transaction, past GORM's callbacks: for the lookups that every request
+// makes (a token, a run's route), where those cost more than the query.
+// Placeholders are written ? and numbered for PostgreSQL.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if s.db.Dialector.Name() == "postgres" {
+		var b strings.Builder
+		n := 0
+		for _, r := range query {
+			if r == '?' {
+				n++
+				b.WriteString("$" + strconv.Itoa(n))
+				continue
+			}
+			b.WriteRune(r)
+		}
+		query = b.String()
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return s.db.Statement.ConnPool.QueryRowContext(ctx, query, args...)
 }
 
 // DataVersion answers the number every committed write raises: equal
