@@ -300,6 +300,7 @@ func (d *dupScanner) value(depth int, t reflect.Type) (string, bool) {
 		// object is searched in a list, a large one in a map.
 		var keys []string
 		var many map[string]bool
+		var seenRaw [][]byte // a struct's keys, as written (no escapes)
 		fields := fieldsOf(t)
 		for first := true; ; first = false {
 			d.ws()
@@ -311,38 +312,51 @@ func (d *dupScanner) value(depth int, t reflect.Type) (string, bool) {
 			if !ok {
 				return "", false
 			}
-			key := string(k)
+			var ft reflect.Type
+			name := k // the key, unescaped
 			if escaped {
-				if json.Unmarshal(d.raw[d.i-len(k)-2:d.i], &key) != nil {
+				var unq string
+				if json.Unmarshal(d.raw[d.i-len(k)-2:d.i], &unq) != nil {
 					return "", false
 				}
+				name = []byte(unq)
 			}
-			folded := strings.ToLower(strings.ToUpper(key)) // ſ and K fold too
-			if many != nil {
-				if many[folded] {
-					return key, false
+			if fields != nil {
+				// A struct's object, the common case: names must match a
+				// field exactly, so repeats are exact too, and nothing is
+				// allocated (a map index by string(bytes) copies nothing).
+				var known bool
+				if ft, known = fields[string(name)]; !known {
+					d.unknown = true
+					return string(name), false
 				}
-				many[folded] = true
+				for _, seen := range seenRaw {
+					if bytes.Equal(seen, name) {
+						return string(name), false
+					}
+				}
+				seenRaw = append(seenRaw, name)
 			} else {
-				for _, seen := range keys {
-					if seen == folded {
+				key := string(name)
+				folded := strings.ToLower(strings.ToUpper(key)) // ſ and K fold too
+				if many != nil {
+					if many[folded] {
 						return key, false
 					}
-				}
-				keys = append(keys, folded)
-				if len(keys) > 16 {
-					many = make(map[string]bool, 64)
-					for _, k := range keys {
-						many[k] = true
+					many[folded] = true
+				} else {
+					for _, seen := range keys {
+						if seen == folded {
+							return key, false
+						}
 					}
-				}
-			}
-			var ft reflect.Type
-			if fields != nil {
-				var known bool
-				if ft, known = fields[key]; !known {
-					d.unknown = true
-					return key, false
+					keys = append(keys, folded)
+					if len(keys) > 16 {
+						many = make(map[string]bool, 64)
+						for _, k := range keys {
+							many[k] = true
+						}
+					}
 				}
 			}
 			d.ws()
@@ -351,7 +365,7 @@ func (d *dupScanner) value(depth int, t reflect.Type) (string, bool) {
 			}
 			d.i++
 			if dup, ok := d.value(depth+1, ft); dup != "" {
-				return joinPath(key, dup), false
+				return joinPath(string(name), dup), false
 			} else if !ok {
 				return "", false
 			}
