@@ -271,8 +271,8 @@ func (s *Store) audit(ctx context.Context, action, entity, id string, before, af
 		return err
 	}
 	// A plain INSERT: the entry's id is never read back.
-	return s.db.Exec(`INSERT INTO audit_log (at, actor, action, entity, entity_id, before_value, after_value, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		row.At, row.Actor, row.Action, row.Entity, row.EntityID, row.BeforeValue, row.AfterValue, row.RequestID).Error
+	return s.exec(`INSERT INTO audit_log (at, actor, action, entity, entity_id, before_value, after_value, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		row.At, row.Actor, row.Action, row.Entity, row.EntityID, row.BeforeValue, row.AfterValue, row.RequestID)
 }
 
 // AuditFilter selects audit entries.

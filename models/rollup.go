@@ -67,7 +67,7 @@ func (s *Store) markDirty(days ...string) error {
 		}
 		seen[d] = true
 		// Upsert syntax shared by SQLite and PostgreSQL.
-		if err := s.db.Exec(`INSERT INTO rollup_dirty (day, gen) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1`, d).Error; err != nil {
+		if err := s.exec(`INSERT INTO rollup_dirty (day, gen) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1`, d); err != nil {
 			return err
 		}
 	}

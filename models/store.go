@@ -79,7 +79,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		}
 		// Last, just before the commit: on PostgreSQL this row's lock is
 		// the last one a write takes, so it cannot close a cycle of waits.
-		return gtx.Exec(`UPDATE data_version SET v = v + 1 WHERE id = 1`).Error
+		return tx.exec(`UPDATE data_version SET v = v + 1 WHERE id = 1`)
 	})
 	if err != nil && claimedHere {
 		// The transaction rolled back, and with it the key it recorded.
@@ -93,23 +93,49 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 // makes (a token, a run's route), where those cost more than the query.
 // Placeholders are written ? and numbered for PostgreSQL.
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if s.db.Dialector.Name() == "postgres" {
-		var b strings.Builder
-		n := 0
-		for _, r := range query {
-			if r == '?' {
-				n++
-				b.WriteString("$" + strconv.Itoa(n))
-				continue
-			}
-			b.WriteRune(r)
-		}
-		query = b.String()
-	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return s.db.Statement.ConnPool.QueryRowContext(ctx, query, args...)
+	return s.db.Statement.ConnPool.QueryRowContext(ctx, s.dialectSQL(query), args...)
+}
+
+// exec is queryRow for a statement that answers no rows, in the store's
+// transaction: the audit entry, the dirty-day mark and the data version
+// that every write adds.
+func (s *Store) exec(query string, args ...any) error {
+	ctx := s.db.Statement.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	_, err := s.db.Statement.ConnPool.ExecContext(ctx, s.dialectSQL(query), args...)
+	return err
+}
+
+// translate turns a driver's error into GORM's portable ones (a unique
+// violation into gorm.ErrDuplicatedKey), as GORM does for its own calls.
+func (s *Store) translate(err error) error {
+	if t, ok := s.db.Dialector.(gorm.ErrorTranslator); ok && err != nil {
+		return t.Translate(err)
+	}
+	return err
+}
+
+// dialectSQL numbers the ? placeholders of query for PostgreSQL ($1, $2, …).
+func (s *Store) dialectSQL(query string) string {
+	if s.db.Dialector.Name() != "postgres" {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // DataVersion answers the number every committed write raises: equal
