@@ -142,7 +142,7 @@ func (s *Store) dialectSQL(query string) string {
 // numbers mean equal stored data.
 func (s *Store) DataVersion(ctx context.Context) (int64, error) {
 	var v int64
-	err := s.db.WithContext(ctx).Raw(`SELECT v FROM data_version WHERE id = 1`).Scan(&v).Error
+	err := s.queryRow(ctx, `SELECT v FROM data_version WHERE id = 1`).Scan(&v)
 	return v, err
 }
 
