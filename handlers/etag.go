@@ -1,14 +1,14 @@
 package handlers
 
 import (
-	"sync"
-
-	"banlie/models"
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
 	"strings"
+	"sync"
+
+	"banlie/models"
 
 	"github.com/labstack/echo/v4"
 )
