@@ -305,3 +305,34 @@ func storeWithEdgeRun(t *testing.T, cfg Config) *models.Store {
 	}
 	return store
 }
+
+// `banlie summary` writes only months that have ended and years with
+// figures, as the generate endpoint does.
+func TestSummaryCommandRefusesOpenMonths(t *testing.T) {
+	cfg := testConfig(t)
+	ctx := context.Background()
+	closeDB(storeWithEdgeRun(t, cfg).DB()) // a run on 1 November 2024, Shanghai
+	var out bytes.Buffer
+	if err := Run(ctx, []string{"summary", "--db", cfg.DB, "--period", "2024-11"}, &out, io.Discard); err != nil {
+		t.Fatalf("an ended month: %v", err)
+	}
+	if !strings.Contains(out.String(), "2024年11月") {
+		t.Fatalf("no summary printed:\n%s", out.String())
+	}
+	next := time.Now().AddDate(0, 1, 0).Format("2006-01")
+	for _, period := range []string{next, "2019-03"} {
+		err := Run(ctx, []string{"summary", "--db", cfg.DB, "--period", period}, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "--period "+period) {
+			t.Errorf("%s: %v, want a refusal naming --period", period, err)
+		}
+	}
+	store, err := openStore(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDB(store.DB())
+	page, err := store.ListSummaries(ctx, 50, "")
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("summaries written: %+v %v", page.Items, err)
+	}
+}

@@ -202,11 +202,12 @@ func cmdSummary(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 		return err
 	}
 	defer closeDB(store.DB())
-	if _, err := store.Rollup(ctx, false); err != nil {
-		return err
-	}
-	s, _, err := store.WriteSummary(ctx, p)
+	s, err := store.GenerateSummary(ctx, p)
 	if err != nil {
+		var e *models.Error
+		if errors.As(err, &e) && len(e.Fields) > 0 {
+			return fmt.Errorf("--period %s: %s", period, e.Fields[0].Message)
+		}
 		return err
 	}
 	var doc string

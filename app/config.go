@@ -53,8 +53,8 @@ func newFlagSet(name, usage string, stderr io.Writer, cfg *Config) *flag.FlagSet
 	}
 	fs.StringVar(&cfg.DB, "db", envOr("BANLIE_DB", "banlie.db"),
 		"database: a SQLite file path (created if missing), or a postgres:// URL for several instances sharing one PostgreSQL database [BANLIE_DB]")
-	fs.StringVar(&cfg.TZ, "tz", envOr("BANLIE_TZ", "Asia/Shanghai"),
-		"reporting time zone (IANA name): days, months and years are taken in it [BANLIE_TZ]")
+	fs.StringVar(&cfg.TZ, "tz", envOr("BANLIE_TZ", ""),
+		"reporting time zone (IANA name): days, months and years are taken in it; without it a database keeps the zone it was last used with, and a new one takes Asia/Shanghai; another zone recomputes every departure day [BANLIE_TZ]")
 	fs.StringVar(&cfg.Synchronous, "sqlite-synchronous", envOr("BANLIE_SQLITE_SYNCHRONOUS", "FULL"),
 		"SQLite synchronous mode: FULL survives power loss, NORMAL only a process crash but writes faster [BANLIE_SQLITE_SYNCHRONOUS]")
 	return fs
@@ -62,6 +62,9 @@ func newFlagSet(name, usage string, stderr io.Writer, cfg *Config) *flag.FlagSet
 
 // finish validates the parsed configuration.
 func (c *Config) finish() error {
+	if c.TZ == "" {
+		c.TZ = "Asia/Shanghai" // a new database's zone; an existing one keeps its own (openStore)
+	}
 	loc, err := time.LoadLocation(c.TZ)
 	if err != nil {
 		return fmt.Errorf("--tz %q is not a known IANA time zone (e.g. Asia/Shanghai)", c.TZ)

@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -78,25 +77,7 @@ func (h summaryHandlers) generate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	current := models.Month(h.store.Now(), h.store.Loc)
-	if c.Param("period") >= current {
-		return &models.Error{Code: models.EINVALID, Message: "the month has not ended yet",
-			Fields: []models.FieldError{{Field: "period", Message: fmt.Sprintf("must be a month before %s", current)}}}
-	}
-	ctx := c.Request().Context()
-	if _, err := h.store.Rollup(ctx, false); err != nil {
-		return err
-	}
-	// A month of a year with no figures at all has nothing to summarise.
-	years, _, err := h.store.DataYears(ctx)
-	if err != nil {
-		return err
-	}
-	if !slices.Contains(years, period.Year()) {
-		return &models.Error{Code: models.EINVALID, Message: "there are no figures for that year",
-			Fields: []models.FieldError{{Field: "period", Message: fmt.Sprintf("%d has no runs or sea-rail counts", period.Year())}}}
-	}
-	s, _, err := h.store.WriteSummary(ctx, period)
+	s, err := h.store.GenerateSummary(c.Request().Context(), period)
 	if err != nil {
 		return err
 	}

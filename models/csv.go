@@ -140,7 +140,11 @@ func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (Impor
 		err = nil
 	}
 	if err == nil && len(res.Errors) > 0 {
-		return res, &Error{Code: EINVALID, Message: fmt.Sprintf("%d problems in the CSV; nothing was imported", len(res.Errors)), Fields: res.Errors}
+		msg := fmt.Sprintf("%d problems in the CSV; nothing was imported", len(res.Errors))
+		if len(res.Errors) == 1 {
+			msg = "1 problem in the CSV; nothing was imported"
+		}
+		return res, &Error{Code: EINVALID, Message: msg, Fields: res.Errors}
 	}
 	return res, err
 }

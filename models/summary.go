@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -220,6 +221,30 @@ func (s *Store) busiestRoutes(ctx context.Context, month string, n int) ([]Route
 // WriteSummary computes a month's summary and stores it. When the figures
 // and texts are those already stored, nothing changes (not even
 // generated_at) and changed is false.
+// GenerateSummary writes a month's summary now, as asked for by a person
+// (the generate endpoint, the summary command): the month must have ended,
+// its year must have figures, and the roll-ups are brought up to date first.
+func (s *Store) GenerateSummary(ctx context.Context, period time.Time) (Summary, error) {
+	current := Month(s.Now(), s.Loc)
+	if period.Format(monthLayout) >= current {
+		return Summary{}, &Error{Code: EINVALID, Message: "the month has not ended yet",
+			Fields: []FieldError{{Field: "period", Message: fmt.Sprintf("must be a month before %s", current)}}}
+	}
+	if _, err := s.Rollup(ctx, false); err != nil {
+		return Summary{}, err
+	}
+	years, _, err := s.DataYears(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	if !slices.Contains(years, period.Year()) {
+		return Summary{}, &Error{Code: EINVALID, Message: "there are no figures for that year",
+			Fields: []FieldError{{Field: "period", Message: fmt.Sprintf("%d has no runs or sea-rail counts", period.Year())}}}
+	}
+	sum, _, err := s.WriteSummary(ctx, period)
+	return sum, err
+}
+
 func (s *Store) WriteSummary(ctx context.Context, period time.Time) (Summary, bool, error) {
 	f, err := s.ComputeSummaryFigures(ctx, period)
 	if err != nil {
