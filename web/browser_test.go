@@ -1178,18 +1178,7 @@ func TestCSVImportExport(t *testing.T) {
 
 	// An existing demo run, written as a CSV line that repeats it exactly.
 	var page struct {
-		Items []struct {
-			Route            string   `json:"route"`
-			Number           string   `json:"number"`
-			Direction        string   `json:"direction"`
-			DepartedAt       string   `json:"departed_at"`
-			ArrivedAt        *string  `json:"arrived_at"`
-			Status           string   `json:"status"`
-			Containers       *int     `json:"containers"`
-			TEU              *int     `json:"teu"`
-			Cargo            *string  `json:"cargo"`
-			ContainerNumbers []string `json:"container_numbers"`
-		} `json:"items"`
+		Items []models.RunInput `json:"items"` // the fields a run is logged with
 	}
 	s.getJSON(t, "/api/v1/runs?route=SCO-TJ-MOW&status=departed&limit=1", &page)
 	if len(page.Items) != 1 {
