@@ -135,7 +135,7 @@ func (s *Store) ListJobRuns(ctx context.Context, name string, limit int, cursor 
 		var c struct {
 			I int64 `json:"i"`
 		}
-		if err := decodeCursor("job_runs", cursor, &c); err != nil || c.I <= 0 {
+		if err := decodeCursor("job_runs:"+name, cursor, &c); err != nil || c.I <= 0 {
 			return Page[JobRun]{}, errBadCursor
 		}
 		q = q.Where("id < ?", c.I)
@@ -148,7 +148,7 @@ func (s *Store) ListJobRuns(ctx context.Context, name string, limit int, cursor 
 	page := Page[JobRun]{Items: make([]JobRun, 0, len(rows))}
 	if len(rows) > limit {
 		rows = rows[:limit]
-		page.NextCursor = encodeCursor("job_runs", struct {
+		page.NextCursor = encodeCursor("job_runs:"+name, struct {
 			I int64 `json:"i"`
 		}{rows[limit-1].ID})
 	}
