@@ -139,6 +139,13 @@ func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) (int, error) {
 			applied++
 		}
 	}
+	if applied > 0 {
+		// A step may change stored data: answers that running instances
+		// keep (models.Store.DataVersion) must not outlive it.
+		if err := db.Exec(`UPDATE data_version SET v = v + 1 WHERE id = 1`).Error; err != nil {
+			return applied, fmt.Errorf("migrate: %w", err)
+		}
+	}
 	return applied, nil
 }
 
