@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"banlie/handlers"
@@ -210,16 +209,9 @@ func TestIdempotentRetries(t *testing.T) {
 	createRoute(t, ts, "RA", nil)
 	body := runBody("RA", "X8024", "2024-10-12T09:30:00+08:00")
 	// Ten concurrent retries of one request: one run, ten identical answers.
-	answers := make([]response, 10)
-	var wg sync.WaitGroup
-	for i := range answers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			answers[i] = ts.do(t, "POST", "/api/v1/runs", body, "Authorization", "Bearer "+ts.Operator, "Idempotency-Key", "flaky-link-0001")
-		}()
-	}
-	wg.Wait()
+	answers := atOnce(10, func() response {
+		return ts.do(t, "POST", "/api/v1/runs", body, "Authorization", "Bearer "+ts.Operator, "Idempotency-Key", "flaky-link-0001")
+	})
 	for i, a := range answers {
 		if a.Status != 201 || string(a.Body) != string(answers[0].Body) || a.Header.Get("Location") != answers[0].Header.Get("Location") {
 			t.Fatalf("answer %d differs: %d %s %s", i, a.Status, a.Header.Get("Location"), a.Body)

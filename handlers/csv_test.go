@@ -9,7 +9,6 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"banlie/handlers"
@@ -300,16 +299,9 @@ func TestImportRunsCSVIdempotencyKey(t *testing.T) {
 	ts := newTestServer(t)
 	createRoute(t, ts, "SCO-TJ-MOW", nil)
 	// Ten concurrent retries with one key: one import, ten identical answers.
-	answers := make([]response, 10)
-	var wg sync.WaitGroup
-	for i := range answers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			answers[i] = importCSV(t, ts, "", goodCSV, "Idempotency-Key", "csv-flaky-0001")
-		}()
-	}
-	wg.Wait()
+	answers := atOnce(10, func() response {
+		return importCSV(t, ts, "", goodCSV, "Idempotency-Key", "csv-flaky-0001")
+	})
 	replayed := 0
 	for i, a := range answers {
 		if a.Status != 200 || string(a.Body) != string(answers[0].Body) {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -239,4 +240,20 @@ func (ts *testServer) mustDo(t testing.TB, want int, method, path string, body a
 		t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.Status, want, r.Body)
 	}
 	return r
+}
+
+// atOnce sends n copies of a request concurrently (do makes one) and
+// answers their responses, in no particular order of arrival.
+func atOnce(n int, do func() response) []response {
+	answers := make([]response, n)
+	var wg sync.WaitGroup
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = do()
+		}()
+	}
+	wg.Wait()
+	return answers
 }
