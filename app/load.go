@@ -27,6 +27,9 @@ type LoadOptions struct {
 	Duration time.Duration // per scenario, unless Requests is set
 	Requests int           // per scenario; 0: run for Duration
 	Year     int           // the dashboard's year; 0: the latest year with data
+	// KeepRuns keeps the runs the write scenario logged; by default the
+	// command deletes them again once it has measured.
+	KeepRuns bool
 }
 
 // LoadResult is one scenario's measurement.
@@ -54,6 +57,8 @@ type loadRequest struct {
 	header       http.Header
 	body         func(n int64) []byte
 	ok           func(status int) bool
+	// created, if set, is told the Location of every 201 answer.
+	created func(location string)
 }
 
 func is2xx(s int) bool { return s >= 200 && s < 300 }
@@ -65,9 +70,12 @@ func is2xx(s int) bool { return s >= 200 && s < 300 }
 //     If-None-Match of its last answer, as the dashboard sends them;
 //   - dashboard-cold: the same requests without If-None-Match;
 //   - log-run (with a token): POST /api/v1/runs with unique numbers and an
-//     Idempotency-Key, as the departure form sends them. It adds runs dated
-//     today to the database: run it against a copy.
-func RunLoad(ctx context.Context, o LoadOptions) ([]LoadResult, error) {
+//     Idempotency-Key, as the departure form sends them. The runs it logs are
+//     dated today; unless o.KeepRuns, they are deleted again afterwards (the
+//     audit log keeps both the creation and the deletion).
+//
+// It answers how many logged runs it deleted afterwards.
+func RunLoad(ctx context.Context, o LoadOptions) ([]LoadResult, int, error) {
 	if o.Clients <= 0 {
 		o.Clients = 16
 	}
@@ -86,8 +94,12 @@ func RunLoad(ctx context.Context, o LoadOptions) ([]LoadResult, error) {
 	}
 	dash, route, err := dashboardRequests(ctx, client, base, o.Year, auth)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	var (
+		createdMu sync.Mutex
+		created   []string
+	)
 	scenarios := []struct {
 		name string
 		reqs []loadRequest
@@ -98,7 +110,7 @@ func RunLoad(ctx context.Context, o LoadOptions) ([]LoadResult, error) {
 	}
 	if o.Token != "" {
 		if route == "" {
-			return nil, errors.New("load: the server has no route to log runs on")
+			return nil, 0, errors.New("load: the server has no route to log runs on")
 		}
 		stamp := strconv.FormatInt(time.Now().UnixNano(), 36) // numbers unique to this run of the command
 		scenarios = append(scenarios, struct {
@@ -116,17 +128,75 @@ func RunLoad(ctx context.Context, o LoadOptions) ([]LoadResult, error) {
 				return b
 			},
 			ok: func(s int) bool { return s == http.StatusCreated },
+			created: func(loc string) {
+				createdMu.Lock()
+				created = append(created, loc)
+				createdMu.Unlock()
+			},
 		}}})
 	}
 	var out []LoadResult
 	for _, sc := range scenarios {
 		r, err := runScenario(ctx, client, base, sc.name, sc.reqs, o)
 		if err != nil {
-			return out, err
+			return out, 0, err
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	if o.KeepRuns || len(created) == 0 {
+		return out, 0, nil
+	}
+	deleted, err := deleteRuns(ctx, client, base, o.Token, o.Clients, created)
+	return out, deleted, err
+}
+
+// deleteRuns deletes the runs at the given locations (paths under base),
+// o.Clients at a time, and answers how many it deleted. Any answer but 204
+// is an error: the command must not say it cleaned up when it did not.
+func deleteRuns(ctx context.Context, client *http.Client, base, token string, clients int, locations []string) (int, error) {
+	var (
+		next, done atomic.Int64
+		firstErr   atomic.Value
+		wg         sync.WaitGroup
+	)
+	for w := 0; w < clients; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil && firstErr.Load() == nil {
+				i := next.Add(1) - 1
+				if i >= int64(len(locations)) {
+					return
+				}
+				req, err := http.NewRequestWithContext(ctx, "DELETE", base+locations[i], nil)
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				req.Header.Set("Authorization", "Bearer "+token)
+				res, err := client.Do(req)
+				if err != nil {
+					firstErr.CompareAndSwap(nil, fmt.Errorf("load: deleting the logged run %s: %w", locations[i], err))
+					return
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != http.StatusNoContent {
+					firstErr.CompareAndSwap(nil, fmt.Errorf("load: deleting the logged run %s answered %d", locations[i], res.StatusCode))
+					return
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := firstErr.Load().(error); err != nil {
+		return int(done.Load()), fmt.Errorf("%w (%d of %d logged runs deleted; the rest stay)", err, done.Load(), len(locations))
+	}
+	if err := ctx.Err(); err != nil {
+		return int(done.Load()), err
+	}
+	return int(done.Load()), nil
 }
 
 // dashboardRequests lists the requests of one dashboard refresh, each with
@@ -292,6 +362,9 @@ func runScenario(ctx context.Context, client *http.Client, base, name string, re
 				_, _ = io.Copy(io.Discard, res.Body)
 				res.Body.Close()
 				mine = append(mine, time.Since(t0))
+				if lr.created != nil && res.StatusCode == http.StatusCreated {
+					lr.created(res.Header.Get("Location"))
+				}
 				switch res.StatusCode {
 				case http.StatusNotModified:
 					n304.Add(1)
@@ -354,7 +427,8 @@ Measures a running server from this process: first GET /healthz (the floor:
 the same middleware, no database), then a dashboard's refresh with and
 without If-None-Match, then, given an operator token, logging runs. Prints
 requests per second, latency percentiles and each rate as a share of the
-floor's. The log-run scenario adds runs: point it at a copy of the data.
+floor's. The log-run scenario adds runs dated today, then deletes them again
+once it has measured (the audit log keeps both); --keep-runs keeps them.
 
 Flags:
 `)
@@ -366,17 +440,21 @@ Flags:
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each scenario runs")
 	fs.IntVar(&o.Requests, "requests", 0, "requests per scenario instead of a duration")
 	fs.IntVar(&o.Year, "year", 0, "the dashboard's year (default: the latest with data)")
+	fs.BoolVar(&o.KeepRuns, "keep-runs", false, "keep the runs the write scenario logged instead of deleting them afterwards")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	rs, err := RunLoad(ctx, o)
+	rs, deleted, err := RunLoad(ctx, o)
 	if err != nil {
 		return err
 	}
 	writeLoadReport(stdout, rs)
+	if deleted > 0 {
+		fmt.Fprintf(stdout, "deleted the %d runs the log-run scenario logged\n", deleted)
+	}
 	for _, r := range rs {
 		if r.Errors > 0 {
 			return fmt.Errorf("load: %d unexpected answers in %s", r.Errors, r.Scenario)

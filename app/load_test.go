@@ -11,8 +11,9 @@ import (
 
 // TestLoadCommand runs `banlie load` against a real server on the demo data
 // with a fixed number of requests per scenario (no timing): every answer is
-// the expected one, the dashboard's conditional polls are all 304s, and
-// each logged run is stored once.
+// the expected one, the dashboard's conditional polls are all 304s, each
+// logged run is stored once, and without --keep-runs the runs it logged are
+// deleted again afterwards.
 func TestLoadCommand(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.RateLimit, cfg.PrivateReads = 0, true
@@ -20,9 +21,12 @@ func TestLoadCommand(t *testing.T) {
 	defer cancel()
 	addr, token, before, done := startLoadServer(t, ctx, cfg)
 
-	rs, err := RunLoad(ctx, LoadOptions{URL: "http://" + addr, Token: token, Requests: 60, Clients: 4})
+	rs, deleted, err := RunLoad(ctx, LoadOptions{URL: "http://" + addr, Token: token, Requests: 60, Clients: 4, KeepRuns: true})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if deleted != 0 {
+		t.Errorf("KeepRuns: %d runs deleted, want none", deleted)
 	}
 	if len(rs) != 4 {
 		t.Fatalf("%d scenarios, want 4", len(rs))
@@ -41,7 +45,7 @@ func TestLoadCommand(t *testing.T) {
 		t.Fatalf("load: %v\n%s", err, out.String())
 	}
 	report := out.String()
-	for _, want := range []string{"floor (GET /healthz)", "dashboard-poll", "dashboard-cold", "log-run", "rate / floor"} {
+	for _, want := range []string{"floor (GET /healthz)", "dashboard-poll", "dashboard-cold", "log-run", "rate / floor", "deleted the 120 runs"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
 		}
@@ -55,8 +59,8 @@ func TestLoadCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeDB(store.DB())
-	if after := countRuns(t, store); after != before+60+120 {
-		t.Fatalf("%d runs after logging 180, want %d", after, before+180)
+	if after := countRuns(t, store); after != before+60 {
+		t.Fatalf("%d runs after logging 60 kept and 120 deleted, want %d", after, before+60)
 	}
 }
 
@@ -73,7 +77,7 @@ func TestLoadCommandRefusesRateLimitedFigures(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	_, err := RunLoad(ctx, LoadOptions{URL: "http://" + addr, Requests: 400, Clients: 8})
+	_, _, err := RunLoad(ctx, LoadOptions{URL: "http://" + addr, Requests: 400, Clients: 8})
 	if err == nil || !strings.Contains(err.Error(), "--rate-limit 0") {
 		t.Fatalf("load against a rate-limited server: %v", err)
 	}
