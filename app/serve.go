@@ -9,11 +9,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"banlie/handlers"
 	"banlie/jobs"
+	"banlie/models"
 	"banlie/web"
 )
 
@@ -85,14 +85,13 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		}
 	}
 	// Totals are served from roll-ups: /readyz says ready only once a
-	// roll-up has run, so a database filled offline serves correct totals.
-	var warm atomic.Bool
+	// roll-up has succeeded, so a database filled offline serves correct
+	// totals, and not while the last one failed.
 	warmed := make(chan struct{})
-	isReady := func(ctx context.Context) error {
-		if !warm.Load() {
-			return errors.New("start-up roll-up not finished")
-		}
-		return ready(ctx, db)
+	isReady := Readiness(store, sched)
+	// Runs a killed process left running end now, as abandoned.
+	if err := sched.AbandonLeftRuns(ctx); err != nil {
+		log.Error("abandoned job runs not marked", "err", err)
 	}
 
 	if ok, err := store.HasAdminToken(ctx); err != nil {
@@ -115,6 +114,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		CORSOrigins:  origins,
 		TrustProxy:   cfg.TrustProxy,
 		Ready:        isReady,
+		Collectors:   sched.Collectors(),
 		Web:          web.FS(),
 		BodyLimit:    cfg.BodyLimit,
 	})
@@ -138,11 +138,10 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 	go func() { errc <- srv.Serve(ln) }()
 	go func() {
 		defer close(warmed)
-		if _, err := sched.RunNow(ctx, jobs.NameRollup); err != nil {
-			log.Error("start-up roll-up", "err", err)
+		if r, err := sched.RunNow(ctx, jobs.NameRollup); err != nil || r.Status != models.JobOK {
+			log.Error("start-up roll-up failed; the scheduled roll-up will try again", "err", err, "error", r.Error)
 			return
 		}
-		warm.Store(true)
 		// Catch up on missing summaries; the service is ready meanwhile.
 		if _, err := sched.RunNow(ctx, jobs.NameSummary); err != nil {
 			log.Error("start-up summaries", "err", err)

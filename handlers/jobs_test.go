@@ -77,7 +77,7 @@ func TestFailingJobRunWithIdempotencyKey(t *testing.T) {
 		Error      *string
 	}
 	first.decode(t, &run)
-	if run.Status != "error" || run.FinishedAt == nil || run.Error == nil || strings.Contains(*run.Error, "fire") {
+	if run.Status != "failed" || run.FinishedAt == nil || run.Error == nil || strings.Contains(*run.Error, "fire") {
 		t.Fatalf("run %+v", run)
 	}
 	again := ts.mustDo(t, 200, "POST", "/api/v1/jobs/boom/run", nil, "Idempotency-Key", "boom-1")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"banlie/models"
@@ -20,6 +21,10 @@ var statusOf = map[string]int{
 	models.ECONFLICT:   http.StatusConflict,
 }
 
+// retryAfterUnavailable is the Retry-After, in seconds, of a 503 answered
+// because the database is unavailable.
+const retryAfterUnavailable = 5
+
 // Problem is an RFC 9457 problem detail.
 type Problem struct {
 	Type   string              `json:"type"`
@@ -30,7 +35,8 @@ type Problem struct {
 }
 
 // errorHandler answers every failed request with problem+json. Coded errors
-// keep their client-safe message; anything else is logged with the request ID
+// keep their client-safe message; a database that cannot serve now answers
+// 503 with Retry-After and a reason in plain words; anything else is logged with the request ID
 // and answered with a bare 500.
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
@@ -68,6 +74,13 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 					p.Detail = "no resource at " + c.Request().URL.Path
 				}
 			}
+		case models.IsUnavailable(err):
+			// The database's state, not the request's: a retry may succeed.
+			reason, _ := models.Unavailable(err)
+			p.Status, p.Detail = http.StatusServiceUnavailable, reason+"; retry later"
+			c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(retryAfterUnavailable))
+			log.Error("request failed: database unavailable", "err", err, "method", c.Request().Method, "path", c.Path(),
+				"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 		default:
 			p.Status, p.Detail = http.StatusInternalServerError, "the server could not complete the request; it has been logged"
 			log.Error("request failed", "err", err, "method", c.Request().Method, "path", c.Path(),

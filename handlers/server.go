@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -29,8 +30,11 @@ type Config struct {
 	Store *models.Store
 	Log   *slog.Logger
 	// Ready reports whether the service can answer requests (database
-	// reachable and migrated).
+	// reachable and migrated, totals rolled up). A *NotReadyError's reason
+	// is shown to the client; any other error only in the log.
 	Ready func(ctx context.Context) error
+	// Collectors are more metrics to serve at /metrics (the scheduler's).
+	Collectors []prometheus.Collector
 	// Web holds the dashboard's assets, served at /.
 	Web fs.FS
 	// BodyLimit caps request bodies, e.g. "1MiB" (1,048,576 bytes; "1MB" is 1,000,000).
@@ -49,6 +53,22 @@ type Config struct {
 	// a proxy that sets it).
 	TrustProxy bool
 }
+
+// NotReadyError says why the service is not ready, in words fit for
+// clients; Err is the cause, for the log.
+type NotReadyError struct {
+	Reason string
+	Err    error
+}
+
+func (e *NotReadyError) Error() string {
+	if e.Err != nil {
+		return e.Reason + ": " + e.Err.Error()
+	}
+	return e.Reason
+}
+
+func (e *NotReadyError) Unwrap() error { return e.Err }
 
 // New builds the Echo server with every route and middleware.
 func New(cfg Config) *echo.Echo {
@@ -71,6 +91,7 @@ func New(cfg Config) *echo.Echo {
 		Buckets: prometheus.DefBuckets,
 	}, []string{"method", "route", "status"})
 	reg.MustRegister(reqs)
+	reg.MustRegister(cfg.Collectors...)
 
 	e.Pre(headAsGet)
 	e.Use(middleware.RequestID())
@@ -112,8 +133,13 @@ func New(cfg Config) *echo.Echo {
 	e.GET("/readyz", func(c echo.Context) error {
 		if err := cfg.Ready(c.Request().Context()); err != nil {
 			cfg.Log.Warn("not ready", "err", err)
+			detail := "the service is not ready: the database is unreachable or not migrated"
+			var nr *NotReadyError
+			if errors.As(err, &nr) {
+				detail = "the service is not ready: " + nr.Reason
+			}
 			writeProblem(c, Problem{Type: "about:blank", Title: http.StatusText(503), Status: 503,
-				Detail: "the service is not ready: the database is unreachable or not migrated", Errors: []models.FieldError{}})
+				Detail: detail, Errors: []models.FieldError{}})
 			return nil
 		}
 		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})

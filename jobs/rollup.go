@@ -18,6 +18,9 @@ const (
 func RollupJob(store *models.Store, log *slog.Logger, spec string) Job {
 	return Job{Name: NameRollup, Spec: spec, Run: func(ctx context.Context) error {
 		st, err := store.Rollup(ctx, false)
+		if err == nil {
+			reportRows(ctx, st.Days+st.Months)
+		}
 		if err == nil && (st.Days > 0 || st.Milestones > 0) {
 			log.Info("roll-up", "days", st.Days, "months", st.Months, "full", st.Full, "milestones_changed", st.Milestones)
 		}
@@ -33,6 +36,7 @@ func RebuildJob(store *models.Store, log *slog.Logger, spec string) Job {
 		if err != nil {
 			return err
 		}
+		reportRows(ctx, st.Days+st.Months)
 		if st.Drift > 0 {
 			log.Warn("full rebuild corrected roll-up drift", "rows", st.Drift, "days", st.Days, "months", st.Months)
 		} else {

@@ -2,7 +2,9 @@
 // robfig/cron schedules in the reporting time zone. Every run is recorded;
 // runs of one job never overlap; a panic is recorded as an error; and when
 // several instances share a database, each scheduled tick runs once, on the
-// instance that claims it.
+// instance that claims it. A run left running by a process that died is
+// marked abandoned: at the next start, and, where several instances share
+// a PostgreSQL database, by any instance once the run's heartbeat lapsed.
 package jobs
 
 import (
@@ -10,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"runtime/debug"
 	"sort"
@@ -18,6 +21,7 @@ import (
 
 	"banlie/models"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
 )
 
@@ -39,6 +43,21 @@ type entry struct {
 	mu  sync.Mutex // held while the job runs: no overlapping runs
 }
 
+// Default lease figures: a running run's heartbeat is renewed every
+// DefaultHeartbeat; one not renewed for DefaultLease is taken for abandoned.
+const (
+	DefaultHeartbeat = 10 * time.Second
+	DefaultLease     = 60 * time.Second
+)
+
+// Attempt is how the last attempt at a job, on this instance, ended.
+type Attempt struct {
+	At time.Time
+	// Err is nil when the run succeeded; otherwise its message is fit for
+	// a client (no internals).
+	Err error
+}
+
 // Scheduler runs jobs on their schedules.
 type Scheduler struct {
 	store    *models.Store
@@ -49,6 +68,19 @@ type Scheduler struct {
 	cancel   context.CancelFunc
 	mu       sync.Mutex
 	entries  map[string]*entry
+	// Heartbeat and Lease: see DefaultHeartbeat; set before Start.
+	Heartbeat, Lease time.Duration
+	running          map[int64]bool     // ids of this instance's runs under way
+	last             map[string]Attempt // by job name
+	lease            chan struct{}      // closed when the lease loop ends
+	metrics          metrics
+}
+
+type metrics struct {
+	runs     *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	rows     *prometheus.HistogramVec
+	lag      prometheus.GaugeFunc
 }
 
 // New builds a scheduler in the store's reporting time zone.
@@ -63,6 +95,115 @@ func New(store *models.Store, log *slog.Logger) *Scheduler {
 		ctx:      ctx,
 		cancel:   cancel,
 		entries:  map[string]*entry{},
+
+		Heartbeat: DefaultHeartbeat,
+		Lease:     DefaultLease,
+		running:   map[int64]bool{},
+		last:      map[string]Attempt{},
+		metrics: metrics{
+			runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: "banlie_job_runs_total",
+				Help: "Job runs by job and outcome: ok, failed (including runs that could not be recorded), abandoned (left by a dead process and marked by this instance).",
+			}, []string{"job", "outcome"}),
+			duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+				Name:    "banlie_job_duration_seconds",
+				Help:    "How long job runs took, by job.",
+				Buckets: prometheus.ExponentialBuckets(0.005, 4, 10),
+			}, []string{"job"}),
+			rows: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+				Name:    "banlie_rollup_rows",
+				Help:    "Roll-up rows (days and months) recomputed per successful roll-up, by job (rollup, rebuild).",
+				Buckets: prometheus.ExponentialBuckets(1, 4, 9),
+			}, []string{"job"}),
+			lag: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "banlie_rollup_lag_seconds",
+				Help: "Age of the oldest change not yet rolled up (0 when totals are up to date; NaN when the database cannot say).",
+			}, func() float64 {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				lag, err := store.RollupLag(ctx)
+				if err != nil {
+					return math.NaN()
+				}
+				return lag.Seconds()
+			}),
+		},
+	}
+}
+
+// Collectors are the scheduler's metrics, for the /metrics registry.
+func (s *Scheduler) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{s.metrics.runs, s.metrics.duration, s.metrics.rows, s.metrics.lag}
+}
+
+// LastAttempt answers how this instance's last attempt at a job ended,
+// whether it ran the job or failed to record its start; ok is false while
+// no attempt has ended.
+func (s *Scheduler) LastAttempt(name string) (a Attempt, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok = s.last[name]
+	return a, ok
+}
+
+func (s *Scheduler) attempted(name string, err error) {
+	s.mu.Lock()
+	s.last[name] = Attempt{At: time.Now(), Err: err}
+	s.mu.Unlock()
+}
+
+// AbandonLeftRuns marks abandoned the runs that a dead process left
+// running. On SQLite, where one process serves a database, that is every
+// run left running but this scheduler's own; on PostgreSQL, shared by
+// several instances, only those whose heartbeat is older than the lease.
+// Call it at start; on PostgreSQL the lease loop (Start) calls it again
+// every heartbeat.
+func (s *Scheduler) AbandonLeftRuns(ctx context.Context) error {
+	var staleBefore *time.Time
+	if s.store.DB().Dialector.Name() == "postgres" {
+		t := time.Now().Add(-s.Lease)
+		staleBefore = &t
+	}
+	s.mu.Lock()
+	keep := make([]int64, 0, len(s.running))
+	for id := range s.running {
+		keep = append(keep, id)
+	}
+	s.mu.Unlock()
+	runs, err := s.store.AbandonJobRuns(ctx, keep, staleBefore)
+	for _, r := range runs {
+		s.metrics.runs.WithLabelValues(r.Name, models.JobAbandoned).Inc()
+		s.log.Warn("job run abandoned", "job", r.Name, "job_run_id", r.ID, "instance", r.Instance, "started_at", r.StartedAt)
+	}
+	return err
+}
+
+// leaseLoop renews the heartbeat of this instance's running runs and, on
+// PostgreSQL, abandons the runs of instances whose lease lapsed.
+func (s *Scheduler) leaseLoop() {
+	defer close(s.lease)
+	t := time.NewTicker(s.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		ids := make([]int64, 0, len(s.running))
+		for id := range s.running {
+			ids = append(ids, id)
+		}
+		s.mu.Unlock()
+		if err := s.store.HeartbeatJobRuns(s.ctx, ids); err != nil && s.ctx.Err() == nil {
+			s.log.Error("job heartbeat not recorded", "err", err)
+		}
+		if s.store.DB().Dialector.Name() == "postgres" {
+			if err := s.AbandonLeftRuns(s.ctx); err != nil && s.ctx.Err() == nil {
+				s.log.Error("abandoned job runs not marked", "err", err)
+			}
+		}
 	}
 }
 
@@ -90,8 +231,16 @@ func tickTime(sched cron.Schedule, prev time.Time) time.Time {
 	return prev
 }
 
-// Start starts the schedules.
-func (s *Scheduler) Start() { s.cron.Start() }
+// Start starts the schedules and the lease loop.
+func (s *Scheduler) Start() {
+	s.mu.Lock()
+	if s.lease == nil {
+		s.lease = make(chan struct{})
+		go s.leaseLoop()
+	}
+	s.mu.Unlock()
+	s.cron.Start()
+}
 
 // Stop stops the schedules, cancels running jobs and waits for them to end.
 func (s *Scheduler) Stop() {
@@ -99,6 +248,12 @@ func (s *Scheduler) Stop() {
 	s.cancel()
 	<-done.Done()
 	s.mu.Lock()
+	if s.lease != nil {
+		lease := s.lease
+		s.mu.Unlock()
+		<-lease
+		s.mu.Lock()
+	}
 	entries := make([]*entry, 0, len(s.entries))
 	for _, e := range s.entries {
 		entries = append(entries, e)
@@ -121,6 +276,9 @@ func (s *Scheduler) tick(e *entry, scheduled time.Time) {
 	run, claimed, err := s.store.ClaimJobRun(s.ctx, e.job.Name, &scheduled, s.instance)
 	if err != nil {
 		s.log.Error("job not started", "job", e.job.Name, "err", err)
+		if s.ctx.Err() == nil {
+			s.notStarted(e.job.Name, err)
+		}
 		return
 	}
 	if !claimed {
@@ -143,6 +301,9 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) (models.JobRun, err
 	defer e.mu.Unlock()
 	run, _, err := s.store.ClaimJobRun(ctx, name, nil, s.instance)
 	if err != nil {
+		if ctx.Err() == nil {
+			s.notStarted(name, err)
+		}
 		return models.JobRun{}, err
 	}
 	// The job stops when the caller goes away or the scheduler stops; its
@@ -151,10 +312,54 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) (models.JobRun, err
 	defer cancel()
 	stop := context.AfterFunc(s.ctx, cancel)
 	defer stop()
-	return s.execute(jctx, e, run), nil
+	return s.execute(jctx, e, run)
 }
 
-func (s *Scheduler) execute(ctx context.Context, e *entry, run models.JobRun) models.JobRun {
+// notStarted counts an attempt whose start could not be recorded.
+func (s *Scheduler) notStarted(name string, err error) {
+	s.metrics.runs.WithLabelValues(name, models.JobFailed).Inc()
+	s.attempted(name, errors.New("the run could not be recorded: "+clientReason(err, 0)))
+}
+
+// clientReason is the cause of a failure in words fit for a client: the
+// database's state, a coded error's message, or a pointer to the log.
+func clientReason(err error, runID int64) string {
+	if reason, ok := models.Unavailable(err); ok {
+		return reason
+	}
+	var coded *models.Error
+	if errors.As(err, &coded) && coded.Code != models.EINTERNAL {
+		return coded.Message
+	}
+	if runID > 0 {
+		return fmt.Sprintf("the server log has the cause (job run %d)", runID)
+	}
+	return "the server log has the cause"
+}
+
+type rowsKey struct{}
+
+// reportRows lets a job say how many rows it wrote, for the metrics.
+func reportRows(ctx context.Context, n int) {
+	if f, ok := ctx.Value(rowsKey{}).(func(int)); ok {
+		f(n)
+	}
+}
+
+// execute runs a claimed run and records how it ended. It answers the
+// recorded run, or an error when its end could not be recorded (the run
+// stays running until its lease lapses or the next start).
+func (s *Scheduler) execute(ctx context.Context, e *entry, run models.JobRun) (models.JobRun, error) {
+	s.mu.Lock()
+	s.running[run.ID] = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.running, run.ID)
+		s.mu.Unlock()
+	}()
+	rows := -1
+	ctx = context.WithValue(ctx, rowsKey{}, func(n int) { rows = n })
 	start := time.Now()
 	err := func() (err error) {
 		defer func() {
@@ -169,23 +374,40 @@ func (s *Scheduler) execute(ctx context.Context, e *entry, run models.JobRun) mo
 	if err != nil {
 		level = slog.LevelError
 	}
-	s.log.Log(ctx, level, "job finished", "job", e.job.Name, "job_run_id", run.ID, "took", time.Since(start), "err", err)
+	took := time.Since(start)
+	s.log.Log(ctx, level, "job finished", "job", e.job.Name, "job_run_id", run.ID, "took", took, "err", err)
+	s.metrics.duration.WithLabelValues(e.job.Name).Observe(took.Seconds())
 	// Record the end even if ctx was cancelled by shutdown. The recorded
 	// error is one a client may read: internals stay in the log.
 	if err != nil {
 		var coded *models.Error
-		if !errors.As(err, &coded) || models.ErrorCode(err) == models.EINTERNAL {
+		if reason, ok := models.Unavailable(err); ok {
+			err = errors.New("the job failed: " + reason)
+		} else if !errors.As(err, &coded) || models.ErrorCode(err) == models.EINTERNAL {
 			err = fmt.Errorf("the job failed; the server log has the cause (job run %d)", run.ID)
 		} else {
 			err = errors.New(coded.Message)
 		}
+	} else if rows >= 0 {
+		s.metrics.rows.WithLabelValues(e.job.Name).Observe(float64(rows))
 	}
 	done, ferr := s.store.FinishJobRun(context.WithoutCancel(ctx), run.ID, err)
 	if ferr != nil {
-		s.log.Error("job end not recorded", "job", e.job.Name, "err", ferr)
-		return run
+		s.log.Error("job end not recorded", "job", e.job.Name, "job_run_id", run.ID, "err", ferr)
+		s.metrics.runs.WithLabelValues(e.job.Name, models.JobFailed).Inc()
+		if err == nil {
+			err = errors.New("the run's end could not be recorded: " + clientReason(ferr, run.ID))
+		}
+		s.attempted(e.job.Name, err)
+		return run, fmt.Errorf("job %s, run %d: %w", e.job.Name, run.ID, ferr)
 	}
-	return done
+	outcome := models.JobOK
+	if err != nil {
+		outcome = models.JobFailed
+	}
+	s.metrics.runs.WithLabelValues(e.job.Name, outcome).Inc()
+	s.attempted(e.job.Name, err)
+	return done, nil
 }
 
 // List answers every job with its schedule, last run and next run.

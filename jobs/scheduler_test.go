@@ -60,22 +60,22 @@ func TestRunNowRecordsOutcome(t *testing.T) {
 	}
 	r, _ = s.RunNow(ctx, "bad")
 	// Internals stay in the log; the recorded error is one a client may read.
-	if r.Status != models.JobError || r.Error == nil || strings.Contains(*r.Error, "10.0.0.7") || !strings.Contains(*r.Error, "server log") {
+	if r.Status != models.JobFailed || r.Error == nil || strings.Contains(*r.Error, "10.0.0.7") || !strings.Contains(*r.Error, "server log") {
 		t.Fatalf("bad: %+v", r)
 	}
 	r, _ = s.RunNow(ctx, "refused")
-	if r.Status != models.JobError || r.Error == nil || *r.Error != "no figures for 1999" {
+	if r.Status != models.JobFailed || r.Error == nil || *r.Error != "no figures for 1999" {
 		t.Fatalf("a coded error keeps its message: %+v", r)
 	}
 	r, _ = s.RunNow(ctx, "panicky")
-	if r.Status != models.JobError || r.Error == nil || !strings.Contains(*r.Error, "server log") {
+	if r.Status != models.JobFailed || r.Error == nil || !strings.Contains(*r.Error, "server log") {
 		t.Fatalf("a panic must be recorded as an error: %+v", r)
 	}
 	if _, err := s.RunNow(ctx, "nope"); models.ErrorCode(err) != models.ENOTFOUND {
 		t.Fatalf("unknown job: %v", err)
 	}
 	page, err := st.ListJobRuns(ctx, "bad", 10, "")
-	if err != nil || len(page.Items) != 1 || page.Items[0].Status != models.JobError {
+	if err != nil || len(page.Items) != 1 || page.Items[0].Status != models.JobFailed {
 		t.Fatalf("recorded runs: %+v %v", page, err)
 	}
 }

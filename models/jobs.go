@@ -13,7 +13,10 @@ import (
 const (
 	JobRunning = "running"
 	JobOK      = "ok"
-	JobError   = "error"
+	JobFailed  = "failed"
+	// JobAbandoned: the process running it died, or its instance stopped
+	// renewing the run's heartbeat, before the run ended.
+	JobAbandoned = "abandoned"
 )
 
 // JobRun is one recorded run of a scheduled job.
@@ -45,6 +48,7 @@ type jobRunRow struct {
 	Status      string
 	Error       *string
 	Instance    string
+	HeartbeatAt *time.Time
 }
 
 func (jobRunRow) TableName() string { return "job_runs" }
@@ -65,7 +69,8 @@ func (r jobRunRow) toJobRun(loc *time.Location) JobRun {
 // ClaimJobRun records that a job starts. For a scheduled tick (scheduledAt
 // not nil) only one instance can claim it: the others get claimed == false.
 func (s *Store) ClaimJobRun(ctx context.Context, name string, scheduledAt *time.Time, instance string) (JobRun, bool, error) {
-	row := jobRunRow{Name: name, StartedAt: s.now(), Status: JobRunning, Instance: instance}
+	beat := time.Now().UTC()
+	row := jobRunRow{Name: name, StartedAt: s.now(), Status: JobRunning, Instance: instance, HeartbeatAt: &beat}
 	if scheduledAt != nil {
 		t := scheduledAt.UTC().Truncate(time.Microsecond)
 		row.ScheduledAt = &t
@@ -103,13 +108,71 @@ func (s *Store) FinishJobRun(ctx context.Context, id int64, runErr error) (JobRu
 		row.FinishedAt, row.Status, row.Error = &now, JobOK, nil
 		if runErr != nil {
 			msg := runErr.Error()
-			row.Status, row.Error = JobError, &msg
+			row.Status, row.Error = JobFailed, &msg
 		}
 		out = row.toJobRun(s.Loc)
 		return tx.db.Save(&row).Error
 	})
 	if err != nil {
 		return out, fmt.Errorf("jobs.finish: %w", err)
+	}
+	return out, nil
+}
+
+// HeartbeatJobRuns renews the heartbeat of these running runs: a run whose
+// heartbeat is older than the lease is taken for abandoned.
+func (s *Store) HeartbeatJobRuns(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.Tx(ctx, func(tx *Store) error {
+		tx.leavesServedDataAlone()
+		return tx.db.Model(&jobRunRow{}).Where("id IN ? AND status = ?", ids, JobRunning).
+			Update("heartbeat_at", time.Now().UTC()).Error
+	})
+	if err != nil {
+		return fmt.Errorf("jobs.heartbeat: %w", err)
+	}
+	return nil
+}
+
+// AbandonJobRuns marks abandoned the runs left running but those in keep
+// (the caller's own): with staleBefore nil, every one (no other process
+// runs jobs on this database); otherwise those whose heartbeat is older
+// than staleBefore. It answers the runs marked.
+func (s *Store) AbandonJobRuns(ctx context.Context, keep []int64, staleBefore *time.Time) ([]JobRun, error) {
+	var out []JobRun
+	err := s.Tx(ctx, func(tx *Store) error {
+		tx.leavesServedDataAlone()
+		q := tx.db.Where("status = ?", JobRunning)
+		if len(keep) > 0 {
+			q = q.Where("id NOT IN ?", keep)
+		}
+		if staleBefore != nil {
+			q = q.Where("COALESCE(heartbeat_at, started_at) < ?", staleBefore.UTC())
+		}
+		var rows []jobRunRow
+		if err := q.Order("id").Find(&rows).Error; err != nil {
+			return err
+		}
+		now := s.now()
+		for _, r := range rows {
+			msg := fmt.Sprintf("abandoned: instance %s stopped before the run ended", r.Instance)
+			// Only if still running: its instance may have finished it meanwhile.
+			res := tx.db.Model(&jobRunRow{}).Where("id = ? AND status = ?", r.ID, JobRunning).
+				Updates(map[string]any{"status": JobAbandoned, "finished_at": now, "error": msg})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 1 {
+				r.Status, r.FinishedAt, r.Error = JobAbandoned, &now, &msg
+				out = append(out, r.toJobRun(s.Loc))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs.abandon: %w", err)
 	}
 	return out, nil
 }

@@ -57,6 +57,21 @@ func (dirtyRow) TableName() string { return "rollup_dirty" }
 
 const settingWatermark = "rollup_watermark"
 
+// RollupLag answers how long the oldest change not yet rolled up has waited
+// (wall-clock time), or 0 when every change is rolled up.
+func (s *Store) RollupLag(ctx context.Context) (time.Duration, error) {
+	// The column itself, not MIN() of it, so that SQLite's driver reads
+	// a time and not text.
+	var rows []struct{ MarkedAt time.Time }
+	if err := s.db.WithContext(ctx).Raw(`SELECT marked_at FROM rollup_dirty WHERE marked_at IS NOT NULL ORDER BY marked_at LIMIT 1`).Scan(&rows).Error; err != nil {
+		return 0, fmt.Errorf("rollup.lag: %w", err)
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	return max(time.Since(rows[0].MarkedAt), 0), nil
+}
+
 // markDirty records, inside the caller's transaction, that the figures of
 // these days (YYYY-MM-DD, reporting time zone) must be recomputed.
 func (s *Store) markDirty(days ...string) error {
@@ -67,7 +82,8 @@ func (s *Store) markDirty(days ...string) error {
 		}
 		seen[d] = true
 		// Upsert syntax shared by SQLite and PostgreSQL.
-		if err := s.exec(`INSERT INTO rollup_dirty (day, gen) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1`, d); err != nil {
+		// marked_at keeps the first mark: the roll-up lag is its age.
+		if err := s.exec(`INSERT INTO rollup_dirty (day, gen, marked_at) VALUES (?, 1, ?) ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1`, d, time.Now().UTC()); err != nil {
 			return err
 		}
 	}
