@@ -19,6 +19,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 )
 
@@ -170,7 +171,7 @@ func authorize(privateReads bool) echo.MiddlewareFunc {
 
 // rateLimit allows each token (or, without one, each client address) r
 // requests a second with bursts of 2r; 0 turns it off.
-func rateLimit(r float64) echo.MiddlewareFunc {
+func rateLimit(r float64, refused prometheus.Counter) echo.MiddlewareFunc {
 	if r <= 0 {
 		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
 	}
@@ -179,10 +180,9 @@ func rateLimit(r float64) echo.MiddlewareFunc {
 	})
 	retry := strconv.Itoa(int(math.Max(1, math.Ceil(1/r))))
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		// Probes and the dashboard's static files are not limited: they
-		// touch no data, and a page load fetches a dozen files at once.
-		Skipper: publicPath,
-		Store:   store,
+		// Every request counts, probes and the dashboard's files included
+		// (a page load fetches about twenty files: well within a burst).
+		Store: store,
 		// A valid token has its own allowance; everything else, bad tokens
 		// included, counts against the client's address.
 		IdentifierExtractor: func(c echo.Context) (string, error) {
@@ -193,6 +193,7 @@ func rateLimit(r float64) echo.MiddlewareFunc {
 		},
 		ErrorHandler: func(c echo.Context, err error) error { return err },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			refused.Inc()
 			c.Response().Header().Set("Retry-After", retry)
 			return &echo.HTTPError{Code: http.StatusTooManyRequests, Message: "too many requests; retry after " + retry + " s"}
 		},
@@ -247,7 +248,7 @@ func (w *captureWriter) Write(b []byte) (int, error) {
 // 24 hours answers the first answer again and writes nothing; a concurrent
 // retry waits for the first; another body with the key is a 422. 5xx answers
 // are not kept, so a retry can still succeed.
-func idempotency(store *models.Store) echo.MiddlewareFunc {
+func idempotency(store *models.Store, replays prometheus.Counter) echo.MiddlewareFunc {
 	var locks idemLocks
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -279,6 +280,7 @@ func idempotency(store *models.Store) echo.MiddlewareFunc {
 				return err
 			}
 			if prev != nil {
+				replays.Inc()
 				return replay(c, prev, hash)
 			}
 
@@ -296,6 +298,7 @@ func idempotency(store *models.Store) echo.MiddlewareFunc {
 						return werr
 					}
 					if prev != nil {
+						replays.Inc()
 						return replay(c, prev, hash)
 					}
 					return err

@@ -11,6 +11,7 @@ import (
 	"banlie/models"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // etagWriter holds a GET answer back so that its ETag can be computed.
@@ -105,7 +106,8 @@ func (a *answerCache) put(version int64, day, key string, ans cachedAnswer) {
 // If-None-Match already names it: a dashboard polling unchanged figures
 // gets a few bytes back instead of the whole answer. The answers of
 // cacheable reads are kept until the data or the day changes.
-func conditionalGET(store *models.Store) echo.MiddlewareFunc {
+func conditionalGET(store *models.Store, answers *prometheus.CounterVec) echo.MiddlewareFunc {
+	hit, miss, notModified := answers.WithLabelValues("hit"), answers.WithLabelValues("miss"), answers.WithLabelValues("not_modified")
 	cache := &answerCache{}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -129,14 +131,19 @@ func conditionalGET(store *models.Store) echo.MiddlewareFunc {
 						res.Header().Set("ETag", ans.etag)
 						res.Header().Set(echo.HeaderCacheControl, "no-cache")
 						if match(req.Header.Get("If-None-Match"), ans.etag) {
+							notModified.Inc()
 							return c.NoContent(http.StatusNotModified)
 						}
+						hit.Inc()
 						if ans.dispose != "" {
 							res.Header().Set(echo.HeaderContentDisposition, ans.dispose)
 						}
 						return c.Blob(http.StatusOK, ans.contentType, ans.body)
 					}
 				}
+			}
+			if version >= 0 {
+				miss.Inc()
 			}
 			orig := res.Writer
 			w := &etagWriter{ResponseWriter: orig}

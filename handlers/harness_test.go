@@ -120,7 +120,7 @@ func newTestServerOn(t testing.TB, dsn string, loc *time.Location, configure fun
 		}
 		*dst = secret
 	}
-	hc := handlers.Config{Store: store, Log: log, Web: web.FS(), Jobs: sched,
+	hc := handlers.Config{Store: store, Log: log, Web: web.FS(), Jobs: sched, Collectors: sched.Collectors(),
 		Ready: func(ctx context.Context) error { return db.WithContext(ctx).Exec("SELECT 1").Error }}
 	if configure != nil {
 		configure(&hc)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"banlie/models"
 
@@ -85,17 +86,16 @@ func New(cfg Config) *echo.Echo {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reqs := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "banlie_http_request_duration_seconds",
-		Help:    "HTTP requests by route pattern, method and status, with their latency.",
-		Buckets: prometheus.DefBuckets,
-	}, []string{"method", "route", "status"})
-	reg.MustRegister(reqs)
+	met := newServerMetrics(reg)
+	if sql, err := cfg.Store.DB().DB(); err == nil {
+		reg.MustRegister(collectors.NewDBStatsCollector(sql, "banlie"))
+	}
 	reg.MustRegister(cfg.Collectors...)
 
 	e.Pre(headAsGet)
+	e.Pre(boundRequestID)
 	e.Use(middleware.RequestID())
-	e.Use(requestLog(cfg.Log, reqs))
+	e.Use(requestLog(cfg.Log, met.requests))
 	e.Use(middleware.Recover())
 	e.Use(strictQuery)
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
@@ -121,11 +121,11 @@ func New(cfg Config) *echo.Echo {
 		}}))
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
 	e.Use(authenticate(cfg.Store, cfg.Log))
-	e.Use(rateLimit(cfg.RateLimit))
+	e.Use(rateLimit(cfg.RateLimit, met.limited))
 	e.Use(refuseBadToken)
 	e.Use(authorize(cfg.PrivateReads))
-	e.Use(idempotency(cfg.Store))
-	e.Use(conditionalGET(cfg.Store))
+	e.Use(idempotency(cfg.Store, met.replays))
+	e.Use(conditionalGET(cfg.Store, met.answers))
 
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
@@ -190,22 +190,33 @@ func requestLog(log *slog.Logger, hist *prometheus.HistogramVec) echo.Middleware
 			}
 			status := c.Response().Status
 			took := time.Since(start)
-			route := c.Path()
-			if route == "" {
-				route = "unmatched"
-			}
-			hist.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Observe(took.Seconds())
+			route, method := routeLabel(c), methodLabel(c.Request().Method)
+			hist.WithLabelValues(method, route, strconv.Itoa(status)).Observe(took.Seconds())
 			level := slog.LevelInfo
 			if status >= 500 {
 				level = slog.LevelError
 			}
 			log.LogAttrs(c.Request().Context(), level, "request",
 				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
-				slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path),
+				slog.String("method", method), slog.String("path", boundForLog(c.Request().URL.Path)),
 				slog.String("route", route), slog.Int("status", status),
 				slog.Int64("bytes", c.Response().Size), slog.Duration("took", took),
 				slog.String("remote", c.RealIP()))
 			return nil
 		}
 	}
+}
+
+// boundForLog shortens a client-controlled string to at most 256 bytes (cut
+// on a character boundary) before it is written to a log line.
+func boundForLog(s string) string {
+	const max = 256
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
