@@ -13,7 +13,7 @@ FROM ${GO_IMAGE} AS source
 COPY . /src
 # Only the module files and vendored code feed the dependency layer below, so
 # a change to banlie's own code does not rebuild the dependencies.
-RUN mkdir -p /deps /out/data && cp /src/go.mod /src/go.sum /deps/ \
+RUN mkdir -p /deps && cp /src/go.mod /src/go.sum /deps/ \
  && if [ -d /src/vendor ]; then cp -r /src/vendor /deps/vendor; fi
 
 FROM ${GO_IMAGE} AS build
@@ -30,6 +30,7 @@ COPY --from=source /src/ /src/
 RUN if [ -d vendor ]; then export GOFLAGS="$GOFLAGS -mod=vendor"; fi; \
     go build -tags "$TAGS" -ldflags '-s -w -linkmode external -extldflags -static' -o /out/banlie . \
  && /out/banlie help >/dev/null
+RUN mkdir -p /out/data
 
 FROM ${RUNTIME_IMAGE}
 COPY --from=build /out/banlie /usr/local/bin/banlie
