@@ -223,6 +223,12 @@ read_run() { # base-url what
 read_run "$url2" "replica 2"
 phase "run logged on 1, read on 2"
 
+# The README's backup command: a custom-format dump that holds the run.
+dc exec -T db pg_dump -U banlie -d banlie --format=custom >"$work/banlie.dump" || fail "pg_dump"
+dc exec -T db pg_restore --list <"$work/banlie.dump" | grep -q 'TABLE DATA public runs' || fail "the dump has no runs table data"
+dc exec -T db pg_restore --data-only --table=runs --file=- <"$work/banlie.dump" | grep -q X9001 || fail "the dump does not hold run X9001"
+phase "pg_dump backup"
+
 dc restart db >/dev/null 2>&1 || fail "restarting PostgreSQL"
 # Both replicas must notice: readyz turns unready while the database is down
 # only briefly, so what is checked is that both are ready again and serve.
