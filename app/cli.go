@@ -28,6 +28,7 @@ commands:
   backup     take a consistent copy of the live database: backup --out FILE
   summary    print a month's summary: summary --period 2024-10 [--format markdown|html|json] [--lang zh|en]
   load       measure a running server against its floor: load --url http://127.0.0.1:8080 [--token T]
+  healthcheck  exit 0 if a running server's /readyz answers 200: healthcheck [--url http://127.0.0.1:8080/readyz]
 
 Run 'banlie <command> --help' for a command's flags.
 `
@@ -59,6 +60,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdExport(ctx, args[1:], stdout, stderr, log)
 	case "load":
 		return cmdLoad(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		return cmdHealthcheck(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -90,7 +93,7 @@ func parse(fs *flag.FlagSet, cfg *Config, args []string) error {
 
 // openStore opens and migrates the database and checks the reporting zone.
 func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.Store, error) {
-	db, err := OpenDB(cfg)
+	db, err := openDBWait(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}

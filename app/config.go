@@ -33,6 +33,8 @@ type Config struct {
 	RateLimit       float64
 	CORSOrigins     string
 	TrustProxy      bool
+	// DBWait bounds how long serve waits for the database to answer.
+	DBWait time.Duration
 }
 
 // envOr answers the environment variable, or def when it is unset or empty.
