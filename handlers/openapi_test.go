@@ -345,6 +345,10 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 		b, _ := json.Marshal(c)
 		return b
 	}
+	var run0 map[string]any
+	if err := json.Unmarshal(runBody, &run0); err != nil {
+		t.Fatal(err)
+	}
 	jsonHeader := http.Header{"Content-Type": {"application/json"}}
 	problemHeader := http.Header{"Content-Type": {"application/problem+json"}}
 	problem404 := []byte(`{"type":"about:blank","title":"Not Found","status":404,"detail":"Not Found","errors":[]}`)
@@ -427,6 +431,10 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 			response{200, summary.Header, summary.Body}, "format"},
 		{"PATCH null for a field that cannot be empty accepted", request("PATCH", runPath, []byte(`{"number":null}`)), []byte(`{"number":null}`),
 			response{200, got.Header, got.Body}, "number"},
+		{"null for a nullable reference accepted", request("POST", "/api/v1/runs", with(run0, "status", nil)), with(run0, "status", nil),
+			response{201, created.Header, created.Body}, ""},
+		{"nullable reference still holds to its enum", request("POST", "/api/v1/runs", with(run0, "status", "lost")), with(run0, "status", "lost"),
+			response{201, created.Header, created.Body}, "status"},
 		{"PATCH null clearing a nullable field", request("PATCH", runPath, []byte(`{"cargo":null}`)), []byte(`{"cargo":null}`),
 			response{200, got.Header, got.Body}, ""},
 		{"write accepted without a token", anonymous(request("POST", "/api/v1/runs", runBody)), runBody,
