@@ -101,6 +101,14 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 	if err := Run(context.Background(), []string{"serve", "--tz", "Mars/Olympus"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "time zone") {
 		t.Fatalf("a bad --tz should be refused clearly, got %v", err)
 	}
+	for _, bad := range []string{"banlie.example", "https://banlie.example/?x=1", "https://bad_host"} {
+		if err := Run(context.Background(), []string{"serve", "--public-url", bad}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "--public-url") {
+			t.Errorf("--public-url %q should be refused clearly, got %v", bad, err)
+		}
+	}
+	if !strings.Contains(errb.String(), "BANLIE_PUBLIC_URL") {
+		t.Errorf("serve --help does not mention BANLIE_PUBLIC_URL")
+	}
 	if err := Run(context.Background(), []string{"frobnicate"}, io.Discard, io.Discard); err == nil {
 		t.Fatal("an unknown command should fail")
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"banlie/handlers"
 )
 
 // Config is read once, from flags and their environment twins.
@@ -35,6 +37,9 @@ type Config struct {
 	TrustProxy      bool
 	// DBWait bounds how long serve waits for the database to answer.
 	DBWait time.Duration
+	// PublicURL is where clients reach the server (absolute links in the
+	// Atom feed); empty: the request's scheme and host.
+	PublicURL string
 }
 
 // envOr answers the environment variable, or def when it is unset or empty.
@@ -78,6 +83,13 @@ func (c *Config) finish() error {
 	}
 	if c.DB == "" {
 		return fmt.Errorf("--db must not be empty")
+	}
+	if c.PublicURL != "" {
+		u, err := handlers.ParsePublicURL(c.PublicURL)
+		if err != nil {
+			return fmt.Errorf("--public-url %q: %v", c.PublicURL, err)
+		}
+		c.PublicURL = u
 	}
 	return nil
 }

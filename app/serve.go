@@ -38,6 +38,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Lo
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", envFloat("BANLIE_RATE_LIMIT", 50), "requests per second per token, or per client address without one, bursts of twice that; 0 turns limiting off [BANLIE_RATE_LIMIT]")
 	fs.StringVar(&cfg.CORSOrigins, "cors-origins", envOr("BANLIE_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API from a browser, e.g. https://wall.example; none by default [BANLIE_CORS_ORIGINS]")
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", envBool("BANLIE_TRUST_PROXY", false), "take client addresses from X-Forwarded-For (only behind a proxy that sets it) [BANLIE_TRUST_PROXY]")
+	fs.StringVar(&cfg.PublicURL, "public-url", envOr("BANLIE_PUBLIC_URL", ""), "the address clients reach the server at, e.g. https://banlie.example, for the Atom feed's links; by default the request's scheme and host (X-Forwarded-Proto and X-Forwarded-Host with --trust-proxy) [BANLIE_PUBLIC_URL]")
 	fs.StringVar(&cfg.BodyLimit, "body-limit", envOr("BANLIE_BODY_LIMIT", "1MiB"), "largest request body accepted, e.g. 1MiB or 512KiB (KB and MB are powers of 1000) [BANLIE_BODY_LIMIT]")
 	fs.DurationVar(&cfg.DBWait, "db-wait", envDuration("BANLIE_DB_WAIT", 60*time.Second), "on start, wait this long for the database to answer, retrying with backoff; 0 tries once [BANLIE_DB_WAIT]")
 	if err := parse(fs, &cfg, args); err != nil {
@@ -114,6 +115,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		RateLimit:    cfg.RateLimit,
 		CORSOrigins:  origins,
 		TrustProxy:   cfg.TrustProxy,
+		PublicURL:    cfg.PublicURL,
 		Ready:        isReady,
 		Collectors:   sched.Collectors(),
 		Web:          web.FS(),

@@ -106,7 +106,11 @@ func (a *answerCache) put(version int64, day, key string, ans cachedAnswer) {
 // If-None-Match already names it: a dashboard polling unchanged figures
 // gets a few bytes back instead of the whole answer. The answers of
 // cacheable reads are kept until the data or the day changes.
-func conditionalGET(store *models.Store, answers *prometheus.CounterVec) echo.MiddlewareFunc {
+//
+// The feed's links start with the public base (see publicBase), which may
+// come from the request's host: its answers are kept per base, so that one
+// client's Host never reaches another's feed.
+func conditionalGET(store *models.Store, base func(echo.Context) string, answers *prometheus.CounterVec) echo.MiddlewareFunc {
 	hit, miss, notModified := answers.WithLabelValues("hit"), answers.WithLabelValues("miss"), answers.WithLabelValues("not_modified")
 	cache := &answerCache{}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -127,6 +131,9 @@ func conditionalGET(store *models.Store, answers *prometheus.CounterVec) echo.Mi
 			if cacheable[c.Path()] && !req.URL.Query().Has("counted") {
 				if v, err := store.DataVersion(req.Context()); err == nil {
 					version, day, key = v, store.Today().Format("2006-01-02"), req.URL.RequestURI()
+					if c.Path() == "/api/v1/summaries.atom" {
+						key = base(c) + " " + key
+					}
 					if ans, ok := cache.get(version, day, key); ok {
 						res.Header().Set("ETag", ans.etag)
 						res.Header().Set(echo.HeaderCacheControl, "no-cache")

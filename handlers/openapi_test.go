@@ -133,6 +133,9 @@ func checkExchange(req *http.Request, body []byte, res response) error {
 		}
 	}
 
+	if req.Method == http.MethodHead {
+		return checkHead(route, in, res)
+	}
 	out := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: in, Status: res.Status, Header: res.Header, Options: opts,
 	}
@@ -145,6 +148,47 @@ func checkExchange(req *http.Request, body []byte, res response) error {
 	if ref := route.Operation.Responses.Status(res.Status); ref != nil && ref.Value != nil &&
 		len(ref.Value.Content) == 0 && len(res.Body) > 0 && req.Method != http.MethodHead {
 		return fmt.Errorf("answer %d is documented without a body but has %d bytes", res.Status, len(res.Body))
+	}
+	return nil
+}
+
+// checkHead validates an answer to HEAD, which kin-openapi leaves alone: its
+// status must be documented for the HEAD operation, it has no body, its
+// headers match that operation's, and its Content-Type is one the GET
+// operation answers for that status.
+func checkHead(route *routers.Route, in *openapi3filter.RequestValidationInput, res response) error {
+	if len(res.Body) > 0 {
+		return fmt.Errorf("a HEAD answer has %d bytes of body", len(res.Body))
+	}
+	if res.Status == http.StatusNotModified {
+		return nil // as kin-openapi does for GET
+	}
+	if route.Operation.Responses.Status(res.Status) == nil {
+		return fmt.Errorf("answer: status %d is not supported by the HEAD operation", res.Status)
+	}
+	// Headers: validated as the answer to a GET routed to the HEAD operation.
+	asGet := *in
+	asGet.Request = in.Request.Clone(in.Request.Context())
+	asGet.Request.Method = http.MethodGet
+	opts := *in.Options
+	opts.ExcludeResponseBody = true
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: &asGet, Status: res.Status, Header: res.Header, Options: &opts}
+	out.SetBodyBytes(nil)
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		return fmt.Errorf("answer: %w", err)
+	}
+	get := route.PathItem.Get
+	if get == nil {
+		return errors.New("the document declares HEAD on a path without GET")
+	}
+	ref := get.Responses.Status(res.Status)
+	if ref == nil || ref.Value == nil {
+		return fmt.Errorf("answer: GET does not document status %d, which HEAD answered", res.Status)
+	}
+	if len(ref.Value.Content) > 0 {
+		if ct := res.Header.Get("Content-Type"); ref.Value.Content.Get(ct) == nil {
+			return fmt.Errorf("answer: HEAD answered Content-Type %q, which GET does not answer with %d", ct, res.Status)
+		}
 	}
 	return nil
 }
@@ -215,7 +259,11 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		if !slices.Contains(standard, r.Method) || r.Path == "/*" || r.Path == "/" || r.Path == "/index.html" || r.Path == "/favicon.ico" {
 			continue
 		}
-		registered[r.Method+" "+echoParam.ReplaceAllString(r.Path, "{$1}")] = true
+		path := echoParam.ReplaceAllString(r.Path, "{$1}")
+		registered[r.Method+" "+path] = true
+		if r.Method == http.MethodGet { // headAsGet answers HEAD wherever GET is
+			registered[http.MethodHead+" "+path] = true
+		}
 	}
 	if len(registered) == 0 {
 		t.Fatal("the server registers no routes")
@@ -280,6 +328,7 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 	created.decode(t, &run)
 	runPath := fmt.Sprintf("/api/v1/runs/%v", run["id"])
 	got := ts.mustDo(t, http.StatusOK, http.MethodGet, runPath, nil)
+	headRun := ts.mustDo(t, http.StatusOK, http.MethodHead, runPath, nil)
 	summary := ts.mustDo(t, http.StatusOK, http.MethodPost, "/api/v1/summaries/2024-10/generate", nil)
 	var sum map[string]any
 	summary.decode(t, &sum)
@@ -344,6 +393,10 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 		}
 		b, _ := json.Marshal(c)
 		return b
+	}
+	var run0 map[string]any
+	if err := json.Unmarshal(runBody, &run0); err != nil {
+		t.Fatal(err)
 	}
 	jsonHeader := http.Header{"Content-Type": {"application/json"}}
 	problemHeader := http.Header{"Content-Type": {"application/problem+json"}}
@@ -427,6 +480,10 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 			response{200, summary.Header, summary.Body}, "format"},
 		{"PATCH null for a field that cannot be empty accepted", request("PATCH", runPath, []byte(`{"number":null}`)), []byte(`{"number":null}`),
 			response{200, got.Header, got.Body}, "number"},
+		{"null for a nullable reference accepted", request("POST", "/api/v1/runs", with(run0, "status", nil)), with(run0, "status", nil),
+			response{201, created.Header, created.Body}, ""},
+		{"nullable reference still holds to its enum", request("POST", "/api/v1/runs", with(run0, "status", "lost")), with(run0, "status", "lost"),
+			response{201, created.Header, created.Body}, "status"},
 		{"PATCH null clearing a nullable field", request("PATCH", runPath, []byte(`{"cargo":null}`)), []byte(`{"cargo":null}`),
 			response{200, got.Header, got.Body}, ""},
 		{"write accepted without a token", anonymous(request("POST", "/api/v1/runs", runBody)), runBody,
@@ -451,6 +508,18 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 			response{201, headerWith(replayed.Header, "Idempotent-Replayed", "yes"), replayed.Body}, "Idempotent-Replayed"},
 		{"Idempotency-Key over 255 characters accepted", withHeader(request("POST", "/api/v1/runs", runBody), "Idempotency-Key", strings.Repeat("k", 256)), runBody,
 			response{201, created.Header, created.Body}, "Idempotency-Key"},
+		{"real HEAD answer", request("HEAD", runPath, nil), nil,
+			response{headRun.Status, headRun.Header, headRun.Body}, ""},
+		{"HEAD answer with a body", request("HEAD", runPath, nil), nil,
+			response{200, headRun.Header, got.Body}, "body"},
+		{"HEAD answer in a type GET does not answer", request("HEAD", runPath, nil), nil,
+			response{200, http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, nil}, "Content-Type"},
+		{"HEAD answered with an undocumented status", request("HEAD", runPath, nil), nil,
+			response{403, problemHeader, nil}, "not supported"},
+		{"HEAD 429 without Retry-After", request("HEAD", runPath, nil), nil,
+			response{429, problemHeader, nil}, "Retry-After"},
+		{"HEAD where there is no GET", request("HEAD", "/api/v1/runs/import", nil), nil,
+			response{200, jsonHeader, nil}, "not a documented operation"},
 		{"real audit page", request("GET", "/api/v1/audit?entity=run", nil), nil,
 			response{200, auditPage.Header, auditPage.Body}, ""},
 		{"audit answered without a token", anonymous(request("GET", "/api/v1/audit", nil)), nil,
@@ -474,5 +543,54 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 				t.Fatalf("failed, but not on %q: %v", c.wantFail, err)
 			}
 		})
+	}
+}
+
+// TestOpenAPIHeadMirrorsGet: every GET has a HEAD operation that takes the
+// same parameters and security and answers the same statuses with the same
+// headers, without a body; there is no HEAD without a GET.
+func TestOpenAPIHeadMirrorsGet(t *testing.T) {
+	doc, _, err := loadOpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, item := range doc.Paths.Map() {
+		get, head := item.Get, item.Head
+		switch {
+		case get == nil && head == nil:
+			continue
+		case get == nil:
+			t.Errorf("HEAD %s is declared, but GET is not (HEAD is answered as GET)", path)
+			continue
+		case head == nil:
+			t.Errorf("GET %s is declared without its HEAD operation", path)
+			continue
+		}
+		same := func(what string, a, b any) {
+			ja, _ := json.Marshal(a)
+			jb, _ := json.Marshal(b)
+			if !bytes.Equal(ja, jb) {
+				t.Errorf("%s: HEAD's %s differ from GET's:\nGET  %s\nHEAD %s", path, what, ja, jb)
+			}
+		}
+		same("parameters", get.Parameters, head.Parameters)
+		same("security", get.Security, head.Security)
+		same("tags", get.Tags, head.Tags)
+		for status, g := range get.Responses.Map() {
+			h := head.Responses.Value(status)
+			if h == nil {
+				t.Errorf("%s: GET answers %s, HEAD does not declare it", path, status)
+				continue
+			}
+			if len(h.Value.Content) > 0 {
+				t.Errorf("%s: HEAD's %s declares a body", path, status)
+			}
+			same(status+" headers", g.Value.Headers, h.Value.Headers)
+		}
+		for status := range head.Responses.Map() {
+			if get.Responses.Value(status) == nil {
+				t.Errorf("%s: HEAD declares %s, which GET does not answer", path, status)
+			}
+		}
 	}
 }

@@ -3,7 +3,9 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"banlie/models"
 
@@ -28,12 +30,15 @@ func strictQuery(next echo.HandlerFunc) echo.HandlerFunc {
 // counts the body instead of sending it.
 func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		res := c.Response()
+		// Echo's router names the methods registered on a path (in a 405's
+		// and an OPTIONS answer's Allow); HEAD is answered wherever GET is.
+		res.Before(func() { allowHead(res.Header()) })
 		req := c.Request()
 		if req.Method != http.MethodHead {
 			return next(c)
 		}
 		req.Method = http.MethodGet
-		res := c.Response()
 		hw := &headWriter{ResponseWriter: res.Writer}
 		res.Writer = hw
 		err := next(c)
@@ -49,6 +54,20 @@ func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 		hw.ResponseWriter.WriteHeader(hw.status)
 		return nil
 	}
+}
+
+// allowHead adds HEAD after GET to an Allow header that names GET only.
+func allowHead(h http.Header) {
+	allow := h.Get(echo.HeaderAllow)
+	if allow == "" {
+		return
+	}
+	methods := strings.Split(allow, ", ")
+	if !slices.Contains(methods, http.MethodGet) || slices.Contains(methods, http.MethodHead) {
+		return
+	}
+	i := slices.Index(methods, http.MethodGet)
+	h.Set(echo.HeaderAllow, strings.Join(slices.Insert(methods, i+1, http.MethodHead), ", "))
 }
 
 type headWriter struct {

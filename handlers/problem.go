@@ -67,6 +67,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 					c.Response().Header().Del(echo.HeaderAllow)
 					p.Status, p.Detail = http.StatusNotFound, "no resource at "+c.Request().URL.Path
 				} else {
+					allowHead(c.Response().Header())
 					p.Detail = "method " + c.Request().Method + " is not allowed here; allowed: " + c.Response().Header().Get(echo.HeaderAllow)
 				}
 			case http.StatusNotFound:

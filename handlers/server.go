@@ -51,8 +51,13 @@ type Config struct {
 	// none by default.
 	CORSOrigins []string
 	// TrustProxy takes the client address from X-Forwarded-For (only behind
-	// a proxy that sets it).
+	// a proxy that sets it), and the scheme and host of absolute links from
+	// X-Forwarded-Proto and X-Forwarded-Host when PublicURL is empty.
 	TrustProxy bool
+	// PublicURL is the address clients reach the server at, e.g.
+	// https://banlie.example (see ParsePublicURL); absolute links (the Atom
+	// feed's) start with it. Empty: the request's scheme and host.
+	PublicURL string
 }
 
 // NotReadyError says why the service is not ready, in words fit for
@@ -83,6 +88,14 @@ func New(cfg Config) *echo.Echo {
 	if cfg.BodyLimit == "" {
 		cfg.BodyLimit = "1MiB"
 	}
+	if cfg.PublicURL != "" {
+		u, err := ParsePublicURL(cfg.PublicURL)
+		if err != nil {
+			cfg.Log.Error("public URL ignored: links take the request's host", "public_url", cfg.PublicURL, "err", err)
+		}
+		cfg.PublicURL = u
+	}
+	base := publicBase(cfg.PublicURL, cfg.TrustProxy)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -125,7 +138,7 @@ func New(cfg Config) *echo.Echo {
 	e.Use(refuseBadToken)
 	e.Use(authorize(cfg.PrivateReads))
 	e.Use(idempotency(cfg.Store, met.replays))
-	e.Use(conditionalGET(cfg.Store, met.answers))
+	e.Use(conditionalGET(cfg.Store, base, met.answers))
 
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
@@ -156,7 +169,7 @@ func New(cfg Config) *echo.Echo {
 	seaRailHandlers{cfg.Store}.register(api)
 	totalsHandlers{cfg.Store}.register(api)
 	targetHandlers{cfg.Store}.register(api)
-	summaryHandlers{cfg.Store}.register(api)
+	summaryHandlers{cfg.Store, base}.register(api)
 	auditHandlers{cfg.Store}.register(api)
 	if cfg.Jobs != nil {
 		jobHandlers{cfg.Store, cfg.Jobs}.register(api)

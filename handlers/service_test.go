@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -117,6 +118,33 @@ func TestReviewedEdges(t *testing.T) {
 		if cl := r.Header.Get("Content-Length"); cl != "" && cl != fmt.Sprint(len(g.Body)) {
 			t.Errorf("HEAD %s says Content-Length %s, GET sends %d bytes", path, cl, len(g.Body))
 		}
+	}
+	// Allow names HEAD wherever it names GET, and only there.
+	for _, c := range []struct {
+		method, path, allow string
+	}{
+		{"PUT", "/api/v1/runs/1", "OPTIONS, DELETE, GET, HEAD, PATCH"},
+		{"DELETE", "/api/v1/runs", "OPTIONS, GET, HEAD, POST"},
+		{"PUT", "/healthz", "OPTIONS, GET, HEAD"},
+		{"PATCH", "/api/v1/summaries/2024-10/generate", "OPTIONS, POST"},
+	} {
+		r := ts.do(t, c.method, c.path, nil)
+		if r.Status != 405 || r.Header.Get("Allow") != c.allow {
+			t.Errorf("%s %s: %d, Allow %q; want 405, Allow %q", c.method, c.path, r.Status, r.Header.Get("Allow"), c.allow)
+		}
+		if p := r.problem(t, 405); !strings.HasSuffix(p.Detail, "allowed: "+c.allow) {
+			t.Errorf("%s %s: detail %q does not name the methods allowed", c.method, c.path, p.Detail)
+		}
+	}
+	// Echo answers OPTIONS itself (the document does not declare it).
+	opt, err := http.NewRequest("OPTIONS", ts.URL+"/api/v1/runs", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := http.DefaultClient.Do(opt); err != nil {
+		t.Fatal(err)
+	} else if r.Body.Close(); r.StatusCode != 204 || r.Header.Get("Allow") != "OPTIONS, GET, HEAD, POST" {
+		t.Errorf("OPTIONS /api/v1/runs: %d, Allow %q", r.StatusCode, r.Header.Get("Allow"))
 	}
 	// An instant that would leave the year range in the reporting zone.
 	p := ts.do(t, "POST", "/api/v1/runs", runBody("RA", "X2", "9999-12-31T23:59:59Z")).problem(t, 422)

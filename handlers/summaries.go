@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"strings"
@@ -12,7 +13,10 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-type summaryHandlers struct{ store *models.Store }
+type summaryHandlers struct {
+	store *models.Store
+	base  func(echo.Context) string // see publicBase
+}
 
 func (h summaryHandlers) register(g *echo.Group) {
 	g.GET("/summaries", h.list)
@@ -90,11 +94,11 @@ func (h summaryHandlers) atom(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// Links are relative (resolved against the feed's own address) and ids
-	// are URNs, so nothing depends on the Host a request names.
+	// Links are absolute, from the public URL (or the request's validated
+	// host); ids are URNs, so they stay the same wherever the feed is read.
+	base := h.base(c)
 	feed := &feeds.Feed{
 		Title:       "banlie — China–Europe Railway Express monthly summaries",
-		Link:        &feeds.Link{Href: "/api/v1/summaries.atom", Rel: "self"},
 		Description: "Monthly summaries of China–Europe trains and sea-rail volumes, in Chinese and English.",
 		Id:          "urn:banlie:summaries",
 		Author:      &feeds.Author{Name: "banlie"},
@@ -105,7 +109,7 @@ func (h summaryHandlers) atom(c echo.Context) error {
 			feed.Updated = s.GeneratedAt
 		}
 		period, _ := models.ParseMonth(s.Period)
-		link := "/api/v1/summaries/" + s.Period + "?format=html"
+		link := base + "/api/v1/summaries/" + s.Period + "?format=html"
 		feed.Items = append(feed.Items, &feeds.Item{
 			Id:          "urn:banlie:summary:" + s.Period,
 			Author:      &feeds.Author{Name: "banlie"},
@@ -117,16 +121,37 @@ func (h summaryHandlers) atom(c echo.Context) error {
 			Created:     s.GeneratedAt,
 		})
 	}
-	// The library takes the feed's id from its link, which is relative:
-	// set the URN itself, as Atom needs an absolute IRI there.
+	// The library writes one feed-level link and takes the feed's id from
+	// it: the feed gets both of its links here, and the URN as its id.
 	af := (&feeds.Atom{Feed: feed}).AtomFeed()
-	af.Id = feed.Id
-	atom, err := feeds.ToXML(af)
+	atom, err := feeds.ToXML(&atomFeed{
+		Xmlns: af.Xmlns, Title: af.Title, Id: feed.Id, Updated: af.Updated, Subtitle: af.Subtitle,
+		Links: []feeds.AtomLink{
+			{Href: base + "/api/v1/summaries.atom", Rel: "self", Type: "application/atom+xml"},
+			{Href: base + "/#/summaries", Rel: "alternate", Type: "text/html"},
+		},
+		Author: af.Author, Entries: af.Entries,
+	})
 	if err != nil {
 		return err
 	}
 	return c.Blob(http.StatusOK, "application/atom+xml; charset=utf-8", []byte(atom))
 }
+
+// atomFeed is feeds.AtomFeed with more than one link.
+type atomFeed struct {
+	XMLName  xml.Name `xml:"feed"`
+	Xmlns    string   `xml:"xmlns,attr"`
+	Title    string   `xml:"title"`
+	Id       string   `xml:"id"`
+	Updated  string   `xml:"updated"`
+	Subtitle string   `xml:"subtitle,omitempty"`
+	Links    []feeds.AtomLink
+	Author   *feeds.AtomAuthor  `xml:"author,omitempty"`
+	Entries  []*feeds.AtomEntry `xml:"entry"`
+}
+
+func (f *atomFeed) FeedXml() any { return f }
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")

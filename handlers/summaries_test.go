@@ -8,6 +8,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"net/url"
 	"reflect"
 	"regexp"
 	"sort"
@@ -17,6 +18,7 @@ import (
 	"unicode"
 
 	"banlie/app"
+	"banlie/handlers"
 	"banlie/jobs"
 	"banlie/models"
 )
@@ -1138,12 +1140,12 @@ func TestSummariesAtom(t *testing.T) {
 				href = l.Href
 			}
 		}
-		// Links are relative to the feed: they must not depend on the Host header.
-		if !strings.HasPrefix(href, "/api/v1/summaries/"+it.Period) {
+		// Links are absolute, on the server the feed was read from.
+		if !strings.HasPrefix(href, ts.URL+"/api/v1/summaries/"+it.Period) {
 			t.Errorf("entry %d: link %q does not lead to summary %s", i, href, it.Period)
 			continue
 		}
-		r := ts.mustDo(t, 200, "GET", href, nil)
+		r := ts.mustDo(t, 200, "GET", strings.TrimPrefix(href, ts.URL), nil)
 		if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
 			t.Errorf("entry %d: link answers %q", i, r.Header.Get("Content-Type"))
 		}
@@ -1153,6 +1155,158 @@ func TestSummariesAtom(t *testing.T) {
 	}
 	if up, err := time.Parse(time.RFC3339, feed.Updated); err != nil || !up.Equal(newest) {
 		t.Errorf("feed updated %q, want the newest entry's %s", feed.Updated, newest.Format(time.RFC3339))
+	}
+}
+
+// feedLinks answers a feed's links by rel, each checked to be an absolute
+// http(s) URL.
+func feedLinks(t *testing.T, feed sumAtomFeed) map[string]*url.URL {
+	t.Helper()
+	links := map[string]*url.URL{}
+	for _, l := range feed.Links {
+		u, err := url.Parse(l.Href)
+		if err != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			t.Errorf("feed link rel=%q href %q is not an absolute http(s) URL", l.Rel, l.Href)
+			continue
+		}
+		if links[l.Rel] != nil {
+			t.Errorf("two feed links rel=%q", l.Rel)
+		}
+		links[l.Rel] = u
+	}
+	return links
+}
+
+// Without --public-url the feed's links are absolute on the host the request
+// named; a host that is not a valid host[:port] never reaches them, and the
+// forwarded scheme and host count only behind a trusted proxy.
+func TestSummariesAtomLinksFromRequest(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	createRoute(t, ts, "SCO-TJ-MOW", nil)
+	sumRuns(t, ts, "SCO-TJ-MOW", "2024-10-10")
+	sumRollup(t, ts)
+	sumGenerate(t, ts, "2024-10")
+
+	feed, _ := sumFeed(t, ts)
+	links := feedLinks(t, feed)
+	base := ts.URL // http://127.0.0.1:PORT
+	if self := links["self"]; self == nil || self.String() != base+"/api/v1/summaries.atom" {
+		t.Errorf("rel=self %v, want %s/api/v1/summaries.atom", self, base)
+	}
+	alt := links["alternate"]
+	if alt == nil || alt.String() != base+"/#/summaries" {
+		t.Fatalf("rel=alternate %v, want %s/#/summaries", alt, base)
+	}
+	// The alternate is the dashboard's summaries view: the page answers HTML.
+	page := ts.mustDo(t, 200, "GET", alt.Path, nil)
+	if !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(page.Body), `id="view-summaries"`) {
+		t.Errorf("%s answers %q without the summaries view", alt, page.Header.Get("Content-Type"))
+	}
+
+	feedFor := func(header ...string) sumAtomFeed {
+		t.Helper()
+		r := ts.mustDo(t, 200, "GET", "/api/v1/summaries.atom", nil, header...)
+		var f sumAtomFeed
+		if err := xml.Unmarshal(r.Body, &f); err != nil {
+			t.Fatalf("the feed is not Atom: %v\n%s", err, r.Body)
+		}
+		return f
+	}
+	// Another valid Host: the links follow it, and the answer kept for the
+	// first host is not served for this one.
+	if self := feedLinks(t, feedFor("Host", "trains.example:8443"))["self"]; self == nil || self.String() != "http://trains.example:8443/api/v1/summaries.atom" {
+		t.Errorf("Host trains.example:8443: rel=self %v", self)
+	}
+	if self := feedLinks(t, feedFor())["self"]; self == nil || self.String() != base+"/api/v1/summaries.atom" {
+		t.Errorf("back on %s: rel=self %v", base, self)
+	}
+	// Forwarded headers are not trusted without --trust-proxy.
+	f := feedFor("X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "https")
+	if self := feedLinks(t, f)["self"]; self == nil || self.String() != base+"/api/v1/summaries.atom" {
+		t.Errorf("untrusted X-Forwarded-Host: rel=self %v", self)
+	}
+
+	proxied := newTestServerWith(t, shanghai, func(c *handlers.Config) { c.TrustProxy = true })
+	pf := func(header ...string) map[string]*url.URL {
+		t.Helper()
+		r := proxied.mustDo(t, 200, "GET", "/api/v1/summaries.atom", nil, header...)
+		var f sumAtomFeed
+		if err := xml.Unmarshal(r.Body, &f); err != nil {
+			t.Fatalf("the feed is not Atom: %v\n%s", err, r.Body)
+		}
+		return feedLinks(t, f)
+	}
+	if self := pf("X-Forwarded-Host", "banlie.example, proxy.internal", "X-Forwarded-Proto", "https")["self"]; self == nil || self.String() != "https://banlie.example/api/v1/summaries.atom" {
+		t.Errorf("trusted proxy: rel=self %v, want https://banlie.example/api/v1/summaries.atom", self)
+	}
+	for _, bad := range []string{
+		`evil.example/"><script>`, "evil.example:99999", "evil..example", "-evil.example", "[fe80::1%25eth0]",
+		"user@evil.example", strings.Repeat("a", 64) + ".example", "999.1.1.1", "evil.example:8080:1",
+	} {
+		links := pf("X-Forwarded-Host", bad, "X-Forwarded-Proto", "javascript")
+		if self := links["self"]; self == nil || self.String() != "http://localhost/api/v1/summaries.atom" {
+			t.Errorf("X-Forwarded-Host %q: rel=self %v, want the fallback http://localhost/api/v1/summaries.atom", bad, self)
+		}
+	}
+	if self := pf("X-Forwarded-Host", "[2001:db8::1]:8080")["self"]; self == nil || self.Host != "[2001:db8::1]:8080" {
+		t.Errorf("X-Forwarded-Host [2001:db8::1]:8080: rel=self %v", self)
+	}
+}
+
+// With --public-url the feed's links start with it, whatever host the
+// request names.
+func TestSummariesAtomLinksFromPublicURL(t *testing.T) {
+	t.Parallel()
+	ts := newTestServerWith(t, shanghai, func(c *handlers.Config) {
+		c.PublicURL = "https://trains.example/banlie/"
+		c.TrustProxy = true
+	})
+	createRoute(t, ts, "SCO-TJ-MOW", nil)
+	sumRuns(t, ts, "SCO-TJ-MOW", "2024-10-10")
+	sumRollup(t, ts)
+	sumGenerate(t, ts, "2024-10")
+	for _, header := range [][]string{nil, {"Host", "other.example"}, {"X-Forwarded-Host", "proxy.example"}} {
+		r := ts.mustDo(t, 200, "GET", "/api/v1/summaries.atom", nil, header...)
+		var feed sumAtomFeed
+		if err := xml.Unmarshal(r.Body, &feed); err != nil {
+			t.Fatalf("the feed is not Atom: %v\n%s", err, r.Body)
+		}
+		links := feedLinks(t, feed)
+		if self := links["self"]; self == nil || self.String() != "https://trains.example/banlie/api/v1/summaries.atom" {
+			t.Errorf("%v: rel=self %v", header, self)
+		}
+		if alt := links["alternate"]; alt == nil || alt.String() != "https://trains.example/banlie/#/summaries" {
+			t.Errorf("%v: rel=alternate %v", header, alt)
+		}
+		if len(feed.Entries) != 1 || len(feed.Entries[0].Links) != 1 ||
+			feed.Entries[0].Links[0].Href != "https://trains.example/banlie/api/v1/summaries/2024-10?format=html" {
+			t.Errorf("%v: entry links %+v", header, feed.Entries)
+		}
+		if feed.ID != "urn:banlie:summaries" {
+			t.Errorf("feed id %q, want urn:banlie:summaries", feed.ID)
+		}
+	}
+}
+
+func TestParsePublicURL(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"https://trains.example":           "https://trains.example",
+		"https://trains.example/":          "https://trains.example",
+		"http://10.0.0.5:8080/banlie/":     "http://10.0.0.5:8080/banlie",
+		"https://[2001:db8::1]:8443/a%20b": "https://[2001:db8::1]:8443/a%20b",
+	} {
+		if got, err := handlers.ParsePublicURL(in); err != nil || got != want {
+			t.Errorf("ParsePublicURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "trains.example", "ftp://trains.example", "https://", "https://u:p@trains.example",
+		"https://trains.example/?a=1", "https://trains.example/#x", "https://trains.example:0", "https://bad_host.example",
+		"https://trains.example:65536", "/api/v1"} {
+		if got, err := handlers.ParsePublicURL(in); err == nil {
+			t.Errorf("ParsePublicURL(%q) = %q, want an error", in, got)
+		}
 	}
 }
 
