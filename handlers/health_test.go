@@ -124,10 +124,10 @@ func TestUnavailableDatabaseSQLite(t *testing.T) {
 
 	// The outcomes, as Prometheus reads them.
 	m := scrape(t, ts)
-	if got := counter(m, "banlie_job_runs_total", "job", "rollup", "outcome", "ok"); got != 2 {
+	if got := counter(m, "banlie_job_runs_total", "job_name", "rollup", "outcome", "ok"); got != 2 {
 		t.Errorf("ok roll-ups %v, want 2", got)
 	}
-	if got := counter(m, "banlie_job_runs_total", "job", "rollup", "outcome", "failed"); got != 1 {
+	if got := counter(m, "banlie_job_runs_total", "job_name", "rollup", "outcome", "failed"); got != 1 {
 		t.Errorf("failed roll-ups %v, want 1", got)
 	}
 	if h := m["banlie_job_duration_seconds"]; h == nil || h.Metric[0].GetHistogram().GetSampleCount() != 2 {
@@ -195,7 +195,7 @@ func testFailedRollup(t *testing.T, ts *testServer) {
 		t.Fatalf("after the next roll-up: %d %q", st, detail)
 	}
 	m = scrape(t, ts)
-	if ok, failed := counter(m, "banlie_job_runs_total", "job", "rollup", "outcome", "ok"), counter(m, "banlie_job_runs_total", "job", "rollup", "outcome", "failed"); ok != 2 || failed != 1 {
+	if ok, failed := counter(m, "banlie_job_runs_total", "job_name", "rollup", "outcome", "ok"), counter(m, "banlie_job_runs_total", "job_name", "rollup", "outcome", "failed"); ok != 2 || failed != 1 {
 		t.Errorf("runs total: ok %v, failed %v; want 2 and 1", ok, failed)
 	}
 }

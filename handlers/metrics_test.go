@@ -215,7 +215,7 @@ func TestMetricsPassPromtool(t *testing.T) {
 		`banlie_answer_cache_requests_total{result="hit"} 1`,
 		`banlie_answer_cache_requests_total{result="miss"} 1`,
 		"banlie_rate_limited_total ",
-		`banlie_job_runs_total{job="rollup",outcome="ok"} 1`,
+		`banlie_job_runs_total{job_name="rollup",outcome="ok"} 1`,
 		"banlie_rollup_lag_seconds ",
 		`go_sql_max_open_connections{db_name="banlie"}`,
 	} {

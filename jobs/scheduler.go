@@ -104,17 +104,17 @@ func New(store *models.Store, log *slog.Logger) *Scheduler {
 			runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: "banlie_job_runs_total",
 				Help: "Job runs by job and outcome: ok, failed (including runs that could not be recorded), abandoned (left by a dead process and marked by this instance).",
-			}, []string{"job", "outcome"}),
+			}, []string{"job_name", "outcome"}),
 			duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 				Name:    "banlie_job_duration_seconds",
 				Help:    "How long job runs took, by job.",
 				Buckets: prometheus.ExponentialBuckets(0.005, 4, 10),
-			}, []string{"job"}),
+			}, []string{"job_name"}),
 			rows: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 				Name:    "banlie_rollup_rows",
 				Help:    "Roll-up rows (days and months) recomputed per successful roll-up, by job (rollup, rebuild).",
 				Buckets: prometheus.ExponentialBuckets(1, 4, 9),
-			}, []string{"job"}),
+			}, []string{"job_name"}),
 			lag: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "banlie_rollup_lag_seconds",
 				Help: "Age of the oldest change not yet rolled up (0 when totals are up to date; NaN when the database cannot say).",
