@@ -45,6 +45,11 @@ func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
+		// net/http's server reads the method from this same request: as a
+		// GET whose declared Content-Length was not sent, it would close the
+		// connection after the answer, and a client reusing it for its next
+		// request (a POST is not retried) would see the connection reset.
+		req.Method = http.MethodHead
 		if hw.status == 0 {
 			hw.status = http.StatusOK
 		}
