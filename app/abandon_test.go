@@ -1,6 +1,7 @@
 package app
 
 import (
+	"banlie/store/storetest"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"banlie/jobs"
 	"banlie/models"
+	"banlie/store"
 )
 
 type recordedRun struct {
@@ -43,17 +45,17 @@ func TestRunsLeftRunningAbandonedAtStart(t *testing.T) {
 	cfg := testConfig(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	store, err := openStore(ctx, cfg, quiet)
+	st, err := openStore(ctx, cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Four runs, as kill -9 left them in the issue.
 	for _, job := range []string{"rollup", "rollup", "summary", "rebuild"} {
-		if _, _, err := store.ClaimJobRun(ctx, job, nil, "deadhost-4242"); err != nil {
+		if _, _, err := st.ClaimJobRun(ctx, job, nil, "deadhost-4242"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	closeDB(store.DB())
+	store.Close(st.DB())
 
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
@@ -92,12 +94,12 @@ func TestRunsLeftRunningAbandonedAtStart(t *testing.T) {
 // roll-up runs; another instance sharing the database marks the run
 // abandoned once its lease lapses (no heartbeat renews it), and not before.
 func TestLapsedLeaseAbandonedByAnotherInstance(t *testing.T) {
-	dsn, drop, err := CreateScratchDatabase(TestPostgresURL())
+	dsn, drop, err := storetest.CreateScratchDatabase(storetest.TestPostgresURL())
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("PostgreSQL is needed for this test: %v", err)
 		}
-		t.Skipf("no PostgreSQL at %s: %v", TestPostgresURL(), err)
+		t.Skipf("no PostgreSQL at %s: %v", storetest.TestPostgresURL(), err)
 	}
 	t.Cleanup(func() {
 		if err := drop(); err != nil {
@@ -109,14 +111,14 @@ func TestLapsedLeaseAbandonedByAnotherInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	store, err := openStore(ctx, cfg, quiet)
+	st, err := openStore(ctx, cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeDB(store.DB())
+	defer store.Close(st.DB())
 	// Hold the roll-up's lock from another session: the server's start-up
 	// roll-up starts (its run is recorded) and waits.
-	sqlDB, _ := store.DB().DB()
+	sqlDB, _ := st.DB().DB()
 	lockConn, err := sqlDB.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +139,7 @@ func TestLapsedLeaseAbandonedByAnotherInstance(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the server's start-up roll-up was never recorded")
 		}
-		last, err := store.LastJobRun(ctx, jobs.NameRollup)
+		last, err := st.LastJobRun(ctx, jobs.NameRollup)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +158,7 @@ func TestLapsedLeaseAbandonedByAnotherInstance(t *testing.T) {
 	}
 
 	// Another instance, with a lease of a second.
-	other := jobs.New(store, quiet)
+	other := jobs.New(st, quiet)
 	other.Heartbeat, other.Lease = 100*time.Millisecond, time.Second
 	other.Start()
 	defer other.Stop()
@@ -164,7 +166,7 @@ func TestLapsedLeaseAbandonedByAnotherInstance(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the killed instance's run was never marked abandoned")
 		}
-		last, err := store.LastJobRun(ctx, jobs.NameRollup)
+		last, err := st.LastJobRun(ctx, jobs.NameRollup)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -183,7 +185,7 @@ func TestLapsedLeaseAbandonedByAnotherInstance(t *testing.T) {
 	}
 	// Not before its lease lapsed: its heartbeat was last renewed at its
 	// claim at the earliest.
-	final, err := store.LastJobRun(ctx, jobs.NameRollup)
+	final, err := st.LastJobRun(ctx, jobs.NameRollup)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"banlie/models"
+	"banlie/store"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -31,29 +32,29 @@ func testConfig(t *testing.T) Config {
 func TestMigrateUpgradesAndRefusesNewer(t *testing.T) {
 	cfg := testConfig(t)
 	ctx := context.Background()
-	db, err := OpenDB(cfg)
+	db, err := openDB(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeDB(db)
-	n, err := Migrate(ctx, db, quiet)
-	if err != nil || n != SchemaVersion() || n < 1 {
-		t.Fatalf("first migrate applied %d (%v), want %d", n, err, SchemaVersion())
+	defer store.Close(db)
+	n, err := store.Migrate(ctx, db, quiet)
+	if err != nil || n != store.SchemaVersion() || n < 1 {
+		t.Fatalf("first migrate applied %d (%v), want %d", n, err, store.SchemaVersion())
 	}
-	if n, err := Migrate(ctx, db, quiet); err != nil || n != 0 {
+	if n, err := store.Migrate(ctx, db, quiet); err != nil || n != 0 {
 		t.Fatalf("second migrate applied %d (%v), want 0", n, err)
 	}
-	if err := ready(ctx, db); err != nil {
+	if err := store.Ready(ctx, db); err != nil {
 		t.Fatalf("not ready after migrating: %v", err)
 	}
 	// A database from a newer binary is refused, not damaged.
-	if err := db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', ?)`, SchemaVersion()+1, time.Now()).Error; err != nil {
+	if err := db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', ?)`, store.SchemaVersion()+1, time.Now()).Error; err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Migrate(ctx, db, quiet); err == nil || !strings.Contains(err.Error(), "newer") {
+	if _, err := store.Migrate(ctx, db, quiet); err == nil || !strings.Contains(err.Error(), "newer") {
 		t.Fatalf("want a refusal of a newer schema, got %v", err)
 	}
-	if err := ready(ctx, db); err == nil {
+	if err := store.Ready(ctx, db); err == nil {
 		t.Fatal("ready with a schema this binary does not know")
 	}
 }
@@ -61,14 +62,14 @@ func TestMigrateUpgradesAndRefusesNewer(t *testing.T) {
 func TestMigrateCommandOnOlderDatabase(t *testing.T) {
 	cfg := testConfig(t)
 	// An "older" database: created by hand with only the bookkeeping table.
-	db, err := OpenDB(cfg)
+	db, err := openDB(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at DATETIME NOT NULL)`).Error; err != nil {
 		t.Fatal(err)
 	}
-	closeDB(db)
+	store.Close(db)
 	var out, errb bytes.Buffer
 	if err := Run(context.Background(), []string{"migrate", "--db", cfg.DB}, &out, &errb); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, errb.String())
@@ -145,7 +146,7 @@ func TestServeShutsDownCleanly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	closeDB(pre.DB())
+	store.Close(pre.DB())
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- Serve(ctx, cfg, quiet, ServeHooks{Listening: func(a string) { addrc <- a }}) }()
@@ -166,12 +167,12 @@ func TestServeShutsDownCleanly(t *testing.T) {
 		t.Fatalf("WAL file left behind: the database was not closed cleanly (%v)", err)
 	}
 	// The write is in the main file.
-	db, err := OpenDB(cfg)
+	db, err := openDB(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeDB(db)
-	r, err := models.NewStore(db, cfg.Loc, nil).GetRoute(context.Background(), "SCO-TJ-MOW")
+	defer store.Close(db)
+	r, err := store.NewStore(db, cfg.Loc, nil).GetRoute(context.Background(), "SCO-TJ-MOW")
 	if err != nil || r.Name != "SCO Zone – Tongjiang – Moscow" {
 		t.Fatalf("route after restart: %+v %v", r, err)
 	}
@@ -182,25 +183,25 @@ func TestServeShutsDownCleanly(t *testing.T) {
 func TestZoneChangeRecomputesDays(t *testing.T) {
 	cfg := testConfig(t)
 	ctx := context.Background()
-	store := storeWithEdgeRun(t, cfg)
-	closeDB(store.DB())
+	st := storeWithEdgeRun(t, cfg)
+	store.Close(st.DB())
 	var err error
 
 	cfg.TZ, cfg.TZExplicit = "UTC", true
 	if err := cfg.finish(); err != nil {
 		t.Fatal(err)
 	}
-	store, err = openStore(ctx, cfg, quiet)
+	st, err = openStore(ctx, cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeDB(store.DB())
+	defer store.Close(st.DB())
 	// Now 31 October is taken; 1 November is free.
-	_, err = store.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-10-31T01:00:00Z"})
+	_, err = st.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-10-31T01:00:00Z"})
 	if models.ErrorCode(err) != models.ECONFLICT {
 		t.Fatalf("want a conflict on 31 October UTC, got %v", err)
 	}
-	if _, err := store.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-11-01T01:00:00Z"}); err != nil {
+	if _, err := st.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-11-01T01:00:00Z"}); err != nil {
 		t.Fatalf("1 November UTC should be free: %v", err)
 	}
 }
@@ -218,26 +219,26 @@ func TestStoredZoneKeptWithoutTZ(t *testing.T) {
 	if err := parse(fs, &cfg, []string{"--db", db, "--tz", "Pacific/Pago_Pago"}); err != nil || !cfg.TZExplicit {
 		t.Fatalf("explicit zone: %v %v", err, cfg.TZExplicit)
 	}
-	store, err := openStore(ctx, cfg, quiet)
+	st, err := openStore(ctx, cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	closeDB(store.DB())
+	store.Close(st.DB())
 
 	var later Config
 	fs = newFlagSet("token", "", io.Discard, &later)
 	if err := parse(fs, &later, []string{"--db", db}); err != nil || later.TZExplicit {
 		t.Fatalf("no zone given: %v %v", err, later.TZExplicit)
 	}
-	store, err = openStore(ctx, later, quiet)
+	st, err = openStore(ctx, later, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeDB(store.DB())
-	if store.Loc.String() != "Pacific/Pago_Pago" {
-		t.Fatalf("zone %s, want the stored Pacific/Pago_Pago", store.Loc)
+	defer store.Close(st.DB())
+	if st.Loc.String() != "Pacific/Pago_Pago" {
+		t.Fatalf("zone %s, want the stored Pacific/Pago_Pago", st.Loc)
 	}
-	if name, err := models.StoredReportingZone(ctx, store.DB()); err != nil || name != "Pacific/Pago_Pago" {
+	if name, err := store.StoredReportingZone(ctx, st.DB()); err != nil || name != "Pacific/Pago_Pago" {
 		t.Fatalf("stored zone now %q %v", name, err)
 	}
 }
@@ -269,24 +270,24 @@ func waitReady(t *testing.T, addr string) {
 func TestZoneChangeRebucketsTotals(t *testing.T) {
 	cfg := testConfig(t)
 	ctx := context.Background()
-	store := storeWithEdgeRun(t, cfg)
-	if _, err := store.Rollup(ctx, false); err != nil {
+	st := storeWithEdgeRun(t, cfg)
+	if _, err := st.Rollup(ctx, false); err != nil {
 		t.Fatal(err)
 	}
-	closeDB(store.DB())
+	store.Close(st.DB())
 	cfg.TZ, cfg.TZExplicit = "UTC", true
 	if err := cfg.finish(); err != nil {
 		t.Fatal(err)
 	}
-	store, err := openStore(ctx, cfg, quiet)
+	st, err := openStore(ctx, cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeDB(store.DB())
-	if _, err := store.Rollup(ctx, false); err != nil {
+	defer store.Close(st.DB())
+	if _, err := st.Rollup(ctx, false); err != nil {
 		t.Fatal(err)
 	}
-	m, err := store.MonthlyTotals(ctx, 2024, models.Scope{})
+	m, err := st.MonthlyTotals(ctx, 2024, models.Scope{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,23 +296,23 @@ func TestZoneChangeRebucketsTotals(t *testing.T) {
 	}
 }
 
-// storeWithEdgeRun opens the store of cfg with route RA and run X1 departing
+// storeWithEdgeRun opens the st of cfg with route RA and run X1 departing
 // at 20:00 UTC on 31 October 2024: 1 November in Shanghai, 31 October in UTC.
-func storeWithEdgeRun(t *testing.T, cfg Config) *models.Store {
+func storeWithEdgeRun(t *testing.T, cfg Config) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	store, err := openStore(ctx, cfg, quiet)
+	st, err := openStore(ctx, cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.CreateRoute(ctx, models.RouteInput{Code: "RA", Name: "A", Mode: "rail", Stops: []models.Stop{
+	if _, err := st.CreateRoute(ctx, models.RouteInput{Code: "RA", Name: "A", Mode: "rail", Stops: []models.Stop{
 		{Name: "Jiaozhou", Country: "CN", Role: "origin"}, {Name: "Moscow", Country: "RU", Role: "destination"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-10-31T20:00:00Z"}); err != nil {
+	if _, err := st.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-10-31T20:00:00Z"}); err != nil {
 		t.Fatal(err)
 	}
-	return store
+	return st
 }
 
 // `banlie summary` writes only months that have ended and years with
@@ -319,7 +320,7 @@ func storeWithEdgeRun(t *testing.T, cfg Config) *models.Store {
 func TestSummaryCommandRefusesOpenMonths(t *testing.T) {
 	cfg := testConfig(t)
 	ctx := context.Background()
-	closeDB(storeWithEdgeRun(t, cfg).DB()) // a run on 1 November 2024, Shanghai
+	store.Close(storeWithEdgeRun(t, cfg).DB()) // a run on 1 November 2024, Shanghai
 	var out bytes.Buffer
 	if err := Run(ctx, []string{"summary", "--db", cfg.DB, "--period", "2024-11"}, &out, io.Discard); err != nil {
 		t.Fatalf("an ended month: %v", err)
@@ -334,12 +335,12 @@ func TestSummaryCommandRefusesOpenMonths(t *testing.T) {
 			t.Errorf("%s: %v, want a refusal naming --period", period, err)
 		}
 	}
-	store, err := openStore(ctx, cfg, quiet)
+	st, err := openStore(ctx, cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeDB(store.DB())
-	page, err := store.ListSummaries(ctx, 50, "")
+	defer store.Close(st.DB())
+	page, err := st.ListSummaries(ctx, 50, "")
 	if err != nil || len(page.Items) != 1 {
 		t.Fatalf("summaries written: %+v %v", page.Items, err)
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"banlie/store"
 	"context"
 	"errors"
 	"fmt"
@@ -21,18 +22,18 @@ func Backup(ctx context.Context, cfg Config, out string) error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("backup: %w", err)
 	}
-	if IsPostgres(cfg.DB) {
+	if store.IsPostgres(cfg.DB) {
 		return errors.New("backup: the database is PostgreSQL; use pg_dump, which takes a consistent copy the same way")
 	}
 	abs, err := filepath.Abs(out)
 	if err != nil {
 		return err
 	}
-	db, err := OpenDB(cfg)
+	db, err := openDB(cfg)
 	if err != nil {
 		return err
 	}
-	defer closeDB(db)
+	defer store.Close(db)
 	if err := db.WithContext(ctx).Exec("VACUUM INTO ?", abs).Error; err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"banlie/models"
+	"banlie/store"
+	"banlie/summary"
 )
 
 const usage = `banlie tracks China–Europe Railway Express trains and the freight around them.
@@ -92,40 +94,40 @@ func parse(fs *flag.FlagSet, cfg *Config, args []string) error {
 }
 
 // openStore opens and migrates the database and checks the reporting zone.
-func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.Store, error) {
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*store.Store, error) {
 	db, err := openDBWait(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := Migrate(ctx, db, log); err != nil {
-		_ = closeDB(db)
+	if _, err := store.Migrate(ctx, db, log); err != nil {
+		_ = store.Close(db)
 		return nil, err
 	}
 	loc := cfg.Loc
 	if !cfg.TZExplicit {
 		// No zone asked for: keep the one the database was last used with.
-		name, err := models.StoredReportingZone(ctx, db)
+		name, err := store.StoredReportingZone(ctx, db)
 		if err != nil {
-			_ = closeDB(db)
+			_ = store.Close(db)
 			return nil, err
 		}
 		if name != "" {
 			if loc, err = time.LoadLocation(name); err != nil {
-				_ = closeDB(db)
+				_ = store.Close(db)
 				return nil, fmt.Errorf("the database's reporting time zone %q is unknown to this system; give one with --tz", name)
 			}
 		}
 	}
-	store := models.NewStore(db, loc, time.Now)
-	changed, err := store.EnsureReportingZone(ctx)
+	st := store.NewStore(db, loc, time.Now)
+	changed, err := st.EnsureReportingZone(ctx)
 	if err != nil {
-		_ = closeDB(db)
+		_ = store.Close(db)
 		return nil, err
 	}
 	if changed {
 		log.Warn("reporting time zone changed; departure days recomputed", "tz", loc.String())
 	}
-	return store, nil
+	return st, nil
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
@@ -134,12 +136,12 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 	if err := parse(fs, &cfg, args); err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer closeDB(store.DB())
-	fmt.Fprintf(stdout, "schema at version %d\n", SchemaVersion())
+	defer store.Close(st.DB())
+	fmt.Fprintf(stdout, "schema at version %d\n", store.SchemaVersion())
 	return nil
 }
 
@@ -153,16 +155,16 @@ func cmdSeed(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 	if !cfg.Demo {
 		return errors.New("nothing to seed: say --demo")
 	}
-	store, err := openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer closeDB(store.DB())
-	st, err := SeedDemo(ctx, store)
+	defer store.Close(st.DB())
+	stats, err := SeedDemo(ctx, st)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "demo data loaded: %s\n", st)
+	fmt.Fprintf(stdout, "demo data loaded: %s\n", stats)
 	return nil
 }
 
@@ -200,12 +202,12 @@ func cmdSummary(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 	if lang != "zh" && lang != "en" {
 		return fmt.Errorf("--lang must be zh or en")
 	}
-	store, err := openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer closeDB(store.DB())
-	s, err := store.GenerateSummary(ctx, p)
+	defer store.Close(st.DB())
+	s, err := st.GenerateSummary(ctx, p)
 	if err != nil {
 		var e *models.Error
 		if errors.As(err, &e) && len(e.Fields) > 0 {
@@ -216,9 +218,9 @@ func cmdSummary(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 	var doc string
 	switch format {
 	case "markdown":
-		doc, err = models.SummaryMarkdown(s, lang)
+		doc, err = summary.Markdown(s, lang)
 	case "html":
-		doc, err = models.SummaryHTML(s, lang)
+		doc, err = summary.HTML(s, lang)
 	default:
 		var b []byte
 		b, err = json.MarshalIndent(s, "", "  ")

@@ -1,8 +1,10 @@
 package app
 
 import (
+	"banlie/store"
 	"flag"
 	"fmt"
+	"gorm.io/gorm"
 	"io"
 	"os"
 	"strconv"
@@ -114,4 +116,9 @@ func envFloat(name string, def float64) float64 {
 		}
 	}
 	return def
+}
+
+// openDB opens the configured database.
+func openDB(cfg Config) (*gorm.DB, error) {
+	return store.Open(cfg.DB, store.Options{Synchronous: cfg.Synchronous})
 }

@@ -7,9 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"time"
 
 	"banlie/models"
+	"banlie/store"
 )
 
 const csvHelp = `CSV columns (header line required, any order): route, number, direction,
@@ -38,12 +38,12 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 		defer f.Close()
 		in = f
 	}
-	store, err := openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer closeDB(store.DB())
-	res, err := store.ImportRuns(models.WithActor(ctx, models.Actor{Name: "cli-import"}), in, dry)
+	defer store.Close(st.DB())
+	res, err := st.ImportRuns(store.WithActor(ctx, models.Actor{Name: "cli-import"}), in, dry)
 	if err != nil {
 		var e *models.Error
 		if errors.As(err, &e) {
@@ -82,14 +82,14 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	var f models.RunFilter
 	for _, d := range []struct {
 		v   string
-		dst **time.Time
+		dst **models.Day
 	}{{from, &f.From}, {to, &f.To}} {
 		if d.v != "" {
-			t, err := models.ParseDate(d.v)
+			day, err := models.ParseDay(d.v)
 			if err != nil {
 				return fmt.Errorf("export: %q %w", d.v, err)
 			}
-			*d.dst = &t
+			*d.dst = &day
 		}
 	}
 	if route != "" {
@@ -98,11 +98,11 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	if mode != "" {
 		f.Mode = &mode
 	}
-	store, err := openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer closeDB(store.DB())
+	defer store.Close(st.DB())
 	w := stdout
 	if out != "" {
 		file, err := os.Create(out)
@@ -112,7 +112,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 		defer file.Close()
 		w = file
 	}
-	n, err := store.ExportRuns(ctx, f, w)
+	n, err := st.ExportRuns(ctx, f, w)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func openDBWait(ctx context.Context, cfg Config, log *slog.Logger) (*gorm.DB, er
 	deadline := time.Now().Add(cfg.DBWait)
 	backoff := 250 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		db, err := OpenDB(cfg)
+		db, err := openDB(cfg)
 		if err == nil {
 			if attempt > 1 {
 				log.Info("database reachable", "attempt", attempt)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"banlie/store"
 	"bytes"
 	"context"
 	"log/slog"
@@ -83,11 +84,11 @@ func TestDBWaitSucceedsWhenTheDatabaseAppears(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	store, err := openStore(context.Background(), cfg, log)
+	st, err := openStore(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatalf("open while waiting: %v\n%s", err, w.String())
 	}
-	defer closeDB(store.DB())
+	defer store.Close(st.DB())
 	if err := <-mkdirErr; err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestDBWaitSucceedsWhenTheDatabaseAppears(t *testing.T) {
 	if !strings.Contains(w.String(), `"msg":"database reachable"`) {
 		t.Errorf("no log line for the successful attempt:\n%s", w.String())
 	}
-	if err := ready(context.Background(), store.DB()); err != nil {
+	if err := store.Ready(context.Background(), st.DB()); err != nil {
 		t.Fatalf("database opened but not migrated: %v", err)
 	}
 }

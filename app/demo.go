@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"banlie/models"
+	"banlie/store"
 )
 
 // DemoStats says what SeedDemo loaded.
@@ -49,7 +50,7 @@ func demoTargets() []models.TargetInput {
 
 // demoNeeded reports whether the database holds no routes, so that the demo
 // data set may be loaded into it.
-func demoNeeded(ctx context.Context, s *models.Store) (bool, error) {
+func demoNeeded(ctx context.Context, s *store.Store) (bool, error) {
 	page, err := s.ListRoutes(ctx, models.RouteFilter{Limit: 1})
 	if err != nil {
 		return false, err
@@ -60,7 +61,7 @@ func demoNeeded(ctx context.Context, s *models.Store) (bool, error) {
 // SeedDemo loads the illustrative demo data set in one transaction, through
 // the Store's public methods (so every validation rule applies). It refuses a
 // database that already holds routes.
-func SeedDemo(ctx context.Context, s *models.Store) (DemoStats, error) {
+func SeedDemo(ctx context.Context, s *store.Store) (DemoStats, error) {
 	if ok, err := demoNeeded(ctx, s); err != nil {
 		return DemoStats{}, err
 	} else if !ok {
@@ -71,7 +72,7 @@ func SeedDemo(ctx context.Context, s *models.Store) (DemoStats, error) {
 		return DemoStats{}, err
 	}
 	var st DemoStats
-	err = s.Tx(ctx, func(tx *models.Store) error {
+	err = s.Tx(ctx, func(tx *store.Store) error {
 		// Checked again inside the transaction, which holds the write lock.
 		if ok, err := demoNeeded(ctx, tx); err != nil {
 			return err
@@ -429,7 +430,7 @@ func (g *demoGen) seaRoutes() []models.RouteInput {
 				st = append(st, demoTransit("Port Klang", "MY", ""))
 			}
 			st = append(st, demoDest(p.name, p.country, p.locode))
-			opened := first.AddDate(0, 0, g.rng.IntN(span+1)).Format("2006-01-02")
+			opened := models.DayOf(first.AddDate(0, 0, g.rng.IntN(span+1)), first.Location()).String()
 			out = append(out, models.RouteInput{Code: code, Name: name, NameZh: demoPtr(zh), Mode: "sea", Stops: st,
 				OpenedOn: demoPtr(opened), Tags: []string{"sco-member-port"}})
 		}
@@ -475,14 +476,14 @@ func demoMonthlyRailRuns() (map[string]int, error) {
 		if err != nil {
 			return nil, err
 		}
-		var months []time.Time
+		var months []models.Month
 		var w []int64
-		for m := from; !m.After(to); m = m.AddDate(0, 1, 0) {
+		for m := from; !to.Before(m); m = m.Add(1) {
 			months = append(months, m)
-			w = append(w, demoRailSeason[m.Year()][m.Month()-1])
+			w = append(w, demoRailSeason[int(m.Year)][m.Month-1])
 		}
 		for i, n := range demoApportion(int64(seg.runs), w) {
-			out[months[i].Format("2006-01")] = int(n)
+			out[months[i].String()] = int(n)
 		}
 	}
 	return out, nil
@@ -500,7 +501,7 @@ func (g *demoGen) spread(n int, start, end time.Time) []time.Time {
 	return out
 }
 
-func (g *demoGen) day(t time.Time) string { return models.Day(t, g.loc) }
+func (g *demoGen) day(t time.Time) string { return models.DayOf(t, g.loc).String() }
 
 // pickRoute draws a rail route open on t's day, by weight.
 func (g *demoGen) pickRoute(t time.Time) *demoRail {
@@ -625,17 +626,18 @@ func (g *demoGen) railRuns() error {
 		return err
 	}
 	for m := time.Date(2023, 1, 1, 0, 0, 0, 0, g.loc); m.Year() < 2025; m = m.AddDate(0, 1, 0) {
-		times := g.spread(perMonth[m.Format("2006-01")], m, m.AddDate(0, 1, 0))
+		month := models.MonthOf(m, g.loc)
+		times := g.spread(perMonth[month.String()], m, m.AddDate(0, 1, 0))
 		// A route opening this month gets its first train, outbound, on its
 		// opening day: the first slot on or after that day.
 		forced := map[int]*demoRail{}
 		for i := range demoRailRoutes {
 			r := &demoRailRoutes[i]
-			if r.opened[:7] != m.Format("2006-01") {
+			od, _ := models.ParseDay(r.opened)
+			if od.Of() != month {
 				continue
 			}
-			od, _ := models.ParseDate(r.opened)
-			openAt := time.Date(od.Year(), od.Month(), od.Day(), 10, g.rng.IntN(60), 0, 0, g.loc)
+			openAt := time.Date(int(od.Year), od.Month, od.Day, 10, g.rng.IntN(60), 0, 0, g.loc)
 			for k, t := range times {
 				if _, taken := forced[k]; !taken && g.day(t) >= r.opened {
 					forced[k] = r
@@ -678,11 +680,11 @@ func (g *demoGen) extraRailRuns() error {
 // roadRuns writes the TIR trips, growing month by month from the opening.
 func (g *demoGen) roadRuns() {
 	r := &demoRoad
-	od, _ := models.ParseDate(r.opened)
-	opened := time.Date(od.Year(), od.Month(), od.Day(), 0, 0, 0, 0, g.loc)
+	od, _ := models.ParseDay(r.opened)
+	opened := od.Start(g.loc)
 	var months []time.Time
 	var w []int64
-	for m, i := time.Date(od.Year(), od.Month(), 1, 0, 0, 0, 0, g.loc), int64(0); m.Year() < 2025; m, i = m.AddDate(0, 1, 0), i+1 {
+	for m, i := od.Of().Start(g.loc), int64(0); m.Year() < 2025; m, i = m.AddDate(0, 1, 0), i+1 {
 		next := m.AddDate(0, 1, 0)
 		from := m
 		if opened.After(from) {
@@ -729,7 +731,8 @@ func (g *demoGen) seaRailCounts() []models.SeaRailInput {
 	}{{"export", 53}, {"import", 47}}
 	var out []models.SeaRailInput
 	for _, y := range []int{2023, 2024} {
-		sf, _ := models.ParseDate(demoSpringFestival[y])
+		festival, _ := models.ParseDay(demoSpringFestival[y])
+		sf := festival.Date()
 		var w []int64
 		var rows []models.SeaRailInput
 		for d := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() == y; d = d.AddDate(0, 0, 1) {
@@ -740,7 +743,7 @@ func (g *demoGen) seaRailCounts() []models.SeaRailInput {
 			for _, dir := range dirs {
 				noise := 94 + g.rng.Int64N(13)
 				w = append(w, dir.share*month[d.Month()-1]*weekday[d.Weekday()]*holiday*noise)
-				in := models.SeaRailInput{Date: d.Format("2006-01-02"), Port: "Qingdao", Direction: dir.name}
+				in := models.SeaRailInput{Date: models.DayOf(d, time.UTC).String(), Port: "Qingdao", Direction: dir.name}
 				if d.Equal(sf) {
 					in.Note = demoPtr("Spring Festival (春节)")
 				}

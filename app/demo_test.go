@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"banlie/models"
+	"banlie/store"
 )
 
 func demoLoc(t *testing.T) *time.Location {
@@ -26,21 +27,21 @@ func demoLoc(t *testing.T) *time.Location {
 }
 
 // demoTestStore opens a fresh, migrated SQLite file.
-func demoTestStore(t *testing.T, loc *time.Location) *models.Store {
+func demoTestStore(t *testing.T, loc *time.Location) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	db, err := OpenDB(Config{DB: filepath.Join(t.TempDir(), "demo.db"), Loc: loc, Synchronous: "FULL"})
+	db, err := store.Open(filepath.Join(t.TempDir(), "demo.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = closeDB(db) })
-	if _, err := Migrate(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	t.Cleanup(func() { _ = store.Close(db) })
+	if _, err := store.Migrate(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
-	return models.NewStore(db, loc, func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, loc) })
+	return store.NewStore(db, loc, func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, loc) })
 }
 
-func demoSeeded(t *testing.T, loc *time.Location) (*models.Store, DemoStats) {
+func demoSeeded(t *testing.T, loc *time.Location) (*store.Store, DemoStats) {
 	t.Helper()
 	s := demoTestStore(t, loc)
 	ctx := context.Background()
@@ -56,9 +57,9 @@ func demoSeeded(t *testing.T, loc *time.Location) (*models.Store, DemoStats) {
 	return s, st
 }
 
-func demoAllRuns(t *testing.T, s *models.Store, f models.RunFilter) []models.Run {
+func demoAllRuns(t *testing.T, s *store.Store, f models.RunFilter) []models.Run {
 	t.Helper()
-	f.Limit = models.MaxLimit
+	f.Limit = store.MaxLimit
 	var out []models.Run
 	for {
 		page, err := s.ListRuns(context.Background(), f)
@@ -73,9 +74,9 @@ func demoAllRuns(t *testing.T, s *models.Store, f models.RunFilter) []models.Run
 	}
 }
 
-func demoAllRoutes(t *testing.T, s *models.Store, f models.RouteFilter) []models.Route {
+func demoAllRoutes(t *testing.T, s *store.Store, f models.RouteFilter) []models.Route {
 	t.Helper()
-	f.Limit = models.MaxLimit
+	f.Limit = store.MaxLimit
 	var out []models.Route
 	for {
 		page, err := s.ListRoutes(context.Background(), f)
@@ -90,9 +91,9 @@ func demoAllRoutes(t *testing.T, s *models.Store, f models.RouteFilter) []models
 	}
 }
 
-func demoAllCounts(t *testing.T, s *models.Store) []models.SeaRailCount {
+func demoAllCounts(t *testing.T, s *store.Store) []models.SeaRailCount {
 	t.Helper()
-	f := models.SeaRailFilter{Limit: models.MaxLimit}
+	f := models.SeaRailFilter{Limit: store.MaxLimit}
 	var out []models.SeaRailCount
 	for {
 		page, err := s.ListSeaRailCounts(context.Background(), f)
@@ -109,10 +110,10 @@ func demoAllCounts(t *testing.T, s *models.Store) []models.SeaRailCount {
 
 // demoCountedRail lists the counted rail runs departing from..to (inclusive
 // dates in the reporting zone), newest first.
-func demoCountedRail(t *testing.T, s *models.Store, from, to string) []models.Run {
+func demoCountedRail(t *testing.T, s *store.Store, from, to string) []models.Run {
 	t.Helper()
-	fd, err1 := models.ParseDate(from)
-	td, err2 := models.ParseDate(to)
+	fd, err1 := models.ParseDay(from)
+	td, err2 := models.ParseDay(to)
 	if err1 != nil || err2 != nil {
 		t.Fatalf("bad dates %s..%s", from, to)
 	}
@@ -168,7 +169,7 @@ func TestDemoSeedCalibration(t *testing.T) {
 	perMonth := map[string]int{}
 	inbound := 0
 	for _, r := range all {
-		perMonth[models.Month(r.DepartedAt, loc)]++
+		perMonth[models.MonthOf(r.DepartedAt, loc).String()]++
 		if r.Direction == models.DirInbound {
 			inbound++
 		}
@@ -197,7 +198,7 @@ func TestDemoSeedCalibration(t *testing.T) {
 			}
 		case models.StatusPlanned:
 			planned++
-			if m := models.Month(r.DepartedAt, loc); m != "2025-01" {
+			if m := models.MonthOf(r.DepartedAt, loc).String(); m != "2025-01" {
 				t.Errorf("planned run %d in %s, want 2025-01", r.ID, m)
 			}
 		}
@@ -268,7 +269,7 @@ func TestDemoSeedCalibration(t *testing.T) {
 	perRoute := map[string]int{}
 	for _, r := range runs {
 		perRoute[r.Route]++
-		if day := models.Day(r.DepartedAt, loc); day < opened[r.Route] {
+		if day := models.DayOf(r.DepartedAt, loc).String(); day < opened[r.Route] {
 			t.Errorf("run %d (%s %s) departs %s, before its route opened on %s", r.ID, r.Route, r.Number, day, opened[r.Route])
 		}
 		if r.Mode == "rail" && (r.Containers < 41 || r.TEU < 82 || r.TEU > 110) {
@@ -328,7 +329,7 @@ func TestDemoSeedCalibration(t *testing.T) {
 	if err != nil || len(targets) == 0 || targets[0].Value != 1000 {
 		t.Fatalf("2024 targets: %+v %v", targets, err)
 	}
-	p, err := s.ProgressAsOf(ctx, targets[0], time.Date(2024, 10, 31, 0, 0, 0, 0, time.UTC))
+	p, err := s.ProgressAsOf(ctx, targets[0], models.Day{Year: 2024, Month: 10, Day: 31})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +337,7 @@ func TestDemoSeedCalibration(t *testing.T) {
 	if p.Actual != 915 || p.ProjectedYearEnd != 1019 || p.ProjectionMethod != "seasonal" || !p.OnTrack || p.Reached {
 		t.Errorf("progress on 2024-10-31: %+v", p)
 	}
-	p, err = s.ProgressAsOf(ctx, targets[0], time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC))
+	p, err = s.ProgressAsOf(ctx, targets[0], models.Day{Year: 2024, Month: 12, Day: 31})
 	if err != nil || !p.Reached || p.ReachedBy == nil || p.ReachedOn == nil || (*p.ReachedOn)[:7] != "2024-12" {
 		t.Errorf("progress on 2024-12-31: %+v %v", p, err)
 	}
@@ -411,7 +412,7 @@ func demoCheckStops(t *testing.T, routes []models.Route) {
 }
 
 // demoDump is everything the demo wrote, as JSON.
-func demoDump(t *testing.T, s *models.Store) []byte {
+func demoDump(t *testing.T, s *store.Store) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"banlie/models"
+	"banlie/store"
 )
 
 // buildBinary builds banlie once per test into its temp directory.
@@ -131,11 +132,11 @@ func post(t *testing.T, addr, token, path, body string) {
 
 func integrityOK(t *testing.T, path string) {
 	t.Helper()
-	db, err := OpenDB(Config{DB: path, Synchronous: "FULL"})
+	db, err := store.Open(path, store.Options{Synchronous: "FULL"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeDB(db)
+	defer store.Close(db)
 	var res string
 	if err := db.Raw("PRAGMA integrity_check").Scan(&res).Error; err != nil || res != "ok" {
 		t.Fatalf("integrity_check of %s: %q %v", path, res, err)
@@ -202,15 +203,15 @@ func TestBackupWhileWriting(t *testing.T) {
 	cfg := testConfig(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	store, err := openStore(ctx, cfg, quiet)
+	st, err := openStore(ctx, cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, _, err := store.CreateToken(ctx, "ops", "admin")
+	admin, _, err := st.CreateToken(ctx, "ops", "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	closeDB(store.DB())
+	store.Close(st.DB())
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- Serve(ctx, cfg, quiet, ServeHooks{Listening: func(a string) { addrc <- a }}) }()
@@ -251,12 +252,12 @@ func TestBackupWhileWriting(t *testing.T) {
 	integrityOK(t, out)
 	bcfg := cfg
 	bcfg.DB = out
-	bdb, err := OpenDB(bcfg)
+	bdb, err := openDB(bcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeDB(bdb)
-	bstore := models.NewStore(bdb, cfg.Loc, nil)
+	defer store.Close(bdb)
+	bstore := store.NewStore(bdb, cfg.Loc, nil)
 	for _, id := range before {
 		if _, err := bstore.GetRun(context.Background(), id); err != nil {
 			t.Errorf("run %d, acknowledged before the backup began, is not in it: %v", id, err)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"banlie/store"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,7 +44,7 @@ func TestFullDiskSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	closeDB(pre.DB())
+	store.Close(pre.DB())
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- Serve(ctx, cfg, quiet, ServeHooks{Listening: func(a string) { addrc <- a }}) }()

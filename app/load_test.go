@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"banlie/models"
+	"banlie/store"
 )
 
 // TestLoadCommand runs `banlie load` against a real server on the demo data
@@ -54,12 +54,12 @@ func TestLoadCommand(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	store, err := openStore(context.Background(), cfg, quiet)
+	st, err := openStore(context.Background(), cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeDB(store.DB())
-	if after := countRuns(t, store); after != before+60 {
+	defer store.Close(st.DB())
+	if after := countRuns(t, st); after != before+60 {
 		t.Fatalf("%d runs after logging 60 kept and 120 deleted, want %d", after, before+60)
 	}
 }
@@ -87,19 +87,19 @@ func TestLoadCommandRefusesRateLimitedFigures(t *testing.T) {
 // operator token, the number of runs and the channel serve's end comes on.
 func startLoadServer(t *testing.T, ctx context.Context, cfg Config) (string, string, int64, chan error) {
 	t.Helper()
-	store, err := openStore(ctx, cfg, quiet)
+	st, err := openStore(ctx, cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := SeedDemo(ctx, store); err != nil {
+	if _, err := SeedDemo(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := store.CreateToken(ctx, "load", "operator")
+	token, _, err := st.CreateToken(ctx, "load", "operator")
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := countRuns(t, store)
-	closeDB(store.DB())
+	n := countRuns(t, st)
+	store.Close(st.DB())
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- Serve(ctx, cfg, quiet, ServeHooks{Listening: func(a string) { addrc <- a }}) }()
@@ -113,10 +113,10 @@ func startLoadServer(t *testing.T, ctx context.Context, cfg Config) (string, str
 	return "", "", 0, nil
 }
 
-func countRuns(t *testing.T, store *models.Store) int64 {
+func countRuns(t *testing.T, st *store.Store) int64 {
 	t.Helper()
 	var n int64
-	if err := store.DB().Raw(`SELECT COUNT(*) FROM runs`).Scan(&n).Error; err != nil {
+	if err := st.DB().Raw(`SELECT COUNT(*) FROM runs`).Scan(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n

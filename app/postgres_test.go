@@ -1,6 +1,8 @@
 package app
 
 import (
+	"banlie/store"
+	"banlie/store/storetest"
 	"context"
 	"os"
 	"sync"
@@ -9,7 +11,7 @@ import (
 
 func scratchPostgres(t *testing.T) string {
 	t.Helper()
-	dsn, drop, err := CreateScratchDatabase(TestPostgresURL())
+	dsn, drop, err := storetest.CreateScratchDatabase(storetest.TestPostgresURL())
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("PostgreSQL is needed for this test: %v", err)
@@ -38,13 +40,13 @@ func TestPostgresMigrationsRaceSafely(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			db, err := OpenDB(cfg)
+			db, err := openDB(cfg)
 			if err != nil {
 				errs[i] = err
 				return
 			}
-			defer closeDB(db)
-			applied[i], errs[i] = Migrate(context.Background(), db, quiet)
+			defer store.Close(db)
+			applied[i], errs[i] = store.Migrate(context.Background(), db, quiet)
 		}()
 	}
 	wg.Wait()
@@ -55,15 +57,15 @@ func TestPostgresMigrationsRaceSafely(t *testing.T) {
 		}
 		total += applied[i]
 	}
-	if total != SchemaVersion() {
-		t.Fatalf("%d steps applied in all, want each of the %d once", total, SchemaVersion())
+	if total != store.SchemaVersion() {
+		t.Fatalf("%d steps applied in all, want each of the %d once", total, store.SchemaVersion())
 	}
-	db, err := OpenDB(cfg)
+	db, err := openDB(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeDB(db)
-	if err := ready(context.Background(), db); err != nil {
+	defer store.Close(db)
+	if err := store.Ready(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
 	if err := Backup(context.Background(), cfg, t.TempDir()+"/x.db"); err == nil {

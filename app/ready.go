@@ -8,6 +8,7 @@ import (
 	"banlie/handlers"
 	"banlie/jobs"
 	"banlie/models"
+	"banlie/store"
 )
 
 // Readiness answers what /readyz checks, from the present: the database
@@ -15,22 +16,22 @@ import (
 // attempt (at start-up, scheduled or by hand, on this instance or, as
 // recorded in the database, on another sharing it) succeeded. A failed
 // roll-up makes it not ready until the next one succeeds.
-func Readiness(store *models.Store, sched *jobs.Scheduler) func(ctx context.Context) error {
+func Readiness(st *store.Store, sched *jobs.Scheduler) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
-		db := store.DB()
-		v, err := currentVersion(db.WithContext(ctx))
+		db := st.DB()
+		v, err := store.CurrentVersion(db.WithContext(ctx))
 		if err != nil {
 			reason := "the database does not answer"
-			if why, ok := models.Unavailable(err); ok {
+			if why, ok := store.Unavailable(err); ok {
 				reason += ": " + why
 			}
 			return &handlers.NotReadyError{Reason: reason, Err: err}
 		}
-		if v != SchemaVersion() {
-			return &handlers.NotReadyError{Reason: fmt.Sprintf("the database is at schema version %d, this binary needs %d: run banlie migrate", v, SchemaVersion())}
+		if v != store.SchemaVersion() {
+			return &handlers.NotReadyError{Reason: fmt.Sprintf("the database is at schema version %d, this binary needs %d: run banlie migrate", v, store.SchemaVersion())}
 		}
 		a, ok := sched.LastAttempt(jobs.NameRollup)
-		last, err := store.LastJobRun(ctx, jobs.NameRollup)
+		last, err := st.LastJobRun(ctx, jobs.NameRollup)
 		if err != nil {
 			return &handlers.NotReadyError{Reason: "the database does not answer", Err: err}
 		}

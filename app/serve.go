@@ -1,6 +1,7 @@
 package app
 
 import (
+	"banlie/store"
 	"context"
 	"errors"
 	"fmt"
@@ -50,37 +51,37 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Lo
 // Serve runs the server until ctx is cancelled, then shuts down in order:
 // stop accepting, let in-flight requests finish, close the database.
 func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) error {
-	store, err := openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	db := store.DB()
+	db := st.DB()
 	defer func() {
-		if err := closeDB(db); err != nil {
+		if err := store.Close(db); err != nil {
 			log.Error("closing the database", "err", err)
 		}
 		log.Info("database closed")
 	}()
 	if cfg.Demo {
-		empty, err := demoNeeded(ctx, store)
+		empty, err := demoNeeded(ctx, st)
 		if err != nil {
 			return err
 		}
 		if empty {
-			st, err := SeedDemo(ctx, store)
+			stats, err := SeedDemo(ctx, st)
 			if err != nil {
 				return err
 			}
-			log.Info("demo data loaded", "what", st.String())
+			log.Info("demo data loaded", "what", stats.String())
 		}
 	}
 
-	sched := jobs.New(store, log)
+	sched := jobs.New(st, log)
 	for _, j := range []jobs.Job{
-		jobs.RollupJob(store, log, orDefault(cfg.RollupSchedule, "* * * * *")),
-		jobs.RebuildJob(store, log, orDefault(cfg.RebuildSchedule, "30 3 * * *")),
-		jobs.SummaryJob(store, log, orDefault(cfg.SummarySchedule, "10 0 1 * *")),
-		jobs.PurgeJob(store, log, "17 * * * *"),
+		jobs.RollupJob(st, log, orDefault(cfg.RollupSchedule, "* * * * *")),
+		jobs.RebuildJob(st, log, orDefault(cfg.RebuildSchedule, "30 3 * * *")),
+		jobs.SummaryJob(st, log, orDefault(cfg.SummarySchedule, "10 0 1 * *")),
+		jobs.PurgeJob(st, log, "17 * * * *"),
 	} {
 		if err := sched.Add(j); err != nil {
 			return err
@@ -90,16 +91,16 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 	// roll-up has succeeded, so a database filled offline serves correct
 	// totals, and not while the last one failed.
 	warmed := make(chan struct{})
-	isReady := Readiness(store, sched)
+	isReady := Readiness(st, sched)
 	// Runs a killed process left running end now, as abandoned.
 	if err := sched.AbandonLeftRuns(ctx); err != nil {
 		log.Error("abandoned job runs not marked", "err", err)
 	}
 
-	if ok, err := store.HasAdminToken(ctx); err != nil {
+	if ok, err := st.HasAdminToken(ctx); err != nil {
 		return err
 	} else if !ok {
-		log.Warn("no admin token yet: writes are refused until you create one with: banlie token create --role admin --name NAME --db '" + DisplayDB(cfg.DB) + "'")
+		log.Warn("no admin token yet: writes are refused until you create one with: banlie token create --role admin --name NAME --db '" + store.DisplayDB(cfg.DB) + "'")
 	}
 	var origins []string
 	for _, o := range strings.Split(cfg.CORSOrigins, ",") {
@@ -108,7 +109,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		}
 	}
 	e := handlers.New(handlers.Config{
-		Store:        store,
+		Store:        st,
 		Log:          log,
 		Jobs:         sched,
 		PrivateReads: cfg.PrivateReads,
@@ -133,7 +134,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "db", DisplayDB(cfg.DB), "tz", store.Loc.String())
+	log.Info("listening", "addr", ln.Addr().String(), "db", store.DisplayDB(cfg.DB), "tz", st.Loc.String())
 	if hooks.Listening != nil {
 		hooks.Listening(ln.Addr().String())
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"banlie/models"
+	"banlie/store"
 )
 
 const tokenUsage = `Manages access tokens.
@@ -63,24 +64,24 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 	if err := cfg.finish(); err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer closeDB(store.DB())
-	ctx = models.WithActor(ctx, models.Actor{Name: "cli"})
+	defer store.Close(st.DB())
+	ctx = store.WithActor(ctx, models.Actor{Name: "cli"})
 	switch sub {
 	case "create":
-		secret, _, err := store.CreateToken(ctx, name, role)
+		secret, _, err := st.CreateToken(ctx, name, role)
 		if err != nil {
 			return describe(err)
 		}
 		_, err = fmt.Fprintln(stdout, secret)
 		return err
 	case "revoke":
-		return describe(store.RevokeToken(ctx, name))
+		return describe(st.RevokeToken(ctx, name))
 	}
-	toks, err := store.ListTokens(ctx)
+	toks, err := st.ListTokens(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"banlie/store/storetest"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,17 +11,17 @@ import (
 	"strconv"
 	"testing"
 
-	"banlie/models"
+	"banlie/store"
 )
 
-// models.Unavailable reads real driver errors: the failures of a database
+// store.Unavailable reads real driver errors: the failures of a database
 // that cannot serve now, and not those of a bad statement.
 func TestUnavailableClassifiesRealSQLiteErrors(t *testing.T) {
-	db, err := OpenDB(Config{DB: filepath.Join(t.TempDir(), "x.db"), Synchronous: "FULL"})
+	db, err := store.Open(filepath.Join(t.TempDir(), "x.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeDB(db)
+	defer store.Close(db)
 	sqlDB, _ := db.DB()
 	sqlDB.SetMaxOpenConns(1) // the pragmas below hold per connection
 	must := func(sql string) {
@@ -37,38 +38,38 @@ func TestUnavailableClassifiesRealSQLiteErrors(t *testing.T) {
 	for i := 0; i < 100 && full == nil; i++ {
 		full = db.Exec(`INSERT INTO t (b) VALUES (randomblob(8192))`).Error
 	}
-	if reason, ok := models.Unavailable(full); !ok || reason != "the database is full" {
+	if reason, ok := store.Unavailable(full); !ok || reason != "the database is full" {
 		t.Fatalf("a full database (%v): %q %v", full, reason, ok)
 	}
 	must(`PRAGMA max_page_count = 1000000`)
 	must(`PRAGMA query_only = ON`)
 	ro := db.Exec(`INSERT INTO t (b) VALUES (x'00')`).Error
-	if reason, ok := models.Unavailable(ro); !ok || reason != "the database is read-only" {
+	if reason, ok := store.Unavailable(ro); !ok || reason != "the database is read-only" {
 		t.Fatalf("a read-only database (%v): %q %v", ro, reason, ok)
 	}
 	must(`PRAGMA query_only = OFF`)
 	for _, bad := range []string{`SELEC 1`, `INSERT INTO t (id) VALUES (1), (1)`, `SELECT * FROM missing`} {
-		if err := db.Exec(bad).Error; err == nil || models.IsUnavailable(err) {
+		if err := db.Exec(bad).Error; err == nil || store.IsUnavailable(err) {
 			t.Errorf("%s: %v taken for an unavailable database", bad, err)
 		}
 	}
 }
 
 func TestUnavailableClassifiesRealPostgresErrors(t *testing.T) {
-	admin, err := openPostgres(TestPostgresURL())
+	admin, err := store.Open(storetest.TestPostgresURL(), store.Options{})
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("PostgreSQL is needed for this test: %v", err)
 		}
-		t.Skipf("no PostgreSQL at %s: %v", TestPostgresURL(), err)
+		t.Skipf("no PostgreSQL at %s: %v", storetest.TestPostgresURL(), err)
 	}
-	defer closeDB(admin)
+	defer store.Close(admin)
 
 	// Nothing listens on port 1: connection refused.
-	u, _ := url.Parse(TestPostgresURL())
+	u, _ := url.Parse(storetest.TestPostgresURL())
 	u.Host = "127.0.0.1:1"
-	_, refused := openPostgres(u.String())
-	if reason, ok := models.Unavailable(refused); !ok || reason != "the database is unreachable" {
+	_, refused := store.Open(u.String(), store.Options{})
+	if reason, ok := store.Unavailable(refused); !ok || reason != "the database is unreachable" {
 		t.Fatalf("connection refused (%v): %q %v", refused, reason, ok)
 	}
 
@@ -80,10 +81,10 @@ func TestUnavailableClassifiesRealPostgresErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer admin.Exec(`DROP ROLE IF EXISTS ` + role)
-	u, _ = url.Parse(TestPostgresURL())
+	u, _ = url.Parse(storetest.TestPostgresURL())
 	u.User = url.User(role)
-	_, limited := openPostgres(u.String())
-	if reason, ok := models.Unavailable(limited); !ok || reason != "the database has no free connections" {
+	_, limited := store.Open(u.String(), store.Options{})
+	if reason, ok := store.Unavailable(limited); !ok || reason != "the database has no free connections" {
 		t.Fatalf("connection limit (%v): %q %v", limited, reason, ok)
 	}
 
@@ -103,10 +104,10 @@ func TestUnavailableClassifiesRealPostgresErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, ended := conn.ExecContext(ctx, `SELECT 1`)
-	if !models.IsUnavailable(ended) {
+	if !store.IsUnavailable(ended) {
 		t.Fatalf("a terminated session (%v) not taken for an unavailable database", ended)
 	}
-	if err := admin.Exec(`SELEC 1`).Error; err == nil || models.IsUnavailable(err) {
+	if err := admin.Exec(`SELEC 1`).Error; err == nil || store.IsUnavailable(err) {
 		t.Errorf("a syntax error (%v) taken for an unavailable database", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"banlie/models"
+	"banlie/store"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -44,7 +45,7 @@ func publicPath(c echo.Context) bool {
 // authenticate reads a Bearer token, if any. A token that is malformed,
 // unknown or revoked is remembered as an error that refuseBadToken answers
 // (401) once the rate limiter has counted the request against its address.
-func authenticate(store *models.Store, log *slog.Logger) echo.MiddlewareFunc {
+func authenticate(st *store.Store, log *slog.Logger) echo.MiddlewareFunc {
 	var mu sync.Mutex
 	touched := map[int64]time.Time{}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -58,8 +59,8 @@ func authenticate(store *models.Store, log *slog.Logger) echo.MiddlewareFunc {
 					c.Set(authErrKey, unauthorized("the Authorization header must be: Bearer <token>"))
 					return next(c)
 				}
-				p, err := store.Authenticate(req.Context(), strings.TrimSpace(secret))
-				if errors.Is(err, models.ErrUnauthenticated) {
+				p, err := st.Authenticate(req.Context(), strings.TrimSpace(secret))
+				if errors.Is(err, store.ErrUnauthenticated) {
 					c.Set(authErrKey, unauthorized("the token is unknown or revoked"))
 					return next(c)
 				}
@@ -70,12 +71,12 @@ func authenticate(store *models.Store, log *slog.Logger) echo.MiddlewareFunc {
 				actor.Name = p.Name
 				// last_used_at, at most once a minute per token, best effort:
 				// a read never fails or waits because of it.
-				now := store.Now()
+				now := st.Now()
 				mu.Lock()
 				stale := now.Sub(touched[p.ID]) > time.Minute
 				mu.Unlock()
 				if stale {
-					ok, err := store.TouchToken(req.Context(), p.ID)
+					ok, err := st.TouchToken(req.Context(), p.ID)
 					if err != nil {
 						log.Warn("recording a token's use", "token", p.Name, "err", err)
 					}
@@ -86,7 +87,7 @@ func authenticate(store *models.Store, log *slog.Logger) echo.MiddlewareFunc {
 					}
 				}
 			}
-			c.SetRequest(req.WithContext(models.WithActor(req.Context(), actor)))
+			c.SetRequest(req.WithContext(store.WithActor(req.Context(), actor)))
 			return next(c)
 		}
 	}
@@ -175,14 +176,14 @@ func rateLimit(r float64, refused prometheus.Counter) echo.MiddlewareFunc {
 	if r <= 0 {
 		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
 	}
-	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+	st := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 		Rate: rate.Limit(r), Burst: int(math.Ceil(2 * r)), ExpiresIn: 3 * time.Minute,
 	})
 	retry := strconv.Itoa(int(math.Max(1, math.Ceil(1/r))))
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		// Every request counts, probes and the dashboard's files included
 		// (a page load fetches about twenty files: well within a burst).
-		Store: store,
+		Store: st,
 		// A valid token has its own allowance; everything else, bad tokens
 		// included, counts against the client's address.
 		IdentifierExtractor: func(c echo.Context) (string, error) {
@@ -248,7 +249,7 @@ func (w *captureWriter) Write(b []byte) (int, error) {
 // 24 hours answers the first answer again and writes nothing; a concurrent
 // retry waits for the first; another body with the key is a 422. 5xx answers
 // are not kept, so a retry can still succeed.
-func idempotency(store *models.Store, replays prometheus.Counter) echo.MiddlewareFunc {
+func idempotency(st *store.Store, replays prometheus.Counter) echo.MiddlewareFunc {
 	var locks idemLocks
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -275,7 +276,7 @@ func idempotency(store *models.Store, replays prometheus.Counter) echo.Middlewar
 			defer unlock()
 
 			ctx := req.Context()
-			prev, err := waitForAnswer(c, store, scope, key, 5*time.Second)
+			prev, err := waitForAnswer(c, st, scope, key, 5*time.Second)
 			if err != nil {
 				return err
 			}
@@ -284,8 +285,8 @@ func idempotency(store *models.Store, replays prometheus.Counter) echo.Middlewar
 				return replay(c, prev, hash)
 			}
 
-			claim := &models.IdemClaim{Scope: scope, Key: key, Hash: hash}
-			c.SetRequest(req.WithContext(models.WithIdempotencyClaim(ctx, claim)))
+			claim := &store.IdemClaim{Scope: scope, Key: key, Hash: hash}
+			c.SetRequest(req.WithContext(store.WithIdempotencyClaim(ctx, claim)))
 			cw := &captureWriter{ResponseWriter: c.Response().Writer}
 			c.Response().Writer = cw
 			if err := next(c); err != nil {
@@ -293,7 +294,7 @@ func idempotency(store *models.Store, replays prometheus.Counter) echo.Middlewar
 					// Another instance recorded the key first: its answer is
 					// the one to give, once it has one.
 					c.Response().Writer = cw.ResponseWriter
-					prev, werr := waitForAnswer(c, store, scope, key, 30*time.Second)
+					prev, werr := waitForAnswer(c, st, scope, key, 30*time.Second)
 					if werr != nil {
 						return werr
 					}
@@ -309,19 +310,19 @@ func idempotency(store *models.Store, replays prometheus.Counter) echo.Middlewar
 			if res.Status >= 500 {
 				// Not kept: a retry can still succeed.
 				if claim.Claimed() {
-					return store.DropIdempotencyKey(context.WithoutCancel(ctx), scope, key, hash)
+					return st.DropIdempotencyKey(context.WithoutCancel(ctx), scope, key, hash)
 				}
 				return nil
 			}
-			ans := models.IdemAnswer{Hash: hash, Status: res.Status, Location: res.Header().Get(echo.HeaderLocation),
+			ans := store.IdemAnswer{Hash: hash, Status: res.Status, Location: res.Header().Get(echo.HeaderLocation),
 				ContentType: res.Header().Get(echo.HeaderContentType), Body: cw.buf.Bytes()}
-			return store.SaveIdempotentAnswer(context.WithoutCancel(ctx), scope, key, ans)
+			return st.SaveIdempotentAnswer(context.WithoutCancel(ctx), scope, key, ans)
 		}
 	}
 }
 
 // replay answers a key's stored answer again, or says why it cannot.
-func replay(c echo.Context, prev *models.IdemAnswer, hash string) error {
+func replay(c echo.Context, prev *store.IdemAnswer, hash string) error {
 	if prev.Hash != hash {
 		return &models.Error{Code: models.EINVALID, Message: "this Idempotency-Key was used with another request",
 			Fields: []models.FieldError{{Field: "Idempotency-Key", Message: "was already used, within 24 hours, for a different request; use a new key"}}}
@@ -339,10 +340,10 @@ func replay(c echo.Context, prev *models.IdemAnswer, hash string) error {
 
 // waitForAnswer reads a key's record; while another instance is still
 // answering it (recorded, no answer yet), it waits a little for the answer.
-func waitForAnswer(c echo.Context, store *models.Store, scope, key string, wait time.Duration) (*models.IdemAnswer, error) {
+func waitForAnswer(c echo.Context, st *store.Store, scope, key string, wait time.Duration) (*store.IdemAnswer, error) {
 	deadline := time.Now().Add(wait)
 	for {
-		a, err := store.GetIdempotency(c.Request().Context(), scope, key)
+		a, err := st.GetIdempotency(c.Request().Context(), scope, key)
 		if err != nil || a == nil || a.Status != 0 || time.Now().After(deadline) {
 			return a, err
 		}

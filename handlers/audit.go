@@ -4,11 +4,12 @@ import (
 	"net/http"
 
 	"banlie/models"
+	"banlie/store"
 
 	"github.com/labstack/echo/v4"
 )
 
-type auditHandlers struct{ store *models.Store }
+type auditHandlers struct{ st *store.Store }
 
 func (h auditHandlers) register(g *echo.Group) {
 	g.GET("/audit", h.list)
@@ -24,7 +25,7 @@ func (h auditHandlers) list(c echo.Context) error {
 	if f.Limit, f.Cursor, err = qPage(c); err != nil {
 		return err
 	}
-	page, err := h.store.ListAudit(c.Request().Context(), f)
+	page, err := h.st.ListAudit(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ import (
 	"banlie/app"
 	"banlie/handlers"
 	"banlie/models"
+	"banlie/store"
 	"banlie/web"
 
 	"github.com/labstack/echo/v4"
@@ -69,29 +70,29 @@ func benchBanlie(b *testing.B, synchronous string) banlieServer {
 	}
 	path := filepath.Join(b.TempDir(), "banlie.db")
 	cfg := app.Config{DB: path, Loc: shanghai, Synchronous: synchronous}
-	db, err := app.OpenDB(cfg)
+	db, err := store.Open(cfg.DB, store.Options{Synchronous: cfg.Synchronous})
 	if err != nil {
 		b.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if _, err := app.Migrate(context.Background(), db, log); err != nil {
+	if _, err := store.Migrate(context.Background(), db, log); err != nil {
 		b.Fatal(err)
 	}
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, shanghai)
-	store := models.NewStore(db, shanghai, func() time.Time { return now })
-	if _, err := store.EnsureReportingZone(context.Background()); err != nil {
+	st := store.NewStore(db, shanghai, func() time.Time { return now })
+	if _, err := st.EnsureReportingZone(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	out := banlieServer{DB: path}
-	ctx := models.WithActor(context.Background(), models.Actor{Name: "bench-setup"})
+	ctx := store.WithActor(context.Background(), models.Actor{Name: "bench-setup"})
 	for role, dst := range map[string]*string{"admin": &out.Admin, "operator": &out.Operator} {
-		secret, _, err := store.CreateToken(ctx, "bench-"+role, role)
+		secret, _, err := st.CreateToken(ctx, "bench-"+role, role)
 		if err != nil {
 			b.Fatal(err)
 		}
 		*dst = secret
 	}
-	hc := handlers.Config{Store: store, Log: log, Web: web.FS(),
+	hc := handlers.Config{Store: st, Log: log, Web: web.FS(),
 		Ready: func(ctx context.Context) error { return db.WithContext(ctx).Exec("SELECT 1").Error }}
 	limit(&hc)
 	srv := httptest.NewServer(handlers.New(hc))
@@ -105,8 +106,8 @@ func benchBanlie(b *testing.B, synchronous string) banlieServer {
 	return out
 }
 
-// dbFile answers the path of the store's main database file.
-func dbFile(b *testing.B, s *models.Store) string {
+// dbFile answers the path of the st's main database file.
+func dbFile(b *testing.B, s *store.Store) string {
 	b.Helper()
 	rows, err := s.DB().Raw("PRAGMA database_list").Rows()
 	if err != nil {
@@ -147,11 +148,11 @@ func floorDSN(path, synchronous string) string {
 func openFloorDB(b *testing.B, path, synchronous string, migrate bool) *sql.DB {
 	b.Helper()
 	if migrate {
-		gdb, err := app.OpenDB(app.Config{DB: path, Loc: shanghai, Synchronous: synchronous})
+		gdb, err := store.Open(path, store.Options{Synchronous: synchronous})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := app.Migrate(context.Background(), gdb, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		if _, err := store.Migrate(context.Background(), gdb, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 			b.Fatal(err)
 		}
 		if sqlDB, err := gdb.DB(); err == nil {

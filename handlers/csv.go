@@ -14,15 +14,16 @@ import (
 	"unicode/utf8"
 
 	"banlie/models"
+	"banlie/store"
 
 	"github.com/labstack/echo/v4"
 )
 
 // csvHandlers are the HTTP twins of `banlie import --runs` and
-// `banlie export --runs`: the same store calls, the same CSV format.
+// `banlie export --runs`: the same st calls, the same CSV format.
 type csvHandlers struct {
-	store *models.Store
-	log   *slog.Logger
+	st  *store.Store
+	log *slog.Logger
 }
 
 // register adds the CSV routes. Their static paths win over /runs/:id in
@@ -59,7 +60,7 @@ func csvRecords(b []byte) int {
 }
 
 // importRuns logs the runs of a CSV body in one transaction (see
-// models.Store.ImportRuns): 200 with what was (or, with dry_run=true, would
+// store.Store.ImportRuns): 200 with what was (or, with dry_run=true, would
 // be) created and skipped; 422 listing every invalid line, nothing written;
 // 400 for a header it cannot read. Retrying is safe: lines already stored
 // with the same values are skipped, and Idempotency-Key replays the answer.
@@ -86,7 +87,7 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 	}
 	b = bytes.TrimPrefix(b, []byte("\ufeff")) // Excel's "CSV UTF-8" starts with a BOM
 	if len(bytes.TrimSpace(b)) == 0 {
-		return models.BadRequest("", "the request body is empty; send the CSV, header line first: %s", strings.Join(models.RunCSVHeader, ","))
+		return models.BadRequest("", "the request body is empty; send the CSV, header line first: %s", strings.Join(store.RunCSVHeader, ","))
 	}
 	if !utf8.Valid(b) {
 		return models.BadRequest("", "the CSV is not valid UTF-8; save it as UTF-8 (in Excel: CSV UTF-8)")
@@ -97,7 +98,7 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 		msg := fmt.Sprintf("has %d lines; send at most %d per request (split the file: lines already imported are skipped when sent again)", n-1, MaxImportLines)
 		return &models.Error{Code: models.EINVALID, Message: "the CSV " + msg, Fields: []models.FieldError{{Field: "csv", Message: msg}}}
 	}
-	res, err := h.store.ImportRuns(c.Request().Context(), bytes.NewReader(b), dry != nil && *dry)
+	res, err := h.st.ImportRuns(c.Request().Context(), bytes.NewReader(b), dry != nil && *dry)
 	if err != nil {
 		return err
 	}
@@ -129,7 +130,7 @@ func (h csvHandlers) exportRuns(c echo.Context) error {
 		return err
 	}
 	out := &csvAnswer{res: c.Response()}
-	n, err := h.store.ExportRuns(c.Request().Context(), f, out)
+	n, err := h.st.ExportRuns(c.Request().Context(), f, out)
 	if err == nil && !c.Response().Committed {
 		out.commit() // never happens: the header line is always written
 	}

@@ -13,6 +13,7 @@ import (
 
 	"banlie/handlers"
 	"banlie/models"
+	"banlie/store"
 )
 
 // CSV import and export over HTTP: POST /api/v1/runs/import and
@@ -78,7 +79,7 @@ func exportCSV(t testing.TB, ts *testServer, query string, header ...string) (re
 	if err != nil {
 		t.Fatalf("the export is not CSV: %v\n%s", err, r.Body)
 	}
-	if len(rows) == 0 || !reflect.DeepEqual(rows[0], models.RunCSVHeader) {
+	if len(rows) == 0 || !reflect.DeepEqual(rows[0], store.RunCSVHeader) {
 		t.Fatalf("export header %v", rows)
 	}
 	return r, rows[1:]

@@ -1,14 +1,13 @@
 package handlers
 
 import (
+	"banlie/store"
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
 	"strings"
 	"sync"
-
-	"banlie/models"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,7 +26,7 @@ func (w *etagWriter) Flush()                      {}
 
 // cacheable are the reads whose answers depend only on stored data and the
 // reporting day: the ones dashboards poll. They are kept per data version
-// (models.Store.DataVersion) and day, so that a poll between writes costs
+// (store.Store.DataVersion) and day, so that a poll between writes costs
 // one small query instead of recomputing the answer.
 var cacheable = map[string]bool{
 	"/api/v1/totals/monthly":       true,
@@ -110,7 +109,7 @@ func (a *answerCache) put(version int64, day, key string, ans cachedAnswer) {
 // The feed's links start with the public base (see publicBase), which may
 // come from the request's host: its answers are kept per base, so that one
 // client's Host never reaches another's feed.
-func conditionalGET(store *models.Store, base func(echo.Context) string, answers *prometheus.CounterVec) echo.MiddlewareFunc {
+func conditionalGET(st *store.Store, base func(echo.Context) string, answers *prometheus.CounterVec) echo.MiddlewareFunc {
 	hit, miss, notModified := answers.WithLabelValues("hit"), answers.WithLabelValues("miss"), answers.WithLabelValues("not_modified")
 	cache := &answerCache{}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -129,8 +128,8 @@ func conditionalGET(store *models.Store, base func(echo.Context) string, answers
 			var day, key string
 			// counted=true depends on the clock to the second, not the day.
 			if cacheable[c.Path()] && !req.URL.Query().Has("counted") {
-				if v, err := store.DataVersion(req.Context()); err == nil {
-					version, day, key = v, store.Today().Format("2006-01-02"), req.URL.RequestURI()
+				if v, err := st.DataVersion(req.Context()); err == nil {
+					version, day, key = v, st.Today().String(), req.URL.RequestURI()
 					if c.Path() == "/api/v1/summaries.atom" {
 						key = base(c) + " " + key
 					}

@@ -15,6 +15,7 @@ import (
 	"banlie/app"
 	"banlie/handlers"
 	"banlie/models"
+	"banlie/store"
 
 	"github.com/labstack/echo/v4"
 )
@@ -24,21 +25,21 @@ import (
 func fuzzServer(f *testing.F) (*echo.Echo, string) {
 	f.Helper()
 	cfg := app.Config{DB: filepath.Join(f.TempDir(), "fuzz.db"), Loc: shanghai, Synchronous: "NORMAL"}
-	db, err := app.OpenDB(cfg)
+	db, err := store.Open(cfg.DB, store.Options{Synchronous: cfg.Synchronous})
 	if err != nil {
 		f.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if _, err := app.Migrate(context.Background(), db, log); err != nil {
+	if _, err := store.Migrate(context.Background(), db, log); err != nil {
 		f.Fatal(err)
 	}
-	store := models.NewStore(db, shanghai, func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, shanghai) })
+	st := store.NewStore(db, shanghai, func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, shanghai) })
 	ctx := context.Background()
-	secret, _, err := store.CreateToken(ctx, "fuzz", "admin")
+	secret, _, err := st.CreateToken(ctx, "fuzz", "admin")
 	if err != nil {
 		f.Fatal(err)
 	}
-	if _, err := store.CreateRoute(ctx, models.RouteInput{Code: "SCO-TJ-MOW", Name: "SCO Zone – Tongjiang – Moscow", Mode: "rail",
+	if _, err := st.CreateRoute(ctx, models.RouteInput{Code: "SCO-TJ-MOW", Name: "SCO Zone – Tongjiang – Moscow", Mode: "rail",
 		Stops: []models.Stop{{Name: "Jiaozhou", Country: "CN", Role: "origin"}, {Name: "Moscow", Country: "RU", Role: "destination"}}}); err != nil {
 		f.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func fuzzServer(f *testing.F) (*echo.Echo, string) {
 			sqlDB.Close()
 		}
 	})
-	return handlers.New(handlers.Config{Store: store, Log: log, Ready: func(context.Context) error { return nil }}), secret
+	return handlers.New(handlers.Config{Store: st, Log: log, Ready: func(context.Context) error { return nil }}), secret
 }
 
 // fuzzWrite sends body to method path and fails on a 5xx or on an answer

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"banlie/store/storetest"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"banlie/handlers"
 	"banlie/jobs"
 	"banlie/models"
+	"banlie/store"
 	"banlie/web"
 )
 
@@ -27,7 +29,7 @@ import (
 type testServer struct {
 	t     *testing.T
 	URL   string
-	Store *models.Store
+	Store *store.Store
 	now   time.Time
 	// Tokens of each role; requests carry the admin one unless told otherwise.
 	Admin, Operator, Viewer string
@@ -67,12 +69,12 @@ func newTestServerWith(t testing.TB, loc *time.Location, configure func(*handler
 // where it fails.
 func postgresDB(t testing.TB) string {
 	t.Helper()
-	dsn, drop, err := app.CreateScratchDatabase(app.TestPostgresURL())
+	dsn, drop, err := storetest.CreateScratchDatabase(storetest.TestPostgresURL())
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("PostgreSQL is needed for this test: %v", err)
 		}
-		t.Skipf("no PostgreSQL at %s: %v", app.TestPostgresURL(), err)
+		t.Skipf("no PostgreSQL at %s: %v", storetest.TestPostgresURL(), err)
 	}
 	t.Cleanup(func() {
 		if err := drop(); err != nil {
@@ -93,34 +95,34 @@ func newTestServerPG(t testing.TB) *testServer {
 func newTestServerOn(t testing.TB, dsn string, loc *time.Location, configure func(*handlers.Config)) *testServer {
 	t.Helper()
 	cfg := app.Config{DB: dsn, Loc: loc, Synchronous: "FULL"}
-	db, err := app.OpenDB(cfg)
+	db, err := store.Open(cfg.DB, store.Options{Synchronous: cfg.Synchronous})
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if _, err := app.Migrate(context.Background(), db, log); err != nil {
+	if _, err := store.Migrate(context.Background(), db, log); err != nil {
 		t.Fatal(err)
 	}
 	ts := &testServer{now: time.Date(2026, 11, 26, 12, 0, 0, 0, loc)}
-	store := models.NewStore(db, loc, func() time.Time { return ts.now })
-	if _, err := store.EnsureReportingZone(context.Background()); err != nil {
+	st := store.NewStore(db, loc, func() time.Time { return ts.now })
+	if _, err := st.EnsureReportingZone(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	sched := jobs.New(store, log)
-	for _, j := range []jobs.Job{jobs.RollupJob(store, log, "@every 1h"), jobs.RebuildJob(store, log, "30 3 * * *")} {
+	sched := jobs.New(st, log)
+	for _, j := range []jobs.Job{jobs.RollupJob(st, log, "@every 1h"), jobs.RebuildJob(st, log, "30 3 * * *")} {
 		if err := sched.Add(j); err != nil {
 			t.Fatal(err)
 		}
 	}
-	ctx := models.WithActor(context.Background(), models.Actor{Name: "test-setup"})
+	ctx := store.WithActor(context.Background(), models.Actor{Name: "test-setup"})
 	for role, dst := range map[string]*string{"admin": &ts.Admin, "operator": &ts.Operator, "viewer": &ts.Viewer} {
-		secret, _, err := store.CreateToken(ctx, "test-"+role, role)
+		secret, _, err := st.CreateToken(ctx, "test-"+role, role)
 		if err != nil {
 			t.Fatal(err)
 		}
 		*dst = secret
 	}
-	hc := handlers.Config{Store: store, Log: log, Web: web.FS(), Jobs: sched, Collectors: sched.Collectors(),
+	hc := handlers.Config{Store: st, Log: log, Web: web.FS(), Jobs: sched, Collectors: sched.Collectors(),
 		Ready: func(ctx context.Context) error { return db.WithContext(ctx).Exec("SELECT 1").Error }}
 	if configure != nil {
 		configure(&hc)
@@ -134,7 +136,7 @@ func newTestServerOn(t testing.TB, dsn string, loc *time.Location, configure fun
 			sqlDB.Close()
 		}
 	})
-	ts.URL, ts.Store = srv.URL, store
+	ts.URL, ts.Store = srv.URL, st
 	if tt, ok := t.(*testing.T); ok {
 		ts.t = tt
 	}

@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"banlie/store"
+	"banlie/store/storetest"
 	"io"
 	"net/http"
 	"strings"
@@ -207,7 +209,7 @@ func TestUnavailableDatabasePostgres(t *testing.T) {
 	t.Parallel()
 	dsn := postgresDB(t)
 	ts := newHealthServer(t, dsn)
-	admin, err := app.OpenDB(app.Config{DB: app.TestPostgresURL()})
+	admin, err := store.Open(storetest.TestPostgresURL(), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

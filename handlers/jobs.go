@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"banlie/models"
+	"banlie/store"
 
 	"github.com/labstack/echo/v4"
 )
@@ -17,8 +18,8 @@ type JobRunner interface {
 }
 
 type jobHandlers struct {
-	store *models.Store
-	jobs  JobRunner
+	st   *store.Store
+	jobs JobRunner
 }
 
 func (h jobHandlers) register(g *echo.Group) {
@@ -69,7 +70,7 @@ func (h jobHandlers) runs(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := h.store.ListJobRuns(c.Request().Context(), name, limit, cursor)
+	page, err := h.st.ListJobRuns(c.Request().Context(), name, limit, cursor)
 	if err != nil {
 		return err
 	}

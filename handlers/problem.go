@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"banlie/models"
+	"banlie/store"
 
 	"github.com/labstack/echo/v4"
 )
@@ -75,9 +76,9 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 					p.Detail = "no resource at " + c.Request().URL.Path
 				}
 			}
-		case models.IsUnavailable(err):
+		case store.IsUnavailable(err):
 			// The database's state, not the request's: a retry may succeed.
-			reason, _ := models.Unavailable(err)
+			reason, _ := store.Unavailable(err)
 			p.Status, p.Detail = http.StatusServiceUnavailable, reason+"; retry later"
 			c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(retryAfterUnavailable))
 			log.Error("request failed: database unavailable", "err", err, "method", c.Request().Method, "path", c.Path(),

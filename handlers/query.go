@@ -3,9 +3,9 @@ package handlers
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"banlie/models"
+	"banlie/store"
 
 	"github.com/labstack/echo/v4"
 )
@@ -45,27 +45,27 @@ func qBool(c echo.Context, name string) (*bool, error) {
 	return &b, nil
 }
 
-func qDate(c echo.Context, name string) (*time.Time, error) {
+func qDate(c echo.Context, name string) (*models.Day, error) {
 	v := qString(c, name)
 	if v == nil {
 		return nil, nil
 	}
-	t, err := models.ParseDate(*v)
+	d, err := models.ParseDay(*v)
 	if err != nil {
 		return nil, models.BadRequest(name, "%s must be a date YYYY-MM-DD", name)
 	}
-	return &t, nil
+	return &d, nil
 }
 
 // qRange reads from and to (inclusive dates) and refuses from after to.
-func qRange(c echo.Context) (from, to *time.Time, err error) {
+func qRange(c echo.Context) (from, to *models.Day, err error) {
 	if from, err = qDate(c, "from"); err != nil {
 		return
 	}
 	if to, err = qDate(c, "to"); err != nil {
 		return
 	}
-	if from != nil && to != nil && from.After(*to) {
+	if from != nil && to != nil && to.Before(*from) {
 		err = models.BadRequest("to", "to must not be before from")
 	}
 	return
@@ -76,7 +76,7 @@ func qPage(c echo.Context) (limit int, cursor string, err error) {
 	if v := qString(c, "limit"); v != nil {
 		limit, err = strconv.Atoi(*v)
 		if err != nil || limit < 1 {
-			return 0, "", models.BadRequest("limit", "limit must be an integer from 1 to %d", models.MaxLimit)
+			return 0, "", models.BadRequest("limit", "limit must be an integer from 1 to %d", store.MaxLimit)
 		}
 	}
 	return limit, c.QueryParam("cursor"), nil

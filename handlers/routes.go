@@ -5,11 +5,12 @@ import (
 	"net/url"
 
 	"banlie/models"
+	"banlie/store"
 
 	"github.com/labstack/echo/v4"
 )
 
-type routeHandlers struct{ store *models.Store }
+type routeHandlers struct{ st *store.Store }
 
 func (h routeHandlers) register(g *echo.Group) {
 	g.POST("/routes", h.create)
@@ -24,7 +25,7 @@ func (h routeHandlers) create(c echo.Context) error {
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
-	r, err := h.store.CreateRoute(c.Request().Context(), in)
+	r, err := h.st.CreateRoute(c.Request().Context(), in)
 	if err != nil {
 		return err
 	}
@@ -45,7 +46,7 @@ func (h routeHandlers) list(c echo.Context) error {
 	if f.Limit, f.Cursor, err = qPage(c); err != nil {
 		return err
 	}
-	page, err := h.store.ListRoutes(c.Request().Context(), f)
+	page, err := h.st.ListRoutes(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
@@ -53,7 +54,7 @@ func (h routeHandlers) list(c echo.Context) error {
 }
 
 func (h routeHandlers) get(c echo.Context) error {
-	r, err := h.store.GetRoute(c.Request().Context(), pathCode(c))
+	r, err := h.st.GetRoute(c.Request().Context(), pathCode(c))
 	if err != nil {
 		return err
 	}
@@ -75,7 +76,7 @@ func (h routeHandlers) update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := h.store.UpdateRoute(c.Request().Context(), pathCode(c), p)
+	r, err := h.st.UpdateRoute(c.Request().Context(), pathCode(c), p)
 	if err != nil {
 		return err
 	}
@@ -83,7 +84,7 @@ func (h routeHandlers) update(c echo.Context) error {
 }
 
 func (h routeHandlers) delete(c echo.Context) error {
-	if err := h.store.DeleteRoute(c.Request().Context(), pathCode(c)); err != nil {
+	if err := h.st.DeleteRoute(c.Request().Context(), pathCode(c)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

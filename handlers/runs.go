@@ -5,11 +5,12 @@ import (
 	"strconv"
 
 	"banlie/models"
+	"banlie/store"
 
 	"github.com/labstack/echo/v4"
 )
 
-type runHandlers struct{ store *models.Store }
+type runHandlers struct{ st *store.Store }
 
 func (h runHandlers) register(g *echo.Group) {
 	g.POST("/runs", h.create)
@@ -24,7 +25,7 @@ func (h runHandlers) create(c echo.Context) error {
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
-	r, err := h.store.CreateRun(c.Request().Context(), in)
+	r, err := h.st.CreateRun(c.Request().Context(), in)
 	if err != nil {
 		return err
 	}
@@ -54,7 +55,7 @@ func (h runHandlers) list(c echo.Context) error {
 	if f.Limit, f.Cursor, err = qPage(c); err != nil {
 		return err
 	}
-	page, err := h.store.ListRuns(c.Request().Context(), f)
+	page, err := h.st.ListRuns(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
@@ -66,7 +67,7 @@ func (h runHandlers) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := h.store.GetRun(c.Request().Context(), id)
+	r, err := h.st.GetRun(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ func (h runHandlers) update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := h.store.UpdateRun(c.Request().Context(), id, p)
+	r, err := h.st.UpdateRun(c.Request().Context(), id, p)
 	if err != nil {
 		return err
 	}
@@ -106,7 +107,7 @@ func (h runHandlers) delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.DeleteRun(c.Request().Context(), id); err != nil {
+	if err := h.st.DeleteRun(c.Request().Context(), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

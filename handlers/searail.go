@@ -5,11 +5,12 @@ import (
 	"strconv"
 
 	"banlie/models"
+	"banlie/store"
 
 	"github.com/labstack/echo/v4"
 )
 
-type seaRailHandlers struct{ store *models.Store }
+type seaRailHandlers struct{ st *store.Store }
 
 func (h seaRailHandlers) register(g *echo.Group) {
 	g.POST("/sea-rail-counts", h.create)
@@ -24,7 +25,7 @@ func (h seaRailHandlers) create(c echo.Context) error {
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
-	r, err := h.store.CreateSeaRailCount(c.Request().Context(), in)
+	r, err := h.st.CreateSeaRailCount(c.Request().Context(), in)
 	if err != nil {
 		return err
 	}
@@ -43,18 +44,11 @@ func (h seaRailHandlers) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if from != nil {
-		s := from.Format("2006-01-02")
-		f.From = &s
-	}
-	if to != nil {
-		s := to.Format("2006-01-02")
-		f.To = &s
-	}
+	f.From, f.To = from, to
 	if f.Limit, f.Cursor, err = qPage(c); err != nil {
 		return err
 	}
-	page, err := h.store.ListSeaRailCounts(c.Request().Context(), f)
+	page, err := h.st.ListSeaRailCounts(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
@@ -66,7 +60,7 @@ func (h seaRailHandlers) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := h.store.GetSeaRailCount(c.Request().Context(), id)
+	r, err := h.st.GetSeaRailCount(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -89,7 +83,7 @@ func (h seaRailHandlers) update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := h.store.UpdateSeaRailCount(c.Request().Context(), id, p)
+	r, err := h.st.UpdateSeaRailCount(c.Request().Context(), id, p)
 	if err != nil {
 		return err
 	}
@@ -101,7 +95,7 @@ func (h seaRailHandlers) delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.DeleteSeaRailCount(c.Request().Context(), id); err != nil {
+	if err := h.st.DeleteSeaRailCount(c.Request().Context(), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"banlie/models"
+	"banlie/store"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -28,7 +29,7 @@ var OpenAPI []byte
 
 // Config is what the HTTP layer needs from the application.
 type Config struct {
-	Store *models.Store
+	Store *store.Store
 	Log   *slog.Logger
 	// Ready reports whether the service can answer requests (database
 	// reachable and migrated, totals rolled up). A *NotReadyError's reason

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"banlie/app"
 	"banlie/models"
+	"banlie/store"
 )
 
 func TestServiceEndpoints(t *testing.T) {
@@ -218,12 +218,12 @@ func TestKeptAnswersFollowEveryWrite(t *testing.T) {
 	first := ts.mustDo(t, 200, "GET", "/api/v1/runs", nil)
 
 	// Another process's store on the same file logs a run.
-	db, err := app.OpenDB(app.Config{DB: dsn, Synchronous: "FULL"})
+	db, err := store.Open(dsn, store.Options{Synchronous: "FULL"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sqlDB, _ := db.DB(); sqlDB.Close() })
-	other := models.NewStore(db, shanghai, time.Now)
+	other := store.NewStore(db, shanghai, time.Now)
 	if _, err := other.CreateRun(context.Background(), models.RunInput{Route: "RA", Number: "X2", Direction: "outbound", DepartedAt: "2024-10-13T09:30:00+08:00"}); err != nil {
 		t.Fatal(err)
 	}

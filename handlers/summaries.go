@@ -8,14 +8,16 @@ import (
 	"time"
 
 	"banlie/models"
+	"banlie/store"
+	"banlie/summary"
 
 	"github.com/gorilla/feeds"
 	"github.com/labstack/echo/v4"
 )
 
 type summaryHandlers struct {
-	store *models.Store
-	base  func(echo.Context) string // see publicBase
+	st   *store.Store
+	base func(echo.Context) string // see publicBase
 }
 
 func (h summaryHandlers) register(g *echo.Group) {
@@ -30,7 +32,7 @@ func (h summaryHandlers) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := h.store.ListSummaries(c.Request().Context(), limit, cursor)
+	page, err := h.st.ListSummaries(c.Request().Context(), limit, cursor)
 	if err != nil {
 		return err
 	}
@@ -55,13 +57,13 @@ func render(c echo.Context, s models.Summary) error {
 	case format == nil || *format == "json":
 		return c.JSON(http.StatusOK, s)
 	case *format == "markdown":
-		doc, err := models.SummaryMarkdown(s, l)
+		doc, err := summary.Markdown(s, l)
 		if err != nil {
 			return err
 		}
 		return c.Blob(http.StatusOK, "text/markdown; charset=utf-8", []byte(doc))
 	}
-	doc, err := models.SummaryHTML(s, l)
+	doc, err := summary.HTML(s, l)
 	if err != nil {
 		return err
 	}
@@ -69,7 +71,7 @@ func render(c echo.Context, s models.Summary) error {
 }
 
 func (h summaryHandlers) get(c echo.Context) error {
-	s, err := h.store.GetSummary(c.Request().Context(), c.Param("period"))
+	s, err := h.st.GetSummary(c.Request().Context(), c.Param("period"))
 	if err != nil {
 		return err
 	}
@@ -81,7 +83,7 @@ func (h summaryHandlers) generate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := h.store.GenerateSummary(c.Request().Context(), period)
+	s, err := h.st.GenerateSummary(c.Request().Context(), period)
 	if err != nil {
 		return err
 	}
@@ -90,7 +92,7 @@ func (h summaryHandlers) generate(c echo.Context) error {
 
 // atom answers an Atom feed of the newest summaries.
 func (h summaryHandlers) atom(c echo.Context) error {
-	sums, err := h.store.RecentSummaries(c.Request().Context(), 36)
+	sums, err := h.st.RecentSummaries(c.Request().Context(), 36)
 	if err != nil {
 		return err
 	}
@@ -113,7 +115,7 @@ func (h summaryHandlers) atom(c echo.Context) error {
 		feed.Items = append(feed.Items, &feeds.Item{
 			Id:          "urn:banlie:summary:" + s.Period,
 			Author:      &feeds.Author{Name: "banlie"},
-			Title:       fmt.Sprintf("%d年%d月中欧班列运行简报 / %s %d", period.Year(), int(period.Month()), period.Month(), period.Year()),
+			Title:       fmt.Sprintf("%d年%d月中欧班列运行简报 / %s %d", period.Year, int(period.Month), period.Month, period.Year),
 			Link:        &feeds.Link{Href: link, Rel: "alternate", Type: "text/html"},
 			Description: firstLine(s.TextZh),
 			Content:     "<p>" + strings.ReplaceAll(escape(s.TextZh), "\n", "</p><p>") + "</p><hr/><p>" + strings.ReplaceAll(escape(s.TextEn), "\n", "</p><p>") + "</p>",

@@ -5,11 +5,12 @@ import (
 	"strconv"
 
 	"banlie/models"
+	"banlie/store"
 
 	"github.com/labstack/echo/v4"
 )
 
-type targetHandlers struct{ store *models.Store }
+type targetHandlers struct{ st *store.Store }
 
 func (h targetHandlers) register(g *echo.Group) {
 	g.POST("/targets", h.create)
@@ -25,7 +26,7 @@ func (h targetHandlers) create(c echo.Context) error {
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
-	t, err := h.store.CreateTarget(c.Request().Context(), in)
+	t, err := h.st.CreateTarget(c.Request().Context(), in)
 	if err != nil {
 		return err
 	}
@@ -51,7 +52,7 @@ func (h targetHandlers) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := h.store.ListTargetsPage(c.Request().Context(), year, limit, cursor)
+	page, err := h.st.ListTargetsPage(c.Request().Context(), year, limit, cursor)
 	if err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func (h targetHandlers) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := h.store.GetTarget(c.Request().Context(), id)
+	t, err := h.st.GetTarget(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -75,7 +76,7 @@ func (h targetHandlers) delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.DeleteTarget(c.Request().Context(), id); err != nil {
+	if err := h.st.DeleteTarget(c.Request().Context(), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -86,17 +87,17 @@ func (h targetHandlers) progress(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	asOf := h.store.Today()
+	asOf := h.st.Today()
 	if v, err := qDate(c, "as_of"); err != nil {
 		return err
 	} else if v != nil {
 		asOf = *v
 	}
-	t, err := h.store.GetTarget(c.Request().Context(), id)
+	t, err := h.st.GetTarget(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
-	p, err := h.store.ProgressAsOf(c.Request().Context(), t, asOf)
+	p, err := h.st.ProgressAsOf(c.Request().Context(), t, asOf)
 	if err != nil {
 		return err
 	}
@@ -112,7 +113,7 @@ func (h targetHandlers) milestones(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := h.store.ListMilestones(c.Request().Context(), year, limit, cursor)
+	page, err := h.st.ListMilestones(c.Request().Context(), year, limit, cursor)
 	if err != nil {
 		return err
 	}

@@ -5,11 +5,12 @@ import (
 	"strconv"
 
 	"banlie/models"
+	"banlie/store"
 
 	"github.com/labstack/echo/v4"
 )
 
-type totalsHandlers struct{ store *models.Store }
+type totalsHandlers struct{ st *store.Store }
 
 func (h totalsHandlers) register(g *echo.Group) {
 	g.GET("/totals/monthly", h.monthly)
@@ -45,7 +46,7 @@ func qScope(c echo.Context) (models.Scope, error) {
 }
 
 func (h totalsHandlers) monthly(c echo.Context) error {
-	year, err := qYear(c, h.store.Now().In(h.store.Loc).Year())
+	year, err := qYear(c, h.st.Now().In(h.st.Loc).Year())
 	if err != nil {
 		return err
 	}
@@ -53,7 +54,7 @@ func (h totalsHandlers) monthly(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := h.store.MonthlyTotals(c.Request().Context(), year, sc)
+	t, err := h.st.MonthlyTotals(c.Request().Context(), year, sc)
 	if err != nil {
 		return err
 	}
@@ -61,7 +62,7 @@ func (h totalsHandlers) monthly(c echo.Context) error {
 }
 
 func (h totalsHandlers) yearly(c echo.Context) error {
-	thisYear := h.store.Now().In(h.store.Loc).Year()
+	thisYear := h.st.Now().In(h.st.Loc).Year()
 	through := 0
 	var throughYear *int
 	if v := qString(c, "through"); v != nil {
@@ -69,8 +70,8 @@ func (h totalsHandlers) yearly(c echo.Context) error {
 		if err != nil {
 			return models.BadRequest("through", "through must be a month YYYY-MM")
 		}
-		through = int(m.Month())
-		y := m.Year()
+		through = int(m.Month)
+		y := int(m.Year)
 		throughYear = &y
 	}
 	def := thisYear
@@ -85,13 +86,13 @@ func (h totalsHandlers) yearly(c echo.Context) error {
 		return models.BadRequest("through", "through must be a month of %d", year)
 	}
 	if through == 0 {
-		through = h.store.DefaultThrough(year)
+		through = h.st.DefaultThrough(year)
 	}
 	sc, err := qScope(c)
 	if err != nil {
 		return err
 	}
-	t, err := h.store.YearlyTotals(c.Request().Context(), year, through, sc)
+	t, err := h.st.YearlyTotals(c.Request().Context(), year, through, sc)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"banlie/store/storetest"
 	"context"
 	"os"
 	"strings"
@@ -8,14 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"banlie/app"
 	. "banlie/jobs"
 	"banlie/models"
 )
 
 // Three instances on one PostgreSQL database: each scheduled tick runs once.
 func TestPostgresTickRunsOnceAcrossInstances(t *testing.T) {
-	dsn, drop, err := app.CreateScratchDatabase(app.TestPostgresURL())
+	dsn, drop, err := storetest.CreateScratchDatabase(storetest.TestPostgresURL())
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("PostgreSQL is needed for this test: %v", err)
@@ -57,7 +57,7 @@ func TestPostgresTickRunsOnceAcrossInstances(t *testing.T) {
 // past the lease; once its instance stops renewing it (its pool is gone, as
 // when the process dies), the other marks it abandoned.
 func TestPostgresLiveRunKeepsItsLease(t *testing.T) {
-	dsn, drop, err := app.CreateScratchDatabase(app.TestPostgresURL())
+	dsn, drop, err := storetest.CreateScratchDatabase(storetest.TestPostgresURL())
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("PostgreSQL is needed for this test: %v", err)

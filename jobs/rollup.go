@@ -1,10 +1,9 @@
 package jobs
 
 import (
+	"banlie/store"
 	"context"
 	"log/slog"
-
-	"banlie/models"
 )
 
 // Names of the jobs.
@@ -15,9 +14,9 @@ const (
 
 // RollupJob recomputes the roll-ups of the days that writes marked dirty (and
 // of runs whose departure time has passed), then records or withdraws milestones.
-func RollupJob(store *models.Store, log *slog.Logger, spec string) Job {
+func RollupJob(st *store.Store, log *slog.Logger, spec string) Job {
 	return Job{Name: NameRollup, Spec: spec, Run: func(ctx context.Context) error {
-		st, err := store.Rollup(ctx, false)
+		st, err := st.Rollup(ctx, false)
 		if err == nil {
 			reportRows(ctx, st.Days+st.Months)
 		}
@@ -30,9 +29,9 @@ func RollupJob(store *models.Store, log *slog.Logger, spec string) Job {
 
 // RebuildJob recomputes every roll-up from the raw rows and logs any drift it
 // corrected: a non-zero drift means some write did not mark its days dirty.
-func RebuildJob(store *models.Store, log *slog.Logger, spec string) Job {
+func RebuildJob(st *store.Store, log *slog.Logger, spec string) Job {
 	return Job{Name: NameRebuild, Spec: spec, Run: func(ctx context.Context) error {
-		st, err := store.Rollup(ctx, true)
+		st, err := st.Rollup(ctx, true)
 		if err != nil {
 			return err
 		}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"banlie/models"
+	"banlie/store"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
@@ -60,7 +61,7 @@ type Attempt struct {
 
 // Scheduler runs jobs on their schedules.
 type Scheduler struct {
-	store    *models.Store
+	st       *store.Store
 	log      *slog.Logger
 	cron     *cron.Cron
 	instance string
@@ -83,14 +84,14 @@ type metrics struct {
 	lag      prometheus.GaugeFunc
 }
 
-// New builds a scheduler in the store's reporting time zone.
-func New(store *models.Store, log *slog.Logger) *Scheduler {
+// New builds a scheduler in the st's reporting time zone.
+func New(st *store.Store, log *slog.Logger) *Scheduler {
 	host, _ := os.Hostname()
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Scheduler{
-		store:    store,
+		st:       st,
 		log:      log,
-		cron:     cron.New(cron.WithLocation(store.Loc), cron.WithParser(Parser)),
+		cron:     cron.New(cron.WithLocation(st.Loc), cron.WithParser(Parser)),
 		instance: fmt.Sprintf("%s-%d", host, os.Getpid()),
 		ctx:      ctx,
 		cancel:   cancel,
@@ -121,7 +122,7 @@ func New(store *models.Store, log *slog.Logger) *Scheduler {
 			}, func() float64 {
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 				defer cancel()
-				lag, err := store.RollupLag(ctx)
+				lag, err := st.RollupLag(ctx)
 				if err != nil {
 					return math.NaN()
 				}
@@ -160,7 +161,7 @@ func (s *Scheduler) attempted(name string, err error) {
 // every heartbeat.
 func (s *Scheduler) AbandonLeftRuns(ctx context.Context) error {
 	var staleBefore *time.Time
-	if s.store.DB().Dialector.Name() == "postgres" {
+	if s.st.DB().Dialector.Name() == "postgres" {
 		t := time.Now().Add(-s.Lease)
 		staleBefore = &t
 	}
@@ -170,7 +171,7 @@ func (s *Scheduler) AbandonLeftRuns(ctx context.Context) error {
 		keep = append(keep, id)
 	}
 	s.mu.Unlock()
-	runs, err := s.store.AbandonJobRuns(ctx, keep, staleBefore)
+	runs, err := s.st.AbandonJobRuns(ctx, keep, staleBefore)
 	for _, r := range runs {
 		s.metrics.runs.WithLabelValues(r.Name, models.JobAbandoned).Inc()
 		s.log.Warn("job run abandoned", "job", r.Name, "job_run_id", r.ID, "instance", r.Instance, "started_at", r.StartedAt)
@@ -196,10 +197,10 @@ func (s *Scheduler) leaseLoop() {
 			ids = append(ids, id)
 		}
 		s.mu.Unlock()
-		if err := s.store.HeartbeatJobRuns(s.ctx, ids); err != nil && s.ctx.Err() == nil {
+		if err := s.st.HeartbeatJobRuns(s.ctx, ids); err != nil && s.ctx.Err() == nil {
 			s.log.Error("job heartbeat not recorded", "err", err)
 		}
-		if s.store.DB().Dialector.Name() == "postgres" {
+		if s.st.DB().Dialector.Name() == "postgres" {
 			if err := s.AbandonLeftRuns(s.ctx); err != nil && s.ctx.Err() == nil {
 				s.log.Error("abandoned job runs not marked", "err", err)
 			}
@@ -273,7 +274,7 @@ func (s *Scheduler) tick(e *entry, scheduled time.Time) {
 		return
 	}
 	defer e.mu.Unlock()
-	run, claimed, err := s.store.ClaimJobRun(s.ctx, e.job.Name, &scheduled, s.instance)
+	run, claimed, err := s.st.ClaimJobRun(s.ctx, e.job.Name, &scheduled, s.instance)
 	if err != nil {
 		s.log.Error("job not started", "job", e.job.Name, "err", err)
 		if s.ctx.Err() == nil {
@@ -299,7 +300,7 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) (models.JobRun, err
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	run, _, err := s.store.ClaimJobRun(ctx, name, nil, s.instance)
+	run, _, err := s.st.ClaimJobRun(ctx, name, nil, s.instance)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.notStarted(name, err)
@@ -308,7 +309,7 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) (models.JobRun, err
 	}
 	// The job stops when the caller goes away or the scheduler stops; its
 	// own writes are not the request's (no Idempotency-Key of its own).
-	jctx, cancel := context.WithCancel(models.WithoutIdempotencyClaim(ctx))
+	jctx, cancel := context.WithCancel(store.WithoutIdempotencyClaim(ctx))
 	defer cancel()
 	stop := context.AfterFunc(s.ctx, cancel)
 	defer stop()
@@ -324,7 +325,7 @@ func (s *Scheduler) notStarted(name string, err error) {
 // clientReason is the cause of a failure in words fit for a client: the
 // database's state, a coded error's message, or a pointer to the log.
 func clientReason(err error, runID int64) string {
-	if reason, ok := models.Unavailable(err); ok {
+	if reason, ok := store.Unavailable(err); ok {
 		return reason
 	}
 	var coded *models.Error
@@ -381,7 +382,7 @@ func (s *Scheduler) execute(ctx context.Context, e *entry, run models.JobRun) (m
 	// error is one a client may read: internals stay in the log.
 	if err != nil {
 		var coded *models.Error
-		if reason, ok := models.Unavailable(err); ok {
+		if reason, ok := store.Unavailable(err); ok {
 			err = errors.New("the job failed: " + reason)
 		} else if !errors.As(err, &coded) || models.ErrorCode(err) == models.EINTERNAL {
 			err = fmt.Errorf("the job failed; the server log has the cause (job run %d)", run.ID)
@@ -391,7 +392,7 @@ func (s *Scheduler) execute(ctx context.Context, e *entry, run models.JobRun) (m
 	} else if rows >= 0 {
 		s.metrics.rows.WithLabelValues(e.job.Name).Observe(float64(rows))
 	}
-	done, ferr := s.store.FinishJobRun(context.WithoutCancel(ctx), run.ID, err)
+	done, ferr := s.st.FinishJobRun(context.WithoutCancel(ctx), run.ID, err)
 	if ferr != nil {
 		s.log.Error("job end not recorded", "job", e.job.Name, "job_run_id", run.ID, "err", ferr)
 		s.metrics.runs.WithLabelValues(e.job.Name, models.JobFailed).Inc()
@@ -425,13 +426,13 @@ func (s *Scheduler) List(ctx context.Context) ([]models.JobInfo, error) {
 		e := s.entries[n]
 		s.mu.Unlock()
 		info := models.JobInfo{Name: n, Schedule: e.job.Spec}
-		last, err := s.store.LastJobRun(ctx, n)
+		last, err := s.st.LastJobRun(ctx, n)
 		if err != nil {
 			return nil, err
 		}
 		info.LastRun = last
 		if next := s.cron.Entry(e.id).Next; !next.IsZero() {
-			t := next.In(s.store.Loc)
+			t := next.In(s.st.Loc)
 			info.NextRunAt = &t
 		}
 		out = append(out, info)

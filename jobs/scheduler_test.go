@@ -11,22 +11,22 @@ import (
 	"testing"
 	"time"
 
-	"banlie/app"
 	. "banlie/jobs"
 	"banlie/models"
+	"banlie/store"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // openStore opens (and migrates) the SQLite file at path.
-func openStore(t *testing.T, path string) *models.Store {
+func openStore(t *testing.T, path string) *store.Store {
 	t.Helper()
 	loc, _ := time.LoadLocation("Asia/Shanghai")
-	db, err := app.OpenDB(app.Config{DB: path, Loc: loc, Synchronous: "FULL"})
+	db, err := store.Open(path, store.Options{Synchronous: "FULL"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Migrate(context.Background(), db, quiet); err != nil {
+	if _, err := store.Migrate(context.Background(), db, quiet); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -34,10 +34,10 @@ func openStore(t *testing.T, path string) *models.Store {
 			sqlDB.Close()
 		}
 	})
-	return models.NewStore(db, loc, nil)
+	return store.NewStore(db, loc, nil)
 }
 
-func newScheduler(t *testing.T) (*Scheduler, *models.Store) {
+func newScheduler(t *testing.T) (*Scheduler, *store.Store) {
 	t.Helper()
 	st := openStore(t, filepath.Join(t.TempDir(), "banlie.db"))
 	s := New(st, quiet)

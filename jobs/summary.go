@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"banlie/models"
+	"banlie/store"
 )
 
 // NameSummary is the job that writes monthly summaries.
@@ -17,21 +18,21 @@ const SummaryMonths = 24
 // last completed month (reporting zone) and any missing summary of the last
 // 24 months that have data. Writing is idempotent: an unchanged summary is
 // left as it is.
-func SummaryJob(store *models.Store, log *slog.Logger, spec string) Job {
+func SummaryJob(st *store.Store, log *slog.Logger, spec string) Job {
 	return Job{Name: NameSummary, Spec: spec, Run: func(ctx context.Context) error {
-		if _, err := store.Rollup(ctx, false); err != nil {
+		if _, err := st.Rollup(ctx, false); err != nil {
 			return err
 		}
-		current := models.Month(store.Now(), store.Loc)
-		months, err := store.MonthsWithData(ctx, current, SummaryMonths)
+		current := models.MonthOf(st.Now(), st.Loc)
+		months, err := st.MonthsWithData(ctx, current, SummaryMonths)
 		if err != nil {
 			return err
 		}
-		lastDone := store.Today().AddDate(0, 0, -store.Today().Day()+1).AddDate(0, -1, 0).Format("2006-01")
+		lastDone := current.Add(-1)
 		written := 0
 		for _, m := range months {
 			if m != lastDone {
-				ok, err := store.SummaryExists(ctx, m)
+				ok, err := st.SummaryExists(ctx, m)
 				if err != nil {
 					return err
 				}
@@ -39,8 +40,7 @@ func SummaryJob(store *models.Store, log *slog.Logger, spec string) Job {
 					continue
 				}
 			}
-			period, _ := models.ParseMonth(m)
-			_, changed, err := store.WriteSummary(ctx, period)
+			_, changed, err := st.WriteSummary(ctx, m)
 			if err != nil {
 				return err
 			}

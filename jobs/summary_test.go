@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"banlie/app"
 	"banlie/jobs"
 	"banlie/models"
+	"banlie/store"
 )
 
 // summaryClock is a settable clock for the store.
@@ -37,14 +37,14 @@ func (c *summaryClock) Set(t time.Time) {
 var summaryShanghai, _ = time.LoadLocation("Asia/Shanghai")
 
 // openSummaryStore opens a migrated store in t.TempDir() whose clock says now.
-func openSummaryStore(t *testing.T, now time.Time) (*models.Store, *summaryClock) {
+func openSummaryStore(t *testing.T, now time.Time) (*store.Store, *summaryClock) {
 	t.Helper()
-	db, err := app.OpenDB(app.Config{DB: filepath.Join(t.TempDir(), "banlie.db"), Loc: summaryShanghai, Synchronous: "FULL"})
+	db, err := store.Open(filepath.Join(t.TempDir(), "banlie.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if _, err := app.Migrate(context.Background(), db, log); err != nil {
+	if _, err := store.Migrate(context.Background(), db, log); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -53,7 +53,7 @@ func openSummaryStore(t *testing.T, now time.Time) (*models.Store, *summaryClock
 		}
 	})
 	clock := &summaryClock{now: now}
-	st := models.NewStore(db, summaryShanghai, clock.Now)
+	st := store.NewStore(db, summaryShanghai, clock.Now)
 	if _, err := st.EnsureReportingZone(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -69,13 +69,13 @@ func openSummaryStore(t *testing.T, now time.Time) (*models.Store, *summaryClock
 	return st, clock
 }
 
-func summaryJob(st *models.Store) jobs.Job {
+func summaryJob(st *store.Store) jobs.Job {
 	return jobs.SummaryJob(st, slog.New(slog.NewTextHandler(io.Discard, nil)), "@daily")
 }
 
 // summaryRun logs a run on SCO-TJ-MOW departing at the RFC 3339 instant at
 // (one a day: the number is made of the date).
-func summaryRun(t *testing.T, st *models.Store, at, status string) {
+func summaryRun(t *testing.T, st *store.Store, at, status string) {
 	t.Helper()
 	c, teu := 50, 100
 	if _, err := st.CreateRun(context.Background(), models.RunInput{Route: "SCO-TJ-MOW", Number: "X" + strings.ReplaceAll(at[:10], "-", ""),
@@ -94,7 +94,7 @@ func summaryMonthsDesc(from, to string) []string {
 	return out
 }
 
-func summaryPeriods(t *testing.T, st *models.Store) []string {
+func summaryPeriods(t *testing.T, st *store.Store) []string {
 	t.Helper()
 	page, err := st.ListSummaries(context.Background(), 500, "")
 	if err != nil {
@@ -108,7 +108,7 @@ func summaryPeriods(t *testing.T, st *models.Store) []string {
 }
 
 // summarySnapshot is every stored summary.
-func summarySnapshot(t *testing.T, st *models.Store) map[string]models.Summary {
+func summarySnapshot(t *testing.T, st *store.Store) map[string]models.Summary {
 	t.Helper()
 	out := map[string]models.Summary{}
 	for _, p := range summaryPeriods(t, st) {

@@ -1,18 +1,7 @@
 package models
 
 import (
-	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"database/sql"
-	"encoding/base32"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -49,110 +38,6 @@ type Token struct {
 	RevokedAt  *time.Time `json:"revoked_at"`
 }
 
-type tokenRow struct {
-	ID         int64 `gorm:"primaryKey"`
-	Name       string
-	Role       string
-	Hash       string
-	Prefix     string
-	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
-	LastUsedAt *time.Time
-	RevokedAt  *time.Time
-}
-
-func (tokenRow) TableName() string { return "tokens" }
-
-func (r tokenRow) toToken(loc *time.Location) Token {
-	t := Token{Name: r.Name, Role: r.Role, Prefix: r.Prefix, CreatedAt: r.CreatedAt.In(loc)}
-	if r.LastUsedAt != nil {
-		v := r.LastUsedAt.In(loc)
-		t.LastUsedAt = &v
-	}
-	if r.RevokedAt != nil {
-		v := r.RevokedAt.In(loc)
-		t.RevokedAt = &v
-	}
-	return t
-}
-
-// hashToken is SHA-256: tokens carry 160 random bits, so a slow hash adds nothing.
-func hashToken(secret string) string {
-	h := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(h[:])
-}
-
-// CreateToken makes a token with 160 random bits and stores only its hash.
-// The secret is answered once and never again.
-func (s *Store) CreateToken(ctx context.Context, name, role string) (string, Token, error) {
-	var p Problems
-	checkLine(&p, "name", name, true, 100)
-	if RoleRank(role) == 0 {
-		p.Add("role", "must be one of %s", strings.Join(Roles, ", "))
-	}
-	if err := p.Err(); err != nil {
-		return "", Token{}, err
-	}
-	buf := make([]byte, 20)
-	if _, err := rand.Read(buf); err != nil {
-		return "", Token{}, fmt.Errorf("tokens.create: %w", err)
-	}
-	secret := TokenPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(buf))
-	row := tokenRow{Name: name, Role: role, Hash: hashToken(secret), Prefix: secret[:len(TokenPrefix)+4], CreatedAt: s.now()}
-	err := s.Tx(ctx, func(tx *Store) error {
-		tx.leavesServedDataAlone()
-		if err := tx.db.Create(&row).Error; err != nil {
-			return err
-		}
-		return tx.audit(ctx, "tokens.create", "token", name, nil, row.toToken(time.UTC))
-	})
-	if err != nil {
-		return "", Token{}, storeErr("tokens.create", err, "", fmt.Sprintf("a token named %q already exists", name))
-	}
-	return secret, row.toToken(s.Loc), nil
-}
-
-// ListTokens answers every token, revoked ones included, by name.
-func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
-	var rows []tokenRow
-	if err := s.db.WithContext(ctx).Order("name").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("tokens.list: %w", err)
-	}
-	out := make([]Token, len(rows))
-	for i, r := range rows {
-		out[i] = r.toToken(s.Loc)
-	}
-	return out, nil
-}
-
-// RevokeToken revokes a token by name; it stops working at once.
-func (s *Store) RevokeToken(ctx context.Context, name string) error {
-	err := s.Tx(ctx, func(tx *Store) error {
-		tx.leavesServedDataAlone()
-		var row tokenRow
-		if err := tx.db.Take(&row, "name = ?", name).Error; err != nil {
-			return storeErr("tokens.revoke", err, fmt.Sprintf("no token named %q", name), "")
-		}
-		if row.RevokedAt != nil {
-			return nil
-		}
-		before := row.toToken(time.UTC)
-		now := s.now()
-		row.RevokedAt = &now
-		if err := tx.db.Save(&row).Error; err != nil {
-			return err
-		}
-		return tx.audit(ctx, "tokens.revoke", "token", name, before, row.toToken(time.UTC))
-	})
-	return storeErr("tokens.revoke", err, "", "")
-}
-
-// HasAdminToken reports whether a usable admin token exists.
-func (s *Store) HasAdminToken(ctx context.Context) (bool, error) {
-	var n int64
-	err := s.db.WithContext(ctx).Model(&tokenRow{}).Where("role = ? AND revoked_at IS NULL", RoleAdmin).Count(&n).Error
-	return n > 0, err
-}
-
 // Principal is who a request acts as.
 type Principal struct {
 	ID   int64
@@ -160,64 +45,10 @@ type Principal struct {
 	Role string
 }
 
-// ErrUnauthenticated is a token that is unknown or revoked.
-var ErrUnauthenticated = errors.New("unknown or revoked token")
-
-// Authenticate finds the token's principal. The lookup is by hash; the
-// stored hash is compared again in constant time.
-func (s *Store) Authenticate(ctx context.Context, secret string) (Principal, error) {
-	h := hashToken(secret)
-	var p Principal
-	var hash string
-	var revoked sql.NullTime
-	err := s.queryRow(ctx, `SELECT id, name, role, hash, revoked_at FROM tokens WHERE hash = ?`, h).Scan(&p.ID, &p.Name, &p.Role, &hash, &revoked)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Principal{}, ErrUnauthenticated
-	}
-	if err != nil {
-		return Principal{}, fmt.Errorf("tokens.auth: %w", err)
-	}
-	if subtle.ConstantTimeCompare([]byte(hash), []byte(h)) != 1 || revoked.Valid {
-		return Principal{}, ErrUnauthenticated
-	}
-	return p, nil
-}
-
-// TouchToken records that a token was used. It is best effort: when
-// another write holds SQLite's writer (a roll-up, an import), it does not
-// wait and answers false, to be tried again on a later request.
-func (s *Store) TouchToken(ctx context.Context, id int64) (bool, error) {
-	if s.writeMu != nil && !s.inTx {
-		if !s.writeMu.TryLock() {
-			return false, nil
-		}
-		defer s.writeMu.Unlock()
-		inner := *s
-		inner.inTx = true // the lock is held: Tx must not take it again
-		s = &inner
-	}
-	err := s.db.WithContext(WithoutIdempotencyClaim(ctx)).Model(&tokenRow{}).Where("id = ?", id).Update("last_used_at", s.now()).Error
-	return err == nil, err
-}
-
 // Actor is who does a write, as the audit log records it.
 type Actor struct {
 	Name      string
 	RequestID string
-}
-
-type actorKey struct{}
-
-// WithActor returns a context whose writes are audited as done by a.
-func WithActor(ctx context.Context, a Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, a)
-}
-
-func actorOf(ctx context.Context) Actor {
-	if a, ok := ctx.Value(actorKey{}).(Actor); ok {
-		return a
-	}
-	return Actor{Name: "system"}
 }
 
 // AuditEntry is one audited write.
@@ -233,106 +64,14 @@ type AuditEntry struct {
 	RequestID string          `json:"request_id"`
 }
 
-type auditRow struct {
-	ID          int64 `gorm:"primaryKey"`
-	At          time.Time
-	Actor       string
-	Action      string
-	Entity      string
-	EntityID    string
-	BeforeValue *string
-	AfterValue  *string
-	RequestID   string
-}
-
-func (auditRow) TableName() string { return "audit_log" }
-
-// audit records a write in the caller's transaction: who, when, what, and
-// the values before and after (nil for none).
-func (s *Store) audit(ctx context.Context, action, entity, id string, before, after any) error {
-	a := actorOf(ctx)
-	row := auditRow{At: s.now(), Actor: a.Name, Action: action, Entity: entity, EntityID: id, RequestID: a.RequestID}
-	enc := func(v any) (*string, error) {
-		if v == nil {
-			return nil, nil
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, err
-		}
-		str := string(b)
-		return &str, nil
-	}
-	var err error
-	if row.BeforeValue, err = enc(before); err != nil {
-		return err
-	}
-	if row.AfterValue, err = enc(after); err != nil {
-		return err
-	}
-	// A plain INSERT: the entry's id is never read back.
-	return s.exec(`INSERT INTO audit_log (at, actor, action, entity, entity_id, before_value, after_value, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		row.At, row.Actor, row.Action, row.Entity, row.EntityID, row.BeforeValue, row.AfterValue, row.RequestID)
-}
-
 // AuditFilter selects audit entries.
 type AuditFilter struct {
 	Actor    *string
 	Action   *string
 	Entity   *string
 	EntityID *string
-	From     *time.Time
-	To       *time.Time
+	From     *Day
+	To       *Day
 	Limit    int
 	Cursor   string
 }
-
-// ListAudit answers audit entries, newest first.
-func (s *Store) ListAudit(ctx context.Context, f AuditFilter) (Page[AuditEntry], error) {
-	q := s.db.WithContext(ctx).Model(&auditRow{})
-	for col, v := range map[string]*string{"actor": f.Actor, "action": f.Action, "entity": f.Entity, "entity_id": f.EntityID} {
-		if v != nil {
-			q = q.Where(col+" = ?", *v)
-		}
-	}
-	if f.From != nil {
-		q = q.Where("at >= ?", DayStart(*f.From, s.Loc).UTC())
-	}
-	if f.To != nil {
-		q = q.Where("at < ?", DayStart(f.To.AddDate(0, 0, 1), s.Loc).UTC())
-	}
-	if f.Cursor != "" {
-		var c struct {
-			I int64 `json:"i"`
-		}
-		if err := decodeCursor("audit", f.Cursor, &c); err != nil || c.I <= 0 {
-			return Page[AuditEntry]{}, errBadCursor
-		}
-		q = q.Where("id < ?", c.I)
-	}
-	limit := normLimit(f.Limit)
-	var rows []auditRow
-	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return Page[AuditEntry]{}, fmt.Errorf("audit.list: %w", err)
-	}
-	page := Page[AuditEntry]{Items: make([]AuditEntry, 0, len(rows))}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		page.NextCursor = encodeCursor("audit", struct {
-			I int64 `json:"i"`
-		}{rows[limit-1].ID})
-	}
-	raw := func(p *string) json.RawMessage {
-		if p == nil {
-			return json.RawMessage("null")
-		}
-		return json.RawMessage(*p)
-	}
-	for _, r := range rows {
-		page.Items = append(page.Items, AuditEntry{ID: r.ID, At: r.At.In(s.Loc), Actor: r.Actor, Action: r.Action, Entity: r.Entity,
-			EntityID: r.EntityID, Before: raw(r.BeforeValue), After: raw(r.AfterValue), RequestID: r.RequestID})
-	}
-	return page, nil
-}
-
-func idString(id int64) string { return strconv.FormatInt(id, 10) }

@@ -1,11 +1,6 @@
 package models
 
-// ISO 3166-1 alpha-2 country codes.
-//
-// The table below holds every officially assigned ISO 3166-1 alpha-2 code
-// (249 of them, AD to ZW) with its English short name. User-assigned codes
-// such as XK (Kosovo) and exceptionally or transitionally reserved codes
-// (EU, UK, AN, ...) are deliberately absent. Keep the table sorted by code.
+import ()
 
 // iso3166Alpha2 maps each officially assigned ISO 3166-1 alpha-2 code to its
 // English short name.

@@ -3,6 +3,8 @@ package models
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Error codes. One table in the HTTP layer maps each to a status.
@@ -75,6 +77,23 @@ func (p *Problems) Err() error {
 		return nil
 	}
 	return &Error{Code: EINVALID, Message: "the request has invalid values", Fields: p.list}
+}
+
+// orderFrom sorts the problems added since the list held start entries by
+// the index of their field (or the field its [index] belongs to) in fields,
+// keeping the order of equal ones: a body's problems read in the order of
+// its fields, however they were found.
+func (p *Problems) orderFrom(start int, fields ...string) {
+	rank := func(f string) int {
+		if i := strings.IndexByte(f, '['); i >= 0 {
+			f = f[:i]
+		}
+		if i := slices.Index(fields, f); i >= 0 {
+			return i
+		}
+		return len(fields)
+	}
+	slices.SortStableFunc(p.list[start:], func(a, b FieldError) int { return rank(a.Field) - rank(b.Field) })
 }
 
 // BadRequest is an EBADREQUEST error naming one field (or none).

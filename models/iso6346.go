@@ -8,23 +8,6 @@ import (
 	"unicode/utf8"
 )
 
-// ISO 6346 freight container numbers.
-//
-// A container number has 11 characters:
-//
-//	CSQU 305438 3
-//	│  │ │      └ check digit
-//	│  │ └─────── serial number, 6 digits
-//	│  └───────── category identifier: U (freight container),
-//	│             J (detachable equipment) or Z (trailer or chassis)
-//	└──────────── owner code, 3 letters A–Z
-//
-// The check digit is computed from the first 10 characters: each letter is
-// given a value (A=10 and upwards, skipping the multiples of 11: 11, 22, 33),
-// each digit its own value; the value at position i (0..9) is multiplied by
-// 2^i, the products are summed, and the sum is taken mod 11 and then mod 10
-// (so a remainder of 10 gives the check digit 0).
-
 // containerLetterValues holds the ISO 6346 value of each letter A..Z.
 var containerLetterValues = [26]int{
 	10, 12, 13, 14, 15, 16, 17, 18, 19, 20, // A B C D E F G H I J
@@ -40,6 +23,7 @@ var (
 )
 
 func isUpperASCII(b byte) bool { return b >= 'A' && b <= 'Z' }
+
 func isDigitASCII(b byte) bool { return b >= '0' && b <= '9' }
 
 // containerCheckDigit computes the ISO 6346 check digit of the first 10

@@ -5,13 +5,6 @@ import (
 	"fmt"
 )
 
-// UN/LOCODE location codes.
-//
-// A UN/LOCODE has 5 characters: the ISO 3166-1 alpha-2 code of the country
-// (for example RU) followed by 3 characters naming the place within it, each
-// a letter A–Z or a digit 2–9 (0 and 1 are not used, to avoid confusion with
-// O and I). RUMOW is Moscow, DEHAM Hamburg, CNQIN Qingdao.
-
 var errLocodeFormat = errors.New("must be 5 characters: country code and 3 of A–Z, 2–9")
 
 func isLocodeChar(b byte) bool {

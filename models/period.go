@@ -5,43 +5,122 @@ import (
 	"time"
 )
 
-// Periods are always taken in the reporting time zone. These functions are the
-// only place that turns an instant into a day, month or year.
-
 const (
 	dayLayout   = "2006-01-02"
 	monthLayout = "2006-01"
 )
 
-// Day returns the calendar day of t in loc as YYYY-MM-DD.
-func Day(t time.Time, loc *time.Location) string { return t.In(loc).Format(dayLayout) }
+// Year is a calendar year of the reporting time zone.
+type Year int
 
-// Month returns the month of t in loc as YYYY-MM.
-func Month(t time.Time, loc *time.Location) string { return t.In(loc).Format(monthLayout) }
+// Month is a calendar month of the reporting time zone.
+type Month struct {
+	Year  Year
+	Month time.Month
+}
 
-// ParseDate parses YYYY-MM-DD strictly (a real calendar date).
-func ParseDate(s string) (time.Time, error) {
+// Day is a calendar day of the reporting time zone.
+type Day struct {
+	Year  Year
+	Month time.Month
+	Day   int
+}
+
+// DayOf is the calendar day of t in loc.
+func DayOf(t time.Time, loc *time.Location) Day {
+	y, m, d := t.In(loc).Date()
+	return Day{Year(y), m, d}
+}
+
+// MonthOf is the month of t in loc.
+func MonthOf(t time.Time, loc *time.Location) Month { return DayOf(t, loc).Of() }
+
+// ParseDay parses YYYY-MM-DD strictly (a real calendar date).
+func ParseDay(s string) (Day, error) {
 	t, err := time.Parse(dayLayout, s)
 	if err != nil || t.Format(dayLayout) != s {
-		return time.Time{}, fmt.Errorf("must be a date YYYY-MM-DD")
+		return Day{}, fmt.Errorf("must be a date YYYY-MM-DD")
 	}
-	return t, nil
+	return DayOf(t, time.UTC), nil
 }
 
 // ParseMonth parses YYYY-MM strictly.
-func ParseMonth(s string) (time.Time, error) {
+func ParseMonth(s string) (Month, error) {
 	t, err := time.Parse(monthLayout, s)
 	if err != nil || t.Format(monthLayout) != s {
-		return time.Time{}, fmt.Errorf("must be a month YYYY-MM")
+		return Month{}, fmt.Errorf("must be a month YYYY-MM")
 	}
-	return t, nil
+	return MonthOf(t, time.UTC), nil
 }
 
-// DayStart returns the instant at which the calendar day date (YYYY-MM-DD,
-// already validated) begins in loc.
-func DayStart(date time.Time, loc *time.Location) time.Time {
-	return time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, loc)
+func (y Year) String() string { return fmt.Sprintf("%04d", int(y)) }
+
+// Months are the year's twelve months, January first.
+func (y Year) Months() []Month {
+	out := make([]Month, 12)
+	for i := range out {
+		out[i] = Month{y, time.Month(i + 1)}
+	}
+	return out
 }
+
+// Month is the year's month m (1–12).
+func (y Year) Month(m int) Month { return Month{y, time.Month(m)} }
+
+// First is January 1st; End is December 31st.
+func (y Year) First() Day { return Day{y, time.January, 1} }
+func (y Year) End() Day   { return Day{y, time.December, 31} }
+
+func (m Month) String() string { return fmt.Sprintf("%04d-%02d", int(m.Year), int(m.Month)) }
+
+// civil is the month's first day at midnight UTC, for calendar arithmetic.
+func (m Month) civil() time.Time { return time.Date(int(m.Year), m.Month, 1, 0, 0, 0, 0, time.UTC) }
+
+// First is the month's first day; End its last.
+func (m Month) First() Day { return Day{m.Year, m.Month, 1} }
+func (m Month) End() Day   { return DayOf(m.civil().AddDate(0, 1, -1), time.UTC) }
+
+// Add is the month n months later (earlier for a negative n).
+func (m Month) Add(n int) Month { return MonthOf(m.civil().AddDate(0, n, 0), time.UTC) }
+
+// Before reports whether m comes before o.
+func (m Month) Before(o Month) bool {
+	return m.Year < o.Year || m.Year == o.Year && m.Month < o.Month
+}
+
+// Start is the instant the month begins in loc.
+func (m Month) Start(loc *time.Location) time.Time { return m.First().Start(loc) }
+
+func (d Day) String() string {
+	return fmt.Sprintf("%04d-%02d-%02d", int(d.Year), int(d.Month), d.Day)
+}
+
+// Of is the month the day belongs to.
+func (d Day) Of() Month { return Month{d.Year, d.Month} }
+
+// Start is the instant the day begins in loc.
+func (d Day) Start(loc *time.Location) time.Time {
+	return time.Date(int(d.Year), d.Month, d.Day, 0, 0, 0, 0, loc)
+}
+
+// Add is the day n days later (earlier for a negative n).
+func (d Day) Add(n int) Day {
+	return DayOf(time.Date(int(d.Year), d.Month, d.Day+n, 0, 0, 0, 0, time.UTC), time.UTC)
+}
+
+// Before reports whether d comes before o.
+func (d Day) Before(o Day) bool {
+	if d.Year != o.Year || d.Month != o.Month {
+		return d.Of().Before(o.Of())
+	}
+	return d.Day < o.Day
+}
+
+// Date is the day at midnight UTC, for calendar arithmetic and formatting.
+func (d Day) Date() time.Time { return d.Start(time.UTC) }
+
+// DayNumber is the day's position in its year (1 for January 1st).
+func (d Day) DayNumber() int { return d.Date().YearDay() }
 
 // ParseInstant parses an RFC 3339 instant that carries an explicit offset
 // ("Z" or ±hh:mm) and returns it in UTC, truncated to microseconds so that
@@ -57,9 +136,4 @@ func ParseInstant(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("must be between the years 1970 and 9998")
 	}
 	return t.UTC().Truncate(time.Microsecond), nil
-}
-
-// FormatInstant renders a stored instant in the reporting time zone, with its offset.
-func FormatInstant(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format(time.RFC3339Nano)
 }

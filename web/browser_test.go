@@ -32,6 +32,7 @@ import (
 
 	"banlie/app"
 	"banlie/models"
+	"banlie/store"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
@@ -88,7 +89,7 @@ func seed() (string, string, error) {
 			return
 		}
 		ctx := context.Background()
-		db, err := app.OpenDB(cfg)
+		db, err := store.Open(cfg.DB, store.Options{Synchronous: cfg.Synchronous})
 		if err != nil {
 			seeded.err = err
 			return
@@ -99,16 +100,16 @@ func seed() (string, string, error) {
 			return
 		}
 		defer sqlDB.Close() // checkpoints the WAL into the file that is copied
-		if _, err := app.Migrate(ctx, db, quiet); err != nil {
+		if _, err := store.Migrate(ctx, db, quiet); err != nil {
 			seeded.err = err
 			return
 		}
-		store := models.NewStore(db, cfg.Loc, nil)
-		if _, err := app.SeedDemo(ctx, store); err != nil {
+		st := store.NewStore(db, cfg.Loc, nil)
+		if _, err := app.SeedDemo(ctx, st); err != nil {
 			seeded.err = err
 			return
 		}
-		seeded.token, _, seeded.err = store.CreateToken(ctx, "browser", "operator")
+		seeded.token, _, seeded.err = st.CreateToken(ctx, "browser", "operator")
 	})
 	return filepath.Join(seeded.dir, "banlie.db"), seeded.token, seeded.err
 }
@@ -302,7 +303,7 @@ func startBrowser(t *testing.T) context.Context {
 			chromedp.Flag("disable-default-apps", true),
 			chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter"),
 			chromedp.Flag("metrics-recording-only", true),
-			chromedp.Flag("password-store", "basic"),
+			chromedp.Flag("password-st", "basic"),
 			chromedp.Flag("use-mock-keychain", true),
 			chromedp.Flag("lang", "en-GB"),
 			chromedp.WindowSize(1280, 800),

@@ -1,13 +1,12 @@
-package models
+package store
 
 import (
 	"database/sql/driver"
 	"errors"
-	"net"
-	"strings"
-
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
+	"net"
+	"strings"
 )
 
 // Unavailable answers, in words fit for a client, why err means that the

@@ -1,8 +1,8 @@
-package models
+package summary
 
 import (
+	"banlie/models"
 	"bytes"
-	"context"
 	"embed"
 	"fmt"
 	"strconv"
@@ -10,9 +10,6 @@ import (
 	"text/template"
 	"unicode"
 )
-
-// The summaries' sentences live in templates; this file prepares their data
-// and the number and date formats of each language.
 
 //go:embed templates/*.tmpl
 var templateFS embed.FS
@@ -35,7 +32,7 @@ var textFuncs = template.FuncMap{
 		}
 		return many
 	},
-	"zhRoute": func(r RouteRef) string {
+	"zhRoute": func(r models.RouteRef) string {
 		if r.NameZh != nil && *r.NameZh != "" {
 			return *r.NameZh
 		}
@@ -101,19 +98,19 @@ func enGrowth(p *float64) string {
 }
 
 func zhDate(day string) string {
-	t, err := ParseDate(day)
+	d, err := models.ParseDay(day)
 	if err != nil {
 		return day
 	}
-	return fmt.Sprintf("%d月%d日", int(t.Month()), t.Day())
+	return fmt.Sprintf("%d月%d日", int(d.Month), d.Day)
 }
 
 func enDate(day string) string {
-	t, err := ParseDate(day)
+	d, err := models.ParseDay(day)
 	if err != nil {
 		return day
 	}
-	return t.Format("2 January")
+	return d.Date().Format("2 January")
 }
 
 func zhAmount(metric string, n int64) string {
@@ -172,13 +169,13 @@ type targetText struct {
 	Exactly    bool   // the projection equals the value
 	RouteScope bool   // the target counts one route's runs
 	Scope      string // the target's scope, for the English sentence: "rail", a route code, or ""
-	Train      *ReachedBy
-	TrainRoute RouteRef
+	Train      *models.ReachedBy
+	TrainRoute models.RouteRef
 }
 
 // summaryText is what the templates read.
 type summaryText struct {
-	F                SummaryFigures
+	F                models.SummaryFigures
 	Year             int
 	YearZh, MonthZh  string
 	MonthEn          string
@@ -187,113 +184,6 @@ type summaryText struct {
 	SeaRailEn        string      // Sea-rail intermodal volume at Qingdao port
 	Main             *targetText // the China–Europe trains target, said with the year-to-date figure
 	Others           []targetText
-}
-
-// SummaryTexts writes the Chinese and English texts of a summary.
-func (s *Store) SummaryTexts(ctx context.Context, f SummaryFigures) (zh, en string, err error) {
-	period, err := ParseMonth(f.Period)
-	if err != nil {
-		return "", "", err
-	}
-	m := int(period.Month())
-	d := summaryText{F: f, Year: period.Year(), YearZh: strconv.Itoa(period.Year()), MonthZh: strconv.Itoa(m),
-		MonthEn: period.Month().String(), RangeZh: fmt.Sprintf("1—%d月", m), RangeEn: "January–" + period.Month().String()}
-	if m == 1 {
-		d.RangeZh, d.RangeEn = "1月", "January"
-	}
-	d.SeaRailZh, d.SeaRailEn = seaRailSubject(f.SeaRail.Ports)
-	for _, p := range f.Targets {
-		tt, err := s.targetText(ctx, p, f.Period)
-		if err != nil {
-			return "", "", err
-		}
-		if d.Main == nil && p.Target.Metric == "runs" && p.Target.Scope.Mode != nil && *p.Target.Scope.Mode == SummaryScope && p.Target.Scope.Route == nil {
-			d.Main = &tt
-			continue
-		}
-		d.Others = append(d.Others, tt)
-	}
-	var zb, eb bytes.Buffer
-	if err := textTemplates.ExecuteTemplate(&zb, "summary_zh.tmpl", d); err != nil {
-		return "", "", err
-	}
-	if err := textTemplates.ExecuteTemplate(&eb, "summary_en.tmpl", d); err != nil {
-		return "", "", err
-	}
-	return strings.TrimSpace(zb.String()), strings.TrimSpace(eb.String()), nil
-}
-
-func (s *Store) targetText(ctx context.Context, p Progress, period string) (targetText, error) {
-	t := p.Target
-	tt := targetText{Metric: t.Metric, Label: t.Label, LabelZh: t.Label, Value: t.Value, Actual: p.Actual,
-		Pct: pctText(p.Pct), AsOf: p.AsOf, Projected: p.ProjectedYearEnd}
-	if tt.Label == "" {
-		tt.Label = fmt.Sprintf("%d %s", t.Value, t.Metric)
-		tt.LabelZh = tt.Label
-	}
-	switch {
-	case p.Reached && p.ReachedOn != nil && strings.HasPrefix(*p.ReachedOn, period):
-		tt.Kind, tt.On, tt.Train = "reached_this_month", *p.ReachedOn, p.ReachedBy
-		if p.ReachedBy != nil {
-			r, err := s.GetRoute(ctx, p.ReachedBy.Route)
-			if err == nil {
-				tt.TrainRoute = RouteRef{Code: r.Code, Name: r.Name, NameZh: r.NameZh, Mode: r.Mode}
-			} else {
-				tt.TrainRoute = RouteRef{Code: p.ReachedBy.Route, Name: p.ReachedBy.Route}
-			}
-		}
-	case p.Reached && p.ReachedOn != nil:
-		tt.Kind, tt.On = "reached_earlier", *p.ReachedOn
-	case p.AsOf == fmt.Sprintf("%04d-12-31", t.Year):
-		tt.Kind, tt.Short = "missed", t.Value-p.Actual
-	case p.OnTrack:
-		tt.Kind, tt.Exactly = "projected_met", p.ProjectedYearEnd == t.Value
-	default:
-		tt.Kind, tt.Short = "projected_missed", t.Value-p.ProjectedYearEnd
-	}
-	tt.RouteScope = t.Scope.Route != nil
-	switch {
-	case t.Scope.Route != nil:
-		tt.Scope = *t.Scope.Route
-	case t.Scope.Mode != nil:
-		tt.Scope = *t.Scope.Mode
-	}
-	if tt.Kind == "projected_met" {
-		best, any, err := s.bestEarlierYear(ctx, t)
-		if err != nil {
-			return tt, err
-		}
-		tt.FirstTime = any && best < t.Value
-	}
-	return tt, nil
-}
-
-// bestEarlierYear answers the highest full-year figure of the target's
-// metric and scope in the years before the target's, and whether any earlier
-// year has data at all: "for the first time" needs both.
-func (s *Store) bestEarlierYear(ctx context.Context, t Target) (int64, bool, error) {
-	scope, _, ok, err := s.targetScope(ctx, t)
-	if err != nil || !ok {
-		return 0, false, err
-	}
-	var rows []rollupMonthlyRow
-	if err := s.db.WithContext(ctx).Where("scope = ? AND direction = ? AND month < ?", scope, "", fmt.Sprintf("%04d-01", t.Year)).
-		Find(&rows).Error; err != nil {
-		return 0, false, err
-	}
-	perYear := map[string]int64{}
-	for _, r := range rows {
-		perYear[r.Month[:4]] += metricOf(rollupDailyRow{Runs: r.Runs, Containers: r.Containers, TEU: r.TEU}, t.Metric)
-	}
-	var best int64
-	anyData := false
-	for _, v := range perYear {
-		if v > 0 {
-			anyData = true
-		}
-		best = max(best, v)
-	}
-	return best, anyData, nil
 }
 
 // zhPortNames are the Chinese names of the sea-rail ports most often named
@@ -333,4 +223,70 @@ func seaRailSubject(ports []string) (zh, en string) {
 		return zhName + "港海铁联运", "Sea-rail intermodal volume at the port"
 	}
 	return zhName + "港海铁联运", "Sea-rail intermodal volume at " + enName + " port"
+}
+
+// Texts writes the Chinese and English texts of a month's summary from its
+// figures and the facts of its targets (in the order of f.Targets).
+func Texts(f models.SummaryFigures, facts []models.TargetFacts) (zh, en string, err error) {
+	period, err := models.ParseMonth(f.Period)
+	if err != nil {
+		return "", "", err
+	}
+	m := int(period.Month)
+	d := summaryText{F: f, Year: int(period.Year), YearZh: period.Year.String(), MonthZh: strconv.Itoa(m),
+		MonthEn: period.Month.String(), RangeZh: fmt.Sprintf("1—%d月", m), RangeEn: "January–" + period.Month.String()}
+	if m == 1 {
+		d.RangeZh, d.RangeEn = "1月", "January"
+	}
+	d.SeaRailZh, d.SeaRailEn = seaRailSubject(f.SeaRail.Ports)
+	for _, tf := range facts {
+		p := tf.Progress
+		tt := newTargetText(tf, f.Period)
+		if d.Main == nil && p.Target.Metric == "runs" && p.Target.Scope.Mode != nil && *p.Target.Scope.Mode == models.SummaryScope && p.Target.Scope.Route == nil {
+			d.Main = &tt
+			continue
+		}
+		d.Others = append(d.Others, tt)
+	}
+	var zb, eb bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&zb, "summary_zh.tmpl", d); err != nil {
+		return "", "", err
+	}
+	if err := textTemplates.ExecuteTemplate(&eb, "summary_en.tmpl", d); err != nil {
+		return "", "", err
+	}
+	return strings.TrimSpace(zb.String()), strings.TrimSpace(eb.String()), nil
+}
+
+// newTargetText says how a target stands at the end of period.
+func newTargetText(tf models.TargetFacts, period string) targetText {
+	p := tf.Progress
+	t := p.Target
+	tt := targetText{Metric: t.Metric, Label: t.Label, LabelZh: t.Label, Value: t.Value, Actual: p.Actual,
+		Pct: pctText(p.Pct), AsOf: p.AsOf, Projected: p.ProjectedYearEnd}
+	if tt.Label == "" {
+		tt.Label = fmt.Sprintf("%d %s", t.Value, t.Metric)
+		tt.LabelZh = tt.Label
+	}
+	switch {
+	case p.Reached && p.ReachedOn != nil && strings.HasPrefix(*p.ReachedOn, period):
+		tt.Kind, tt.On, tt.Train, tt.TrainRoute = "reached_this_month", *p.ReachedOn, p.ReachedBy, tf.TrainRoute
+	case p.Reached && p.ReachedOn != nil:
+		tt.Kind, tt.On = "reached_earlier", *p.ReachedOn
+	case p.AsOf == models.Year(t.Year).End().String():
+		tt.Kind, tt.Short = "missed", t.Value-p.Actual
+	case p.OnTrack:
+		tt.Kind, tt.Exactly = "projected_met", p.ProjectedYearEnd == t.Value
+	default:
+		tt.Kind, tt.Short = "projected_missed", t.Value-p.ProjectedYearEnd
+	}
+	tt.RouteScope = t.Scope.Route != nil
+	switch {
+	case t.Scope.Route != nil:
+		tt.Scope = *t.Scope.Route
+	case t.Scope.Mode != nil:
+		tt.Scope = *t.Scope.Mode
+	}
+	tt.FirstTime = tt.Kind == "projected_met" && tf.EarlierData && tf.BestEarlierYear < t.Value
+	return tt
 }

@@ -1,6 +1,7 @@
-package models
+package summary
 
 import (
+	"banlie/models"
 	"bytes"
 	htmltemplate "html/template"
 	"strconv"
@@ -8,9 +9,6 @@ import (
 	texttemplate "text/template"
 	"time"
 )
-
-// Summary documents: Markdown and a printable, self-contained HTML page with
-// an inline SVG chart of this year's monthly runs against last year's.
 
 var docFuncs = map[string]any{
 	"add": func(a, b int) int { return a + b },
@@ -56,9 +54,9 @@ type summaryDoc struct {
 	GeneratedISO string // RFC 3339, for machines
 }
 
-func newSummaryDoc(s Summary, lang string) summaryDoc {
-	period, _ := ParseMonth(s.Period)
-	y, m := period.Year(), int(period.Month())
+func newSummaryDoc(s models.Summary, lang string) summaryDoc {
+	period, _ := models.ParseMonth(s.Period)
+	y, m := int(period.Year), int(period.Month)
 	d := summaryDoc{Lang: lang, GeneratedISO: s.GeneratedAt.Format(time.RFC3339)}
 	at := s.GeneratedAt
 	zone := at.Format("-07:00")
@@ -70,7 +68,7 @@ func newSummaryDoc(s Summary, lang string) summaryDoc {
 	text := s.TextZh
 	if lang == "en" {
 		text = s.TextEn
-		d.Title = "China–Europe Railway Express: " + period.Month().String() + " " + strconv.Itoa(y)
+		d.Title = "China–Europe Railway Express: " + period.Month.String() + " " + strconv.Itoa(y)
 		d.L = docLabels{Month: "Month", ThisYear: strconv.Itoa(y), LastYear: strconv.Itoa(y - 1), Generated: "Generated", NoData: " (no data)",
 			ChartTitle: "Monthly China–Europe trains, " + strconv.Itoa(y) + " against " + strconv.Itoa(y-1)}
 	} else {
@@ -87,7 +85,7 @@ func newSummaryDoc(s Summary, lang string) summaryDoc {
 	return d
 }
 
-func buildChart(months []MonthRuns, through int, lang string) chart {
+func buildChart(months []models.MonthRuns, through int, lang string) chart {
 	c := chart{Width: 640, Height: 260, Left: 44, Right: 630, Bottom: 230, Bar: 18}
 	var top int64 = 1
 	for i, mr := range months {
@@ -150,7 +148,7 @@ func buildChart(months []MonthRuns, through int, lang string) chart {
 var mdEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_", "`", "\\`", "[", "\\[", "]", "\\]")
 
 // SummaryMarkdown renders a summary as Markdown in lang (zh or en).
-func SummaryMarkdown(s Summary, lang string) (string, error) {
+func Markdown(s models.Summary, lang string) (string, error) {
 	d := newSummaryDoc(s, lang)
 	// Markdown passes HTML through: names from the data stay text.
 	d.Title = mdEscape.Replace(d.Title)
@@ -164,7 +162,7 @@ func SummaryMarkdown(s Summary, lang string) (string, error) {
 
 // SummaryHTML renders a summary as a printable, self-contained HTML page in
 // lang (zh or en). Every text is escaped by html/template.
-func SummaryHTML(s Summary, lang string) (string, error) {
+func HTML(s models.Summary, lang string) (string, error) {
 	var b bytes.Buffer
 	err := htmlTemplate.Execute(&b, newSummaryDoc(s, lang))
 	return b.String(), err

@@ -1,10 +1,10 @@
-package models
+package store
 
 import (
+	"banlie/models"
 	"context"
 	"errors"
 	"fmt"
-
 	"gorm.io/gorm"
 )
 
@@ -59,7 +59,7 @@ func (s *Store) EnsureReportingZone(ctx context.Context) (bool, error) {
 				return err
 			}
 			for _, r := range runs {
-				if err := tx.db.Model(&runRow{}).Where("id = ?", r.ID).Update("departed_day", Day(r.DepartedAt, s.Loc)).Error; err != nil {
+				if err := tx.db.Model(&runRow{}).Where("id = ?", r.ID).Update("departed_day", models.DayOf(r.DepartedAt, s.Loc).String()).Error; err != nil {
 					if errors.Is(err, gorm.ErrDuplicatedKey) {
 						return fmt.Errorf("changing the reporting time zone from %s to %s makes run %d a duplicate of another run on the same day; fix the runs or keep the old zone", row.Value, s.Loc, r.ID)
 					}

@@ -1,4 +1,4 @@
-package app
+package store
 
 import (
 	"context"
@@ -97,7 +97,7 @@ func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("migrate: %w", err)
 	}
-	current, err := currentVersion(db)
+	current, err := CurrentVersion(db)
 	if err != nil {
 		return 0, err
 	}
@@ -149,7 +149,9 @@ func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) (int, error) {
 	return applied, nil
 }
 
-func currentVersion(db *gorm.DB) (int, error) {
+// CurrentVersion answers the database's schema version: the last migration
+// applied, 0 for a new database.
+func CurrentVersion(db *gorm.DB) (int, error) {
 	var v *int
 	if err := db.Raw(`SELECT MAX(version) FROM schema_migrations`).Scan(&v).Error; err != nil {
 		return 0, fmt.Errorf("migrate: %w", err)

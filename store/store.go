@@ -1,6 +1,7 @@
-package models
+package store
 
 import (
+	"banlie/models"
 	"bytes"
 	"context"
 	"database/sql"
@@ -8,16 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
-	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Store reads and writes banlie's data. Every period it derives is taken in
@@ -148,12 +145,6 @@ func (s *Store) DataVersion(ctx context.Context) (int64, error) {
 
 func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
-// Page is one page of a list; NextCursor is nil on the last page.
-type Page[T any] struct {
-	Items      []T     `json:"items"`
-	NextCursor *string `json:"next_cursor"`
-}
-
 // Limits of list pages.
 const (
 	DefaultLimit = 50
@@ -195,55 +186,24 @@ func decodeCursor(list, s string, v any) error {
 	return nil
 }
 
-var errBadCursor = BadRequest("cursor", "cursor is not one this server issued for this list")
+var errBadCursor = models.BadRequest("cursor", "cursor is not one this server issued for this list")
 
 // storeErr turns storage errors into coded errors; anything unexpected stays
 // internal (logged, never shown).
 func storeErr(op string, err error, notFound, conflict string) error {
-	var coded *Error
+	var coded *models.Error
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &coded):
 		return err
 	case errors.Is(err, gorm.ErrRecordNotFound) && notFound != "":
-		return &Error{Code: ENOTFOUND, Message: notFound}
+		return &models.Error{Code: models.ENOTFOUND, Message: notFound}
 	case errors.Is(err, gorm.ErrDuplicatedKey) && conflict != "":
-		return &Error{Code: ECONFLICT, Message: conflict}
+		return &models.Error{Code: models.ECONFLICT, Message: conflict}
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
-
-// checkText validates a free-text field: length in runes, valid UTF-8, no
-// control characters, not blank when required.
-func checkText(p *Problems, field, s string, required bool, max int) {
-	switch {
-	case !utf8.ValidString(s):
-		p.Add(field, "must be valid UTF-8")
-	case required && strings.TrimSpace(s) == "":
-		p.Add(field, "is required")
-	case utf8.RuneCountInString(s) > max:
-		p.Add(field, "must be at most %d characters", max)
-	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0:
-		p.Add(field, "must not contain control characters")
-	case strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) >= 0:
-		p.Add(field, "must not contain invisible formatting characters")
-	}
-}
-
-// checkLine is checkText for a one-line value (a number, a name, a label):
-// no line break or tab either.
-func checkLine(p *Problems, field, s string, required bool, max int) {
-	checkText(p, field, s, required, max)
-	if !p.Has(field) && strings.ContainsAny(s, "\n\t") {
-		p.Add(field, "must be one line, without line breaks or tabs")
-	}
-}
-
-// normalizeText trims a code-like value and folds compatibility forms
-// (full-width letters and digits, ligatures) to their plain forms, so that
-// "Ｘ8024 " and "X8024" are the same train number.
-func normalizeText(s string) string { return strings.TrimSpace(norm.NFKC.String(s)) }
 
 // foldKey is the case-insensitive key of a normalized value; ASCII-only
 // folding, as SQLite's LOWER does.
@@ -255,15 +215,6 @@ func foldKey(s string) string {
 		}
 	}
 	return string(b)
-}
-
-func oneOf(v string, allowed ...string) bool {
-	for _, a := range allowed {
-		if v == a {
-			return true
-		}
-	}
-	return false
 }
 
 // forUpdate locks the rows a read-modify-write transaction reads, on

@@ -1,4 +1,4 @@
-package app
+package storetest
 
 import (
 	"crypto/rand"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+
+	"banlie/store"
 )
 
 // DefaultTestPostgres is the server the PostgreSQL test suites use unless
@@ -25,7 +27,7 @@ func TestPostgresURL() string {
 // server of adminURL and answers its URL and a function that drops it, so
 // that test runs never share or collide on a database.
 func CreateScratchDatabase(adminURL string) (string, func() error, error) {
-	admin, err := openPostgres(adminURL)
+	admin, err := store.Open(adminURL, store.Options{})
 	if err != nil {
 		return "", nil, err
 	}
@@ -35,17 +37,17 @@ func CreateScratchDatabase(adminURL string) (string, func() error, error) {
 	}
 	name := "banlie_t_" + hex.EncodeToString(buf)
 	if err := admin.Exec("CREATE DATABASE " + name).Error; err != nil {
-		closeDB(admin)
+		store.Close(admin)
 		return "", nil, fmt.Errorf("create scratch database: %w", err)
 	}
 	u, err := url.Parse(adminURL)
 	if err != nil {
-		closeDB(admin)
+		store.Close(admin)
 		return "", nil, err
 	}
 	u.Path = "/" + name
 	drop := func() error {
-		defer closeDB(admin)
+		defer store.Close(admin)
 		return admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error
 	}
 	return u.String(), drop, nil

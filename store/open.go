@@ -1,4 +1,4 @@
-package app
+package store
 
 import (
 	"context"
@@ -14,20 +14,31 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// OpenDB opens the configured database. SQLite runs in WAL mode with foreign
+// Options tune how Open opens a database.
+type Options struct {
+	// Synchronous is SQLite's synchronous pragma (FULL or NORMAL); empty
+	// means FULL.
+	Synchronous string
+}
+
+// Open opens the database dsn names: a SQLite file path, or a postgres://
+// URL. SQLite runs in WAL mode with foreign
 // keys on and a busy timeout; every transaction begins IMMEDIATE, so a
 // transaction that reads and then writes waits for the write lock up front
 // instead of failing later with SQLITE_BUSY_SNAPSHOT.
 //
 // A postgres:// URL selects PostgreSQL instead, for several instances
 // sharing one database.
-func OpenDB(cfg Config) (*gorm.DB, error) {
-	if IsPostgres(cfg.DB) {
-		return openPostgres(cfg.DB)
+func Open(dsn string, opts Options) (*gorm.DB, error) {
+	if IsPostgres(dsn) {
+		return openPostgres(dsn)
+	}
+	if opts.Synchronous == "" {
+		opts.Synchronous = "FULL"
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", cfg.Synchronous)
+	q.Set("_synchronous", opts.Synchronous)
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", "immediate")
@@ -36,9 +47,8 @@ func OpenDB(cfg Config) (*gorm.DB, error) {
 	q.Set("_stmt_cache_size", "64")
 	// A file: URI, so that SQLite's own parser reads the path; only the
 	// characters that URI syntax reserves are escaped.
-	path := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(cfg.DB)
-	dsn := "file:" + path + "?" + q.Encode()
-	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+	path := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(dsn)
+	db, err := gorm.Open(sqlite.Open("file:"+path+"?"+q.Encode()), &gorm.Config{
 		TranslateError: true,
 		Logger:         logger.Discard,
 		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
@@ -57,13 +67,13 @@ func OpenDB(cfg Config) (*gorm.DB, error) {
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sqlDB.PingContext(context.Background()); err != nil {
 		_ = sqlDB.Close()
-		return nil, fmt.Errorf("open database %s: %w", DisplayDB(cfg.DB), err)
+		return nil, fmt.Errorf("open database %s: %w", DisplayDB(dsn), err)
 	}
 	return db, nil
 }
 
-// closeDB closes the pool, checkpointing the WAL into the main file.
-func closeDB(db *gorm.DB) error {
+// Close closes the pool, checkpointing the WAL into the main file.
+func Close(db *gorm.DB) error {
 	sqlDB, err := db.DB()
 	if err != nil {
 		return err
@@ -71,9 +81,9 @@ func closeDB(db *gorm.DB) error {
 	return sqlDB.Close()
 }
 
-// ready reports whether the database answers and is at this binary's schema.
-func ready(ctx context.Context, db *gorm.DB) error {
-	v, err := currentVersion(db.WithContext(ctx))
+// Ready reports whether the database answers and is at this binary's schema.
+func Ready(ctx context.Context, db *gorm.DB) error {
+	v, err := CurrentVersion(db.WithContext(ctx))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
-package models
+package store
 
 import (
+	"banlie/models"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -16,9 +17,9 @@ var RunCSVHeader = []string{"route", "number", "direction", "departed_at", "arri
 
 // ImportResult says what an import did (or, in a dry run, would do).
 type ImportResult struct {
-	Created int          `json:"created"`
-	Skipped int          `json:"skipped"` // already stored with the same values: a re-import is harmless
-	Errors  []FieldError `json:"errors"`  // field is "line N: column"
+	Created int                 `json:"created"`
+	Skipped int                 `json:"skipped"` // already stored with the same values: a re-import is harmless
+	Errors  []models.FieldError `json:"errors"`  // field is "line N: column"
 }
 
 // ImportRuns reads runs from CSV (RunCSVHeader, in any column order) and
@@ -29,29 +30,29 @@ type ImportResult struct {
 // counts a train twice. A cell's apostrophe that ExportRuns put in front of
 // a formula-like value is taken off.
 func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (ImportResult, error) {
-	res := ImportResult{Errors: []FieldError{}}
+	res := ImportResult{Errors: []models.FieldError{}}
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
 	if err != nil {
-		return res, BadRequest("", "the CSV has no header line: %s", strings.Join(RunCSVHeader, ","))
+		return res, models.BadRequest("", "the CSV has no header line: %s", strings.Join(RunCSVHeader, ","))
 	}
 	col := map[string]int{}
 	for i, h := range head {
 		name := strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
 		if _, twice := col[name]; twice {
-			return res, BadRequest("", "the CSV header has the column %q twice", name)
+			return res, models.BadRequest("", "the CSV header has the column %q twice", name)
 		}
 		col[name] = i
 	}
 	for _, need := range []string{"route", "number", "direction", "departed_at"} {
 		if _, ok := col[need]; !ok {
-			return res, BadRequest("", "the CSV header lacks the column %q (expected %s)", need, strings.Join(RunCSVHeader, ","))
+			return res, models.BadRequest("", "the CSV header lacks the column %q (expected %s)", need, strings.Join(RunCSVHeader, ","))
 		}
 	}
 	for name := range col {
-		if !oneOf(name, RunCSVHeader...) {
-			return res, BadRequest("", "the CSV header has an unknown column %q (expected %s)", name, strings.Join(RunCSVHeader, ","))
+		if !models.OneOf(name, RunCSVHeader...) {
+			return res, models.BadRequest("", "the CSV header has an unknown column %q (expected %s)", name, strings.Join(RunCSVHeader, ","))
 		}
 	}
 	errRollback := errors.New("dry run or invalid lines: roll back")
@@ -68,13 +69,13 @@ func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (Impor
 				if errors.As(err, &pe) {
 					line = pe.StartLine
 				}
-				res.Errors = append(res.Errors, FieldError{Field: fmt.Sprintf("line %d", line), Message: "is not valid CSV"})
+				res.Errors = append(res.Errors, models.FieldError{Field: fmt.Sprintf("line %d", line), Message: "is not valid CSV"})
 				break
 			}
 			line, _ := cr.FieldPos(0)
 			prefix := fmt.Sprintf("line %d", line)
 			if len(rec) > len(head) {
-				res.Errors = append(res.Errors, FieldError{Field: prefix, Message: fmt.Sprintf("has %d cells but the header %d (a value with a comma needs quotes)", len(rec), len(head))})
+				res.Errors = append(res.Errors, models.FieldError{Field: prefix, Message: fmt.Sprintf("has %d cells but the header %d (a value with a comma needs quotes)", len(rec), len(head))})
 				continue
 			}
 			get := func(name string) string {
@@ -83,7 +84,7 @@ func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (Impor
 				}
 				return ""
 			}
-			in := RunInput{Route: get("route"), Number: get("number"), Direction: get("direction"), DepartedAt: get("departed_at"), Status: get("status")}
+			in := models.RunInput{Route: get("route"), Number: get("number"), Direction: get("direction"), DepartedAt: get("departed_at"), Status: get("status")}
 			if v := get("arrived_at"); v != "" {
 				in.ArrivedAt = &v
 			}
@@ -102,22 +103,22 @@ func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (Impor
 				if v := get(n.name); v != "" {
 					k, err := strconv.Atoi(v)
 					if err != nil {
-						res.Errors = append(res.Errors, FieldError{Field: prefix + ": " + n.name, Message: "must be a whole number"})
+						res.Errors = append(res.Errors, models.FieldError{Field: prefix + ": " + n.name, Message: "must be a whole number"})
 						continue
 					}
 					*n.dst = &k
 				}
 			}
 			_, err = tx.CreateRun(ctx, in)
-			var e *Error
+			var e *models.Error
 			switch {
 			case err == nil:
 				res.Created++
-			case errors.As(err, &e) && e.Code == EINVALID:
+			case errors.As(err, &e) && e.Code == models.EINVALID:
 				for _, f := range e.Fields {
-					res.Errors = append(res.Errors, FieldError{Field: prefix + ": " + f.Field, Message: f.Message})
+					res.Errors = append(res.Errors, models.FieldError{Field: prefix + ": " + f.Field, Message: f.Message})
 				}
-			case errors.As(err, &e) && e.Code == ECONFLICT:
+			case errors.As(err, &e) && e.Code == models.ECONFLICT:
 				same, cerr := tx.sameAsStored(ctx, in)
 				if cerr != nil {
 					return cerr
@@ -125,7 +126,7 @@ func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (Impor
 				if same {
 					res.Skipped++
 				} else {
-					res.Errors = append(res.Errors, FieldError{Field: prefix, Message: e.Message + ", with other values"})
+					res.Errors = append(res.Errors, models.FieldError{Field: prefix, Message: e.Message + ", with other values"})
 				}
 			default:
 				return err
@@ -144,26 +145,26 @@ func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (Impor
 		if len(res.Errors) == 1 {
 			msg = "1 problem in the CSV; nothing was imported"
 		}
-		return res, &Error{Code: EINVALID, Message: msg, Fields: res.Errors}
+		return res, &models.Error{Code: models.EINVALID, Message: msg, Fields: res.Errors}
 	}
 	return res, err
 }
 
 // sameAsStored reports whether the run that conflicts with in (same route,
 // number and departure day) holds the same values.
-func (s *Store) sameAsStored(ctx context.Context, in RunInput) (bool, error) {
-	var p Problems
-	v := in.validate(&p)
-	route, err := s.routeRowByCode(in.Route)
+func (s *Store) sameAsStored(ctx context.Context, in models.RunInput) (bool, error) {
+	var p models.Problems
+	v := in.Validate(&p)
+	route, err := s.routeRowByCode(v.Route)
 	if err != nil || p.Err() != nil {
 		return false, err
 	}
 	var row runRow
-	if err := s.db.WithContext(ctx).Where("route_id = ? AND number_key = ? AND departed_day = ?", route.ID, upperASCII(v.in.Number), Day(v.departedAt, s.Loc)).Take(&row).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("route_id = ? AND number_key = ? AND departed_day = ?", route.ID, upperASCII(v.Number), models.DayOf(v.DepartedAt, s.Loc).String()).Take(&row).Error; err != nil {
 		return false, err
 	}
 	var want runRow
-	v.fill(&want, s.Loc)
+	fill(&want, v, s.Loc)
 	sameTime := func(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }
 	// A CSV cell cannot tell an empty cargo from none, and import trims
 	// cells: a cargo that differs only so is the same.
@@ -223,7 +224,7 @@ func unneutralizeCell(s string) string {
 // first, in the format ImportRuns reads back. Cells that a spreadsheet would
 // run as formulas are neutralised with a leading apostrophe, which
 // ImportRuns takes off again (see neutralizeCell).
-func (s *Store) ExportRuns(ctx context.Context, f RunFilter, w io.Writer) (int, error) {
+func (s *Store) ExportRuns(ctx context.Context, f models.RunFilter, w io.Writer) (int, error) {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(RunCSVHeader); err != nil {
 		return 0, err

@@ -1,6 +1,7 @@
-package models
+package summary
 
 import (
+	"banlie/models"
 	"strings"
 	"testing"
 )
@@ -67,9 +68,9 @@ func TestSummaryHelperGrowth(t *testing.T) {
 		{"halved", f(-50), "同比下降50.0%", "down 50.0% year on year"},
 		{"to nothing", f(-100), "同比下降100.0%", "down 100.0% year on year"},
 		{"flat", f(0), "与上年同期持平", "unchanged year on year"},
-		{"Pct's flat", Pct(0, 5), "与上年同期持平", "unchanged year on year"},
-		{"Pct's 18.1", YoY(915, 775), "同比增长18.1%", "up 18.1% year on year"},
-		{"Pct's -66.7", YoY(1, 3), "同比下降66.7%", "down 66.7% year on year"},
+		{"Pct's flat", models.Pct(0, 5), "与上年同期持平", "unchanged year on year"},
+		{"Pct's 18.1", models.YoY(915, 775), "同比增长18.1%", "up 18.1% year on year"},
+		{"Pct's -66.7", models.YoY(1, 3), "同比下降66.7%", "down 66.7% year on year"},
 	} {
 		if got := zhGrowth(c.p); got != c.zh {
 			t.Errorf("%s: zhGrowth = %q, want %q", c.name, got, c.zh)
@@ -146,7 +147,7 @@ func TestSummaryChartScale(t *testing.T) {
 		{1024, "0 250 500 750 1000 1250"},
 		{2600, "0 1000 2000 3000"},
 	} {
-		months := make([]MonthRuns, 12)
+		months := make([]models.MonthRuns, 12)
 		months[3].RunsLastYear = c.top
 		ch := buildChart(months, 12, "en")
 		var labels []string

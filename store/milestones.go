@@ -1,0 +1,127 @@
+package store
+
+import (
+	"banlie/models"
+	"context"
+	"time"
+)
+
+type milestoneRow struct {
+	ID            int64 `gorm:"primaryKey"`
+	TargetID      int64
+	ReachedOn     string
+	RunID         *int64
+	RunNumber     *string
+	RunRoute      *string
+	RunDepartedAt *time.Time
+	RecordedAt    time.Time
+	WithdrawnAt   *time.Time
+}
+
+func (milestoneRow) TableName() string { return "milestones" }
+
+// updateMilestones compares every target's progress (as of today, or the
+// year's end) with its recorded milestone: it records new ones and withdraws
+// those a correction undid. It answers how many it changed.
+func (s *Store) updateMilestones(ctx context.Context, now time.Time) (int, error) {
+	var targets []targetRow
+	if err := s.db.Where("year <= ?", now.In(s.Loc).Year()).Find(&targets).Error; err != nil {
+		return 0, err
+	}
+	today := models.DayOf(now, s.Loc)
+	changed := 0
+	for _, tr := range targets {
+		t := tr.toTarget(s.Loc)
+		p, err := s.ProgressAsOf(ctx, t, today)
+		if err != nil {
+			return changed, err
+		}
+		var active []milestoneRow
+		if err := s.db.Where("target_id = ? AND withdrawn_at IS NULL", t.ID).Find(&active).Error; err != nil {
+			return changed, err
+		}
+		want := milestoneRow{TargetID: t.ID, RecordedAt: now}
+		if p.Reached && p.ReachedOn != nil {
+			want.ReachedOn = *p.ReachedOn
+			if rb := p.ReachedBy; rb != nil {
+				at := rb.DepartedAt.UTC()
+				want.RunID, want.RunNumber, want.RunRoute, want.RunDepartedAt = &rb.ID, &rb.Number, &rb.Route, &at
+			}
+		}
+		keep := false
+		for _, m := range active {
+			if p.Reached && sameMilestone(m, want) {
+				keep = true
+				continue
+			}
+			if err := s.db.Model(&milestoneRow{}).Where("id = ?", m.ID).Update("withdrawn_at", now).Error; err != nil {
+				return changed, err
+			}
+			changed++
+		}
+		if p.Reached && p.ReachedOn != nil && !keep {
+			if err := s.db.Create(&want).Error; err != nil {
+				return changed, err
+			}
+			changed++
+		}
+	}
+	return changed, nil
+}
+
+func sameMilestone(a, b milestoneRow) bool {
+	if a.ReachedOn != b.ReachedOn || (a.RunID == nil) != (b.RunID == nil) {
+		return false
+	}
+	return a.RunID == nil || (*a.RunID == *b.RunID && *a.RunNumber == *b.RunNumber && *a.RunRoute == *b.RunRoute && a.RunDepartedAt.Equal(*b.RunDepartedAt))
+}
+
+// Today is the current day in the reporting zone.
+func (s *Store) Today() models.Day { return models.DayOf(s.Now(), s.Loc) }
+
+// ListMilestones answers the recorded milestones of a year's targets (all
+// years when year is nil), withdrawn ones included, newest first, a page at a time.
+func (s *Store) ListMilestones(ctx context.Context, year *int, limit int, cursor string) (models.Page[models.Milestone], error) {
+	q := s.db.WithContext(ctx).Table("milestones").
+		Select("milestones.*, targets.label").Joins("JOIN targets ON targets.id = milestones.target_id")
+	if year != nil {
+		q = q.Where("targets.year = ?", *year)
+	}
+	if cursor != "" {
+		var c struct {
+			I int64 `json:"i"`
+		}
+		if err := decodeCursor("milestones", cursor, &c); err != nil || c.I <= 0 {
+			return models.Page[models.Milestone]{}, errBadCursor
+		}
+		q = q.Where("milestones.id < ?", c.I)
+	}
+	limit = normLimit(limit)
+	var rows []struct {
+		Row   milestoneRow `gorm:"embedded"`
+		Label string
+	}
+	if err := q.Order("milestones.id DESC").Limit(limit + 1).Scan(&rows).Error; err != nil {
+		return models.Page[models.Milestone]{}, err
+	}
+	page := models.Page[models.Milestone]{Items: make([]models.Milestone, 0, len(rows))}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.NextCursor = encodeCursor("milestones", struct {
+			I int64 `json:"i"`
+		}{rows[limit-1].Row.ID})
+	}
+	for _, x := range rows {
+		r := x.Row
+		m := models.Milestone{ID: r.ID, TargetID: r.TargetID, Label: x.Label, ReachedOn: r.ReachedOn, RecordedAt: r.RecordedAt.In(s.Loc)}
+		if r.WithdrawnAt != nil {
+			w := r.WithdrawnAt.In(s.Loc)
+			m.WithdrawnAt = &w
+		}
+		if r.RunID != nil {
+			m.ReachedBy = &models.ReachedBy{ID: *r.RunID, Number: *r.RunNumber, Route: *r.RunRoute, DepartedAt: r.RunDepartedAt.In(s.Loc)}
+		}
+		page.Items = append(page.Items, m)
+	}
+	return page, nil
+}

@@ -1,0 +1,295 @@
+package store
+
+import (
+	"banlie/models"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"gorm.io/gorm"
+	"time"
+)
+
+type runRow struct {
+	ID               int64 `gorm:"primaryKey"`
+	RouteID          int64
+	Number           string
+	NumberKey        string
+	Direction        string
+	DepartedAt       time.Time
+	DepartedDay      string
+	ArrivedAt        *time.Time
+	Status           string
+	Containers       int
+	TEU              int `gorm:"column:teu"`
+	Cargo            *string
+	ContainerNumbers string
+	CreatedAt        time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (runRow) TableName() string { return "runs" }
+
+// CreateRun validates and stores a new run.
+func (s *Store) CreateRun(ctx context.Context, in models.RunInput) (models.Run, error) {
+	var out models.Run
+	err := s.Tx(ctx, func(tx *Store) error {
+		var p models.Problems
+		v := in.Validate(&p)
+		route, rerr := tx.routeForRun(&p, v.Route)
+		if err := p.Err(); err != nil {
+			return err
+		}
+		if rerr != nil {
+			return rerr
+		}
+		now := s.now()
+		row := runRow{RouteID: route.ID, CreatedAt: now, UpdatedAt: now}
+		fill(&row, v, s.Loc)
+		// A plain INSERT … RETURNING: GORM's Create costs more than the
+		// statement here, and every logged run comes this way.
+		err := tx.queryRow(ctx, `INSERT INTO runs (route_id, number, number_key, direction, departed_at, departed_day,
+			arrived_at, status, containers, teu, cargo, container_numbers, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			row.RouteID, row.Number, row.NumberKey, row.Direction, row.DepartedAt, row.DepartedDay, row.ArrivedAt,
+			row.Status, row.Containers, row.TEU, row.Cargo, row.ContainerNumbers, row.CreatedAt, row.UpdatedAt).Scan(&row.ID)
+		if err != nil {
+			return tx.runConflict(tx.translate(err), route.Code, row)
+		}
+		out = row.toRun(route.Code, route.Mode, s.Loc)
+		if err := tx.audit(ctx, "runs.create", "run", idString(out.ID), nil, out); err != nil {
+			return err
+		}
+		return tx.markDirty(row.DepartedDay)
+	})
+	return out, storeErr("runs.create", err, "", "")
+}
+
+// routeForRun looks up the run's route (its id, code and mode: all a run
+// needs of it) and reports an unknown code as a field error.
+func (s *Store) routeForRun(p *models.Problems, code string) (routeRow, error) {
+	if p.Has("route") {
+		return routeRow{}, nil
+	}
+	var row routeRow
+	err := s.queryRow(s.db.Statement.Context, `SELECT id, code, mode FROM routes WHERE code = ?`, code).Scan(&row.ID, &row.Code, &row.Mode)
+	if errors.Is(err, sql.ErrNoRows) {
+		p.Add("route", "no route with code %q", code)
+		return row, nil
+	}
+	if err != nil {
+		return row, fmt.Errorf("runs.route: %w", err)
+	}
+	return row, nil
+}
+
+func (s *Store) runConflict(err error, code string, row runRow) error {
+	err = storeErr("runs.write", err, "", fmt.Sprintf("run %s on route %s already departs on %s (reporting time zone %s)", row.Number, code, row.DepartedDay, s.Loc))
+	var e *models.Error
+	if errors.As(err, &e) && e.Code == models.ECONFLICT {
+		e.Fields = []models.FieldError{{Field: "number", Message: fmt.Sprintf("train %s already departs on %s on route %s", row.Number, row.DepartedDay, code)}}
+	}
+	return err
+}
+
+// fill writes validated values into a row; the departure's day is taken in
+// the reporting time zone loc.
+func fill(row *runRow, v models.RunValues, loc *time.Location) {
+	row.Number = v.Number
+	row.NumberKey = upperASCII(v.Number)
+	row.Direction = v.Direction
+	// Instants are stored in UTC: SQLite compares them as text.
+	row.DepartedAt = v.DepartedAt.UTC()
+	row.DepartedDay = models.DayOf(v.DepartedAt, loc).String()
+	row.ArrivedAt = nil
+	if v.ArrivedAt != nil {
+		a := v.ArrivedAt.UTC()
+		row.ArrivedAt = &a
+	}
+	row.Status = v.Status
+	row.Containers = v.Containers
+	row.TEU = v.TEU
+	row.Cargo = v.Cargo
+	b, _ := json.Marshal(v.ContainerNumbers)
+	row.ContainerNumbers = string(b)
+}
+
+func (r runRow) toRun(code, mode string, loc *time.Location) models.Run {
+	out := models.Run{ID: r.ID, Route: code, Mode: mode, Number: r.Number, Direction: r.Direction,
+		DepartedAt: r.DepartedAt.In(loc), Status: r.Status, Containers: r.Containers, TEU: r.TEU, Cargo: r.Cargo,
+		ContainerNumbers: []string{}, CreatedAt: r.CreatedAt.In(loc), UpdatedAt: r.UpdatedAt.In(loc)}
+	if r.ArrivedAt != nil {
+		t := r.ArrivedAt.In(loc)
+		out.ArrivedAt = &t
+	}
+	if r.ContainerNumbers != "" {
+		_ = json.Unmarshal([]byte(r.ContainerNumbers), &out.ContainerNumbers)
+	}
+	return out
+}
+
+// runWithRoute is a run row joined with its route's code and mode.
+type runWithRoute struct {
+	Row       runRow `gorm:"embedded"`
+	RouteCode string
+	RouteMode string
+}
+
+func (s *Store) runsJoined() *gorm.DB {
+	return s.db.Table("runs").
+		Select("runs.*, routes.code AS route_code, routes.mode AS route_mode").
+		Joins("JOIN routes ON routes.id = runs.route_id")
+}
+
+// GetRun answers one run.
+func (s *Store) GetRun(ctx context.Context, id int64) (models.Run, error) {
+	var r runWithRoute
+	err := s.withCtx(ctx).runsJoined().Where("runs.id = ?", id).Take(&r).Error
+	if err != nil {
+		return models.Run{}, storeErr("runs.get", err, fmt.Sprintf("no run with id %d", id), "")
+	}
+	return r.Row.toRun(r.RouteCode, r.RouteMode, s.Loc), nil
+}
+
+type runCursor struct {
+	D time.Time `json:"d"`
+	I int64     `json:"i"`
+}
+
+// ListRuns answers runs, newest departure first, a page at a time. The order
+// (departed_at, id) is total, so a cursor never repeats or skips a run.
+func (s *Store) ListRuns(ctx context.Context, f models.RunFilter) (models.Page[models.Run], error) {
+	q := s.withCtx(ctx).runsJoined()
+	if f.Route != nil {
+		q = q.Where("routes.code = ?", *f.Route)
+	}
+	if f.Mode != nil {
+		q = q.Where("routes.mode = ?", *f.Mode)
+	}
+	if f.Direction != nil {
+		q = q.Where("runs.direction = ?", *f.Direction)
+	}
+	if f.Status != nil {
+		q = q.Where("runs.status = ?", *f.Status)
+	}
+	if f.Counted != nil {
+		now := s.now()
+		if *f.Counted {
+			q = q.Where("runs.status IN ? AND runs.departed_at <= ?", countedStatuses, now)
+		} else {
+			q = q.Where("(runs.status NOT IN ? OR runs.departed_at > ?)", countedStatuses, now)
+		}
+	}
+	if f.From != nil {
+		q = q.Where("runs.departed_at >= ?", f.From.Start(s.Loc).UTC())
+	}
+	if f.To != nil {
+		q = q.Where("runs.departed_at < ?", f.To.Add(1).Start(s.Loc).UTC())
+	}
+	if f.Cursor != "" {
+		var c runCursor
+		if err := decodeCursor("runs", f.Cursor, &c); err != nil {
+			return models.Page[models.Run]{}, err
+		}
+		if c.D.IsZero() || c.I <= 0 {
+			return models.Page[models.Run]{}, errBadCursor
+		}
+		d := c.D.UTC()
+		q = q.Where("runs.departed_at < ? OR (runs.departed_at = ? AND runs.id < ?)", d, d, c.I)
+	}
+	limit := normLimit(f.Limit)
+	var rows []runWithRoute
+	if err := q.Order("runs.departed_at DESC, runs.id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return models.Page[models.Run]{}, fmt.Errorf("runs.list: %w", err)
+	}
+	page := models.Page[models.Run]{Items: make([]models.Run, 0, len(rows))}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		page.NextCursor = encodeCursor("runs", runCursor{D: last.Row.DepartedAt.UTC(), I: last.Row.ID})
+	}
+	for _, r := range rows {
+		page.Items = append(page.Items, r.Row.toRun(r.RouteCode, r.RouteMode, s.Loc))
+	}
+	return page, nil
+}
+
+// UpdateRun applies a partial update and validates the run as a whole.
+func (s *Store) UpdateRun(ctx context.Context, id int64, patch models.RunPatch) (models.Run, error) {
+	var out models.Run
+	err := s.Tx(ctx, func(tx *Store) error {
+		var cur runWithRoute
+		if err := tx.forUpdate(tx.runsJoined(), "runs").Where("runs.id = ?", id).Take(&cur).Error; err != nil {
+			return storeErr("runs.get", err, fmt.Sprintf("no run with id %d", id), "")
+		}
+		var p models.Problems
+		v := patch.Apply(cur.Row.toRun(cur.RouteCode, cur.RouteMode, s.Loc).Values(), &p)
+		route, rerr := tx.routeForRun(&p, v.Route)
+		if err := p.Err(); err != nil {
+			return err
+		}
+		if rerr != nil {
+			return rerr
+		}
+		row := cur.Row
+		row.RouteID = route.ID
+		fill(&row, v, s.Loc)
+		if sameRunRow(row, cur.Row) {
+			// Nothing changes: no write, no audit entry, updated_at stays.
+			out = row.toRun(route.Code, route.Mode, s.Loc)
+			return nil
+		}
+		row.UpdatedAt = s.now()
+		if err := tx.db.Save(&row).Error; err != nil {
+			return tx.runConflict(err, route.Code, row)
+		}
+		out = row.toRun(route.Code, route.Mode, s.Loc)
+		if err := tx.audit(ctx, "runs.update", "run", idString(id), cur.Row.toRun(cur.RouteCode, cur.RouteMode, s.Loc), out); err != nil {
+			return err
+		}
+		return tx.markDirty(cur.Row.DepartedDay, row.DepartedDay)
+	})
+	return out, storeErr("runs.update", err, "", "")
+}
+
+// DeleteRun removes a run.
+func (s *Store) DeleteRun(ctx context.Context, id int64) error {
+	err := s.Tx(ctx, func(tx *Store) error {
+		var cur runWithRoute
+		if err := tx.runsJoined().Where("runs.id = ?", id).Take(&cur).Error; err != nil {
+			return storeErr("runs.get", err, fmt.Sprintf("no run with id %d", id), "")
+		}
+		if err := tx.db.Delete(&runRow{}, id).Error; err != nil {
+			return err
+		}
+		if err := tx.audit(ctx, "runs.delete", "run", idString(id), cur.Row.toRun(cur.RouteCode, cur.RouteMode, s.Loc), nil); err != nil {
+			return err
+		}
+		return tx.markDirty(cur.Row.DepartedDay)
+	})
+	return storeErr("runs.delete", err, "", "")
+}
+
+// sameRunRow reports whether two rows hold the same values (instants
+// compared as instants, whatever their location).
+func sameRunRow(a, b runRow) bool {
+	ta, tb := a.ArrivedAt, b.ArrivedAt
+	sameArrival := (ta == nil) == (tb == nil) && (ta == nil || ta.Equal(*tb))
+	sameCargo := (a.Cargo == nil) == (b.Cargo == nil) && (a.Cargo == nil || *a.Cargo == *b.Cargo)
+	return a.ID == b.ID && a.RouteID == b.RouteID && a.Number == b.Number && a.NumberKey == b.NumberKey && a.Direction == b.Direction &&
+		a.DepartedAt.Equal(b.DepartedAt) && a.DepartedDay == b.DepartedDay && sameArrival && a.Status == b.Status &&
+		a.Containers == b.Containers && a.TEU == b.TEU && sameCargo && a.ContainerNumbers == b.ContainerNumbers
+}
+
+// upperASCII upper-cases ASCII letters only, as SQLite's UPPER does, so that
+// keys written here and by the migration agree.
+func upperASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,315 @@
+package store
+
+import (
+	"banlie/models"
+	"context"
+	"errors"
+	"fmt"
+	"gorm.io/gorm"
+	"strings"
+	"time"
+)
+
+type targetRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	Year       int
+	Metric     string
+	ScopeMode  *string
+	ScopeRoute *string
+	Value      int64
+	Label      string
+	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
+}
+
+func (targetRow) TableName() string { return "targets" }
+
+func (r targetRow) toTarget(loc *time.Location) models.Target {
+	return models.Target{ID: r.ID, Year: r.Year, Metric: r.Metric, Scope: models.TargetScope{Mode: r.ScopeMode, Route: r.ScopeRoute},
+		Value: r.Value, Label: r.Label, CreatedAt: r.CreatedAt.In(loc)}
+}
+
+// CreateTarget validates and stores a target.
+func (s *Store) CreateTarget(ctx context.Context, in models.TargetInput) (models.Target, error) {
+	var out models.Target
+	err := s.Tx(ctx, func(tx *Store) error {
+		var p models.Problems
+		if in.Year < 2000 || in.Year > 2100 {
+			p.Add("year", "must be a year from 2000 to 2100")
+		}
+		if !models.OneOf(in.Metric, models.Metrics...) {
+			p.Add("metric", "must be one of %s", strings.Join(models.Metrics, ", "))
+		}
+		sc := models.TargetScope{}
+		if in.Scope != nil {
+			sc = *in.Scope
+		}
+		switch {
+		case sc.Mode != nil && sc.Route != nil:
+			p.Add("scope", "takes mode or route, not both")
+		case in.Metric == "sea_rail_teu" && (sc.Mode != nil || sc.Route != nil):
+			p.Add("scope", "a sea_rail_teu target takes only the empty scope {}")
+		case sc.Mode != nil && !models.OneOf(*sc.Mode, models.Modes...):
+			p.Add("scope.mode", "must be one of %s", strings.Join(models.Modes, ", "))
+		case sc.Route != nil:
+			if _, err := tx.routeRowByCode(*sc.Route); models.ErrorCode(err) == models.ENOTFOUND {
+				p.Add("scope.route", "no route with code %q", *sc.Route)
+			} else if err != nil {
+				return err
+			}
+		}
+		if in.Value < 1 || in.Value > models.MaxTargetValue {
+			p.Add("value", "must be a whole number from 1 to %d", int64(models.MaxTargetValue))
+		}
+		models.CheckLine(&p, "label", in.Label, false, 200)
+		if err := p.Err(); err != nil {
+			return err
+		}
+		row := targetRow{Year: in.Year, Metric: in.Metric, ScopeMode: sc.Mode, ScopeRoute: sc.Route, Value: in.Value,
+			Label: in.Label, CreatedAt: s.now()}
+		if err := tx.db.Create(&row).Error; err != nil {
+			return err
+		}
+		out = row.toTarget(s.Loc)
+		if err := tx.audit(ctx, "targets.create", "target", idString(out.ID), nil, out); err != nil {
+			return err
+		}
+		// Record the milestone at once if the target is already reached.
+		_, err := tx.updateMilestones(ctx, s.now())
+		return err
+	})
+	return out, storeErr("targets.create", err, "", "")
+}
+
+// GetTarget answers one target.
+func (s *Store) GetTarget(ctx context.Context, id int64) (models.Target, error) {
+	var row targetRow
+	err := s.db.WithContext(ctx).Take(&row, id).Error
+	return row.toTarget(s.Loc), storeErr("targets.get", err, fmt.Sprintf("no target with id %d", id), "")
+}
+
+// ListTargets answers every target, of one year when year is not nil.
+func (s *Store) ListTargets(ctx context.Context, year *int) ([]models.Target, error) {
+	var out []models.Target
+	cursor := ""
+	for {
+		page, err := s.ListTargetsPage(ctx, year, MaxLimit, cursor)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		if page.NextCursor == nil {
+			return out, nil
+		}
+		cursor = *page.NextCursor
+	}
+}
+
+type targetCursor struct {
+	Y int   `json:"y"`
+	I int64 `json:"i"`
+}
+
+// ListTargetsPage answers targets by year and id, a page at a time.
+func (s *Store) ListTargetsPage(ctx context.Context, year *int, limit int, cursor string) (models.Page[models.Target], error) {
+	q := s.db.WithContext(ctx).Order("year, id")
+	if year != nil {
+		q = q.Where("year = ?", *year)
+	}
+	if cursor != "" {
+		var c targetCursor
+		if err := decodeCursor("targets", cursor, &c); err != nil || c.I <= 0 {
+			return models.Page[models.Target]{}, errBadCursor
+		}
+		q = q.Where("year > ? OR (year = ? AND id > ?)", c.Y, c.Y, c.I)
+	}
+	limit = normLimit(limit)
+	var rows []targetRow
+	if err := q.Limit(limit + 1).Find(&rows).Error; err != nil {
+		return models.Page[models.Target]{}, fmt.Errorf("targets.list: %w", err)
+	}
+	page := models.Page[models.Target]{Items: make([]models.Target, 0, len(rows))}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.NextCursor = encodeCursor("targets", targetCursor{Y: rows[limit-1].Year, I: rows[limit-1].ID})
+	}
+	for _, r := range rows {
+		page.Items = append(page.Items, r.toTarget(s.Loc))
+	}
+	return page, nil
+}
+
+// DeleteTarget removes a target and its milestones.
+func (s *Store) DeleteTarget(ctx context.Context, id int64) error {
+	err := s.Tx(ctx, func(tx *Store) error {
+		var row targetRow
+		if err := tx.db.Take(&row, id).Error; err != nil {
+			return storeErr("targets.get", err, fmt.Sprintf("no target with id %d", id), "")
+		}
+		if err := tx.db.Where("target_id = ?", id).Delete(&milestoneRow{}).Error; err != nil {
+			return err
+		}
+		if err := tx.db.Delete(&row).Error; err != nil {
+			return err
+		}
+		return tx.audit(ctx, "targets.delete", "target", idString(id), row.toTarget(s.Loc), nil)
+	})
+	return storeErr("targets.delete", err, "", "")
+}
+
+// targetScope resolves a target's roll-up scope; ok is false when its route
+// no longer exists (then every figure is 0).
+func (s *Store) targetScope(ctx context.Context, t models.Target) (scope string, routeID int64, ok bool, err error) {
+	switch {
+	case t.Metric == "sea_rail_teu":
+		return scopeSeaRail, 0, true, nil
+	case t.Scope.Route != nil:
+		row, err := s.withCtx(ctx).routeRowByCode(*t.Scope.Route)
+		if models.ErrorCode(err) == models.ENOTFOUND {
+			return "", 0, false, nil
+		}
+		if err != nil {
+			return "", 0, false, err
+		}
+		return scopeRoute(row.ID), row.ID, true, nil
+	case t.Scope.Mode != nil:
+		return scopeMode(*t.Scope.Mode), 0, true, nil
+	}
+	return scopeAll, 0, true, nil
+}
+
+func metricOf(r rollupDailyRow, metric string) int64 {
+	switch metric {
+	case "runs":
+		return r.Runs
+	case "containers":
+		return r.Containers
+	}
+	return r.TEU // teu, and sea_rail_teu (stored as TEU of scope sea_rail)
+}
+
+// ProgressAsOf computes a target's progress on a day (a date in the
+// reporting zone) with the contract's formulas, from the daily roll-ups.
+func (s *Store) ProgressAsOf(ctx context.Context, t models.Target, asOf models.Day) (models.Progress, error) {
+	p := models.Progress{Target: t}
+	year := models.Year(t.Year)
+	jan1, dec31 := year.First(), year.End()
+	if asOf.Before(jan1) {
+		return p, &models.Error{Code: models.EINVALID, Message: "as_of is before the target's year",
+			Fields: []models.FieldError{{Field: "as_of", Message: fmt.Sprintf("must not be before %s", jan1)}}}
+	}
+	if dec31.Before(asOf) {
+		asOf = dec31
+	}
+	p.AsOf = asOf.String()
+	scope, routeID, ok, err := s.targetScope(ctx, t)
+	if err != nil {
+		return p, err
+	}
+	sum := func(from, to models.Day) (int64, error) {
+		if !ok {
+			return 0, nil
+		}
+		r, err := s.dayFigures(ctx, scope, from, to)
+		return metricOf(r, t.Metric), err
+	}
+	if p.Actual, err = sum(jan1, asOf); err != nil {
+		return p, fmt.Errorf("progress: %w", err)
+	}
+	p.Pct = *models.Pct(p.Actual, t.Value)
+	p.Remaining = max(0, t.Value-p.Actual)
+
+	lastJan1 := (year - 1).First()
+	lastSame := models.Day{Year: year - 1, Month: asOf.Month, Day: asOf.Day}
+	if asOf.Month == time.February && asOf.Day == 29 {
+		lastSame.Day = 28
+	}
+	lYTD, err := sum(lastJan1, lastSame)
+	if err != nil {
+		return p, fmt.Errorf("progress: %w", err)
+	}
+	lFull, err := sum(lastJan1, (year - 1).End())
+	if err != nil {
+		return p, fmt.Errorf("progress: %w", err)
+	}
+	if lYTD > 0 && lFull > 0 {
+		p.ProjectedYearEnd, p.ProjectionMethod = roundDiv(p.Actual*lFull, lYTD), "seasonal"
+	} else {
+		daysInYear := int64(dec31.DayNumber())
+		p.ProjectedYearEnd, p.ProjectionMethod = roundDiv(p.Actual*daysInYear, int64(asOf.DayNumber())), "run_rate"
+	}
+	p.Reached = p.Actual >= t.Value
+	p.OnTrack = p.Reached || p.ProjectedYearEnd >= t.Value
+	if !p.Reached {
+		last90, err := sum(asOf.Add(-89), asOf)
+		if err != nil {
+			return p, fmt.Errorf("progress: %w", err)
+		}
+		if last90 > 0 {
+			// as_of + ceil(remaining / (last90 / 90)) days; beyond the year
+			// 9999 there is no date to give.
+			days := (p.Remaining*90 + last90 - 1) / last90
+			if days < 3_000_000 {
+				if reach := asOf.Add(int(days)); reach.Year <= 9999 {
+					d := reach.String()
+					p.ProjectedReachDate = &d
+				}
+			}
+		}
+		return p, nil
+	}
+	if err := s.reachedOn(ctx, &p, scope, routeID, jan1, asOf); err != nil {
+		return p, fmt.Errorf("progress: %w", err)
+	}
+	return p, nil
+}
+
+// roundDiv is num / den rounded half away from zero, for num ≥ 0, den > 0.
+func roundDiv(num, den int64) int64 { return (2*num + den) / (2 * den) }
+
+// reachedOn finds the first day the running sum reached the value and, for a
+// runs target, the value-th counted run in order of (departed_at, id).
+func (s *Store) reachedOn(ctx context.Context, p *models.Progress, scope string, routeID int64, from, to models.Day) error {
+	var days []rollupDailyRow
+	err := s.db.WithContext(ctx).Where("scope = ? AND direction = ? AND day >= ? AND day <= ?", scope, "", from.String(), to.String()).
+		Order("day").Find(&days).Error
+	if err != nil {
+		return err
+	}
+	var cum int64
+	for _, d := range days {
+		v := metricOf(d, p.Target.Metric)
+		if cum+v < p.Target.Value {
+			cum += v
+			continue
+		}
+		day := d.Day
+		p.ReachedOn = &day
+		if p.Target.Metric != "runs" {
+			return nil
+		}
+		// The (value − cum)-th counted run of that day in scope.
+		q := s.db.WithContext(ctx).Table("runs").
+			Select("runs.id, runs.number, routes.code AS route, runs.departed_at").
+			Joins("JOIN routes ON routes.id = runs.route_id").
+			Where("runs.departed_day = ? AND runs.status IN ? AND runs.departed_at <= ?", day, countedStatuses, s.rolledUpTo(ctx))
+		switch {
+		case strings.HasPrefix(scope, "route:"):
+			q = q.Where("runs.route_id = ?", routeID)
+		case strings.HasPrefix(scope, "mode:"):
+			q = q.Where("routes.mode = ?", strings.TrimPrefix(scope, "mode:"))
+		}
+		var rb models.ReachedBy
+		err := q.Order("runs.departed_at, runs.id").Offset(int(p.Target.Value - cum - 1)).Limit(1).Take(&rb).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			// The roll-up is behind the runs table; the next roll-up settles it.
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rb.DepartedAt = rb.DepartedAt.In(s.Loc)
+		p.ReachedBy = &rb
+		return nil
+	}
+	return nil
+}
