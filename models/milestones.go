@@ -15,4 +15,3 @@ type Milestone struct {
 	RecordedAt  time.Time  `json:"recorded_at"`
 	WithdrawnAt *time.Time `json:"withdrawn_at"`
 }
-

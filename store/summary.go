@@ -15,7 +15,6 @@ import (
 	"time"
 )
 
-
 type summaryRow struct {
 	Period      string `gorm:"primaryKey"`
 	GeneratedAt time.Time
