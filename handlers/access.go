@@ -34,18 +34,11 @@ func principalOf(c echo.Context) *models.Principal {
 
 const authErrKey = "banlie.auth_error"
 
-// publicPaths answer without looking at tokens: probes must work whatever
-// the token setup, and the dashboard's files carry no data.
-func publicPath(c echo.Context) bool {
-	p := c.Path()
-	return p == "/healthz" || p == "/readyz" || p == "/api/v1/openapi.json" ||
-		!strings.HasPrefix(c.Request().URL.Path, "/api/") && p != "/metrics"
-}
-
 // authenticate reads a Bearer token, if any. A token that is malformed,
 // unknown or revoked is remembered as an error that refuseBadToken answers
 // (401) once the rate limiter has counted the request against its address.
-func authenticate(st *store.Store, log *slog.Logger) echo.MiddlewareFunc {
+// Endpoints open to anyone do not look at tokens (see endpointTable.readsTokens).
+func authenticate(st *store.Store, log *slog.Logger, table *endpointTable) echo.MiddlewareFunc {
 	var mu sync.Mutex
 	touched := map[int64]time.Time{}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -53,7 +46,7 @@ func authenticate(st *store.Store, log *slog.Logger) echo.MiddlewareFunc {
 			req := c.Request()
 			actor := models.Actor{Name: "anonymous", RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
 			h := req.Header.Get(echo.HeaderAuthorization)
-			if h != "" && !publicPath(c) {
+			if h != "" && table.readsTokens(c) {
 				scheme, secret, ok := strings.Cut(h, " ")
 				if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
 					c.Set(authErrKey, unauthorized("the Authorization header must be: Bearer <token>"))
@@ -108,52 +101,18 @@ func unauthorized(detail string) error {
 	return &echo.HTTPError{Code: http.StatusUnauthorized, Message: detail}
 }
 
-// needs is the role each write needs, by method and route pattern. A write
-// missing from it needs admin: new endpoints are closed until listed.
-var needs = map[string]string{
-	"POST /api/v1/runs":                  models.RoleOperator,
-	"POST /api/v1/runs/import":           models.RoleOperator,
-	"PATCH /api/v1/runs/:id":             models.RoleOperator,
-	"DELETE /api/v1/runs/:id":            models.RoleOperator,
-	"POST /api/v1/sea-rail-counts":       models.RoleOperator,
-	"PATCH /api/v1/sea-rail-counts/:id":  models.RoleOperator,
-	"DELETE /api/v1/sea-rail-counts/:id": models.RoleOperator,
-	"GET /api/v1/audit":                  models.RoleAdmin,
-}
-
-// authorize enforces roles: writes need their role; reads need viewer when
-// reads are private (the OpenAPI document stays public).
-func authorize(privateReads bool) echo.MiddlewareFunc {
-	var (
-		once   sync.Once
-		routed map[string]bool // "METHOD /pattern" of every registered route
-	)
+// authorize enforces the role the request's endpoint needs (its access in
+// the endpoint table).
+func authorize(privateReads bool, table *endpointTable) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			once.Do(func() {
-				routed = map[string]bool{}
-				for _, r := range c.Echo().Routes() {
-					routed[r.Method+" "+r.Path] = true
-				}
-			})
-			m := c.Request().Method
-			// Under /api/ only the dashboard's catch-all matched: no such resource.
-			if !routed[m+" "+c.Path()] || c.Path() == "/*" && strings.HasPrefix(c.Request().URL.Path, "/api/") {
+			ep := table.of(c)
+			if ep == nil {
 				// No such resource or method: Echo answers 404 or 405 (with
 				// Allow); a role has nothing to guard there.
 				return next(c)
 			}
-			need, ok := needs[m+" "+c.Path()]
-			switch {
-			case publicPath(c) && !ok && (m == http.MethodGet || m == http.MethodHead):
-			case ok:
-			case m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions:
-				if privateReads && c.Path() != "/api/v1/openapi.json" {
-					need = models.RoleViewer
-				}
-			default:
-				need = models.RoleAdmin
-			}
+			need := ep.access.need(privateReads)
 			if need == "" {
 				return next(c)
 			}
@@ -245,17 +204,18 @@ func (w *captureWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// idempotency honours Idempotency-Key on POST: the same key and body within
+// idempotency honours Idempotency-Key on the endpoints that say so (every
+// POST; see endpointTable.handlingOf): the same key and body within
 // 24 hours answers the first answer again and writes nothing; a concurrent
 // retry waits for the first; another body with the key is a 422. 5xx answers
 // are not kept, so a retry can still succeed.
-func idempotency(st *store.Store, replays prometheus.Counter) echo.MiddlewareFunc {
+func idempotency(st *store.Store, replays prometheus.Counter, table *endpointTable) echo.MiddlewareFunc {
 	var locks idemLocks
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
 			key, has := req.Header.Get("Idempotency-Key"), req.Header.Values("Idempotency-Key") != nil
-			if req.Method != http.MethodPost || !has {
+			if !has || table.handlingOf(c)&idempotent == 0 {
 				return next(c)
 			}
 			if len(key) < 1 || len(key) > 255 || strings.IndexFunc(key, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0 {

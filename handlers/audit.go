@@ -11,10 +11,6 @@ import (
 
 type auditHandlers struct{ st *store.Store }
 
-func (h auditHandlers) register(g *echo.Group) {
-	g.GET("/audit", h.list)
-}
-
 func (h auditHandlers) list(c echo.Context) error {
 	var f models.AuditFilter
 	var err error

@@ -26,13 +26,6 @@ type csvHandlers struct {
 	log *slog.Logger
 }
 
-// register adds the CSV routes. Their static paths win over /runs/:id in
-// Echo's router, whatever the order of registration.
-func (h csvHandlers) register(g *echo.Group) {
-	g.POST("/runs/import", h.importRuns)
-	g.GET("/runs/export", h.exportRuns)
-}
-
 // CSV media types the import reads; no Content-Type at all is read as CSV too.
 var csvMediaTypes = []string{"text/csv", "text/plain"}
 

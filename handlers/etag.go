@@ -24,30 +24,7 @@ func (w *etagWriter) WriteHeader(code int)        { w.status = code }
 func (w *etagWriter) Write(b []byte) (int, error) { return w.buf.Write(b) }
 func (w *etagWriter) Flush()                      {}
 
-// cacheable are the reads whose answers depend only on stored data and the
-// reporting day: the ones dashboards poll. They are kept per data version
-// (store.Store.DataVersion) and day, so that a poll between writes costs
-// one small query instead of recomputing the answer.
-var cacheable = map[string]bool{
-	"/api/v1/totals/monthly":       true,
-	"/api/v1/totals/yearly":        true,
-	"/api/v1/targets":              true,
-	"/api/v1/targets/:id":          true,
-	"/api/v1/targets/:id/progress": true,
-	"/api/v1/milestones":           true,
-	"/api/v1/runs":                 true,
-	"/api/v1/runs/:id":             true,
-	"/api/v1/routes":               true,
-	"/api/v1/routes/:code":         true,
-	"/api/v1/sea-rail-counts":      true,
-	"/api/v1/sea-rail-counts/:id":  true,
-	"/api/v1/network":              true,
-	"/api/v1/summaries":            true,
-	"/api/v1/summaries/:period":    true,
-	"/api/v1/summaries.atom":       true,
-}
-
-// answerCache holds successful answers of cacheable reads for one data
+// answerCache holds successful answers of kept reads for one data
 // version and reporting day; either changing empties it.
 type answerCache struct {
 	mu      sync.Mutex
@@ -100,37 +77,34 @@ func (a *answerCache) put(version int64, day, key string, ans cachedAnswer) {
 	a.bytes += len(ans.body)
 }
 
-// conditionalGET gives every successful GET answer an ETag
-// (a hash of the body) and answers 304 with no body when the client's
-// If-None-Match already names it: a dashboard polling unchanged figures
-// gets a few bytes back instead of the whole answer. The answers of
-// cacheable reads are kept until the data or the day changes.
-//
-// The feed's links start with the public base (see publicBase), which may
-// come from the request's host: its answers are kept per base, so that one
-// client's Host never reaches another's feed.
-func conditionalGET(st *store.Store, base func(echo.Context) string, answers *prometheus.CounterVec) echo.MiddlewareFunc {
+// conditionalGET gives every successful answer of a tagged endpoint (see
+// the endpoint table) an ETag (a hash of the body) and answers 304 with no
+// body when the client's If-None-Match already names it: a dashboard
+// polling unchanged figures gets a few bytes back instead of the whole
+// answer. The answers of kept endpoints are kept until the data or the day
+// changes; those kept per base (the feed's, whose links start with the
+// public base, see publicBase) per base too, so that one client's Host
+// never reaches another's feed.
+func conditionalGET(st *store.Store, base func(echo.Context) string, answers *prometheus.CounterVec, table *endpointTable) echo.MiddlewareFunc {
 	hit, miss, notModified := answers.WithLabelValues("hit"), answers.WithLabelValues("miss"), answers.WithLabelValues("not_modified")
 	cache := &answerCache{}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
-			// Every GET but the metrics (which change with each scrape): API
-			// answers and the dashboard's files alike, so a browser coming back
-			// revalidates the page's files instead of fetching them again.
-			// The CSV export streams: it may be large, and is downloaded, not
-			// polled.
-			if req.Method != http.MethodGet || req.URL.Path == "/metrics" || c.Path() == "/api/v1/runs/export" {
+			// Tagged: API answers and the dashboard's files alike, so that a
+			// browser coming back revalidates the page's files instead of
+			// fetching them again.
+			h := table.handlingOf(c)
+			if h&tagged == 0 {
 				return next(c)
 			}
 			res := c.Response()
 			var version int64 = -1
 			var day, key string
-			// counted=true depends on the clock to the second, not the day.
-			if cacheable[c.Path()] && !req.URL.Query().Has("counted") {
+			if h&kept != 0 && (h&countedLive == 0 || !req.URL.Query().Has("counted")) {
 				if v, err := st.DataVersion(req.Context()); err == nil {
 					version, day, key = v, st.Today().String(), req.URL.RequestURI()
-					if c.Path() == "/api/v1/summaries.atom" {
+					if h&perBase != 0 {
 						key = base(c) + " " + key
 					}
 					if ans, ok := cache.get(version, day, key); ok {

@@ -22,12 +22,6 @@ type jobHandlers struct {
 	jobs JobRunner
 }
 
-func (h jobHandlers) register(g *echo.Group) {
-	g.GET("/jobs", h.list)
-	g.POST("/jobs/:name/run", h.run)
-	g.GET("/jobs/:name/runs", h.runs)
-}
-
 func (h jobHandlers) list(c echo.Context) error {
 	js, err := h.jobs.List(c.Request().Context())
 	if err != nil {

@@ -12,14 +12,6 @@ import (
 
 type routeHandlers struct{ st *store.Store }
 
-func (h routeHandlers) register(g *echo.Group) {
-	g.POST("/routes", h.create)
-	g.GET("/routes", h.list)
-	g.GET("/routes/:code", h.get)
-	g.PATCH("/routes/:code", h.update)
-	g.DELETE("/routes/:code", h.delete)
-}
-
 func (h routeHandlers) create(c echo.Context) error {
 	var in models.RouteInput
 	if err := decodeStrict(c, &in); err != nil {

@@ -12,14 +12,6 @@ import (
 
 type runHandlers struct{ st *store.Store }
 
-func (h runHandlers) register(g *echo.Group) {
-	g.POST("/runs", h.create)
-	g.GET("/runs", h.list)
-	g.GET("/runs/:id", h.get)
-	g.PATCH("/runs/:id", h.update)
-	g.DELETE("/runs/:id", h.delete)
-}
-
 func (h runHandlers) create(c echo.Context) error {
 	var in models.RunInput
 	if err := decodeStrict(c, &in); err != nil {

@@ -12,14 +12,6 @@ import (
 
 type seaRailHandlers struct{ st *store.Store }
 
-func (h seaRailHandlers) register(g *echo.Group) {
-	g.POST("/sea-rail-counts", h.create)
-	g.GET("/sea-rail-counts", h.list)
-	g.GET("/sea-rail-counts/:id", h.get)
-	g.PATCH("/sea-rail-counts/:id", h.update)
-	g.DELETE("/sea-rail-counts/:id", h.delete)
-}
-
 func (h seaRailHandlers) create(c echo.Context) error {
 	var in models.SeaRailInput
 	if err := decodeStrict(c, &in); err != nil {

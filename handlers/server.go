@@ -79,6 +79,12 @@ func (e *NotReadyError) Unwrap() error { return e.Err }
 
 // New builds the Echo server with every route and middleware.
 func New(cfg Config) *echo.Echo {
+	e, _ := newServer(cfg)
+	return e
+}
+
+// newServer is New, also answering the endpoints it registered.
+func newServer(cfg Config) (*echo.Echo, []endpoint) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = echo.ExtractIPDirect()
@@ -106,6 +112,12 @@ func New(cfg Config) *echo.Echo {
 	}
 	reg.MustRegister(cfg.Collectors...)
 
+	eps := endpoints(cfg, base, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	table, err := newEndpointTable(eps)
+	if err != nil {
+		panic("handlers: the endpoint table: " + err.Error())
+	}
+
 	e.Pre(headAsGet)
 	e.Pre(boundRequestID)
 	e.Use(middleware.RequestID())
@@ -126,27 +138,29 @@ func New(cfg Config) *echo.Echo {
 		}))
 	}
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024,
-		// The Prometheus handler compresses its own answers. Writes answer
-		// a few hundred bytes, and readying a compressor costs each request
-		// tens of µs even when the answer ends up too short to compress.
-		Skipper: func(c echo.Context) bool {
-			m := c.Request().Method
-			return c.Path() == "/metrics" || m != http.MethodGet && m != http.MethodHead
-		}}))
+		Skipper: func(c echo.Context) bool { return table.handlingOf(c)&gzipped == 0 }}))
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
-	e.Use(authenticate(cfg.Store, cfg.Log))
+	e.Use(authenticate(cfg.Store, cfg.Log, table))
 	e.Use(rateLimit(cfg.RateLimit, met.limited))
 	e.Use(refuseBadToken)
-	e.Use(authorize(cfg.PrivateReads))
-	e.Use(idempotency(cfg.Store, met.replays))
-	e.Use(conditionalGET(cfg.Store, base, met.answers))
+	e.Use(authorize(cfg.PrivateReads, table))
+	e.Use(idempotency(cfg.Store, met.replays, table))
+	e.Use(conditionalGET(cfg.Store, base, met.answers, table))
 
-	e.GET("/healthz", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
-	})
-	e.GET("/readyz", func(c echo.Context) error {
-		if err := cfg.Ready(c.Request().Context()); err != nil {
-			cfg.Log.Warn("not ready", "err", err)
+	for _, ep := range eps {
+		e.Add(ep.method, ep.path, ep.handler)
+	}
+	return e, eps
+}
+
+func healthHandler(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func readyHandler(ready func(ctx context.Context) error, log *slog.Logger) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := ready(c.Request().Context()); err != nil {
+			log.Warn("not ready", "err", err)
 			detail := "the service is not ready: the database is unreachable or not migrated"
 			var nr *NotReadyError
 			if errors.As(err, &nr) {
@@ -157,41 +171,24 @@ func New(cfg Config) *echo.Echo {
 			return nil
 		}
 		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
-	})
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
-
-	api := e.Group("/api/v1")
-	api.GET("/openapi.json", func(c echo.Context) error {
-		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, OpenAPI)
-	})
-	routeHandlers{cfg.Store}.register(api)
-	runHandlers{cfg.Store}.register(api)
-	csvHandlers{cfg.Store, cfg.Log}.register(api)
-	seaRailHandlers{cfg.Store}.register(api)
-	totalsHandlers{cfg.Store}.register(api)
-	targetHandlers{cfg.Store}.register(api)
-	summaryHandlers{cfg.Store, base}.register(api)
-	auditHandlers{cfg.Store}.register(api)
-	if cfg.Jobs != nil {
-		jobHandlers{cfg.Store, cfg.Jobs}.register(api)
 	}
-	api.GET("/meta", metaHandler(cfg.Store, cfg.PrivateReads))
-	api.GET("/network", func(c echo.Context) error {
-		n, err := cfg.Store.Network(c.Request().Context())
+}
+
+func openAPIHandler(c echo.Context) error {
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, OpenAPI)
+}
+
+func networkHandler(st *store.Store) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		n, err := st.Network(c.Request().Context())
 		if err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, n)
-	})
-	if cfg.Web != nil {
-		e.GET("/", indexHandler(cfg.Web, cfg.Store))
-		e.GET("/index.html", indexHandler(cfg.Web, cfg.Store))
-		// Browsers ask for it on every page, the summaries' included: no icon.
-		e.GET("/favicon.ico", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
-		e.StaticFS("/", cfg.Web)
 	}
-	return e
 }
+
+func noIconHandler(c echo.Context) error { return c.NoContent(http.StatusNoContent) }
 
 // requestLog writes one structured line per request and feeds the latency histogram.
 func requestLog(log *slog.Logger, hist *prometheus.HistogramVec) echo.MiddlewareFunc {

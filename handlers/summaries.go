@@ -20,13 +20,6 @@ type summaryHandlers struct {
 	base func(echo.Context) string // see publicBase
 }
 
-func (h summaryHandlers) register(g *echo.Group) {
-	g.GET("/summaries", h.list)
-	g.GET("/summaries.atom", h.atom)
-	g.GET("/summaries/:period", h.get)
-	g.POST("/summaries/:period/generate", h.generate)
-}
-
 func (h summaryHandlers) list(c echo.Context) error {
 	limit, cursor, err := qPage(c)
 	if err != nil {

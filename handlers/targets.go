@@ -12,15 +12,6 @@ import (
 
 type targetHandlers struct{ st *store.Store }
 
-func (h targetHandlers) register(g *echo.Group) {
-	g.POST("/targets", h.create)
-	g.GET("/targets", h.list)
-	g.GET("/targets/:id", h.get)
-	g.DELETE("/targets/:id", h.delete)
-	g.GET("/targets/:id/progress", h.progress)
-	g.GET("/milestones", h.milestones)
-}
-
 func (h targetHandlers) create(c echo.Context) error {
 	var in models.TargetInput
 	if err := decodeStrict(c, &in); err != nil {

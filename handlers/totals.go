@@ -12,11 +12,6 @@ import (
 
 type totalsHandlers struct{ st *store.Store }
 
-func (h totalsHandlers) register(g *echo.Group) {
-	g.GET("/totals/monthly", h.monthly)
-	g.GET("/totals/yearly", h.yearly)
-}
-
 func qYear(c echo.Context, def int) (int, error) {
 	v := qString(c, "year")
 	if v == nil {

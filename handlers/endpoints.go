@@ -1,0 +1,299 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"banlie/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+// access is who may call an endpoint.
+type access int
+
+const (
+	_ access = iota // unset: New refuses an endpoint that does not say
+	// anyone may call it, even when reads are private, and its tokens are
+	// not looked at (a bad one is not refused): probes must answer whatever
+	// the token setup, the API document stays readable, and the dashboard's
+	// files carry no data.
+	anyone
+	// readers: anyone, or a token of any role (viewer or higher) when reads
+	// are private (Config.PrivateReads).
+	readers
+	// operators: a token with role operator or admin.
+	operators
+	// admins: a token with role admin, whatever the read setting.
+	admins
+)
+
+func (a access) String() string {
+	switch a {
+	case anyone:
+		return "anyone"
+	case readers:
+		return "readers"
+	case operators:
+		return "operators"
+	case admins:
+		return "admins"
+	}
+	return fmt.Sprintf("access(%d)", int(a))
+}
+
+// need is the role a request must carry, "" for none.
+func (a access) need(privateReads bool) string {
+	switch a {
+	case readers:
+		if privateReads {
+			return models.RoleViewer
+		}
+	case operators:
+		return models.RoleOperator
+	case admins:
+		return models.RoleAdmin
+	}
+	return ""
+}
+
+// handling says, as flags, how an endpoint's requests and answers are treated.
+type handling uint
+
+const (
+	// tagged: a successful answer carries a weak ETag (a hash of the body)
+	// with Cache-Control: no-cache, and a request whose If-None-Match names
+	// it answers 304 with no body (conditionalGET).
+	tagged handling = 1 << iota
+	// kept: the answer depends only on stored data and the reporting day
+	// (the reads dashboards poll), so it is kept per data version
+	// (store.Store.DataVersion) and day: a poll between writes costs one
+	// small query instead of recomputing the answer.
+	kept
+	// perBase: kept per public base (see publicBase) too: the answer's
+	// links start with it, and it may come from the request's host, which
+	// must never reach another client's answer.
+	perBase
+	// countedLive: with counted in the query, the answer depends on the
+	// clock to the second, not the day: it is not kept.
+	countedLive
+	// gzipped: the answer is compressed for clients that accept it.
+	gzipped
+	// idempotent: the request honours Idempotency-Key (idempotency).
+	idempotent
+)
+
+// endpoint is one route the server answers, with its policies.
+type endpoint struct {
+	method, path string
+	handler      echo.HandlerFunc
+	access       access
+	handling     handling
+}
+
+// endpoints is every route the server answers, and the one place that
+// says, for each, who may call it and how its answers are treated: New
+// registers exactly these, and the middlewares read each request's policy
+// from here (see endpointTable), so an endpoint cannot be added without
+// its policy. HEAD is answered wherever GET is (headAsGet), with the GET's
+// policy.
+func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler) []endpoint {
+	const GET, POST, PATCH, DELETE = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
+	const (
+		// read: a GET answer, tagged and compressed.
+		read = tagged | gzipped
+		// poll: a read that dashboards poll, kept until the data or the
+		// day changes.
+		poll = read | kept
+		// write: answered as written: a few hundred bytes, and readying a
+		// compressor costs tens of µs even when the answer ends up too
+		// short to compress. POSTs honour Idempotency-Key as well.
+		write handling = 0
+	)
+	routes := routeHandlers{cfg.Store}
+	runs := runHandlers{cfg.Store}
+	csv := csvHandlers{cfg.Store, cfg.Log}
+	seaRail := seaRailHandlers{cfg.Store}
+	totals := totalsHandlers{cfg.Store}
+	targets := targetHandlers{cfg.Store}
+	summaries := summaryHandlers{cfg.Store, base}
+	audit := auditHandlers{cfg.Store}
+
+	t := []endpoint{
+		{GET, "/healthz", healthHandler, anyone, read},
+		{GET, "/readyz", readyHandler(cfg.Ready, cfg.Log), anyone, read},
+		// Changes with each scrape (no ETag); the Prometheus handler
+		// compresses its own answers.
+		{GET, "/metrics", echo.WrapHandler(metrics), readers, 0},
+		{GET, "/api/v1/openapi.json", openAPIHandler, anyone, read},
+
+		{POST, "/api/v1/routes", routes.create, admins, write | idempotent},
+		{GET, "/api/v1/routes", routes.list, readers, poll},
+		{GET, "/api/v1/routes/:code", routes.get, readers, poll},
+		{PATCH, "/api/v1/routes/:code", routes.update, admins, write},
+		{DELETE, "/api/v1/routes/:code", routes.delete, admins, write},
+
+		{POST, "/api/v1/runs", runs.create, operators, write | idempotent},
+		{GET, "/api/v1/runs", runs.list, readers, poll | countedLive},
+		{GET, "/api/v1/runs/:id", runs.get, readers, poll},
+		{PATCH, "/api/v1/runs/:id", runs.update, operators, write},
+		{DELETE, "/api/v1/runs/:id", runs.delete, operators, write},
+		// Static paths win over /runs/:id in Echo's router, whatever the
+		// order of registration.
+		{POST, "/api/v1/runs/import", csv.importRuns, operators, write | idempotent},
+		// Streamed: it may be large, and is downloaded, not polled (no ETag).
+		{GET, "/api/v1/runs/export", csv.exportRuns, readers, gzipped},
+
+		{POST, "/api/v1/sea-rail-counts", seaRail.create, operators, write | idempotent},
+		{GET, "/api/v1/sea-rail-counts", seaRail.list, readers, poll},
+		{GET, "/api/v1/sea-rail-counts/:id", seaRail.get, readers, poll},
+		{PATCH, "/api/v1/sea-rail-counts/:id", seaRail.update, operators, write},
+		{DELETE, "/api/v1/sea-rail-counts/:id", seaRail.delete, operators, write},
+
+		{GET, "/api/v1/totals/monthly", totals.monthly, readers, poll},
+		{GET, "/api/v1/totals/yearly", totals.yearly, readers, poll},
+
+		{POST, "/api/v1/targets", targets.create, admins, write | idempotent},
+		{GET, "/api/v1/targets", targets.list, readers, poll},
+		{GET, "/api/v1/targets/:id", targets.get, readers, poll},
+		{DELETE, "/api/v1/targets/:id", targets.delete, admins, write},
+		{GET, "/api/v1/targets/:id/progress", targets.progress, readers, poll},
+		{GET, "/api/v1/milestones", targets.milestones, readers, poll},
+
+		{GET, "/api/v1/summaries", summaries.list, readers, poll},
+		{GET, "/api/v1/summaries.atom", summaries.atom, readers, poll | perBase},
+		{GET, "/api/v1/summaries/:period", summaries.get, readers, poll},
+		{POST, "/api/v1/summaries/:period/generate", summaries.generate, admins, write | idempotent},
+
+		{GET, "/api/v1/audit", audit.list, admins, read},
+	}
+	if cfg.Jobs != nil {
+		jobs := jobHandlers{cfg.Store, cfg.Jobs}
+		t = append(t,
+			endpoint{GET, "/api/v1/jobs", jobs.list, readers, read},
+			endpoint{POST, "/api/v1/jobs/:name/run", jobs.run, admins, write | idempotent},
+			endpoint{GET, "/api/v1/jobs/:name/runs", jobs.runs, readers, read},
+		)
+	}
+	t = append(t,
+		endpoint{GET, "/api/v1/meta", metaHandler(cfg.Store, cfg.PrivateReads), readers, read},
+		endpoint{GET, "/api/v1/network", networkHandler(cfg.Store), readers, poll},
+	)
+	if cfg.Web != nil {
+		t = append(t,
+			endpoint{GET, "/", indexHandler(cfg.Web, cfg.Store), anyone, read},
+			endpoint{GET, "/index.html", indexHandler(cfg.Web, cfg.Store), anyone, read},
+			// Browsers ask for it on every page, the summaries' included: no icon.
+			endpoint{GET, "/favicon.ico", noIconHandler, anyone, read},
+			// The dashboard's files, as e.StaticFS("/", cfg.Web) registers
+			// them (the router leaves the path escaped). Under /api/ it only
+			// ever answers 404: see endpointTable.of.
+			endpoint{GET, "/*", echo.StaticDirectoryHandler(cfg.Web, true), anyone, read},
+		)
+	}
+	return t
+}
+
+// checkEndpoints refuses a table that contradicts itself: an endpoint
+// without its access, a route twice, flags that mean nothing for its
+// method, or a path whose endpoints disagree on whether tokens are looked at.
+func checkEndpoints(es []endpoint) error {
+	seen := map[routeKey]bool{}
+	open := map[string]bool{} // by path: whether its endpoints are for anyone
+	for _, e := range es {
+		name := e.method + " " + e.path
+		k := routeKey{e.method, e.path}
+		switch {
+		case seen[k]:
+			return fmt.Errorf("%s is listed twice", name)
+		case e.handler == nil:
+			return fmt.Errorf("%s has no handler", name)
+		case e.access < anyone || e.access > admins:
+			return fmt.Errorf("%s does not say who may call it", name)
+		case e.access == anyone && e.method != http.MethodGet:
+			return fmt.Errorf("%s is a write open to anyone", name)
+		case e.handling&(tagged|kept|perBase|countedLive|gzipped) != 0 && e.method != http.MethodGet:
+			return fmt.Errorf("%s: only GET answers are tagged, kept or compressed", name)
+		case e.handling&idempotent != 0 && e.method != http.MethodPost:
+			return fmt.Errorf("%s: only POST honours Idempotency-Key", name)
+		case e.handling&kept != 0 && e.handling&tagged == 0:
+			return fmt.Errorf("%s is kept without an ETag", name)
+		case e.handling&(perBase|countedLive) != 0 && e.handling&kept == 0:
+			return fmt.Errorf("%s qualifies how it is kept, but is not kept", name)
+		}
+		if o, ok := open[e.path]; ok && o != (e.access == anyone) {
+			return fmt.Errorf("%s: the endpoints of %s disagree on whether tokens are looked at", name, e.path)
+		}
+		seen[k], open[e.path] = true, e.access == anyone
+	}
+	return nil
+}
+
+type routeKey struct{ method, path string }
+
+// endpointTable finds the policy of the route a request was routed to; the
+// middlewares run after routing, so c.Path() is the matched pattern.
+type endpointTable struct {
+	routes map[routeKey]*endpoint
+	open   map[string]bool // by path: whether its endpoints are for anyone
+}
+
+func newEndpointTable(es []endpoint) (*endpointTable, error) {
+	if err := checkEndpoints(es); err != nil {
+		return nil, err
+	}
+	t := &endpointTable{routes: map[routeKey]*endpoint{}, open: map[string]bool{}}
+	for i := range es {
+		e := &es[i]
+		t.routes[routeKey{e.method, e.path}] = e
+		t.open[e.path] = e.access == anyone
+	}
+	return t, nil
+}
+
+func underAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+
+// of answers the endpoint a request was routed to, or nil when there is
+// none: Echo's 404 and 405 (a path without that method, OPTIONS included),
+// and the dashboard's catch-all under /api/, where there is no such
+// resource at all.
+func (t *endpointTable) of(c echo.Context) *endpoint {
+	p := c.Path()
+	if p == "/*" && underAPI(c) {
+		return nil
+	}
+	return t.routes[routeKey{c.Request().Method, p}]
+}
+
+// readsTokens reports whether a request's Authorization is looked at. A
+// request without an endpoint is treated as the endpoints of its path are
+// (a 405 on /healthz ignores tokens, as GET /healthz does); on no known
+// path, tokens are looked at under /api/ only.
+func (t *endpointTable) readsTokens(c echo.Context) bool {
+	if e := t.of(c); e != nil {
+		return e.access != anyone
+	}
+	api := underAPI(c)
+	if open, ok := t.open[c.Path()]; ok && !(api && c.Path() == "/*") {
+		return !open
+	}
+	return api
+}
+
+// handlingOf is the handling of a request's endpoint. A request without
+// one is handled as any of its method: a GET's answer (an error) is tagged
+// and compressed, and a POST honours Idempotency-Key (a retry gets the
+// same 404 or 405, replayed).
+func (t *endpointTable) handlingOf(c echo.Context) handling {
+	if e := t.of(c); e != nil {
+		return e.handling
+	}
+	switch c.Request().Method {
+	case http.MethodGet:
+		return tagged | gzipped
+	case http.MethodPost:
+		return idempotent
+	}
+	return 0
+}

@@ -1,0 +1,24 @@
+package handlers
+
+import "github.com/labstack/echo/v4"
+
+// Policy is an endpoint's declared policy, as the tests outside the package
+// see it.
+type Policy struct {
+	Method, Path string
+	// Access is anyone, readers, operators or admins.
+	Access string
+	// Idempotent: the endpoint honours Idempotency-Key.
+	Idempotent bool
+}
+
+// NewWithPolicies is New, also answering the policies of the endpoints it
+// registered.
+func NewWithPolicies(cfg Config) (*echo.Echo, []Policy) {
+	e, eps := newServer(cfg)
+	ps := make([]Policy, len(eps))
+	for i, ep := range eps {
+		ps[i] = Policy{Method: ep.method, Path: ep.path, Access: ep.access.String(), Idempotent: ep.handling&idempotent != 0}
+	}
+	return e, ps
+}
