@@ -2,22 +2,22 @@ package handlers
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
 	"io"
-	"maps"
 	"mime"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"banlie/models"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/labstack/echo/v4"
 )
 
@@ -78,39 +78,131 @@ func readBody(c echo.Context) ([]byte, error) {
 	return b, nil
 }
 
+// strict are the options of every decoding of a request body: a member
+// name must be a field's JSON name exactly (no case-insensitive matching:
+// "TEU" or "ſtatus" is not "teu" or "status"), a name no field has is
+// refused, and so is a name given twice in one object, at any depth.
+var strict = jsonv2.JoinOptions(
+	jsonv2.RejectUnknownMembers(true),
+	jsonv2.MatchCaseInsensitiveNames(false),
+	jsontext.AllowDuplicateNames(false),
+)
+
 // decodeStrict decodes one JSON object into dst, refusing unknown fields,
-// wrong types and trailing data with a 400 that names the field.
+// fields given twice, wrong types and trailing data with a 400 that names
+// every bad field.
 func decodeStrict(c echo.Context, dst any) error {
 	b, err := readBody(c)
 	if err != nil {
 		return err
 	}
-	if t := bytes.TrimSpace(b); t[0] != '{' {
+	return decodeStrictBody(b, dst)
+}
+
+// decodeStrictBody is decodeStrict of a body already read. A good body is
+// decoded once; only a bad one is read again, to list all its problems.
+func decodeStrictBody(b []byte, dst any) error {
+	if t := bytes.TrimSpace(b); len(t) == 0 || t[0] != '{' {
 		return models.BadRequest("", "the request body must be a JSON object")
 	}
-	if path, unknown := scanKeys(b, reflect.TypeOf(dst)); unknown {
-		if all := fieldErrors(b, reflect.TypeOf(dst)); all.total > 0 {
-			return all.err()
-		}
-		return models.BadRequest(path, "%s is not a field of this resource", path)
-	} else if path != "" {
-		return models.BadRequest(path, "%s is given twice", path)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		var se *json.SyntaxError
-		if !errors.As(err, &se) && !errors.Is(err, io.ErrUnexpectedEOF) {
-			if all := fieldErrors(b, reflect.TypeOf(dst)); all.total > 0 {
-				return all.err()
-			}
-		}
-		return jsonError("", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return models.BadRequest("", "the request body must hold exactly one JSON object")
+	if err := jsonv2.Unmarshal(b, dst, strict); err != nil {
+		return strictError(b, reflect.TypeOf(dst), err)
 	}
 	return nil
+}
+
+// strictError explains why the object b does not decode into t (a pointer
+// type). The decoder stops at the first problem, so each member of b is
+// decoded again on its own into a new value of t, and every member that
+// cannot be is listed, in name order: a client learns of all its bad fields
+// at once (of each member, the first problem found in it).
+func strictError(b []byte, t reflect.Type, first error) error {
+	if t == nil || t.Kind() != reflect.Pointer {
+		return first // not a body's fault: dst must be a pointer
+	}
+	ms, more, err := members(b)
+	if err != nil {
+		return models.BadRequest("", "the request body is not valid JSON")
+	}
+	slices.SortStableFunc(ms, func(x, y member) int { return cmp.Compare(x.name, y.name) })
+	var bad badFields
+	var one []byte
+	for i := 0; i < len(ms); i++ {
+		m := ms[i]
+		twice := false
+		for i+1 < len(ms) && ms[i+1].name == m.name {
+			twice = true
+			i++
+		}
+		one, _ = jsontext.AppendQuote(append(one[:0], '{'), m.name) // a name read from JSON quotes again
+		one = append(append(append(one, ':'), m.value...), '}')
+		err := jsonv2.Unmarshal(one, reflect.New(t.Elem()).Interface(), strict)
+		var se *jsonv2.SemanticError
+		switch {
+		case twice && errors.As(err, &se) && se.Err == jsonv2.ErrUnknownName && se.JSONPointer.Parent() == "":
+			bad.add(decodeError("", err)) // a name no field has is unknown, however often given
+		case twice:
+			bad.add(models.BadRequest(m.name, "%s is given twice", m.name))
+			bad.twice = true
+		case err != nil && len(bad.list) == maxBadFields:
+			bad.total++ // counted, not listed: no message to write
+		case err != nil:
+			bad.add(decodeError("", err))
+		}
+	}
+	switch {
+	case bad.total > 0:
+		return bad.err()
+	case more:
+		return models.BadRequest("", "the request body must hold exactly one JSON object")
+	}
+	return decodeError("", first)
+}
+
+// member is one member of a JSON object: its name, unescaped, and its
+// value as written.
+type member struct {
+	name  string
+	value []byte
+}
+
+// errNotObject is a valid JSON value that is not an object.
+var errNotObject = errors.New("not an object")
+
+// members reads the JSON object at the start of b and answers its members
+// in the order written (a name given twice is in it twice) and whether
+// anything but whitespace follows the object. It answers errNotObject for
+// another JSON value, and the decoder's error for what is not JSON.
+func members(b []byte) (ms []member, more bool, err error) {
+	dec := jsontext.NewDecoder(bytes.NewBuffer(b), jsontext.AllowDuplicateNames(true))
+	if dec.PeekKind() != '{' {
+		if _, err := dec.ReadValue(); err != nil {
+			return nil, false, err
+		}
+		return nil, false, errNotObject
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, false, err
+	}
+	ms = make([]member, 0, 16) // a write's fields, in one allocation
+	for dec.PeekKind() == '"' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, false, err
+		}
+		name := tok.String() // before the next read voids tok
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, false, err
+		}
+		end := int(dec.InputOffset())
+		ms = append(ms, member{name, b[end-len(v) : end]})
+	}
+	if _, err := dec.ReadToken(); err != nil { // the closing brace, or what is not JSON
+		return nil, false, err
+	}
+	_, err = dec.ReadToken()
+	return ms, err != io.EOF, nil
 }
 
 // badFields collects every field of a body that cannot be decoded, so that
@@ -119,6 +211,7 @@ func decodeStrict(c echo.Context, dst any) error {
 type badFields struct {
 	list  []models.FieldError
 	total int
+	twice bool // a field given twice is among them
 }
 
 const maxBadFields = 50
@@ -136,322 +229,201 @@ func (b *badFields) add(err error) {
 }
 
 func (b badFields) err() error {
+	what := "unknown or of the wrong type"
+	if b.twice {
+		what = "unknown, given twice or of the wrong type"
+	}
 	switch {
 	case b.total == 1:
 		return &models.Error{Code: models.EBADREQUEST, Message: b.list[0].Message, Fields: b.list}
 	case b.total > len(b.list):
-		return &models.Error{Code: models.EBADREQUEST, Message: fmt.Sprintf("%d fields are unknown or of the wrong type; the first %d are listed", b.total, len(b.list)), Fields: b.list}
+		return &models.Error{Code: models.EBADREQUEST, Message: fmt.Sprintf("%d fields are %s; the first %d are listed", b.total, what, len(b.list)), Fields: b.list}
 	}
-	return &models.Error{Code: models.EBADREQUEST, Message: fmt.Sprintf("%d fields are unknown or of the wrong type", b.total), Fields: b.list}
+	return &models.Error{Code: models.EBADREQUEST, Message: fmt.Sprintf("%d fields are %s", b.total, what), Fields: b.list}
 }
 
-// fieldErrors decodes each member of the JSON object raw on its own into
-// its field of struct type t and lists every unknown field (with its path,
-// stops[0].extra) and every wrong type, in the body's key order (sorted).
-func fieldErrors(raw []byte, t reflect.Type) badFields {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	var obj map[string]json.RawMessage
-	if t.Kind() != reflect.Struct || json.Unmarshal(raw, &obj) != nil {
-		return badFields{}
-	}
-	fields := jsonFields(t)
-	keys := slices.Sorted(maps.Keys(obj))
-	var out badFields
-	for _, k := range keys {
-		ft, ok := fields[k]
-
-		if !ok {
-			out.add(models.BadRequest(k, "%s is not a field of this resource", k))
-			continue
-		}
-		if u := unknownField(obj[k], ft, k); u != "" {
-			out.add(models.BadRequest(u, "%s is not a field of this resource", u))
-			continue
-		}
-		v := reflect.New(ft)
-		dec := json.NewDecoder(bytes.NewReader(obj[k]))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(v.Interface()); err != nil {
-			out.add(jsonError(k, err))
-		}
-	}
-	return out
-}
-
-// jsonFields maps the JSON names of struct type t's fields to their types.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	fields := map[string]reflect.Type{}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			fields[name] = f.Type
-		}
-	}
-	return fields
-}
-
-// duplicateKey finds a key given twice in one JSON object of raw, at any
-// depth, and answers its path (stops[1].name), or "" when there is none or
-// raw is not valid JSON (the decoder says so then). It scans the bytes
-// itself: it runs on every write, and json.Decoder.Token allocates per token.
+// duplicateKey finds a member name given twice in one JSON object of raw,
+// at any depth, and answers its path (stops[1].name), or "" when there is
+// none or raw does not start with a valid JSON value (the decoder says so
+// then). Names are compared without regard to case, as Unicode folds it:
+// "teu" and "TEU", or "status" and "ſtatus", are one name given twice. A
+// PATCH is checked so before its fields are read: a client that wrote a
+// field twice in two cases is told so, not that one of them is unknown.
 func duplicateKey(raw []byte) string {
-	path, unknown := scanKeys(raw, nil)
-	if unknown {
-		return ""
-	}
-	return path
-}
-
-// scanKeys is duplicateKey that also checks, when t is a struct type, that
-// every key names one of its fields exactly, at any depth: encoding/json
-// would take "TEU" or "ſtatus" for "teu" and "status", and a body should say
-// what it means. It answers the first problem's path and whether it is an
-// unknown key (else a duplicate).
-func scanKeys(raw []byte, t reflect.Type) (path string, unknown bool) {
-	d := dupScanner{raw: raw}
-	path, _ = d.value(0, t)
-	return path, d.unknown
-}
-
-type dupScanner struct {
-	raw     []byte
-	i       int
-	unknown bool // the problem found is a key the type does not have
-}
-
-// structFields caches jsonFields per struct type: every write reads them.
-var structFields sync.Map // reflect.Type → map[string]reflect.Type
-
-func fieldsOf(t reflect.Type) map[string]reflect.Type {
-	for t != nil && t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t == nil || t.Kind() != reflect.Struct {
-		return nil
-	}
-	if f, ok := structFields.Load(t); ok {
-		return f.(map[string]reflect.Type)
-	}
-	f := jsonFields(t)
-	structFields.Store(t, f)
-	return f
-}
-
-// elemOf is the element type of a slice or array type t, or nil.
-func elemOf(t reflect.Type) reflect.Type {
-	for t != nil && t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
-		return t.Elem()
-	}
-	return nil
-}
-
-func (d *dupScanner) ws() {
-	for d.i < len(d.raw) {
-		switch d.raw[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
+	dec := jsontext.NewDecoder(bytes.NewBuffer(raw), jsontext.AllowDuplicateNames(true))
+	open := make([]foldedNames, 0, 8) // the names of each object being read, outermost first
+	for {
+		depth := dec.StackDepth()
+		kind, length := dec.StackIndex(depth)
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return ""
 		}
-	}
-}
-
-// str reads a JSON string at d.i and answers its raw contents and whether
-// they hold an escape.
-func (d *dupScanner) str() (s []byte, escaped, ok bool) {
-	if d.i >= len(d.raw) || d.raw[d.i] != '"' {
-		return nil, false, false
-	}
-	start := d.i + 1
-	for j := start; j < len(d.raw); j++ {
-		switch d.raw[j] {
-		case '\\':
-			escaped = true
-			j++
+		switch tok.Kind() {
+		case '{':
+			open = append(open, foldedNames{})
+		case '}':
+			open = open[:len(open)-1]
 		case '"':
-			d.i = j + 1
-			return d.raw[start:j], escaped, true
-		}
-	}
-	return nil, false, false
-}
-
-// value scans one value and answers the path of a duplicate key below it,
-// relative to it, and whether the scan could go on.
-func (d *dupScanner) value(depth int, t reflect.Type) (string, bool) {
-	if depth > 10000 {
-		return "", false
-	}
-	d.ws()
-	if d.i >= len(d.raw) {
-		return "", false
-	}
-	switch d.raw[d.i] {
-	case '{':
-		d.i++
-		// Keys are compared as encoding/json matches fields: without regard
-		// to case, so "teu" and "TEU" are one key given twice. A small
-		// object is searched in a list, a large one in a map.
-		var keys []string
-		var many map[string]bool
-		var seenRaw [][]byte // a struct's keys, as written (no escapes)
-		fields := fieldsOf(t)
-		for first := true; ; first = false {
-			d.ws()
-			if d.i < len(d.raw) && d.raw[d.i] == '}' && first {
-				d.i++
-				return "", true
-			}
-			k, escaped, ok := d.str()
-			if !ok {
-				return "", false
-			}
-			var ft reflect.Type
-			name := k // the key, unescaped
-			if escaped {
-				var unq string
-				if json.Unmarshal(d.raw[d.i-len(k)-2:d.i], &unq) != nil {
-					return "", false
-				}
-				name = []byte(unq)
-			}
-			if fields != nil {
-				// A struct's object, the common case: names must match a
-				// field exactly, so repeats are exact too, and nothing is
-				// allocated (a map index by string(bytes) copies nothing).
-				var known bool
-				if ft, known = fields[string(name)]; !known {
-					d.unknown = true
-					return string(name), false
-				}
-				for _, seen := range seenRaw {
-					if bytes.Equal(seen, name) {
-						return string(name), false
-					}
-				}
-				seenRaw = append(seenRaw, name)
-			} else {
-				key := string(name)
-				folded := strings.ToLower(strings.ToUpper(key)) // ſ and K fold too
-				if many != nil {
-					if many[folded] {
-						return key, false
-					}
-					many[folded] = true
-				} else {
-					for _, seen := range keys {
-						if seen == folded {
-							return key, false
-						}
-					}
-					keys = append(keys, folded)
-					if len(keys) > 16 {
-						many = make(map[string]bool, 64)
-						for _, k := range keys {
-							many[k] = true
-						}
-					}
-				}
-			}
-			d.ws()
-			if d.i >= len(d.raw) || d.raw[d.i] != ':' {
-				return "", false
-			}
-			d.i++
-			if dup, ok := d.value(depth+1, ft); dup != "" {
-				return joinPath(string(name), dup), false
-			} else if !ok {
-				return "", false
-			}
-			if more, ok := d.next('}'); !more {
-				return "", ok
+			if kind == '{' && length%2 == 0 && !open[len(open)-1].add(tok.String()) {
+				return stackPath(dec)
 			}
 		}
-	case '[':
-		d.i++
-		for n := 0; ; n++ {
-			d.ws()
-			if d.i < len(d.raw) && d.raw[d.i] == ']' && n == 0 {
-				d.i++
-				return "", true
-			}
-			if dup, ok := d.value(depth+1, elemOf(t)); dup != "" {
-				return joinPath("["+strconv.Itoa(n)+"]", dup), false
-			} else if !ok {
-				return "", false
-			}
-			if more, ok := d.next(']'); !more {
-				return "", ok
-			}
+		if dec.StackDepth() == 0 {
+			return ""
 		}
-	case '"':
-		_, _, ok := d.str()
-		return "", ok
-	default: // a number, true, false or null: up to the next delimiter
-		for d.i < len(d.raw) {
-			switch d.raw[d.i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return "", true
-			}
-			d.i++
-		}
-		return "", true
 	}
 }
 
-// next reads what follows a member or an element: a comma (more to come)
-// or the closing bracket (ok, no more); anything else is not JSON.
-func (d *dupScanner) next(closing byte) (more, ok bool) {
-	d.ws()
-	if d.i >= len(d.raw) {
-		return false, false
-	}
-	d.i++
-	switch d.raw[d.i-1] {
-	case ',':
-		return true, true
-	case closing:
-		return false, true
-	}
-	return false, false
+// foldedNames is the set of the names of one object, folded: a small
+// object's in a list, a large one's in a map (a body of 100,000 names is
+// read in linear time).
+type foldedNames struct {
+	list []string
+	many map[string]bool
 }
 
+// add adds name to the set and answers false if it was there already.
+func (f *foldedNames) add(name string) bool {
+	folded := strings.ToLower(name) // allocates nothing for a lower-case ASCII name
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf { // ſ and K fold too
+			folded = strings.ToLower(strings.ToUpper(name))
+			break
+		}
+	}
+	if f.many != nil {
+		if f.many[folded] {
+			return false
+		}
+		f.many[folded] = true
+		return true
+	}
+	if slices.Contains(f.list, folded) {
+		return false
+	}
+	f.list = append(f.list, folded)
+	if len(f.list) > 16 {
+		f.many = make(map[string]bool, 64)
+		for _, k := range f.list {
+			f.many[k] = true
+		}
+	}
+	return true
+}
+
+// stackPath is the path (stops[1].name) of the value or name dec read last.
+func stackPath(dec *jsontext.Decoder) string {
+	var b strings.Builder
+	depth := 0
+	for tok := range dec.StackPointer().Tokens() {
+		depth++
+		if kind, _ := dec.StackIndex(depth); kind == '[' {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
+}
+
+// pointerPath turns a JSON Pointer of an error (/stops/1/nmae) into a
+// field's path (stops[1].nmae). A token of digits is an array index, but
+// the last one of an error about a name (unknown, or given twice): no
+// field of the API is named in digits.
+func pointerPath(p jsontext.Pointer, lastIsName bool) string {
+	var b strings.Builder
+	n := strings.Count(string(p), "/") // the number of tokens
+	i := 0
+	for tok := range p.Tokens() {
+		i++
+		if isIndex(tok) && !(lastIsName && i == n) {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
+}
+
+func isIndex(tok string) bool {
+	if tok == "" {
+		return false
+	}
+	for i := 0; i < len(tok); i++ {
+		if tok[i] < '0' || tok[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// joinPath joins a field's path and the path of a value within it.
 func joinPath(head, rest string) string {
-	if strings.HasPrefix(rest, "[") {
+	switch {
+	case head == "":
+		return rest
+	case rest == "":
+		return head
+	case strings.HasPrefix(rest, "["):
 		return head + rest
 	}
 	return head + "." + rest
 }
 
-// jsonError turns a decoding error into a 400 naming the field.
-func jsonError(field string, err error) error {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
+// decodeError turns an error of decoding the value of field (the whole
+// body when "") into a 400 naming the field within it that is wrong.
+func decodeError(field string, err error) error {
+	var se *jsonv2.SemanticError
+	var sy *jsontext.SyntacticError
 	switch {
 	case errors.Is(err, errNull):
 		return models.BadRequest(field, "%s cannot be null; leave it out to keep its value", field)
-	case errors.As(err, &te):
-		f := te.Field
-		if field != "" {
-			f = strings.TrimSuffix(field+"."+te.Field, ".")
-		}
+	case errors.As(err, &sy) && sy.Err == jsontext.ErrDuplicateName:
+		f := joinPath(field, pointerPath(sy.JSONPointer, true))
+		return models.BadRequest(f, "%s is given twice", f)
+	case errors.As(err, &se) && se.Err == jsonv2.ErrUnknownName:
+		f := joinPath(field, pointerPath(se.JSONPointer, true))
+		return models.BadRequest(f, "%s is not a field of this resource", f)
+	case errors.As(err, &se) && se.GoType != nil && se.JSONKind != 0:
+		f := joinPath(field, pointerPath(se.JSONPointer, false))
 		if f == "" {
 			return models.BadRequest("", "the request body must be a JSON object")
 		}
-		return models.BadRequest(f, "%s must be %s, not a JSON %s", f, jsonKind(te.Type), te.Value)
-	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
+		return models.BadRequest(f, "%s must be %s, not a JSON %s", f, jsonKind(se.GoType), jsonValue(se))
+	case errors.As(err, &sy), errors.Is(err, io.ErrUnexpectedEOF):
 		return models.BadRequest("", "the request body is not valid JSON")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		return models.BadRequest(name, "%s is not a field of this resource", name)
 	}
 	return models.BadRequest(field, "the request body is not valid JSON")
+}
+
+// jsonValue names the JSON value of a type error: its kind, and a number
+// that does not fit a numeric field (number 2.5, number 1e400) in full.
+func jsonValue(se *jsonv2.SemanticError) string {
+	switch se.JSONKind {
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	case '[':
+		return "array"
+	case '{':
+		return "object"
+	case 'n':
+		return "null"
+	case '0':
+		if k := jsonKind(se.GoType); (k == "an integer" || k == "a number") && len(se.JSONValue) > 0 {
+			return "number " + string(se.JSONValue)
+		}
+		return "number"
+	}
+	return se.JSONKind.String()
 }
 
 func jsonKind(t reflect.Type) string {
@@ -473,8 +445,9 @@ func jsonKind(t reflect.Type) string {
 	return "an object"
 }
 
-// patchFields maps the JSON names a PATCH accepts to setters.
-type patchFields map[string]func(raw json.RawMessage) error
+// patchFields maps the JSON names a PATCH accepts to setters, each given
+// the member's value as written.
+type patchFields map[string]func(raw []byte) error
 
 // decodePatch decodes a partial update: only the fields present are set, an
 // explicit null clears a nullable field, unknown fields are refused.
@@ -483,29 +456,33 @@ func decodePatch(c echo.Context, fields patchFields) error {
 	if err != nil {
 		return err
 	}
+	return decodePatchBody(b, fields)
+}
+
+// decodePatchBody is decodePatch of a body already read.
+func decodePatchBody(b []byte, fields patchFields) error {
 	if path := duplicateKey(b); path != "" {
 		return models.BadRequest(path, "%s is given twice", path)
 	}
-	var m map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&m); err != nil || m == nil {
-		if err == nil || errors.As(err, new(*json.UnmarshalTypeError)) {
-			return models.BadRequest("", "the request body must be a JSON object")
-		}
-		return jsonError("", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
+	ms, more, err := members(b)
+	switch {
+	case errors.Is(err, errNotObject):
+		return models.BadRequest("", "the request body must be a JSON object")
+	case err != nil:
+		return models.BadRequest("", "the request body is not valid JSON")
+	case more:
 		return models.BadRequest("", "the request body must hold exactly one JSON object")
 	}
+	slices.SortFunc(ms, func(x, y member) int { return cmp.Compare(x.name, y.name) })
 	var bad badFields
-	for _, name := range slices.Sorted(maps.Keys(m)) {
-		set, ok := fields[name]
+	for _, m := range ms {
+		set, ok := fields[m.name]
 		if !ok {
-			bad.add(models.BadRequest(name, "%s is not a field of this resource or cannot be changed", name))
+			bad.add(models.BadRequest(m.name, "%s is not a field of this resource or cannot be changed", m.name))
 			continue
 		}
-		if err := set(m[name]); err != nil {
-			bad.add(jsonError(name, err))
+		if err := set(m.value); err != nil {
+			bad.add(decodeError(m.name, err))
 		}
 	}
 	if bad.total > 0 {
@@ -518,9 +495,9 @@ func decodePatch(c echo.Context, fields patchFields) error {
 var errNull = errors.New("null")
 
 // into decodes a present field that cannot be null into a pointer.
-func into[T any](dst **T) func(json.RawMessage) error {
-	return func(raw json.RawMessage) error {
-		if string(bytes.TrimSpace(raw)) == "null" {
+func into[T any](dst **T) func([]byte) error {
+	return func(raw []byte) error {
+		if string(raw) == "null" {
 			return errNull
 		}
 		return decodeRaw(raw, dst)
@@ -528,63 +505,16 @@ func into[T any](dst **T) func(json.RawMessage) error {
 }
 
 // opt decodes a nullable field: null clears it.
-func opt[T any](dst *models.Opt[T]) func(json.RawMessage) error {
-	return func(raw json.RawMessage) error {
+func opt[T any](dst *models.Opt[T]) func([]byte) error {
+	return func(raw []byte) error {
 		dst.Set = true
 		return decodeRaw(raw, &dst.Value)
 	}
 }
 
-func decodeRaw[T any](raw json.RawMessage, dst **T) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	return dec.Decode(dst)
+func decodeRaw[T any](raw []byte, dst **T) error {
+	return jsonv2.Unmarshal(raw, dst, strict)
 }
 
 // escape makes text safe inside HTML.
 func escape(s string) string { return html.EscapeString(s) }
-
-// unknownField finds the first field of the JSON value raw that type t does
-// not have, with its path (stops[0].extra), or "" when there is none.
-func unknownField(raw []byte, t reflect.Type, path string) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(raw, &obj) != nil {
-			return ""
-		}
-		fields := jsonFields(t)
-		keys := slices.Sorted(maps.Keys(obj))
-		for _, k := range keys {
-			p := strings.TrimPrefix(path+"."+k, ".")
-			ft, ok := fields[k]
-			if !ok {
-				for name, t := range fields { // encoding/json matches names without regard to case
-					if strings.EqualFold(name, k) {
-						ft, ok = t, true
-					}
-				}
-			}
-			if !ok {
-				return p
-			}
-			if u := unknownField(obj[k], ft, p); u != "" {
-				return u
-			}
-		}
-	case reflect.Slice:
-		var items []json.RawMessage
-		if json.Unmarshal(raw, &items) != nil {
-			return ""
-		}
-		for i, it := range items {
-			if u := unknownField(it, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); u != "" {
-				return u
-			}
-		}
-	}
-	return ""
-}
