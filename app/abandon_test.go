@@ -51,7 +51,7 @@ func TestRunsLeftRunningAbandonedAtStart(t *testing.T) {
 	}
 	// Four runs, as kill -9 left them in the issue.
 	for _, job := range []string{"rollup", "rollup", "summary", "rebuild"} {
-		if _, _, err := st.ClaimJobRun(ctx, job, nil, "deadhost-4242"); err != nil {
+		if _, _, err := st.ClaimJobRun(ctx, store.System, job, nil, "deadhost-4242"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -142,7 +142,7 @@ func TestServeShutsDownCleanly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, _, err := pre.CreateToken(ctx, "ops", "admin")
+	admin, _, err := pre.CreateToken(ctx, store.System, "ops", "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,11 +197,11 @@ func TestZoneChangeRecomputesDays(t *testing.T) {
 	}
 	defer store.Close(st.DB())
 	// Now 31 October is taken; 1 November is free.
-	_, err = st.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-10-31T01:00:00Z"})
+	_, err = st.CreateRun(ctx, store.System, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-10-31T01:00:00Z"})
 	if models.ErrorCode(err) != models.ECONFLICT {
 		t.Fatalf("want a conflict on 31 October UTC, got %v", err)
 	}
-	if _, err := st.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-11-01T01:00:00Z"}); err != nil {
+	if _, err := st.CreateRun(ctx, store.System, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-11-01T01:00:00Z"}); err != nil {
 		t.Fatalf("1 November UTC should be free: %v", err)
 	}
 }
@@ -305,11 +305,11 @@ func storeWithEdgeRun(t *testing.T, cfg Config) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateRoute(ctx, models.RouteInput{Code: "RA", Name: "A", Mode: "rail", Stops: []models.Stop{
+	if _, err := st.CreateRoute(ctx, store.System, models.RouteInput{Code: "RA", Name: "A", Mode: "rail", Stops: []models.Stop{
 		{Name: "Jiaozhou", Country: "CN", Role: "origin"}, {Name: "Moscow", Country: "RU", Role: "destination"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateRun(ctx, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-10-31T20:00:00Z"}); err != nil {
+	if _, err := st.CreateRun(ctx, store.System, models.RunInput{Route: "RA", Number: "X1", Direction: "outbound", DepartedAt: "2024-10-31T20:00:00Z"}); err != nil {
 		t.Fatal(err)
 	}
 	return st

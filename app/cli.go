@@ -207,7 +207,7 @@ func cmdSummary(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 		return err
 	}
 	defer store.Close(st.DB())
-	s, err := st.GenerateSummary(ctx, p)
+	s, err := st.GenerateSummary(ctx, st.WriteBy(models.Actor{Name: "cli"}, nil), p)
 	if err != nil {
 		var e *models.Error
 		if errors.As(err, &e) && len(e.Fields) > 0 {

@@ -18,7 +18,7 @@ func TestImportRunsIsAllOrNothingAndRepeatable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close(st.DB())
-	if _, err := st.CreateRoute(ctx, models.RouteInput{Code: "SCO-TJ-MOW", Name: "SCO Zone – Tongjiang – Moscow", Mode: "rail",
+	if _, err := st.CreateRoute(ctx, store.System, models.RouteInput{Code: "SCO-TJ-MOW", Name: "SCO Zone – Tongjiang – Moscow", Mode: "rail",
 		Stops: []models.Stop{{Name: "Jiaozhou", Country: "CN", Role: "origin"}, {Name: "Moscow", Country: "RU", Role: "destination"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -32,12 +32,12 @@ func TestImportRunsIsAllOrNothingAndRepeatable(t *testing.T) {
 	good := "\ufeffroute,number,direction,departed_at,arrived_at,status,containers,teu,cargo,container_numbers\n" +
 		"SCO-TJ-MOW,X8024,outbound,2024-10-12T09:30:00+08:00,,departed,55,110,\"auto parts, appliances\",CSQU3054383\n" +
 		"SCO-TJ-MOW,X8025,inbound,2024-10-13T09:30:00+08:00,2024-10-28T10:00:00+03:00,arrived,50,100,,\n"
-	res, err := st.ImportRuns(ctx, strings.NewReader(good), false)
+	res, err := st.ImportRuns(ctx, store.System, strings.NewReader(good), false)
 	if err != nil || res.Created != 2 || res.Skipped != 0 || count() != 2 {
 		t.Fatalf("first import: %+v %v (%d runs)", res, err, count())
 	}
 	// The same file again (a retry over a flaky link): nothing new.
-	res, err = st.ImportRuns(ctx, strings.NewReader(good), false)
+	res, err = st.ImportRuns(ctx, store.System, strings.NewReader(good), false)
 	if err != nil || res.Created != 0 || res.Skipped != 2 || count() != 2 {
 		t.Fatalf("second import: %+v %v (%d runs)", res, err, count())
 	}
@@ -46,7 +46,7 @@ func TestImportRunsIsAllOrNothingAndRepeatable(t *testing.T) {
 		"SCO-TJ-MOW,X9001,outbound,2024-11-01T10:00:00+08:00,55,110\n" +
 		"SCO-TJ-MOW,X8024,outbound,2024-10-12T20:00:00+08:00,40,80\n" + // same train and day, other values
 		"NOPE,X9002,west,2024-11-01,many,1\n"
-	_, err = st.ImportRuns(ctx, strings.NewReader(mixed), false)
+	_, err = st.ImportRuns(ctx, store.System, strings.NewReader(mixed), false)
 	var e *models.Error
 	if !asError(err, &e) || e.Code != models.EINVALID {
 		t.Fatalf("mixed import: %v", err)
@@ -63,7 +63,7 @@ func TestImportRunsIsAllOrNothingAndRepeatable(t *testing.T) {
 		t.Fatalf("a refused import wrote runs: %d", count())
 	}
 	// Dry run: says what would happen, writes nothing.
-	res, err = st.ImportRuns(ctx, strings.NewReader("route,number,direction,departed_at\nSCO-TJ-MOW,X9001,outbound,2024-11-01T10:00:00+08:00\n"), true)
+	res, err = st.ImportRuns(ctx, store.System, strings.NewReader("route,number,direction,departed_at\nSCO-TJ-MOW,X9001,outbound,2024-11-01T10:00:00+08:00\n"), true)
 	if err != nil || res.Created != 1 || count() != 2 {
 		t.Fatalf("dry run: %+v %v (%d runs)", res, err, count())
 	}
@@ -73,11 +73,11 @@ func TestImportRunsIsAllOrNothingAndRepeatable(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("export: %d %v", n, err)
 	}
-	res, err = st.ImportRuns(ctx, &buf, false)
+	res, err = st.ImportRuns(ctx, store.System, &buf, false)
 	if err != nil || res.Skipped != 2 || res.Created != 0 {
 		t.Fatalf("re-import of the export: %+v %v", res, err)
 	}
-	if _, err := st.ImportRuns(ctx, strings.NewReader("route,wagons\n"), false); models.ErrorCode(err) != models.EBADREQUEST {
+	if _, err := st.ImportRuns(ctx, store.System, strings.NewReader("route,wagons\n"), false); models.ErrorCode(err) != models.EBADREQUEST {
 		t.Fatalf("unknown column: %v", err)
 	}
 }

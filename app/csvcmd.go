@@ -43,7 +43,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 		return err
 	}
 	defer store.Close(st.DB())
-	res, err := st.ImportRuns(store.WithActor(ctx, models.Actor{Name: "cli-import"}), in, dry)
+	res, err := st.ImportRuns(ctx, st.WriteBy(models.Actor{Name: "cli-import"}, nil), in, dry)
 	if err != nil {
 		var e *models.Error
 		if errors.As(err, &e) {

@@ -72,7 +72,8 @@ func SeedDemo(ctx context.Context, s *store.Store) (DemoStats, error) {
 		return DemoStats{}, err
 	}
 	var st DemoStats
-	err = s.Tx(ctx, func(tx *store.Store) error {
+	w := s.WriteBy(store.System.Actor, nil)
+	err = s.Tx(ctx, w, func(tx *store.Store) error {
 		// Checked again inside the transaction, which holds the write lock.
 		if ok, err := demoNeeded(ctx, tx); err != nil {
 			return err
@@ -80,25 +81,25 @@ func SeedDemo(ctx context.Context, s *store.Store) (DemoStats, error) {
 			return errDemoRefused()
 		}
 		for _, r := range data.routes {
-			if _, err := tx.CreateRoute(ctx, r); err != nil {
+			if _, err := tx.CreateRoute(ctx, w, r); err != nil {
 				return fmt.Errorf("demo route %s: %w", r.Code, err)
 			}
 			st.Routes++
 		}
 		for _, r := range data.runs {
-			if _, err := tx.CreateRun(ctx, r); err != nil {
+			if _, err := tx.CreateRun(ctx, w, r); err != nil {
 				return fmt.Errorf("demo run %s on %s at %s: %w", r.Number, r.Route, r.DepartedAt, err)
 			}
 			st.Runs++
 		}
 		for _, c := range data.counts {
-			if _, err := tx.CreateSeaRailCount(ctx, c); err != nil {
+			if _, err := tx.CreateSeaRailCount(ctx, w, c); err != nil {
 				return fmt.Errorf("demo sea-rail count %s %s: %w", c.Date, c.Direction, err)
 			}
 			st.SeaRailCounts++
 		}
 		for _, t := range demoTargets() {
-			if _, err := tx.CreateTarget(ctx, t); err != nil {
+			if _, err := tx.CreateTarget(ctx, w, t); err != nil {
 				return fmt.Errorf("demo target %q: %w", t.Label, err)
 			}
 			st.Targets++

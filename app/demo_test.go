@@ -450,7 +450,7 @@ func TestDemoSeedNeedsEmptyDatabase(t *testing.T) {
 	loc := demoLoc(t)
 	s := demoTestStore(t, loc)
 	ctx := context.Background()
-	if _, err := s.CreateRoute(ctx, models.RouteInput{Code: "X-1", Name: "x", Mode: "rail", Stops: []models.Stop{
+	if _, err := s.CreateRoute(ctx, store.System, models.RouteInput{Code: "X-1", Name: "x", Mode: "rail", Stops: []models.Stop{
 		{Name: "A", Country: "CN", Role: models.RoleOrigin}, {Name: "B", Country: "RU", Role: models.RoleDestination}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -207,7 +207,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, _, err := st.CreateToken(ctx, "ops", "admin")
+	admin, _, err := st.CreateToken(ctx, store.System, "ops", "admin")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func TestFullDiskSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, _, err := pre.CreateToken(ctx, "ops", "admin")
+	admin, _, err := pre.CreateToken(ctx, store.System, "ops", "admin")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func startLoadServer(t *testing.T, ctx context.Context, cfg Config) (string, str
 	if _, err := SeedDemo(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := st.CreateToken(ctx, "load", "operator")
+	token, _, err := st.CreateToken(ctx, store.System, "load", "operator")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,12 +142,12 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 	go func() { errc <- srv.Serve(ln) }()
 	go func() {
 		defer close(warmed)
-		if r, err := sched.RunNow(ctx, jobs.NameRollup); err != nil || r.Status != models.JobOK {
+		if r, err := sched.RunNow(ctx, store.System, jobs.NameRollup); err != nil || r.Status != models.JobOK {
 			log.Error("start-up roll-up failed; the scheduled roll-up will try again", "err", err, "error", r.Error)
 			return
 		}
 		// Catch up on missing summaries; the service is ready meanwhile.
-		if _, err := sched.RunNow(ctx, jobs.NameSummary); err != nil {
+		if _, err := sched.RunNow(ctx, store.System, jobs.NameSummary); err != nil {
 			log.Error("start-up summaries", "err", err)
 		}
 	}()

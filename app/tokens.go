@@ -69,17 +69,17 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 		return err
 	}
 	defer store.Close(st.DB())
-	ctx = store.WithActor(ctx, models.Actor{Name: "cli"})
+	wr := st.WriteBy(models.Actor{Name: "cli"}, nil)
 	switch sub {
 	case "create":
-		secret, _, err := st.CreateToken(ctx, name, role)
+		secret, _, err := st.CreateToken(ctx, wr, name, role)
 		if err != nil {
 			return describe(err)
 		}
 		_, err = fmt.Fprintln(stdout, secret)
 		return err
 	case "revoke":
-		return describe(st.RevokeToken(ctx, name))
+		return describe(st.RevokeToken(ctx, wr, name))
 	}
 	toks, err := st.ListTokens(ctx)
 	if err != nil {

@@ -80,10 +80,25 @@ func authenticate(st *store.Store, log *slog.Logger, table *endpointTable) echo.
 					}
 				}
 			}
-			c.SetRequest(req.WithContext(store.WithActor(req.Context(), actor)))
+			c.Set(actorKey, actor)
 			return next(c)
 		}
 	}
+}
+
+// Where authenticate and idempotency leave the request's actor and
+// Idempotency-Key claim for the handlers.
+const (
+	actorKey = "banlie.actor"
+	claimKey = "banlie.idempotency_claim"
+)
+
+// writeOf is what a handler tells the store of its write: the request's
+// actor, its Idempotency-Key claim (if any), and now.
+func writeOf(c echo.Context, st *store.Store) store.Write {
+	actor, _ := c.Get(actorKey).(models.Actor)
+	claim, _ := c.Get(claimKey).(*store.IdemClaim)
+	return st.WriteBy(actor, claim)
 }
 
 // refuseBadToken answers 401 for a token authenticate could not accept.
@@ -246,7 +261,7 @@ func idempotency(st *store.Store, replays prometheus.Counter, table *endpointTab
 			}
 
 			claim := &store.IdemClaim{Scope: scope, Key: key, Hash: hash}
-			c.SetRequest(req.WithContext(store.WithIdempotencyClaim(ctx, claim)))
+			c.Set(claimKey, claim)
 			cw := &captureWriter{ResponseWriter: c.Response().Writer}
 			c.Response().Writer = cw
 			if err := next(c); err != nil {

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"banlie/store"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -49,11 +50,11 @@ func TestEveryWriteNeedsItsRole(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	// A revoked operator token.
-	revokedSecret, _, err := ts.Store.CreateToken(context.Background(), "gone", "operator")
+	revokedSecret, _, err := ts.Store.CreateToken(context.Background(), store.System, "gone", "operator")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ts.Store.RevokeToken(context.Background(), "gone"); err != nil {
+	if err := ts.Store.RevokeToken(context.Background(), store.System, "gone"); err != nil {
 		t.Fatal(err)
 	}
 	for _, w := range writes(t, ts) {

@@ -84,9 +84,9 @@ func benchBanlie(b *testing.B, synchronous string) banlieServer {
 		b.Fatal(err)
 	}
 	out := banlieServer{DB: path}
-	ctx := store.WithActor(context.Background(), models.Actor{Name: "bench-setup"})
+	ctx, setup := context.Background(), st.WriteBy(models.Actor{Name: "bench-setup"}, nil)
 	for role, dst := range map[string]*string{"admin": &out.Admin, "operator": &out.Operator} {
-		secret, _, err := st.CreateToken(ctx, "bench-"+role, role)
+		secret, _, err := st.CreateToken(ctx, setup, "bench-"+role, role)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -91,7 +91,7 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 		msg := fmt.Sprintf("has %d lines; send at most %d per request (split the file: lines already imported are skipped when sent again)", n-1, MaxImportLines)
 		return &models.Error{Code: models.EINVALID, Message: "the CSV " + msg, Fields: []models.FieldError{{Field: "csv", Message: msg}}}
 	}
-	res, err := h.st.ImportRuns(c.Request().Context(), bytes.NewReader(b), dry != nil && *dry)
+	res, err := h.st.ImportRuns(c.Request().Context(), writeOf(c, h.st), bytes.NewReader(b), dry != nil && *dry)
 	if err != nil {
 		return err
 	}

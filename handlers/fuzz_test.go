@@ -35,11 +35,11 @@ func fuzzServer(f *testing.F) (*echo.Echo, string) {
 	}
 	st := store.NewStore(db, shanghai, func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, shanghai) })
 	ctx := context.Background()
-	secret, _, err := st.CreateToken(ctx, "fuzz", "admin")
+	secret, _, err := st.CreateToken(ctx, store.System, "fuzz", "admin")
 	if err != nil {
 		f.Fatal(err)
 	}
-	if _, err := st.CreateRoute(ctx, models.RouteInput{Code: "SCO-TJ-MOW", Name: "SCO Zone – Tongjiang – Moscow", Mode: "rail",
+	if _, err := st.CreateRoute(ctx, store.System, models.RouteInput{Code: "SCO-TJ-MOW", Name: "SCO Zone – Tongjiang – Moscow", Mode: "rail",
 		Stops: []models.Stop{{Name: "Jiaozhou", Country: "CN", Role: "origin"}, {Name: "Moscow", Country: "RU", Role: "destination"}}}); err != nil {
 		f.Fatal(err)
 	}

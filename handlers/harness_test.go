@@ -114,9 +114,9 @@ func newTestServerOn(t testing.TB, dsn string, loc *time.Location, configure fun
 			t.Fatal(err)
 		}
 	}
-	ctx := store.WithActor(context.Background(), models.Actor{Name: "test-setup"})
+	ctx, setup := context.Background(), st.WriteBy(models.Actor{Name: "test-setup"}, nil)
 	for role, dst := range map[string]*string{"admin": &ts.Admin, "operator": &ts.Operator, "viewer": &ts.Viewer} {
-		secret, _, err := st.CreateToken(ctx, "test-"+role, role)
+		secret, _, err := st.CreateToken(ctx, setup, "test-"+role, role)
 		if err != nil {
 			t.Fatal(err)
 		}

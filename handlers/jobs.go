@@ -13,7 +13,7 @@ import (
 // JobRunner is the scheduler as the API sees it.
 type JobRunner interface {
 	List(ctx context.Context) ([]models.JobInfo, error)
-	RunNow(ctx context.Context, name string) (models.JobRun, error)
+	RunNow(ctx context.Context, w store.Write, name string) (models.JobRun, error)
 	Has(name string) bool
 }
 
@@ -41,7 +41,7 @@ type jobRunAnswer struct {
 }
 
 func (h jobHandlers) run(c echo.Context) error {
-	r, err := h.jobs.RunNow(c.Request().Context(), c.Param("name"))
+	r, err := h.jobs.RunNow(c.Request().Context(), writeOf(c, h.st), c.Param("name"))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"banlie/store"
 	"context"
 	"errors"
 	"strings"
@@ -66,7 +67,7 @@ func TestFailingJobRunWithIdempotencyKey(t *testing.T) {
 	t.Parallel()
 	ts := newTestServerWith(t, shanghai, func(c *handlers.Config) {
 		s := jobs.New(c.Store, c.Log)
-		s.Add(jobs.Job{Name: "boom", Spec: "@daily", Run: func(context.Context) error { return errors.New("disk on fire") }})
+		s.Add(jobs.Job{Name: "boom", Spec: "@daily", Run: func(context.Context, store.Write) error { return errors.New("disk on fire") }})
 		t.Cleanup(s.Stop)
 		c.Jobs = s
 	})

@@ -17,7 +17,7 @@ func (h routeHandlers) create(c echo.Context) error {
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
-	r, err := h.st.CreateRoute(c.Request().Context(), in)
+	r, err := h.st.CreateRoute(c.Request().Context(), writeOf(c, h.st), in)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (h routeHandlers) update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := h.st.UpdateRoute(c.Request().Context(), pathCode(c), p)
+	r, err := h.st.UpdateRoute(c.Request().Context(), writeOf(c, h.st), pathCode(c), p)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (h routeHandlers) update(c echo.Context) error {
 }
 
 func (h routeHandlers) delete(c echo.Context) error {
-	if err := h.st.DeleteRoute(c.Request().Context(), pathCode(c)); err != nil {
+	if err := h.st.DeleteRoute(c.Request().Context(), writeOf(c, h.st), pathCode(c)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -17,7 +17,7 @@ func (h runHandlers) create(c echo.Context) error {
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
-	r, err := h.st.CreateRun(c.Request().Context(), in)
+	r, err := h.st.CreateRun(c.Request().Context(), writeOf(c, h.st), in)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (h runHandlers) update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := h.st.UpdateRun(c.Request().Context(), id, p)
+	r, err := h.st.UpdateRun(c.Request().Context(), writeOf(c, h.st), id, p)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (h runHandlers) delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.st.DeleteRun(c.Request().Context(), id); err != nil {
+	if err := h.st.DeleteRun(c.Request().Context(), writeOf(c, h.st), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -17,7 +17,7 @@ func (h seaRailHandlers) create(c echo.Context) error {
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
-	r, err := h.st.CreateSeaRailCount(c.Request().Context(), in)
+	r, err := h.st.CreateSeaRailCount(c.Request().Context(), writeOf(c, h.st), in)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (h seaRailHandlers) update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := h.st.UpdateSeaRailCount(c.Request().Context(), id, p)
+	r, err := h.st.UpdateSeaRailCount(c.Request().Context(), writeOf(c, h.st), id, p)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (h seaRailHandlers) delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.st.DeleteSeaRailCount(c.Request().Context(), id); err != nil {
+	if err := h.st.DeleteSeaRailCount(c.Request().Context(), writeOf(c, h.st), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -224,7 +224,7 @@ func TestKeptAnswersFollowEveryWrite(t *testing.T) {
 	}
 	t.Cleanup(func() { sqlDB, _ := db.DB(); sqlDB.Close() })
 	other := store.NewStore(db, shanghai, time.Now)
-	if _, err := other.CreateRun(context.Background(), models.RunInput{Route: "RA", Number: "X2", Direction: "outbound", DepartedAt: "2024-10-13T09:30:00+08:00"}); err != nil {
+	if _, err := other.CreateRun(context.Background(), store.System, models.RunInput{Route: "RA", Number: "X2", Direction: "outbound", DepartedAt: "2024-10-13T09:30:00+08:00"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ts.Store.Rollup(context.Background(), false); err != nil { // the new runs' days
@@ -254,7 +254,7 @@ func TestKeptAnswersFollowEveryWrite(t *testing.T) {
 	}
 	// Bookkeeping changes nothing a read serves and keeps the answers: a
 	// token, a roll-up with nothing to do.
-	if _, _, err := other.CreateToken(context.Background(), "late", "viewer"); err != nil {
+	if _, _, err := other.CreateToken(context.Background(), store.System, "late", "viewer"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ts.Store.Rollup(context.Background(), false); err != nil {
@@ -264,7 +264,7 @@ func TestKeptAnswersFollowEveryWrite(t *testing.T) {
 		t.Fatalf("bookkeeping dropped the kept answer")
 	}
 	// The next write of data makes it read again.
-	if _, err := other.CreateRun(context.Background(), models.RunInput{Route: "RA", Number: "X3", Direction: "outbound", DepartedAt: "2024-10-14T09:30:00+08:00"}); err != nil {
+	if _, err := other.CreateRun(context.Background(), store.System, models.RunInput{Route: "RA", Number: "X3", Direction: "outbound", DepartedAt: "2024-10-14T09:30:00+08:00"}); err != nil {
 		t.Fatal(err)
 	}
 	ts.mustDo(t, 200, "GET", "/api/v1/runs", nil).decode(t, &page)

@@ -76,7 +76,7 @@ func (h summaryHandlers) generate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := h.st.GenerateSummary(c.Request().Context(), period)
+	s, err := h.st.GenerateSummary(c.Request().Context(), writeOf(c, h.st), period)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"banlie/store"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -867,7 +868,7 @@ func TestSummaryJobCatchUp(t *testing.T) {
 
 	job := sumJob(ts)
 	ctx := context.Background()
-	if err := job.Run(ctx); err != nil {
+	if err := job.Run(ctx, store.System); err != nil {
 		t.Fatal(err)
 	}
 	want := sumMonths("2024-01", "2024-12")
@@ -890,7 +891,7 @@ func TestSummaryJobCatchUp(t *testing.T) {
 		bodies[p] = string(sumGet(t, ts, p).body)
 	}
 	ts.now = ts.now.Add(24 * time.Hour)
-	if err := job.Run(ctx); err != nil {
+	if err := job.Run(ctx, store.System); err != nil {
 		t.Fatal(err)
 	}
 	var after sumListJSON
@@ -914,7 +915,7 @@ func TestSummaryJobCatchUpNewest24(t *testing.T) {
 	for _, m := range all {
 		sumRuns(t, ts, "SCO-TJ-MOW", m+"-15")
 	}
-	if err := sumJob(ts).Run(context.Background()); err != nil {
+	if err := sumJob(ts).Run(context.Background(), store.System); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := sumPeriods(t, ts), all[:24]; !reflect.DeepEqual(got, want) {

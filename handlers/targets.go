@@ -17,7 +17,7 @@ func (h targetHandlers) create(c echo.Context) error {
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
-	t, err := h.st.CreateTarget(c.Request().Context(), in)
+	t, err := h.st.CreateTarget(c.Request().Context(), writeOf(c, h.st), in)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (h targetHandlers) delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.st.DeleteTarget(c.Request().Context(), id); err != nil {
+	if err := h.st.DeleteTarget(c.Request().Context(), writeOf(c, h.st), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"banlie/store"
 	"banlie/store/storetest"
 	"context"
 	"os"
@@ -28,7 +29,7 @@ func TestPostgresTickRunsOnceAcrossInstances(t *testing.T) {
 		}
 	})
 	var runs atomic.Int32
-	job := Job{Name: "rollup", Spec: "@daily", Run: func(context.Context) error { runs.Add(1); return nil }}
+	job := Job{Name: "rollup", Spec: "@daily", Run: func(context.Context, store.Write) error { runs.Add(1); return nil }}
 	var scheds []*Scheduler
 	for i := 0; i < 3; i++ {
 		s := New(openStore(t, dsn), quiet)
@@ -76,7 +77,7 @@ func TestPostgresLiveRunKeepsItsLease(t *testing.T) {
 	a := New(stA, quiet)
 	a.SetInstance("pg-a")
 	a.Heartbeat, a.Lease = beat, lease
-	a.Add(Job{Name: "long", Spec: "@daily", Run: func(context.Context) error {
+	a.Add(Job{Name: "long", Spec: "@daily", Run: func(context.Context, store.Write) error {
 		close(started)
 		<-release
 		return nil
@@ -90,7 +91,7 @@ func TestPostgresLiveRunKeepsItsLease(t *testing.T) {
 
 	runc := make(chan error, 1)
 	go func() {
-		_, err := a.RunNow(context.Background(), "long")
+		_, err := a.RunNow(context.Background(), store.System, "long")
 		runc <- err
 	}()
 	<-started

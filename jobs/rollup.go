@@ -15,7 +15,7 @@ const (
 // RollupJob recomputes the roll-ups of the days that writes marked dirty (and
 // of runs whose departure time has passed), then records or withdraws milestones.
 func RollupJob(st *store.Store, log *slog.Logger, spec string) Job {
-	return Job{Name: NameRollup, Spec: spec, Run: func(ctx context.Context) error {
+	return Job{Name: NameRollup, Spec: spec, Run: func(ctx context.Context, w store.Write) error {
 		st, err := st.Rollup(ctx, false)
 		if err == nil {
 			reportRows(ctx, st.Days+st.Months)
@@ -30,7 +30,7 @@ func RollupJob(st *store.Store, log *slog.Logger, spec string) Job {
 // RebuildJob recomputes every roll-up from the raw rows and logs any drift it
 // corrected: a non-zero drift means some write did not mark its days dirty.
 func RebuildJob(st *store.Store, log *slog.Logger, spec string) Job {
-	return Job{Name: NameRebuild, Spec: spec, Run: func(ctx context.Context) error {
+	return Job{Name: NameRebuild, Spec: spec, Run: func(ctx context.Context, w store.Write) error {
 		st, err := st.Rollup(ctx, true)
 		if err != nil {
 			return err

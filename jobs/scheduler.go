@@ -32,7 +32,7 @@ type Job struct {
 	// Spec is a cron spec of five fields, six with leading seconds, or a
 	// descriptor such as @hourly.
 	Spec string
-	Run  func(ctx context.Context) error
+	Run  func(ctx context.Context, w store.Write) error
 }
 
 // Parser accepts the schedules of the contract: 5 fields, 6 with seconds, descriptors.
@@ -274,7 +274,7 @@ func (s *Scheduler) tick(e *entry, scheduled time.Time) {
 		return
 	}
 	defer e.mu.Unlock()
-	run, claimed, err := s.st.ClaimJobRun(s.ctx, e.job.Name, &scheduled, s.instance)
+	run, claimed, err := s.st.ClaimJobRun(s.ctx, store.System, e.job.Name, &scheduled, s.instance)
 	if err != nil {
 		s.log.Error("job not started", "job", e.job.Name, "err", err)
 		if s.ctx.Err() == nil {
@@ -286,12 +286,12 @@ func (s *Scheduler) tick(e *entry, scheduled time.Time) {
 		s.log.Info("tick claimed by another instance", "job", e.job.Name, "scheduled_at", scheduled)
 		return
 	}
-	s.execute(s.ctx, e, run)
+	s.execute(s.ctx, store.System, e, run)
 }
 
 // RunNow runs a job at once (waiting for a running one to end first) and
 // answers the recorded run. An unknown name is ENOTFOUND.
-func (s *Scheduler) RunNow(ctx context.Context, name string) (models.JobRun, error) {
+func (s *Scheduler) RunNow(ctx context.Context, w store.Write, name string) (models.JobRun, error) {
 	s.mu.Lock()
 	e := s.entries[name]
 	s.mu.Unlock()
@@ -300,7 +300,7 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) (models.JobRun, err
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	run, _, err := s.st.ClaimJobRun(ctx, name, nil, s.instance)
+	run, _, err := s.st.ClaimJobRun(ctx, w, name, nil, s.instance)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.notStarted(name, err)
@@ -309,11 +309,11 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) (models.JobRun, err
 	}
 	// The job stops when the caller goes away or the scheduler stops; its
 	// own writes are not the request's (no Idempotency-Key of its own).
-	jctx, cancel := context.WithCancel(store.WithoutIdempotencyClaim(ctx))
+	jctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(s.ctx, cancel)
 	defer stop()
-	return s.execute(jctx, e, run)
+	return s.execute(jctx, w.Unclaimed(), e, run)
 }
 
 // notStarted counts an attempt whose start could not be recorded.
@@ -350,7 +350,7 @@ func reportRows(ctx context.Context, n int) {
 // execute runs a claimed run and records how it ended. It answers the
 // recorded run, or an error when its end could not be recorded (the run
 // stays running until its lease lapses or the next start).
-func (s *Scheduler) execute(ctx context.Context, e *entry, run models.JobRun) (models.JobRun, error) {
+func (s *Scheduler) execute(ctx context.Context, w store.Write, e *entry, run models.JobRun) (models.JobRun, error) {
 	s.mu.Lock()
 	s.running[run.ID] = true
 	s.mu.Unlock()
@@ -369,7 +369,7 @@ func (s *Scheduler) execute(ctx context.Context, e *entry, run models.JobRun) (m
 				err = fmt.Errorf("panic: %v", p)
 			}
 		}()
-		return e.job.Run(ctx)
+		return e.job.Run(ctx, w)
 	}()
 	level := slog.LevelInfo
 	if err != nil {

@@ -48,30 +48,32 @@ func newScheduler(t *testing.T) (*Scheduler, *store.Store) {
 func TestRunNowRecordsOutcome(t *testing.T) {
 	s, st := newScheduler(t)
 	calls := 0
-	s.Add(Job{Name: "good", Spec: "@daily", Run: func(context.Context) error { calls++; return nil }})
-	s.Add(Job{Name: "bad", Spec: "@daily", Run: func(context.Context) error { return errors.New("dial tcp 10.0.0.7:5432: secret internals") }})
-	s.Add(Job{Name: "refused", Spec: "@daily", Run: func(context.Context) error { return models.Errorf(models.EINVALID, "no figures for 1999") }})
-	s.Add(Job{Name: "panicky", Spec: "@daily", Run: func(context.Context) error { panic("boom") }})
+	s.Add(Job{Name: "good", Spec: "@daily", Run: func(context.Context, store.Write) error { calls++; return nil }})
+	s.Add(Job{Name: "bad", Spec: "@daily", Run: func(context.Context, store.Write) error {
+		return errors.New("dial tcp 10.0.0.7:5432: secret internals")
+	}})
+	s.Add(Job{Name: "refused", Spec: "@daily", Run: func(context.Context, store.Write) error { return models.Errorf(models.EINVALID, "no figures for 1999") }})
+	s.Add(Job{Name: "panicky", Spec: "@daily", Run: func(context.Context, store.Write) error { panic("boom") }})
 	ctx := context.Background()
 
-	r, err := s.RunNow(ctx, "good")
+	r, err := s.RunNow(ctx, store.System, "good")
 	if err != nil || r.Status != models.JobOK || r.FinishedAt == nil || r.Error != nil || r.ScheduledAt != nil || calls != 1 {
 		t.Fatalf("good: %+v %v (calls %d)", r, err, calls)
 	}
-	r, _ = s.RunNow(ctx, "bad")
+	r, _ = s.RunNow(ctx, store.System, "bad")
 	// Internals stay in the log; the recorded error is one a client may read.
 	if r.Status != models.JobFailed || r.Error == nil || strings.Contains(*r.Error, "10.0.0.7") || !strings.Contains(*r.Error, "server log") {
 		t.Fatalf("bad: %+v", r)
 	}
-	r, _ = s.RunNow(ctx, "refused")
+	r, _ = s.RunNow(ctx, store.System, "refused")
 	if r.Status != models.JobFailed || r.Error == nil || *r.Error != "no figures for 1999" {
 		t.Fatalf("a coded error keeps its message: %+v", r)
 	}
-	r, _ = s.RunNow(ctx, "panicky")
+	r, _ = s.RunNow(ctx, store.System, "panicky")
 	if r.Status != models.JobFailed || r.Error == nil || !strings.Contains(*r.Error, "server log") {
 		t.Fatalf("a panic must be recorded as an error: %+v", r)
 	}
-	if _, err := s.RunNow(ctx, "nope"); models.ErrorCode(err) != models.ENOTFOUND {
+	if _, err := s.RunNow(ctx, store.System, "nope"); models.ErrorCode(err) != models.ENOTFOUND {
 		t.Fatalf("unknown job: %v", err)
 	}
 	page, err := st.ListJobRuns(ctx, "bad", 10, "")
@@ -85,7 +87,7 @@ func TestNoOverlappingRuns(t *testing.T) {
 	s, st := newScheduler(t)
 	started, release := make(chan struct{}), make(chan struct{})
 	var running, most, runs atomic.Int32
-	s.Add(Job{Name: "slow", Spec: "@daily", Run: func(context.Context) error {
+	s.Add(Job{Name: "slow", Spec: "@daily", Run: func(context.Context, store.Write) error {
 		n := running.Add(1)
 		if n > most.Load() {
 			most.Store(n)
@@ -118,7 +120,7 @@ func TestNoOverlappingRuns(t *testing.T) {
 func TestTickRunsOnceAcrossInstances(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "shared.db")
 	var runs atomic.Int32
-	job := Job{Name: "rollup", Spec: "@daily", Run: func(context.Context) error { runs.Add(1); return nil }}
+	job := Job{Name: "rollup", Spec: "@daily", Run: func(context.Context, store.Write) error { runs.Add(1); return nil }}
 	var scheds []*Scheduler
 	for i := 0; i < 3; i++ {
 		s := New(openStore(t, path), quiet)
@@ -151,10 +153,10 @@ func TestTickRunsOnceAcrossInstances(t *testing.T) {
 func TestScheduleFiresInReportingZone(t *testing.T) {
 	s, st := newScheduler(t)
 	fired := make(chan struct{}, 10)
-	if err := s.Add(Job{Name: "every-second", Spec: "* * * * * *", Run: func(context.Context) error { fired <- struct{}{}; return nil }}); err != nil {
+	if err := s.Add(Job{Name: "every-second", Spec: "* * * * * *", Run: func(context.Context, store.Write) error { fired <- struct{}{}; return nil }}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Add(Job{Name: "midnight", Spec: "0 0 * * *", Run: func(context.Context) error { return nil }}); err != nil {
+	if err := s.Add(Job{Name: "midnight", Spec: "0 0 * * *", Run: func(context.Context, store.Write) error { return nil }}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Add(Job{Name: "broken", Spec: "61 * * * *"}); err == nil {

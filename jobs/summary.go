@@ -19,7 +19,7 @@ const SummaryMonths = 24
 // 24 months that have data. Writing is idempotent: an unchanged summary is
 // left as it is.
 func SummaryJob(st *store.Store, log *slog.Logger, spec string) Job {
-	return Job{Name: NameSummary, Spec: spec, Run: func(ctx context.Context) error {
+	return Job{Name: NameSummary, Spec: spec, Run: func(ctx context.Context, w store.Write) error {
 		if _, err := st.Rollup(ctx, false); err != nil {
 			return err
 		}
@@ -40,7 +40,7 @@ func SummaryJob(st *store.Store, log *slog.Logger, spec string) Job {
 					continue
 				}
 			}
-			_, changed, err := st.WriteSummary(ctx, m)
+			_, changed, err := st.WriteSummary(ctx, w, m)
 			if err != nil {
 				return err
 			}

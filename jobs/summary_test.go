@@ -57,7 +57,7 @@ func openSummaryStore(t *testing.T, now time.Time) (*store.Store, *summaryClock)
 	if _, err := st.EnsureReportingZone(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateRoute(context.Background(), models.RouteInput{
+	if _, err := st.CreateRoute(context.Background(), store.System, models.RouteInput{
 		Code: "SCO-TJ-MOW", Name: "SCO Zone – Tongjiang – Moscow", Mode: "rail",
 		Stops: []models.Stop{
 			{Name: "Jiaozhou (SCO Zone)", Country: "CN", Role: "origin"},
@@ -78,7 +78,7 @@ func summaryJob(st *store.Store) jobs.Job {
 func summaryRun(t *testing.T, st *store.Store, at, status string) {
 	t.Helper()
 	c, teu := 50, 100
-	if _, err := st.CreateRun(context.Background(), models.RunInput{Route: "SCO-TJ-MOW", Number: "X" + strings.ReplaceAll(at[:10], "-", ""),
+	if _, err := st.CreateRun(context.Background(), store.System, models.RunInput{Route: "SCO-TJ-MOW", Number: "X" + strings.ReplaceAll(at[:10], "-", ""),
 		Direction: "outbound", DepartedAt: at, Status: status, Containers: &c, TEU: &teu}); err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestSummaryJobWritesMissingMonths(t *testing.T) {
 	if job.Name != "summary" || job.Spec != "@daily" {
 		t.Fatalf("job %q %q", job.Name, job.Spec)
 	}
-	if err := job.Run(ctx); err != nil {
+	if err := job.Run(ctx, store.System); err != nil {
 		t.Fatal(err)
 	}
 	if got := summaryPeriods(t, st); !reflect.DeepEqual(got, months) {
@@ -157,7 +157,7 @@ func TestSummaryJobWritesMissingMonths(t *testing.T) {
 	}
 
 	clock.Set(clock.Now().Add(48 * time.Hour))
-	if err := job.Run(ctx); err != nil {
+	if err := job.Run(ctx, store.System); err != nil {
 		t.Fatal(err)
 	}
 	if again := summarySnapshot(t, st); !reflect.DeepEqual(again, first) {
@@ -173,7 +173,7 @@ func TestSummaryJobKeepsNewest24Months(t *testing.T) {
 	for _, m := range all {
 		summaryRun(t, st, m+"-15T09:30:00+08:00", "departed")
 	}
-	if err := summaryJob(st).Run(context.Background()); err != nil {
+	if err := summaryJob(st).Run(context.Background(), store.System); err != nil {
 		t.Fatal(err)
 	}
 	if got := summaryPeriods(t, st); !reflect.DeepEqual(got, all[:jobs.SummaryMonths]) {
@@ -191,7 +191,7 @@ func TestSummaryJobLastCompletedMonth(t *testing.T) {
 	summaryRun(t, st, "2024-10-12T09:30:00+08:00", "departed")
 	summaryRun(t, st, "2024-10-31T16:01:00Z", "departed") // 00:01 on 1 November in Shanghai
 	job := summaryJob(st)
-	if err := job.Run(ctx); err != nil {
+	if err := job.Run(ctx, store.System); err != nil {
 		t.Fatal(err)
 	}
 	if got := summaryPeriods(t, st); !reflect.DeepEqual(got, []string{"2024-10"}) {
@@ -208,7 +208,7 @@ func TestSummaryJobLastCompletedMonth(t *testing.T) {
 	// A late entry for October: the next run rewrites October.
 	summaryRun(t, st, "2024-10-20T09:30:00+08:00", "departed")
 	clock.Set(clock.Now().Add(time.Hour))
-	if err := job.Run(ctx); err != nil {
+	if err := job.Run(ctx, store.System); err != nil {
 		t.Fatal(err)
 	}
 	again, err := st.GetSummary(ctx, "2024-10")

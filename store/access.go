@@ -51,7 +51,7 @@ func hashToken(secret string) string {
 
 // CreateToken makes a token with 160 random bits and stores only its hash.
 // The secret is answered once and never again.
-func (s *Store) CreateToken(ctx context.Context, name, role string) (string, models.Token, error) {
+func (s *Store) CreateToken(ctx context.Context, w Write, name, role string) (string, models.Token, error) {
 	var p models.Problems
 	models.CheckLine(&p, "name", name, true, 100)
 	if models.RoleRank(role) == 0 {
@@ -66,7 +66,7 @@ func (s *Store) CreateToken(ctx context.Context, name, role string) (string, mod
 	}
 	secret := models.TokenPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(buf))
 	row := tokenRow{Name: name, Role: role, Hash: hashToken(secret), Prefix: secret[:len(models.TokenPrefix)+4], CreatedAt: s.now()}
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, w, func(tx *Store) error {
 		tx.leavesServedDataAlone()
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
@@ -93,8 +93,8 @@ func (s *Store) ListTokens(ctx context.Context) ([]models.Token, error) {
 }
 
 // RevokeToken revokes a token by name; it stops working at once.
-func (s *Store) RevokeToken(ctx context.Context, name string) error {
-	err := s.Tx(ctx, func(tx *Store) error {
+func (s *Store) RevokeToken(ctx context.Context, w Write, name string) error {
+	err := s.Tx(ctx, w, func(tx *Store) error {
 		tx.leavesServedDataAlone()
 		var row tokenRow
 		if err := tx.db.Take(&row, "name = ?", name).Error; err != nil {
@@ -157,23 +157,13 @@ func (s *Store) TouchToken(ctx context.Context, id int64) (bool, error) {
 		inner.inTx = true // the lock is held: Tx must not take it again
 		s = &inner
 	}
-	err := s.db.WithContext(WithoutIdempotencyClaim(ctx)).Model(&tokenRow{}).Where("id = ?", id).Update("last_used_at", s.now()).Error
+	err := s.db.WithContext(ctx).Model(&tokenRow{}).Where("id = ?", id).Update("last_used_at", s.now()).Error
 	return err == nil, err
 }
 
-type actorKey struct{}
-
-// WithActor returns a context whose writes are audited as done by a.
-func WithActor(ctx context.Context, a models.Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, a)
-}
-
-func actorOf(ctx context.Context) models.Actor {
-	if a, ok := ctx.Value(actorKey{}).(models.Actor); ok {
-		return a
-	}
-	return models.Actor{Name: "system"}
-}
+// auditPager pages the audit log newest entry first.
+var auditPager = pager[auditRow]{list: "audit", desc: true, keys: []sortKey{{"i", "id", intKey}},
+	of: func(r auditRow) []any { return []any{r.ID} }}
 
 type auditRow struct {
 	ID          int64 `gorm:"primaryKey"`
@@ -192,7 +182,7 @@ func (auditRow) TableName() string { return "audit_log" }
 // audit records a write in the caller's transaction: who, when, what, and
 // the values before and after (nil for none).
 func (s *Store) audit(ctx context.Context, action, entity, id string, before, after any) error {
-	a := actorOf(ctx)
+	a := s.w.Actor
 	row := auditRow{At: s.now(), Actor: a.Name, Action: action, Entity: entity, EntityID: id, RequestID: a.RequestID}
 	enc := func(v any) (*string, error) {
 		if v == nil {
@@ -231,27 +221,11 @@ func (s *Store) ListAudit(ctx context.Context, f models.AuditFilter) (models.Pag
 	if f.To != nil {
 		q = q.Where("at < ?", f.To.Add(1).Start(s.Loc).UTC())
 	}
-	if f.Cursor != "" {
-		var c struct {
-			I int64 `json:"i"`
-		}
-		if err := decodeCursor("audit", f.Cursor, &c); err != nil || c.I <= 0 {
-			return models.Page[models.AuditEntry]{}, errBadCursor
-		}
-		q = q.Where("id < ?", c.I)
+	rows, next, err := auditPager.page(q, f.Cursor, f.Limit)
+	if err != nil {
+		return models.Page[models.AuditEntry]{}, storeErr("audit.list", err, "", "")
 	}
-	limit := normLimit(f.Limit)
-	var rows []auditRow
-	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return models.Page[models.AuditEntry]{}, fmt.Errorf("audit.list: %w", err)
-	}
-	page := models.Page[models.AuditEntry]{Items: make([]models.AuditEntry, 0, len(rows))}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		page.NextCursor = encodeCursor("audit", struct {
-			I int64 `json:"i"`
-		}{rows[limit-1].ID})
-	}
+	page := models.Page[models.AuditEntry]{Items: make([]models.AuditEntry, 0, len(rows)), NextCursor: next}
 	raw := func(p *string) json.RawMessage {
 		if p == nil {
 			return json.RawMessage("null")

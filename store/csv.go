@@ -29,7 +29,7 @@ type ImportResult struct {
 // departure day and values) is skipped, so importing a file twice never
 // counts a train twice. A cell's apostrophe that ExportRuns put in front of
 // a formula-like value is taken off.
-func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (ImportResult, error) {
+func (s *Store) ImportRuns(ctx context.Context, w Write, r io.Reader, dryRun bool) (ImportResult, error) {
 	res := ImportResult{Errors: []models.FieldError{}}
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -56,7 +56,7 @@ func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (Impor
 		}
 	}
 	errRollback := errors.New("dry run or invalid lines: roll back")
-	err = s.Tx(ctx, func(tx *Store) error {
+	err = s.Tx(ctx, w, func(tx *Store) error {
 		for {
 			rec, err := cr.Read()
 			if err == io.EOF {
@@ -109,7 +109,7 @@ func (s *Store) ImportRuns(ctx context.Context, r io.Reader, dryRun bool) (Impor
 					*n.dst = &k
 				}
 			}
-			_, err = tx.CreateRun(ctx, in)
+			_, err = tx.CreateRun(ctx, w, in)
 			var e *models.Error
 			switch {
 			case err == nil:

@@ -21,13 +21,6 @@ type IdemClaim struct {
 	claimed          bool
 }
 
-type idemClaimKey struct{}
-
-// WithIdempotencyClaim returns a context whose first write transaction records c.
-func WithIdempotencyClaim(ctx context.Context, c *IdemClaim) context.Context {
-	return context.WithValue(ctx, idemClaimKey{}, c)
-}
-
 type idemRow struct {
 	Scope       string `gorm:"primaryKey"`
 	Key         string `gorm:"primaryKey"`
@@ -41,10 +34,9 @@ type idemRow struct {
 
 func (idemRow) TableName() string { return "idempotency_keys" }
 
-// claimIdempotencyKey records the context's key in the transaction, once,
+// claimIdempotencyKey records the claim's key in the transaction, once,
 // and reports whether this call recorded it.
-func (s *Store) claimIdempotencyKey(ctx context.Context) (bool, error) {
-	c, _ := ctx.Value(idemClaimKey{}).(*IdemClaim)
+func (s *Store) claimIdempotencyKey(c *IdemClaim) (bool, error) {
 	if c == nil || c.claimed {
 		return false, nil
 	}
@@ -61,19 +53,6 @@ func (s *Store) claimIdempotencyKey(ctx context.Context) (bool, error) {
 
 // Claimed reports whether the request's key was recorded with a write.
 func (c *IdemClaim) Claimed() bool { return c.claimed }
-
-// WithoutIdempotencyClaim returns a context whose writes record no key:
-// for work that goes on after the request's own write (a job's body).
-func WithoutIdempotencyClaim(ctx context.Context) context.Context {
-	return context.WithValue(ctx, idemClaimKey{}, (*IdemClaim)(nil))
-}
-
-// releaseClaim forgets a claim whose transaction rolled back.
-func releaseClaim(ctx context.Context) {
-	if c, _ := ctx.Value(idemClaimKey{}).(*IdemClaim); c != nil {
-		c.claimed = false
-	}
-}
 
 // IdemAnswer is a stored answer to replay.
 type IdemAnswer struct {
@@ -96,7 +75,7 @@ func (s *Store) GetIdempotency(ctx context.Context, scope, key string) (*IdemAns
 		return nil, fmt.Errorf("idempotency.get: %w", err)
 	}
 	if row.CreatedAt.Before(s.now().Add(-IdempotencyRetention)) {
-		err := s.Tx(ctx, func(tx *Store) error {
+		err := s.Tx(ctx, Write{}, func(tx *Store) error {
 			tx.leavesServedDataAlone()
 			return tx.db.Where("scope = ? AND key = ? AND created_at = ?", scope, key, row.CreatedAt).Delete(&idemRow{}).Error
 		})
@@ -121,7 +100,7 @@ func (s *Store) GetIdempotency(ctx context.Context, scope, key string) (*IdemAns
 // DropIdempotencyKey forgets a key whose request failed with a 5xx, so that
 // a retry can still succeed.
 func (s *Store) DropIdempotencyKey(ctx context.Context, scope, key, hash string) error {
-	return s.Tx(ctx, func(tx *Store) error {
+	return s.Tx(ctx, Write{}, func(tx *Store) error {
 		tx.leavesServedDataAlone()
 		return tx.db.Where("scope = ? AND key = ? AND request_hash = ? AND status IS NULL", scope, key, hash).Delete(&idemRow{}).Error
 	})
@@ -140,7 +119,7 @@ func (s *Store) SaveIdempotentAnswer(ctx context.Context, scope, key string, a I
 	if a.ContentType != "" {
 		row.ContentType = &a.ContentType
 	}
-	return s.Tx(ctx, func(tx *Store) error {
+	return s.Tx(ctx, Write{}, func(tx *Store) error {
 		tx.leavesServedDataAlone()
 		res := tx.db.Model(&idemRow{}).Where("scope = ? AND key = ? AND request_hash = ? AND status IS NULL", scope, key, a.Hash).
 			Updates(map[string]any{"status": row.Status, "location": row.Location, "content_type": row.ContentType, "body": row.Body})
@@ -157,7 +136,7 @@ func (s *Store) SaveIdempotentAnswer(ctx context.Context, scope, key string, a I
 // PurgeIdempotencyKeys deletes the keys older than the retention period.
 func (s *Store) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, Write{}, func(tx *Store) error {
 		tx.leavesServedDataAlone()
 		res := tx.db.Where("created_at < ?", s.now().Add(-IdempotencyRetention)).Delete(&idemRow{})
 		n = res.RowsAffected

@@ -38,14 +38,14 @@ func (r jobRunRow) toJobRun(loc *time.Location) models.JobRun {
 
 // ClaimJobRun records that a job starts. For a scheduled tick (scheduledAt
 // not nil) only one instance can claim it: the others get claimed == false.
-func (s *Store) ClaimJobRun(ctx context.Context, name string, scheduledAt *time.Time, instance string) (models.JobRun, bool, error) {
+func (s *Store) ClaimJobRun(ctx context.Context, w Write, name string, scheduledAt *time.Time, instance string) (models.JobRun, bool, error) {
 	beat := time.Now().UTC()
 	row := jobRunRow{Name: name, StartedAt: s.now(), Status: models.JobRunning, Instance: instance, HeartbeatAt: &beat}
 	if scheduledAt != nil {
 		t := scheduledAt.UTC().Truncate(time.Microsecond)
 		row.ScheduledAt = &t
 	}
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, w, func(tx *Store) error {
 		tx.leavesServedDataAlone()
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
@@ -68,7 +68,7 @@ func (s *Store) ClaimJobRun(ctx context.Context, name string, scheduledAt *time.
 // FinishJobRun records how a run ended.
 func (s *Store) FinishJobRun(ctx context.Context, id int64, runErr error) (models.JobRun, error) {
 	var out models.JobRun
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, Write{}, func(tx *Store) error {
 		tx.leavesServedDataAlone()
 		var row jobRunRow
 		if err := tx.db.Take(&row, id).Error; err != nil {
@@ -95,7 +95,7 @@ func (s *Store) HeartbeatJobRuns(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, Write{}, func(tx *Store) error {
 		tx.leavesServedDataAlone()
 		return tx.db.Model(&jobRunRow{}).Where("id IN ? AND status = ?", ids, models.JobRunning).
 			Update("heartbeat_at", time.Now().UTC()).Error
@@ -112,7 +112,7 @@ func (s *Store) HeartbeatJobRuns(ctx context.Context, ids []int64) error {
 // than staleBefore. It answers the runs marked.
 func (s *Store) AbandonJobRuns(ctx context.Context, keep []int64, staleBefore *time.Time) ([]models.JobRun, error) {
 	var out []models.JobRun
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, Write{}, func(tx *Store) error {
 		tx.leavesServedDataAlone()
 		q := tx.db.Where("status = ?", models.JobRunning)
 		if len(keep) > 0 {
@@ -163,28 +163,14 @@ func (s *Store) LastJobRun(ctx context.Context, name string) (*models.JobRun, er
 
 // ListJobRuns answers a job's recorded runs, newest first, a page at a time.
 func (s *Store) ListJobRuns(ctx context.Context, name string, limit int, cursor string) (models.Page[models.JobRun], error) {
-	q := s.db.WithContext(ctx).Where("name = ?", name)
-	if cursor != "" {
-		var c struct {
-			I int64 `json:"i"`
-		}
-		if err := decodeCursor("job_runs:"+name, cursor, &c); err != nil || c.I <= 0 {
-			return models.Page[models.JobRun]{}, errBadCursor
-		}
-		q = q.Where("id < ?", c.I)
+	q := s.db.WithContext(ctx).Model(&jobRunRow{}).Where("name = ?", name)
+	p := pager[jobRunRow]{list: "job_runs:" + name, desc: true, keys: []sortKey{{"i", "id", intKey}},
+		of: func(r jobRunRow) []any { return []any{r.ID} }}
+	rows, next, err := p.page(q, cursor, limit)
+	if err != nil {
+		return models.Page[models.JobRun]{}, storeErr("jobs.runs", err, "", "")
 	}
-	limit = normLimit(limit)
-	var rows []jobRunRow
-	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return models.Page[models.JobRun]{}, fmt.Errorf("jobs.runs: %w", err)
-	}
-	page := models.Page[models.JobRun]{Items: make([]models.JobRun, 0, len(rows))}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		page.NextCursor = encodeCursor("job_runs:"+name, struct {
-			I int64 `json:"i"`
-		}{rows[limit-1].ID})
-	}
+	page := models.Page[models.JobRun]{Items: make([]models.JobRun, 0, len(rows)), NextCursor: next}
 	for _, r := range rows {
 		page.Items = append(page.Items, r.toJobRun(s.Loc))
 	}

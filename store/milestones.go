@@ -79,6 +79,17 @@ func sameMilestone(a, b milestoneRow) bool {
 // Today is the current day in the reporting zone.
 func (s *Store) Today() models.Day { return models.DayOf(s.Now(), s.Loc) }
 
+// milestoneWithLabel is a milestone row with its target's label.
+type milestoneWithLabel struct {
+	Row   milestoneRow `gorm:"embedded"`
+	Label string
+}
+
+// milestonePager pages milestones newest first.
+var milestonePager = pager[milestoneWithLabel]{list: "milestones", desc: true,
+	keys: []sortKey{{"i", "milestones.id", intKey}},
+	of:   func(r milestoneWithLabel) []any { return []any{r.Row.ID} }}
+
 // ListMilestones answers the recorded milestones of a year's targets (all
 // years when year is nil), withdrawn ones included, newest first, a page at a time.
 func (s *Store) ListMilestones(ctx context.Context, year *int, limit int, cursor string) (models.Page[models.Milestone], error) {
@@ -87,30 +98,11 @@ func (s *Store) ListMilestones(ctx context.Context, year *int, limit int, cursor
 	if year != nil {
 		q = q.Where("targets.year = ?", *year)
 	}
-	if cursor != "" {
-		var c struct {
-			I int64 `json:"i"`
-		}
-		if err := decodeCursor("milestones", cursor, &c); err != nil || c.I <= 0 {
-			return models.Page[models.Milestone]{}, errBadCursor
-		}
-		q = q.Where("milestones.id < ?", c.I)
-	}
-	limit = normLimit(limit)
-	var rows []struct {
-		Row   milestoneRow `gorm:"embedded"`
-		Label string
-	}
-	if err := q.Order("milestones.id DESC").Limit(limit + 1).Scan(&rows).Error; err != nil {
+	rows, next, err := milestonePager.page(q, cursor, limit)
+	if err != nil {
 		return models.Page[models.Milestone]{}, err
 	}
-	page := models.Page[models.Milestone]{Items: make([]models.Milestone, 0, len(rows))}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		page.NextCursor = encodeCursor("milestones", struct {
-			I int64 `json:"i"`
-		}{rows[limit-1].Row.ID})
-	}
+	page := models.Page[models.Milestone]{Items: make([]models.Milestone, 0, len(rows)), NextCursor: next}
 	for _, x := range rows {
 		r := x.Row
 		m := models.Milestone{ID: r.ID, TargetID: r.TargetID, Label: x.Label, ReachedOn: r.ReachedOn, RecordedAt: r.RecordedAt.In(s.Loc)}

@@ -107,7 +107,7 @@ func (s *Store) markRouteDirty(routeID int64) error {
 // milestones.
 func (s *Store) Rollup(ctx context.Context, full bool) (models.RollupStats, error) {
 	st := models.RollupStats{Full: full}
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, Write{}, func(tx *Store) error {
 		// One roll-up at a time across instances sharing a PostgreSQL
 		// database (SQLite writers are serialised already).
 		if tx.db.Dialector.Name() == "postgres" {

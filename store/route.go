@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// routePager pages routes by code.
+var routePager = pager[routeRow]{list: "routes", keys: []sortKey{{"c", "code", stringKey}},
+	of: func(r routeRow) []any { return []any{r.Code} }}
+
 type routeRow struct {
 	ID        int64 `gorm:"primaryKey"`
 	Code      string
@@ -41,14 +45,14 @@ type routeTagRow struct {
 func (routeTagRow) TableName() string { return "route_tags" }
 
 // CreateRoute validates and stores a new route.
-func (s *Store) CreateRoute(ctx context.Context, in models.RouteInput) (models.Route, error) {
+func (s *Store) CreateRoute(ctx context.Context, w Write, in models.RouteInput) (models.Route, error) {
 	var p models.Problems
 	in.Validate(&p)
 	if err := p.Err(); err != nil {
 		return models.Route{}, err
 	}
 	var out models.Route
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, w, func(tx *Store) error {
 		now := s.now()
 		row := routeRow{Code: in.Code, Name: in.Name, NameZh: in.NameZh, Mode: in.Mode, OpenedOn: in.OpenedOn,
 			Active: in.Active == nil || *in.Active, CreatedAt: now, UpdatedAt: now}
@@ -160,29 +164,9 @@ func (s *Store) ListRoutes(ctx context.Context, f models.RouteFilter) (models.Pa
 	if f.Tag != nil {
 		q = q.Where("id IN (?)", s.db.Model(&routeTagRow{}).Select("route_id").Where("tag = ?", *f.Tag))
 	}
-	if f.Cursor != "" {
-		var c struct {
-			C string `json:"c"`
-		}
-		if err := decodeCursor("routes", f.Cursor, &c); err != nil {
-			return models.Page[models.Route]{}, err
-		}
-		if c.C == "" {
-			return models.Page[models.Route]{}, errBadCursor
-		}
-		q = q.Where("code > ?", c.C)
-	}
-	limit := normLimit(f.Limit)
-	var rows []routeRow
-	if err := q.Order("code").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return models.Page[models.Route]{}, fmt.Errorf("routes.list: %w", err)
-	}
-	var next *string
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor("routes", struct {
-			C string `json:"c"`
-		}{rows[limit-1].Code})
+	rows, next, err := routePager.page(q, f.Cursor, f.Limit)
+	if err != nil {
+		return models.Page[models.Route]{}, storeErr("routes.list", err, "", "")
 	}
 	items, err := s.withCtx(ctx).loadRoutes(rows)
 	if err != nil {
@@ -192,9 +176,9 @@ func (s *Store) ListRoutes(ctx context.Context, f models.RouteFilter) (models.Pa
 }
 
 // UpdateRoute applies a partial update; stops and tags, when given, replace the old ones.
-func (s *Store) UpdateRoute(ctx context.Context, code string, patch models.RoutePatch) (models.Route, error) {
+func (s *Store) UpdateRoute(ctx context.Context, w Write, code string, patch models.RoutePatch) (models.Route, error) {
 	var out models.Route
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, w, func(tx *Store) error {
 		var row routeRow
 		if err := tx.forUpdate(tx.db, "routes").Where("code = ?", code).Take(&row).Error; err != nil {
 			return storeErr("routes.get", err, fmt.Sprintf("no route with code %s", code), "")
@@ -264,8 +248,8 @@ func (s *Store) UpdateRoute(ctx context.Context, code string, patch models.Route
 }
 
 // DeleteRoute removes a route that no run refers to.
-func (s *Store) DeleteRoute(ctx context.Context, code string) error {
-	err := s.Tx(ctx, func(tx *Store) error {
+func (s *Store) DeleteRoute(ctx context.Context, w Write, code string) error {
+	err := s.Tx(ctx, w, func(tx *Store) error {
 		row, err := tx.routeRowByCode(code)
 		if err != nil {
 			return err

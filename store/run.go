@@ -32,9 +32,9 @@ type runRow struct {
 func (runRow) TableName() string { return "runs" }
 
 // CreateRun validates and stores a new run.
-func (s *Store) CreateRun(ctx context.Context, in models.RunInput) (models.Run, error) {
+func (s *Store) CreateRun(ctx context.Context, w Write, in models.RunInput) (models.Run, error) {
 	var out models.Run
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, w, func(tx *Store) error {
 		var p models.Problems
 		v := in.Validate(&p)
 		route, rerr := tx.routeForRun(&p, v.Route)
@@ -152,10 +152,11 @@ func (s *Store) GetRun(ctx context.Context, id int64) (models.Run, error) {
 	return r.Row.toRun(r.RouteCode, r.RouteMode, s.Loc), nil
 }
 
-type runCursor struct {
-	D time.Time `json:"d"`
-	I int64     `json:"i"`
-}
+// runPager pages runs newest departure first; the order (departed_at, id)
+// is total.
+var runPager = pager[runWithRoute]{list: "runs", desc: true,
+	keys: []sortKey{{"d", "runs.departed_at", timeKey}, {"i", "runs.id", intKey}},
+	of:   func(r runWithRoute) []any { return []any{r.Row.DepartedAt, r.Row.ID} }}
 
 // ListRuns answers runs, newest departure first, a page at a time. The order
 // (departed_at, id) is total, so a cursor never repeats or skips a run.
@@ -187,28 +188,11 @@ func (s *Store) ListRuns(ctx context.Context, f models.RunFilter) (models.Page[m
 	if f.To != nil {
 		q = q.Where("runs.departed_at < ?", f.To.Add(1).Start(s.Loc).UTC())
 	}
-	if f.Cursor != "" {
-		var c runCursor
-		if err := decodeCursor("runs", f.Cursor, &c); err != nil {
-			return models.Page[models.Run]{}, err
-		}
-		if c.D.IsZero() || c.I <= 0 {
-			return models.Page[models.Run]{}, errBadCursor
-		}
-		d := c.D.UTC()
-		q = q.Where("runs.departed_at < ? OR (runs.departed_at = ? AND runs.id < ?)", d, d, c.I)
+	rows, next, err := runPager.page(q, f.Cursor, f.Limit)
+	if err != nil {
+		return models.Page[models.Run]{}, storeErr("runs.list", err, "", "")
 	}
-	limit := normLimit(f.Limit)
-	var rows []runWithRoute
-	if err := q.Order("runs.departed_at DESC, runs.id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return models.Page[models.Run]{}, fmt.Errorf("runs.list: %w", err)
-	}
-	page := models.Page[models.Run]{Items: make([]models.Run, 0, len(rows))}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
-		page.NextCursor = encodeCursor("runs", runCursor{D: last.Row.DepartedAt.UTC(), I: last.Row.ID})
-	}
+	page := models.Page[models.Run]{Items: make([]models.Run, 0, len(rows)), NextCursor: next}
 	for _, r := range rows {
 		page.Items = append(page.Items, r.Row.toRun(r.RouteCode, r.RouteMode, s.Loc))
 	}
@@ -216,9 +200,9 @@ func (s *Store) ListRuns(ctx context.Context, f models.RunFilter) (models.Page[m
 }
 
 // UpdateRun applies a partial update and validates the run as a whole.
-func (s *Store) UpdateRun(ctx context.Context, id int64, patch models.RunPatch) (models.Run, error) {
+func (s *Store) UpdateRun(ctx context.Context, w Write, id int64, patch models.RunPatch) (models.Run, error) {
 	var out models.Run
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, w, func(tx *Store) error {
 		var cur runWithRoute
 		if err := tx.forUpdate(tx.runsJoined(), "runs").Where("runs.id = ?", id).Take(&cur).Error; err != nil {
 			return storeErr("runs.get", err, fmt.Sprintf("no run with id %d", id), "")
@@ -254,8 +238,8 @@ func (s *Store) UpdateRun(ctx context.Context, id int64, patch models.RunPatch) 
 }
 
 // DeleteRun removes a run.
-func (s *Store) DeleteRun(ctx context.Context, id int64) error {
-	err := s.Tx(ctx, func(tx *Store) error {
+func (s *Store) DeleteRun(ctx context.Context, w Write, id int64) error {
+	err := s.Tx(ctx, w, func(tx *Store) error {
 		var cur runWithRoute
 		if err := tx.runsJoined().Where("runs.id = ?", id).Take(&cur).Error; err != nil {
 			return storeErr("runs.get", err, fmt.Sprintf("no run with id %d", id), "")

@@ -37,7 +37,7 @@ func (s *Store) seaRailConflict(err error, r seaRailRow) error {
 }
 
 // CreateSeaRailCount validates and stores one day's count.
-func (s *Store) CreateSeaRailCount(ctx context.Context, in models.SeaRailInput) (models.SeaRailCount, error) {
+func (s *Store) CreateSeaRailCount(ctx context.Context, w Write, in models.SeaRailInput) (models.SeaRailCount, error) {
 	var p models.Problems
 	in.Validate(&p)
 	if err := p.Err(); err != nil {
@@ -48,7 +48,7 @@ func (s *Store) CreateSeaRailCount(ctx context.Context, in models.SeaRailInput) 
 	if in.Note != nil {
 		row.Note = *in.Note
 	}
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, w, func(tx *Store) error {
 		if err := tx.db.Create(&row).Error; err != nil {
 			return tx.seaRailConflict(err, row)
 		}
@@ -67,10 +67,10 @@ func (s *Store) GetSeaRailCount(ctx context.Context, id int64) (models.SeaRailCo
 	return row.toCount(s.Loc), storeErr("sea_rail.get", err, fmt.Sprintf("no sea-rail count with id %d", id), "")
 }
 
-type seaRailCursor struct {
-	D string `json:"d"`
-	I int64  `json:"i"`
-}
+// seaRailPager pages counts newest day first.
+var seaRailPager = pager[seaRailRow]{list: "sea_rail_counts", desc: true,
+	keys: []sortKey{{"d", "date", stringKey}, {"i", "id", intKey}},
+	of:   func(r seaRailRow) []any { return []any{r.Date, r.ID} }}
 
 // ListSeaRailCounts answers counts, newest date first.
 func (s *Store) ListSeaRailCounts(ctx context.Context, f models.SeaRailFilter) (models.Page[models.SeaRailCount], error) {
@@ -87,26 +87,11 @@ func (s *Store) ListSeaRailCounts(ctx context.Context, f models.SeaRailFilter) (
 	if f.To != nil {
 		q = q.Where("date <= ?", f.To.String())
 	}
-	if f.Cursor != "" {
-		var c seaRailCursor
-		if err := decodeCursor("sea_rail_counts", f.Cursor, &c); err != nil {
-			return models.Page[models.SeaRailCount]{}, err
-		}
-		if c.D == "" || c.I <= 0 {
-			return models.Page[models.SeaRailCount]{}, errBadCursor
-		}
-		q = q.Where("date < ? OR (date = ? AND id < ?)", c.D, c.D, c.I)
+	rows, next, err := seaRailPager.page(q, f.Cursor, f.Limit)
+	if err != nil {
+		return models.Page[models.SeaRailCount]{}, storeErr("sea_rail.list", err, "", "")
 	}
-	limit := normLimit(f.Limit)
-	var rows []seaRailRow
-	if err := q.Order("date DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return models.Page[models.SeaRailCount]{}, fmt.Errorf("sea_rail.list: %w", err)
-	}
-	page := models.Page[models.SeaRailCount]{Items: make([]models.SeaRailCount, 0, len(rows))}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		page.NextCursor = encodeCursor("sea_rail_counts", seaRailCursor{D: rows[limit-1].Date, I: rows[limit-1].ID})
-	}
+	page := models.Page[models.SeaRailCount]{Items: make([]models.SeaRailCount, 0, len(rows)), NextCursor: next}
 	for _, r := range rows {
 		page.Items = append(page.Items, r.toCount(s.Loc))
 	}
@@ -114,9 +99,9 @@ func (s *Store) ListSeaRailCounts(ctx context.Context, f models.SeaRailFilter) (
 }
 
 // UpdateSeaRailCount applies a partial update.
-func (s *Store) UpdateSeaRailCount(ctx context.Context, id int64, patch models.SeaRailPatch) (models.SeaRailCount, error) {
+func (s *Store) UpdateSeaRailCount(ctx context.Context, w Write, id int64, patch models.SeaRailPatch) (models.SeaRailCount, error) {
 	var out models.SeaRailCount
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, w, func(tx *Store) error {
 		var row seaRailRow
 		if err := tx.forUpdate(tx.db, "sea_rail_counts").Take(&row, id).Error; err != nil {
 			return storeErr("sea_rail.get", err, fmt.Sprintf("no sea-rail count with id %d", id), "")
@@ -148,8 +133,8 @@ func (s *Store) UpdateSeaRailCount(ctx context.Context, id int64, patch models.S
 }
 
 // DeleteSeaRailCount removes a count.
-func (s *Store) DeleteSeaRailCount(ctx context.Context, id int64) error {
-	err := s.Tx(ctx, func(tx *Store) error {
+func (s *Store) DeleteSeaRailCount(ctx context.Context, w Write, id int64) error {
+	err := s.Tx(ctx, w, func(tx *Store) error {
 		var row seaRailRow
 		if err := tx.db.Take(&row, id).Error; err != nil {
 			return storeErr("sea_rail.get", err, fmt.Sprintf("no sea-rail count with id %d", id), "")

@@ -38,7 +38,7 @@ func StoredReportingZone(ctx context.Context, db *gorm.DB) (string, error) {
 // recomputed anything.
 func (s *Store) EnsureReportingZone(ctx context.Context) (bool, error) {
 	changed := false
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, System, func(tx *Store) error {
 		var row settingRow
 		err := tx.db.Take(&row, "key = ?", settingZone).Error
 		switch {

@@ -138,7 +138,7 @@ func (s *Store) busiestRoutes(ctx context.Context, month models.Month, n int) ([
 // GenerateSummary writes a month's summary now, as asked for by a person
 // (the generate endpoint, the summary command): the month must have ended,
 // its year must have figures, and the roll-ups are brought up to date first.
-func (s *Store) GenerateSummary(ctx context.Context, period models.Month) (models.Summary, error) {
+func (s *Store) GenerateSummary(ctx context.Context, w Write, period models.Month) (models.Summary, error) {
 	current := models.MonthOf(s.Now(), s.Loc)
 	if !period.Before(current) {
 		return models.Summary{}, &models.Error{Code: models.EINVALID, Message: "the month has not ended yet",
@@ -155,14 +155,14 @@ func (s *Store) GenerateSummary(ctx context.Context, period models.Month) (model
 		return models.Summary{}, &models.Error{Code: models.EINVALID, Message: "there are no figures for that year",
 			Fields: []models.FieldError{{Field: "period", Message: fmt.Sprintf("%d has no runs or sea-rail counts", period.Year)}}}
 	}
-	sum, _, err := s.WriteSummary(ctx, period)
+	sum, _, err := s.WriteSummary(ctx, w, period)
 	return sum, err
 }
 
 // WriteSummary computes a month's summary and stores it. When the figures
 // and texts are those already stored, nothing changes (not even
 // generated_at) and changed is false.
-func (s *Store) WriteSummary(ctx context.Context, period models.Month) (models.Summary, bool, error) {
+func (s *Store) WriteSummary(ctx context.Context, w Write, period models.Month) (models.Summary, bool, error) {
 	f, err := s.ComputeSummaryFigures(ctx, period)
 	if err != nil {
 		return models.Summary{}, false, fmt.Errorf("summary %s: %w", period, err)
@@ -179,7 +179,7 @@ func (s *Store) WriteSummary(ctx context.Context, period models.Month) (models.S
 	hash := hex.EncodeToString(sum[:])
 	changed := false
 	var out summaryRow
-	err = s.Tx(ctx, func(tx *Store) error {
+	err = s.Tx(ctx, w, func(tx *Store) error {
 		err := tx.db.Take(&out, "period = ?", f.Period).Error
 		if err == nil && out.Hash == hash {
 			return nil
@@ -226,30 +226,19 @@ func (s *Store) GetSummary(ctx context.Context, period string) (models.Summary, 
 	return row.toSummary(s.Loc)
 }
 
+// summaryPager pages summaries newest period first.
+var summaryPager = pager[summaryRow]{list: "summaries", desc: true,
+	keys: []sortKey{{"p", "period", stringKey}},
+	of:   func(r summaryRow) []any { return []any{r.Period} }}
+
 // ListSummaries answers the stored summaries, newest period first, a page at a time.
 func (s *Store) ListSummaries(ctx context.Context, limit int, cursor string) (models.Page[models.SummaryListItem], error) {
-	q := s.db.WithContext(ctx).Select("period, generated_at").Order("period DESC")
-	if cursor != "" {
-		var c struct {
-			P string `json:"p"`
-		}
-		if err := decodeCursor("summaries", cursor, &c); err != nil || c.P == "" {
-			return models.Page[models.SummaryListItem]{}, errBadCursor
-		}
-		q = q.Where("period < ?", c.P)
+	q := s.db.WithContext(ctx).Model(&summaryRow{}).Select("period, generated_at")
+	rows, next, err := summaryPager.page(q, cursor, limit)
+	if err != nil {
+		return models.Page[models.SummaryListItem]{}, storeErr("summaries.list", err, "", "")
 	}
-	limit = normLimit(limit)
-	var rows []summaryRow
-	if err := q.Limit(limit + 1).Find(&rows).Error; err != nil {
-		return models.Page[models.SummaryListItem]{}, fmt.Errorf("summaries.list: %w", err)
-	}
-	page := models.Page[models.SummaryListItem]{Items: make([]models.SummaryListItem, 0, len(rows))}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		page.NextCursor = encodeCursor("summaries", struct {
-			P string `json:"p"`
-		}{rows[limit-1].Period})
-	}
+	page := models.Page[models.SummaryListItem]{Items: make([]models.SummaryListItem, 0, len(rows)), NextCursor: next}
 	for _, r := range rows {
 		page.Items = append(page.Items, models.SummaryListItem{Period: r.Period, GeneratedAt: r.GeneratedAt.In(s.Loc)})
 	}

@@ -29,9 +29,9 @@ func (r targetRow) toTarget(loc *time.Location) models.Target {
 }
 
 // CreateTarget validates and stores a target.
-func (s *Store) CreateTarget(ctx context.Context, in models.TargetInput) (models.Target, error) {
+func (s *Store) CreateTarget(ctx context.Context, w Write, in models.TargetInput) (models.Target, error) {
 	var out models.Target
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, w, func(tx *Store) error {
 		var p models.Problems
 		if in.Year < 2000 || in.Year > 2100 {
 			p.Add("year", "must be a year from 2000 to 2100")
@@ -104,34 +104,22 @@ func (s *Store) ListTargets(ctx context.Context, year *int) ([]models.Target, er
 	}
 }
 
-type targetCursor struct {
-	Y int   `json:"y"`
-	I int64 `json:"i"`
-}
+// targetPager pages targets by year, then id.
+var targetPager = pager[targetRow]{list: "targets",
+	keys: []sortKey{{"y", "year", intKey}, {"i", "id", intKey}},
+	of:   func(r targetRow) []any { return []any{int64(r.Year), r.ID} }}
 
 // ListTargetsPage answers targets by year and id, a page at a time.
 func (s *Store) ListTargetsPage(ctx context.Context, year *int, limit int, cursor string) (models.Page[models.Target], error) {
-	q := s.db.WithContext(ctx).Order("year, id")
+	q := s.db.WithContext(ctx).Model(&targetRow{})
 	if year != nil {
 		q = q.Where("year = ?", *year)
 	}
-	if cursor != "" {
-		var c targetCursor
-		if err := decodeCursor("targets", cursor, &c); err != nil || c.I <= 0 {
-			return models.Page[models.Target]{}, errBadCursor
-		}
-		q = q.Where("year > ? OR (year = ? AND id > ?)", c.Y, c.Y, c.I)
+	rows, next, err := targetPager.page(q, cursor, limit)
+	if err != nil {
+		return models.Page[models.Target]{}, storeErr("targets.list", err, "", "")
 	}
-	limit = normLimit(limit)
-	var rows []targetRow
-	if err := q.Limit(limit + 1).Find(&rows).Error; err != nil {
-		return models.Page[models.Target]{}, fmt.Errorf("targets.list: %w", err)
-	}
-	page := models.Page[models.Target]{Items: make([]models.Target, 0, len(rows))}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		page.NextCursor = encodeCursor("targets", targetCursor{Y: rows[limit-1].Year, I: rows[limit-1].ID})
-	}
+	page := models.Page[models.Target]{Items: make([]models.Target, 0, len(rows)), NextCursor: next}
 	for _, r := range rows {
 		page.Items = append(page.Items, r.toTarget(s.Loc))
 	}
@@ -139,8 +127,8 @@ func (s *Store) ListTargetsPage(ctx context.Context, year *int, limit int, curso
 }
 
 // DeleteTarget removes a target and its milestones.
-func (s *Store) DeleteTarget(ctx context.Context, id int64) error {
-	err := s.Tx(ctx, func(tx *Store) error {
+func (s *Store) DeleteTarget(ctx context.Context, w Write, id int64) error {
+	err := s.Tx(ctx, w, func(tx *Store) error {
 		var row targetRow
 		if err := tx.db.Take(&row, id).Error; err != nil {
 			return storeErr("targets.get", err, fmt.Sprintf("no target with id %d", id), "")

@@ -109,7 +109,7 @@ func seed() (string, string, error) {
 			seeded.err = err
 			return
 		}
-		seeded.token, _, seeded.err = st.CreateToken(ctx, "browser", "operator")
+		seeded.token, _, seeded.err = st.CreateToken(ctx, store.System, "browser", "operator")
 	})
 	return filepath.Join(seeded.dir, "banlie.db"), seeded.token, seeded.err
 }

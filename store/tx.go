@@ -2,11 +2,8 @@ package store
 
 import (
 	"banlie/models"
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"gorm.io/gorm"
@@ -28,10 +25,39 @@ type Store struct {
 	// SQLite's busy handler is neither. Readers never take it.
 	writeMu *sync.Mutex
 	inTx    bool
+	// w is what the caller of Tx said of this transaction's write.
+	w Write
 	// servedUnchanged: this transaction changes nothing an API read serves
 	// (job bookkeeping, idempotency records, tokens), so the data version
 	// stays and kept answers stay valid.
 	servedUnchanged bool
+}
+
+// Write is what the caller of a write says of it: who writes (audited as
+// the actor), when, and the Idempotency-Key claim recorded in the same
+// transaction. Nothing of it is read from the context.
+type Write struct {
+	Actor models.Actor
+	// Now is the instant the write is made at; zero takes the store's clock.
+	Now time.Time
+	// Claim, when set, is recorded by the first transaction that carries it,
+	// so that the key and the write commit together or not at all.
+	Claim *IdemClaim
+}
+
+// System is a write by banlie itself (a scheduled job, a migration step).
+var System = Write{Actor: models.Actor{Name: "system"}}
+
+// WriteBy is a write by actor now, under claim (nil for none).
+func (s *Store) WriteBy(actor models.Actor, claim *IdemClaim) Write {
+	return Write{Actor: actor, Now: s.now(), Claim: claim}
+}
+
+// Unclaimed is w without its Idempotency-Key claim: for writes that follow
+// the request's own (a job run by hand).
+func (w Write) Unclaimed() Write {
+	w.Claim = nil
+	return w
 }
 
 // leavesServedDataAlone marks the transaction as one that changes nothing
@@ -54,17 +80,22 @@ func NewStore(db *gorm.DB, loc *time.Location, now func() time.Time) *Store {
 func (s *Store) DB() *gorm.DB { return s.db }
 
 // Tx runs fn in one transaction: everything fn writes is kept, or nothing.
-func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+// w says who writes and when, and carries the Idempotency-Key claim to
+// record; a transaction inside another keeps the outer one's.
+func (s *Store) Tx(ctx context.Context, w Write, fn func(tx *Store) error) error {
+	if s.inTx {
+		w = s.w
+	}
 	if !s.inTx && s.writeMu != nil {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
 	}
 	claimedHere := false
 	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-		tx := &Store{db: gtx, Loc: s.Loc, Now: s.Now, writeMu: s.writeMu, inTx: true}
+		tx := &Store{db: gtx, Loc: s.Loc, Now: s.Now, writeMu: s.writeMu, inTx: true, w: w}
 		if !s.inTx {
 			var err error
-			if claimedHere, err = tx.claimIdempotencyKey(ctx); err != nil {
+			if claimedHere, err = tx.claimIdempotencyKey(w.Claim); err != nil {
 				return err
 			}
 		}
@@ -80,7 +111,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	})
 	if err != nil && claimedHere {
 		// The transaction rolled back, and with it the key it recorded.
-		releaseClaim(ctx)
+		w.Claim.claimed = false
 	}
 	return err
 }
@@ -143,50 +174,13 @@ func (s *Store) DataVersion(ctx context.Context) (int64, error) {
 	return v, err
 }
 
-func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
-
-// Limits of list pages.
-const (
-	DefaultLimit = 50
-	MaxLimit     = 500
-)
-
-func normLimit(n int) int {
-	switch {
-	case n <= 0:
-		return DefaultLimit
-	case n > MaxLimit:
-		return MaxLimit
+// now is the write's instant when its caller gave one, the clock's otherwise.
+func (s *Store) now() time.Time {
+	if !s.w.Now.IsZero() {
+		return s.w.Now.UTC().Truncate(time.Microsecond)
 	}
-	return n
+	return s.Now().UTC().Truncate(time.Microsecond)
 }
-
-// Cursors are opaque to clients: base64url of the list's name and a small
-// JSON object, so that a cursor of one list is refused by another.
-func encodeCursor(list string, v any) *string {
-	b, _ := json.Marshal(v)
-	s := base64.RawURLEncoding.EncodeToString(append([]byte(list+"."), b...))
-	return &s
-}
-
-func decodeCursor(list, s string, v any) error {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return errBadCursor
-	}
-	body, ok := bytes.CutPrefix(b, []byte(list+"."))
-	if !ok {
-		return errBadCursor
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if dec.Decode(v) != nil || dec.More() {
-		return errBadCursor
-	}
-	return nil
-}
-
-var errBadCursor = models.BadRequest("cursor", "cursor is not one this server issued for this list")
 
 // storeErr turns storage errors into coded errors; anything unexpected stays
 // internal (logged, never shown).
