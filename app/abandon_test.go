@@ -139,12 +139,12 @@ func TestLapsedLeaseAbandonedByAnotherInstance(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the server's start-up roll-up was never recorded")
 		}
-		last, err := st.LastJobRun(ctx, jobs.NameRollup)
+		last, _, err := st.LastJobRun(ctx, jobs.NameRollup)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if last != nil && last.Status == models.JobRunning {
-			left = last
+		if last.Status == models.JobRunning {
+			left = &last
 		} else {
 			time.Sleep(20 * time.Millisecond)
 		}
@@ -166,7 +166,7 @@ func TestLapsedLeaseAbandonedByAnotherInstance(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the killed instance's run was never marked abandoned")
 		}
-		last, err := st.LastJobRun(ctx, jobs.NameRollup)
+		last, _, err := st.LastJobRun(ctx, jobs.NameRollup)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,7 +185,7 @@ func TestLapsedLeaseAbandonedByAnotherInstance(t *testing.T) {
 	}
 	// Not before its lease lapsed: its heartbeat was last renewed at its
 	// claim at the earliest.
-	final, err := st.LastJobRun(ctx, jobs.NameRollup)
+	final, _, err := st.LastJobRun(ctx, jobs.NameRollup)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,12 +31,12 @@ func Readiness(st *store.Store, sched *jobs.Scheduler) func(ctx context.Context)
 			return &handlers.NotReadyError{Reason: fmt.Sprintf("the database is at schema version %d, this binary needs %d: run banlie migrate", v, store.SchemaVersion())}
 		}
 		a, ok := sched.LastAttempt(jobs.NameRollup)
-		last, err := st.LastJobRun(ctx, jobs.NameRollup)
+		last, ran, err := st.LastJobRun(ctx, jobs.NameRollup)
 		if err != nil {
 			return &handlers.NotReadyError{Reason: "the database does not answer", Err: err}
 		}
 		// A run another instance finished after this one's last attempt.
-		if last != nil && last.FinishedAt != nil && last.Status != models.JobAbandoned && (!ok || last.FinishedAt.After(a.At)) {
+		if ran && last.FinishedAt != nil && last.Status != models.JobAbandoned && (!ok || last.FinishedAt.After(a.At)) {
 			if last.Status == models.JobFailed {
 				return &handlers.NotReadyError{Reason: fmt.Sprintf("the last roll-up failed at %s: %s", last.FinishedAt.UTC().Format(time.RFC3339), deref(last.Error))}
 			}

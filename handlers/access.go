@@ -251,11 +251,11 @@ func idempotency(st *store.Store, replays prometheus.Counter, table *endpointTab
 			defer unlock()
 
 			ctx := req.Context()
-			prev, err := waitForAnswer(c, st, scope, key, 5*time.Second)
+			prev, found, err := waitForAnswer(c, st, scope, key, 5*time.Second)
 			if err != nil {
 				return err
 			}
-			if prev != nil {
+			if found {
 				replays.Inc()
 				return replay(c, prev, hash)
 			}
@@ -269,11 +269,11 @@ func idempotency(st *store.Store, replays prometheus.Counter, table *endpointTab
 					// Another instance recorded the key first: its answer is
 					// the one to give, once it has one.
 					c.Response().Writer = cw.ResponseWriter
-					prev, werr := waitForAnswer(c, st, scope, key, 30*time.Second)
+					prev, found, werr := waitForAnswer(c, st, scope, key, 30*time.Second)
 					if werr != nil {
 						return werr
 					}
-					if prev != nil {
+					if found {
 						replays.Inc()
 						return replay(c, prev, hash)
 					}
@@ -297,7 +297,7 @@ func idempotency(st *store.Store, replays prometheus.Counter, table *endpointTab
 }
 
 // replay answers a key's stored answer again, or says why it cannot.
-func replay(c echo.Context, prev *store.IdemAnswer, hash string) error {
+func replay(c echo.Context, prev store.IdemAnswer, hash string) error {
 	if prev.Hash != hash {
 		return &models.Error{Code: models.EINVALID, Message: "this Idempotency-Key was used with another request",
 			Fields: []models.FieldError{{Field: "Idempotency-Key", Message: "was already used, within 24 hours, for a different request; use a new key"}}}
@@ -313,18 +313,18 @@ func replay(c echo.Context, prev *store.IdemAnswer, hash string) error {
 	return c.Blob(prev.Status, prev.ContentType, prev.Body)
 }
 
-// waitForAnswer reads a key's record; while another instance is still
+// waitForAnswer reads a key's record (false when there is none); while another instance is still
 // answering it (recorded, no answer yet), it waits a little for the answer.
-func waitForAnswer(c echo.Context, st *store.Store, scope, key string, wait time.Duration) (*store.IdemAnswer, error) {
+func waitForAnswer(c echo.Context, st *store.Store, scope, key string, wait time.Duration) (store.IdemAnswer, bool, error) {
 	deadline := time.Now().Add(wait)
 	for {
-		a, err := st.GetIdempotency(c.Request().Context(), scope, key)
-		if err != nil || a == nil || a.Status != 0 || time.Now().After(deadline) {
-			return a, err
+		a, found, err := st.GetIdempotency(c.Request().Context(), scope, key)
+		if err != nil || !found || a.Status != 0 || time.Now().After(deadline) {
+			return a, found, err
 		}
 		select {
 		case <-c.Request().Context().Done():
-			return nil, c.Request().Context().Err()
+			return store.IdemAnswer{}, false, c.Request().Context().Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

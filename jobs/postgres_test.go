@@ -97,11 +97,11 @@ func TestPostgresLiveRunKeepsItsLease(t *testing.T) {
 	<-started
 	// Three leases long, with heartbeats: still running.
 	for end := time.Now().Add(3 * lease); time.Now().Before(end); time.Sleep(beat) {
-		last, err := stB.LastJobRun(context.Background(), "long")
+		last, _, err := stB.LastJobRun(context.Background(), "long")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if last == nil || last.Status != models.JobRunning {
+		if last.Status != models.JobRunning {
 			t.Fatalf("live run taken for abandoned: %+v", last)
 		}
 	}
@@ -112,7 +112,7 @@ func TestPostgresLiveRunKeepsItsLease(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the run of the instance that died was never abandoned")
 		}
-		last, err := stB.LastJobRun(context.Background(), "long")
+		last, _, err := stB.LastJobRun(context.Background(), "long")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -426,11 +426,13 @@ func (s *Scheduler) List(ctx context.Context) ([]models.JobInfo, error) {
 		e := s.entries[n]
 		s.mu.Unlock()
 		info := models.JobInfo{Name: n, Schedule: e.job.Spec}
-		last, err := s.st.LastJobRun(ctx, n)
+		last, ran, err := s.st.LastJobRun(ctx, n)
 		if err != nil {
 			return nil, err
 		}
-		info.LastRun = last
+		if ran {
+			info.LastRun = &last
+		}
 		if next := s.cron.Entry(e.id).Next; !next.IsZero() {
 			t := next.In(s.st.Loc)
 			info.NextRunAt = &t

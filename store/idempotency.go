@@ -64,24 +64,24 @@ type IdemAnswer struct {
 }
 
 // GetIdempotency answers the stored record of a key within the retention
-// period, or nil. An expired record is deleted.
-func (s *Store) GetIdempotency(ctx context.Context, scope, key string) (*IdemAnswer, error) {
+// period, and false when there is none. An expired record is deleted.
+func (s *Store) GetIdempotency(ctx context.Context, scope, key string) (IdemAnswer, bool, error) {
 	var row idemRow
 	err := s.db.WithContext(ctx).Take(&row, "scope = ? AND key = ?", scope, key).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil
+		return IdemAnswer{}, false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("idempotency.get: %w", err)
+		return IdemAnswer{}, false, fmt.Errorf("idempotency.get: %w", err)
 	}
 	if row.CreatedAt.Before(s.now().Add(-IdempotencyRetention)) {
 		err := s.Tx(ctx, Write{}, func(tx *Store) error {
 			tx.leavesServedDataAlone()
 			return tx.db.Where("scope = ? AND key = ? AND created_at = ?", scope, key, row.CreatedAt).Delete(&idemRow{}).Error
 		})
-		return nil, err
+		return IdemAnswer{}, false, err
 	}
-	a := &IdemAnswer{Hash: row.RequestHash}
+	a := IdemAnswer{Hash: row.RequestHash}
 	if row.Status != nil {
 		a.Status = *row.Status
 	}
@@ -94,7 +94,7 @@ func (s *Store) GetIdempotency(ctx context.Context, scope, key string) (*IdemAns
 	if row.Body != nil {
 		a.Body = []byte(*row.Body)
 	}
-	return a, nil
+	return a, true, nil
 }
 
 // DropIdempotencyKey forgets a key whose request failed with a 5xx, so that

@@ -147,18 +147,17 @@ func (s *Store) AbandonJobRuns(ctx context.Context, keep []int64, staleBefore *t
 	return out, nil
 }
 
-// LastJobRun answers a job's newest recorded run, or nil.
-func (s *Store) LastJobRun(ctx context.Context, name string) (*models.JobRun, error) {
+// LastJobRun answers a job's newest recorded run, and false when it never ran.
+func (s *Store) LastJobRun(ctx context.Context, name string) (models.JobRun, bool, error) {
 	var row jobRunRow
 	err := s.db.WithContext(ctx).Where("name = ?", name).Order("id DESC").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil
+		return models.JobRun{}, false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("jobs.last: %w", err)
+		return models.JobRun{}, false, fmt.Errorf("jobs.last: %w", err)
 	}
-	r := row.toJobRun(s.Loc)
-	return &r, nil
+	return row.toJobRun(s.Loc), true, nil
 }
 
 // ListJobRuns answers a job's recorded runs, newest first, a page at a time.
