@@ -5,7 +5,10 @@ import (
 	"bytes"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"time"
+
+	"banlie/models"
 
 	"github.com/labstack/echo/v4"
 )
@@ -38,7 +41,8 @@ func metaHandler(st *store.Store, privateReads bool) echo.HandlerFunc {
 }
 
 // indexHandler serves the dashboard's page with the reporting time zone
-// filled in, so that the page shows and enters times in the server's zone.
+// filled in, so that the page shows and enters times in the server's zone,
+// and the figure from which Chinese figures are written in 万.
 func indexHandler(web fs.FS, st *store.Store) echo.HandlerFunc {
 	page, err := fs.ReadFile(web, "index.html")
 	return func(c echo.Context) error {
@@ -47,7 +51,7 @@ func indexHandler(web fs.FS, st *store.Store) echo.HandlerFunc {
 		}
 		offset := st.Now().In(st.Loc).Format("-07:00")
 		out := bytes.Replace(page, []byte(`data-zone="Asia/Shanghai" data-zone-offset="+08:00"`),
-			[]byte(`data-zone="`+escape(st.Loc.String())+`" data-zone-offset="`+offset+`"`), 1)
+			[]byte(`data-zone="`+escape(st.Loc.String())+`" data-zone-offset="`+offset+`" data-wan-from="`+strconv.Itoa(models.WanFrom)+`"`), 1)
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
 		return c.HTMLBlob(http.StatusOK, out)
 	}

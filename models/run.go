@@ -23,6 +23,11 @@ var (
 	Directions = []string{DirOutbound, DirInbound}
 )
 
+// CountedStatuses are the statuses of runs that count toward totals, once
+// their departure has passed (the store says it in one condition, which
+// the roll-ups, progress and the runs list's counted filter share).
+var CountedStatuses = []string{StatusDeparted, StatusArrived}
+
 // Bounds of a run's load.
 const (
 	MaxContainers = 500

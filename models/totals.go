@@ -94,3 +94,8 @@ type YearlyTotals struct {
 	YoYPct             Growth  `json:"yoy_pct"`
 	LastYearFull       Figures `json:"last_year_full"`
 }
+
+// WanFrom is the smallest figure written in 万 (ten thousands) in Chinese:
+// 53,984 TEU read "5.4万标箱". The summaries and the dashboard (which the
+// server tells through its page) both write figures by it.
+const WanFrom = 10_000

@@ -148,7 +148,7 @@ func (s *Store) Rollup(ctx context.Context, full bool) (models.RollupStats, erro
 			// Runs whose departure time passed since the last roll-up now count.
 			var passed []string
 			if err := tx.db.Model(&runRow{}).Distinct("departed_day").
-				Where("departed_at > ? AND departed_at <= ? AND status IN ?", last, now, countedStatuses).
+				Where("runs.departed_at > ?", last).Scopes(counted("runs", now)).
 				Pluck("departed_day", &passed).Error; err != nil {
 				return err
 			}
@@ -229,7 +229,17 @@ func (s *Store) Rollup(ctx context.Context, full bool) (models.RollupStats, erro
 	return st, nil
 }
 
-var countedStatuses = []string{models.StatusDeparted, models.StatusArrived}
+// countedCond is the condition of runs that count toward totals at now
+// (models.Counts); table names the runs table as the query does.
+func countedCond(table string, now time.Time) (string, []any) {
+	return table + ".status IN ? AND " + table + ".departed_at <= ?", []any{models.CountedStatuses, now}
+}
+
+// counted keeps the runs that count toward totals at now.
+func counted(table string, now time.Time) func(*gorm.DB) *gorm.DB {
+	cond, args := countedCond(table, now)
+	return func(q *gorm.DB) *gorm.DB { return q.Where(cond, args...) }
+}
 
 // allFigureDays lists every day that has runs, sea-rail counts or roll-up rows.
 func (s *Store) allFigureDays() ([]string, error) {
@@ -270,7 +280,7 @@ func (s *Store) recomputeDays(days []string, now time.Time, compare bool) (int, 
 	err := s.db.Table("runs").
 		Select("runs.route_id, routes.mode, runs.direction, runs.departed_day, COUNT(*) AS n, SUM(runs.containers) AS containers, SUM(runs.teu) AS teu").
 		Joins("JOIN routes ON routes.id = runs.route_id").
-		Where("runs.departed_day IN ? AND runs.status IN ? AND runs.departed_at <= ?", days, countedStatuses, now).
+		Where("runs.departed_day IN ?", days).Scopes(counted("runs", now)).
 		Group("runs.route_id, routes.mode, runs.direction, runs.departed_day").
 		Scan(&groups).Error
 	if err != nil {

@@ -176,10 +176,11 @@ func (s *Store) ListRuns(ctx context.Context, f models.RunFilter) (models.Page[m
 	}
 	if f.Counted != nil {
 		now := s.now()
+		cond, args := countedCond("runs", now)
 		if *f.Counted {
-			q = q.Where("runs.status IN ? AND runs.departed_at <= ?", countedStatuses, now)
+			q = q.Where(cond, args...)
 		} else {
-			q = q.Where("(runs.status NOT IN ? OR runs.departed_at > ?)", countedStatuses, now)
+			q = q.Where("NOT ("+cond+")", args...)
 		}
 	}
 	if f.From != nil {

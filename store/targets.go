@@ -279,7 +279,7 @@ func (s *Store) reachedOn(ctx context.Context, p *models.Progress, scope string,
 		q := s.db.WithContext(ctx).Table("runs").
 			Select("runs.id, runs.number, routes.code AS route, runs.departed_at").
 			Joins("JOIN routes ON routes.id = runs.route_id").
-			Where("runs.departed_day = ? AND runs.status IN ? AND runs.departed_at <= ?", day, countedStatuses, s.rolledUpTo(ctx))
+			Where("runs.departed_day = ?", day).Scopes(counted("runs", s.rolledUpTo(ctx)))
 		switch {
 		case strings.HasPrefix(scope, "route:"):
 			q = q.Where("runs.route_id = ?", routeID)

@@ -60,7 +60,7 @@ func enNum(n int64) string {
 
 // zhWan writes large figures in 万 (10,000) with up to two decimals: 210.02万.
 func zhWan(n int64) string {
-	if n < 10000 {
+	if n < models.WanFrom {
 		return strconv.FormatInt(n, 10)
 	}
 	hundredths := (n + 50) / 100 // n / 10,000 to two decimals, rounded half up

@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -566,8 +567,8 @@ func TestOverviewPeriod(t *testing.T) {
 	}
 }
 
-// TestChineseFigures: in Chinese, TEU of 100,000 and more are written in 万
-// as the monthly summaries write them, smaller figures as integers.
+// TestChineseFigures: in Chinese, TEU from models.WanFrom up are written in
+// 万 as the monthly summaries write them, smaller figures as integers.
 func TestChineseFigures(t *testing.T) {
 	s := startServer(t)
 	tb := newTab(t, 1280, 800)
@@ -579,6 +580,9 @@ func TestChineseFigures(t *testing.T) {
 	wan := strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%d.%02d", (n+50)/10000, (n+50)/100%100), "0"), ".0") + "万"
 	if got := tb.text("#tile-sea_rail_teu .n"); got != wan {
 		t.Errorf("sea-rail tile reads %q for %d TEU; want %q", got, n, wan)
+	}
+	if got := eval[string](tb, `document.documentElement.dataset.wanFrom`); got != strconv.Itoa(models.WanFrom) {
+		t.Errorf("the page says figures from %q are written in 万; the summaries write from %d", got, models.WanFrom)
 	}
 	if got := tb.text("#tile-runs .n"); got != "915" {
 		t.Errorf("runs tile reads %q", got)

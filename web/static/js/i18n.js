@@ -502,12 +502,16 @@ function fmt(kind, opts) {
 
 export const num = (n) => (n === null || n === undefined ? "—" : fmt("n", {}).format(n));
 
-// teu writes a TEU figure; in Chinese, figures of 100,000 and more are
-// written in 万 with up to two decimals, as the monthly summaries do
-// (2,100,200 → "210.02万"), smaller ones as integers.
+// WAN_FROM is the smallest figure written in 万, as the server's page says
+// (the monthly summaries write by the same figure).
+const WAN_FROM = Number(document.documentElement.dataset.wanFrom) || 10000;
+
+// teu writes a TEU figure; in Chinese, figures from WAN_FROM up are written
+// in 万 with up to two decimals, as the monthly summaries do (2,100,200 →
+// "210.02万"), smaller ones as integers.
 export function teu(n) {
   if (n === null || n === undefined) return "—";
-  if (lang !== "zh" || Math.abs(n) < 100000) return num(n);
+  if (lang !== "zh" || Math.abs(n) < WAN_FROM) return num(n);
   const hundredths = Math.round(Math.abs(n) / 100); // half up, as the summaries
   let s = Math.floor(hundredths / 100) + "." + String(hundredths % 100).padStart(2, "0");
   s = s.replace(/0+$/, "").replace(/\.$/, "");
