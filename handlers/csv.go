@@ -162,9 +162,10 @@ func (w *csvAnswer) Write(b []byte) (int, error) {
 	return w.res.Write(b)
 }
 
-// runFilterQuery reads the filters of GET /runs (route, mode, direction,
-// status, counted, from, to) with the same parsers and the same 400s;
-// paging parameters do not apply: the export holds every selected run.
+// runFilterQuery reads the run filters (route, mode, direction, status,
+// counted, from, to), one parser for the list, the export and the
+// dashboard's links to both; paging is the list's own (the export holds
+// every selected run).
 func runFilterQuery(c echo.Context) (models.RunFilter, error) {
 	var f models.RunFilter
 	var err error

@@ -26,22 +26,8 @@ func (h runHandlers) create(c echo.Context) error {
 }
 
 func (h runHandlers) list(c echo.Context) error {
-	var f models.RunFilter
-	var err error
-	f.Route = qString(c, "route")
-	if f.Mode, err = qEnum(c, "mode", models.Modes); err != nil {
-		return err
-	}
-	if f.Direction, err = qEnum(c, "direction", models.Directions); err != nil {
-		return err
-	}
-	if f.Status, err = qEnum(c, "status", models.Statuses); err != nil {
-		return err
-	}
-	if f.Counted, err = qBool(c, "counted"); err != nil {
-		return err
-	}
-	if f.From, f.To, err = qRange(c); err != nil {
+	f, err := runFilterQuery(c)
+	if err != nil {
 		return err
 	}
 	if f.Limit, f.Cursor, err = qPage(c); err != nil {
