@@ -313,9 +313,9 @@ func floorServer(b *testing.B, db *sql.DB, sameJob bool) string {
 			return err
 		}
 		if sameJob {
-			tx, err := db.BeginTx(ctx, nil)
-			if err != nil {
-				return err
+			tx, berr := db.BeginTx(ctx, nil)
+			if berr != nil {
+				return berr
 			}
 			if err = write(tx); err == nil {
 				err = tx.Commit()

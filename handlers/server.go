@@ -166,7 +166,7 @@ func readyHandler(ready func(ctx context.Context) error, log *slog.Logger) echo.
 			if errors.As(err, &nr) {
 				detail = "the service is not ready: " + nr.Reason
 			}
-			writeProblem(c, Problem{Type: "about:blank", Title: http.StatusText(503), Status: 503,
+			writeProblem(c, Problem{Type: "about:blank", Title: http.StatusText(http.StatusServiceUnavailable), Status: http.StatusServiceUnavailable,
 				Detail: detail, Errors: []models.FieldError{}})
 			return nil
 		}

@@ -262,7 +262,8 @@ func (s *Scheduler) Stop() {
 	s.mu.Unlock()
 	for _, e := range entries { // manual runs, too
 		e.mu.Lock()
-		e.mu.Unlock() //nolint:staticcheck // waiting for a run to end
+		//lint:ignore SA2001 taking the lock was waiting for the entry's run to end
+		e.mu.Unlock()
 	}
 }
 
