@@ -72,9 +72,9 @@ func (s *Store) MonthlyTotals(ctx context.Context, year int, sc models.Scope) (m
 		}
 	}
 	var cum int64
-	for m := 1; m <= 12; m++ {
-		key := y.Month(m).String()
-		lkey := (y - 1).Month(m).String()
+	for _, m := range y.Months() {
+		key := m.String()
+		lkey := m.Add(-12).String()
 		f := this[key]
 		cum += f.Runs
 		mt := models.MonthTotals{Month: key, Runs: f.Runs, Containers: f.Containers, TEU: f.TEU, CumulativeRuns: cum,
