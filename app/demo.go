@@ -439,7 +439,7 @@ func (g *demoGen) seaRoutes() []models.RouteInput {
 	return out
 }
 
-// apportion splits total in proportion to the weights, by largest remainder
+// demoApportion splits total in proportion to the weights, by largest remainder
 // (ties to the earlier entry), in integers.
 func demoApportion(total int64, w []int64) []int64 {
 	var sum int64

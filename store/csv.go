@@ -199,9 +199,6 @@ func neutralizeCell(s string) string {
 	return s
 }
 
-// unneutralizeCell undoes neutralizeCell: one apostrophe comes off a cell
-// made of apostrophes followed by a formula character. (A hand-written
-// '=cmd is read as =cmd, as a spreadsheet reads it.)
 // importCell is a cell's value as import reads it: trimmed, then with the
 // export's formula mark taken off. A value that was only a tab or a carriage
 // return was marked too ("'\t"); it reads as blank, as it would unmarked.
@@ -213,6 +210,9 @@ func importCell(raw string) string {
 	return unneutralizeCell(v)
 }
 
+// unneutralizeCell undoes neutralizeCell: one apostrophe comes off a cell
+// made of apostrophes followed by a formula character. (A hand-written
+// '=cmd is read as =cmd, as a spreadsheet reads it.)
 func unneutralizeCell(s string) string {
 	if t := strings.TrimLeft(s, "'"); len(t) < len(s) && t != "" && strings.IndexByte(formulaStart, t[0]) >= 0 {
 		return s[1:]

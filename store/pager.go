@@ -100,7 +100,7 @@ func (p pager[R]) page(q *gorm.DB, cursor string, limit int) ([]R, *string, erro
 	return rows, p.encode(p.of(rows[limit-1])), nil
 }
 
-// Cursors are opaque to clients: base64url of the list's name and a small
+// encode writes a cursor, opaque to clients: base64url of the list's name and a small
 // JSON object of the last row's keys.
 func (p pager[R]) encode(vals []any) *string {
 	m := make(map[string]any, len(vals))

@@ -147,7 +147,7 @@ func buildChart(months []models.MonthRuns, through int, lang string) chart {
 // Markdown: a route named <script> stays text.
 var mdEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_", "`", "\\`", "[", "\\[", "]", "\\]")
 
-// SummaryMarkdown renders a summary as Markdown in lang (zh or en).
+// Markdown renders a summary as Markdown in lang (zh or en).
 func Markdown(s models.Summary, lang string) (string, error) {
 	d := newSummaryDoc(s, lang)
 	// Markdown passes HTML through: names from the data stay text.
@@ -160,7 +160,7 @@ func Markdown(s models.Summary, lang string) (string, error) {
 	return b.String(), err
 }
 
-// SummaryHTML renders a summary as a printable, self-contained HTML page in
+// HTML renders a summary as a printable, self-contained HTML page in
 // lang (zh or en). Every text is escaped by html/template.
 func HTML(s models.Summary, lang string) (string, error) {
 	var b bytes.Buffer
