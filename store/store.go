@@ -186,7 +186,7 @@ func decodeCursor(list, s string, v any) error {
 	return nil
 }
 
-var errBadCursor = models.BadRequest("cursor", "cursor is not one this server issued for this list")
+var errBadCursor = models.BadField("cursor", models.CodeInvalidFormat, models.Params{"format": "cursor"}, "cursor is not one this server issued for this list")
 
 // storeErr turns storage errors into coded errors; anything unexpected stays
 // internal (logged, never shown).
