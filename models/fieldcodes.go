@@ -45,7 +45,7 @@ var FieldCodes = []FieldCode{
 	{CodeTooLong, []string{"max"}, "The text has more than `max` characters (Unicode code points)."},
 	{CodeTooMany, []string{"max"}, "The list, file or line has more than `max` items; `count` is how many it has."},
 	{CodeTooFew, []string{"min"}, "The list has fewer than `min` items."},
-	{CodeInvalidValue, []string{"allowed"}, "The value is not one of `allowed` (a list). `value` is the value given where it helps (a Content-Type), `stop` is `first`, `last` or `between` when the role a stop may have depends on its place, `metric` when the allowed scopes depend on the target's metric."},
+	{CodeInvalidValue, []string{"allowed"}, "The value is not one of `allowed` (a list). `value` is the value given where it helps (a Content-Type, or its charset when `param` is `charset`), `stop` is `first`, `last` or `between` when the role a stop may have depends on its place, `metric` when the allowed scopes depend on the target's metric (`allowed` is then `[{}]`)."},
 	{CodeCheckDigit, []string{"expected"}, "The ISO 6346 container number's check digit is wrong: `expected` is the right digit, `got` the one given when it is a digit."},
 	{CodeUnknownField, nil, "The resource has no such field, or (in a PATCH) the field cannot be changed."},
 	{CodeReadOnly, nil, "The field exists but cannot be changed (a route's code)."},
