@@ -234,7 +234,8 @@ func idempotency(st *store.Store, replays prometheus.Counter, table *endpointTab
 				return next(c)
 			}
 			if len(key) < 1 || len(key) > 255 || strings.IndexFunc(key, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0 {
-				return models.BadRequest("Idempotency-Key", "Idempotency-Key must be 1 to 255 printable ASCII characters")
+				return models.BadField("Idempotency-Key", models.CodeInvalidFormat, models.Params{"format": "printable_ascii", "max": 255},
+					"Idempotency-Key must be 1 to 255 printable ASCII characters")
 			}
 			body, err := io.ReadAll(req.Body)
 			if err != nil {
@@ -300,7 +301,8 @@ func idempotency(st *store.Store, replays prometheus.Counter, table *endpointTab
 func replay(c echo.Context, prev store.IdemAnswer, hash string) error {
 	if prev.Hash != hash {
 		return &models.Error{Code: models.EINVALID, Message: "this Idempotency-Key was used with another request",
-			Fields: []models.FieldError{{Field: "Idempotency-Key", Message: "was already used, within 24 hours, for a different request; use a new key"}}}
+			Fields: []models.FieldError{models.NewFieldError("Idempotency-Key", models.CodeConflict, models.Params{"resource": "idempotency_key", "hours": 24},
+				"was already used, within 24 hours, for a different request; use a new key")}}
 	}
 	if prev.Status == 0 {
 		return models.Errorf(models.ECONFLICT, "the first request with this Idempotency-Key is still running or was interrupted after it was written; look the resource up instead of retrying")

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -76,20 +75,21 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 		if errors.As(err, &he) {
 			return he // over the body limit: 413
 		}
-		return models.BadRequest("", "the request body could not be read")
+		return models.BadRequestf("the request body could not be read")
 	}
 	b = bytes.TrimPrefix(b, []byte("\ufeff")) // Excel's "CSV UTF-8" starts with a BOM
 	if len(bytes.TrimSpace(b)) == 0 {
-		return models.BadRequest("", "the request body is empty; send the CSV, header line first: %s", strings.Join(store.RunCSVHeader, ","))
+		return models.BadRequestf("the request body is empty; send the CSV, header line first: %s", strings.Join(store.RunCSVHeader, ","))
 	}
 	if !utf8.Valid(b) {
-		return models.BadRequest("", "the CSV is not valid UTF-8; save it as UTF-8 (in Excel: CSV UTF-8)")
+		return models.BadRequestf("the CSV is not valid UTF-8; save it as UTF-8 (in Excel: CSV UTF-8)")
 	}
 	// One import is one write transaction, and every other write waits for
 	// it: a request holds at most MaxImportLines lines (a few seconds).
 	if n := csvRecords(b); n-1 > MaxImportLines {
-		msg := fmt.Sprintf("has %d lines; send at most %d per request (split the file: lines already imported are skipped when sent again)", n-1, MaxImportLines)
-		return &models.Error{Code: models.EINVALID, Message: "the CSV " + msg, Fields: []models.FieldError{{Field: "csv", Message: msg}}}
+		f := models.NewFieldError("csv", models.CodeTooMany, models.Params{"max": MaxImportLines, "count": n - 1},
+			"has %d lines; send at most %d per request (split the file: lines already imported are skipped when sent again)", n-1, MaxImportLines)
+		return &models.Error{Code: models.EINVALID, Message: "the CSV " + f.Message, Fields: []models.FieldError{f}}
 	}
 	res, err := h.st.ImportRuns(c.Request().Context(), writeOf(c, h.st), bytes.NewReader(b), dry != nil && *dry)
 	if err != nil {
@@ -110,8 +110,9 @@ func requireUTF8Charset(c echo.Context) error {
 	if err != nil || cs == "" || cs == "utf-8" || cs == "utf8" || cs == "us-ascii" {
 		return nil
 	}
-	msg := fmt.Sprintf("must be UTF-8, not charset %q", params["charset"])
-	return &models.Error{Code: models.EMEDIATYPE, Message: "Content-Type " + msg, Fields: []models.FieldError{{Field: "Content-Type", Message: msg}}}
+	f := models.NewFieldError("Content-Type", models.CodeInvalidValue, models.Params{"allowed": []string{"UTF-8"}, "value": params["charset"], "param": "charset"},
+		"must be UTF-8, not charset %q", params["charset"])
+	return &models.Error{Code: models.EMEDIATYPE, Message: "Content-Type " + f.Message, Fields: []models.FieldError{f}}
 }
 
 // exportRuns answers the runs that the list's filters select as CSV, newest

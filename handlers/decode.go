@@ -43,8 +43,9 @@ func requireMediaType(c echo.Context, types ...string) error {
 			}
 		}
 	}
-	msg := fmt.Sprintf("must be %s, not %q", strings.Join(types, " or "), ct)
-	return &models.Error{Code: models.EMEDIATYPE, Message: "Content-Type " + msg, Fields: []models.FieldError{{Field: "Content-Type", Message: msg}}}
+	f := models.NewFieldError("Content-Type", models.CodeInvalidValue, models.Params{"allowed": types, "value": ct},
+		"must be %s, not %q", strings.Join(types, " or "), ct)
+	return &models.Error{Code: models.EMEDIATYPE, Message: "Content-Type " + f.Message, Fields: []models.FieldError{f}}
 }
 
 // readBody reads the whole body (bounded by the body-limit middleware) of
@@ -67,13 +68,13 @@ func readBody(c echo.Context) ([]byte, error) {
 		if errors.As(err, &he) {
 			return nil, he
 		}
-		return nil, models.BadRequest("", "the request body could not be read")
+		return nil, models.BadRequestf("the request body could not be read")
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, models.BadRequest("", "the request body is empty; send a JSON object")
+		return nil, models.BadRequestf("the request body is empty; send a JSON object")
 	}
 	if !utf8.Valid(b) {
-		return nil, models.BadRequest("", "the request body is not valid UTF-8")
+		return nil, models.BadRequestf("the request body is not valid UTF-8")
 	}
 	return b, nil
 }
@@ -103,7 +104,7 @@ func decodeStrict(c echo.Context, dst any) error {
 // decoded once; only a bad one is read again, to list all its problems.
 func decodeStrictBody(b []byte, dst any) error {
 	if t := bytes.TrimSpace(b); len(t) == 0 || t[0] != '{' {
-		return models.BadRequest("", "the request body must be a JSON object")
+		return models.BadRequestf("the request body must be a JSON object")
 	}
 	if err := jsonv2.Unmarshal(b, dst, strict); err != nil {
 		return strictError(b, reflect.TypeOf(dst), err)
@@ -122,7 +123,7 @@ func strictError(b []byte, t reflect.Type, first error) error {
 	}
 	ms, more, err := members(b)
 	if err != nil {
-		return models.BadRequest("", "the request body is not valid JSON")
+		return models.BadRequestf("the request body is not valid JSON")
 	}
 	slices.SortStableFunc(ms, func(x, y member) int { return cmp.Compare(x.name, y.name) })
 	var bad badFields
@@ -142,7 +143,7 @@ func strictError(b []byte, t reflect.Type, first error) error {
 		case twice && errors.As(err, &se) && se.Err == jsonv2.ErrUnknownName && se.JSONPointer.Parent() == "":
 			bad.add(decodeError("", err)) // a name no field has is unknown, however often given
 		case twice:
-			bad.add(models.BadRequest(m.name, "%s is given twice", m.name))
+			bad.add(models.BadField(m.name, models.CodeDuplicateKey, nil, "%s is given twice", m.name))
 			bad.twice = true
 		case err != nil && len(bad.list) == maxBadFields:
 			bad.total++ // counted, not listed: no message to write
@@ -154,7 +155,7 @@ func strictError(b []byte, t reflect.Type, first error) error {
 	case bad.total > 0:
 		return bad.err()
 	case more:
-		return models.BadRequest("", "the request body must hold exactly one JSON object")
+		return models.BadRequestf("the request body must hold exactly one JSON object")
 	}
 	return decodeError("", first)
 }
@@ -382,25 +383,31 @@ func joinPath(head, rest string) string {
 func decodeError(field string, err error) error {
 	var se *jsonv2.SemanticError
 	var sy *jsontext.SyntacticError
+	var null nullError
 	switch {
-	case errors.Is(err, errNull):
-		return models.BadRequest(field, "%s cannot be null; leave it out to keep its value", field)
+	case errors.As(err, &null):
+		return models.BadField(field, models.CodeInvalidFormat, models.Params{"type": jsonType(null.typ), "got": "null"},
+			"%s cannot be null; leave it out to keep its value", field)
 	case errors.As(err, &sy) && sy.Err == jsontext.ErrDuplicateName:
 		f := joinPath(field, pointerPath(sy.JSONPointer, true))
-		return models.BadRequest(f, "%s is given twice", f)
+		return models.BadField(f, models.CodeDuplicateKey, nil, "%s is given twice", f)
 	case errors.As(err, &se) && se.Err == jsonv2.ErrUnknownName:
 		f := joinPath(field, pointerPath(se.JSONPointer, true))
-		return models.BadRequest(f, "%s is not a field of this resource", f)
+		return models.BadField(f, models.CodeUnknownField, nil, "%s is not a field of this resource", f)
 	case errors.As(err, &se) && se.GoType != nil && se.JSONKind != 0:
 		f := joinPath(field, pointerPath(se.JSONPointer, false))
 		if f == "" {
-			return models.BadRequest("", "the request body must be a JSON object")
+			return models.BadRequestf("the request body must be a JSON object")
 		}
-		return models.BadRequest(f, "%s must be %s, not a JSON %s", f, jsonKind(se.GoType), jsonValue(se))
+		params := models.Params{"type": jsonType(se.GoType), "got": jsonGot(se.JSONKind)}
+		if v := jsonValue(se); strings.HasPrefix(v, "number ") {
+			params["value"] = strings.TrimPrefix(v, "number ")
+		}
+		return models.BadField(f, models.CodeInvalidFormat, params, "%s must be %s, not a JSON %s", f, jsonKind(se.GoType), jsonValue(se))
 	case errors.As(err, &sy), errors.Is(err, io.ErrUnexpectedEOF):
-		return models.BadRequest("", "the request body is not valid JSON")
+		return models.BadRequestf("the request body is not valid JSON")
 	}
-	return models.BadRequest(field, "the request body is not valid JSON")
+	return models.BadField(field, models.CodeInvalidFormat, models.Params{"format": "json"}, "the request body is not valid JSON")
 }
 
 // jsonValue names the JSON value of a type error: its kind, and a number
@@ -427,22 +434,59 @@ func jsonValue(se *jsonv2.SemanticError) string {
 }
 
 func jsonKind(t reflect.Type) string {
+	switch jsonType(t) {
+	case "string":
+		return "a string"
+	case "boolean":
+		return "true or false"
+	case "integer":
+		return "an integer"
+	case "number":
+		return "a number"
+	case "array":
+		return "an array"
+	}
+	return "an object"
+}
+
+// jsonType names the JSON type a Go type decodes from, as JSON Schema
+// does: string, boolean, integer, number, array or object.
+func jsonType(t reflect.Type) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	switch t.Kind() {
 	case reflect.String:
-		return "a string"
+		return "string"
 	case reflect.Bool:
-		return "true or false"
+		return "boolean"
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
+		return "integer"
 	case reflect.Float32, reflect.Float64:
-		return "a number"
+		return "number"
 	case reflect.Slice, reflect.Array:
-		return "an array"
+		return "array"
 	}
-	return "an object"
+	return "object"
+}
+
+// jsonGot names the JSON type of a value given, as jsonType does.
+func jsonGot(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case '[':
+		return "array"
+	case '{':
+		return "object"
+	case 'n':
+		return "null"
+	case '0':
+		return "number"
+	}
+	return k.String()
 }
 
 // patchFields maps the JSON names a PATCH accepts to setters, each given
@@ -462,23 +506,23 @@ func decodePatch(c echo.Context, fields patchFields) error {
 // decodePatchBody is decodePatch of a body already read.
 func decodePatchBody(b []byte, fields patchFields) error {
 	if path := duplicateKey(b); path != "" {
-		return models.BadRequest(path, "%s is given twice", path)
+		return models.BadField(path, models.CodeDuplicateKey, nil, "%s is given twice", path)
 	}
 	ms, more, err := members(b)
 	switch {
 	case errors.Is(err, errNotObject):
-		return models.BadRequest("", "the request body must be a JSON object")
+		return models.BadRequestf("the request body must be a JSON object")
 	case err != nil:
-		return models.BadRequest("", "the request body is not valid JSON")
+		return models.BadRequestf("the request body is not valid JSON")
 	case more:
-		return models.BadRequest("", "the request body must hold exactly one JSON object")
+		return models.BadRequestf("the request body must hold exactly one JSON object")
 	}
 	slices.SortFunc(ms, func(x, y member) int { return cmp.Compare(x.name, y.name) })
 	var bad badFields
 	for _, m := range ms {
 		set, ok := fields[m.name]
 		if !ok {
-			bad.add(models.BadRequest(m.name, "%s is not a field of this resource or cannot be changed", m.name))
+			bad.add(models.BadField(m.name, models.CodeUnknownField, nil, "%s is not a field of this resource or cannot be changed", m.name))
 			continue
 		}
 		if err := set(m.value); err != nil {
@@ -491,14 +535,16 @@ func decodePatchBody(b []byte, fields patchFields) error {
 	return nil
 }
 
-// errNull is a null given for a field that cannot be empty.
-var errNull = errors.New("null")
+// nullError is a null given for a field that cannot be empty, of type typ.
+type nullError struct{ typ reflect.Type }
+
+func (nullError) Error() string { return "null" }
 
 // into decodes a present field that cannot be null into a pointer.
 func into[T any](dst **T) func([]byte) error {
 	return func(raw []byte) error {
 		if string(raw) == "null" {
-			return errNull
+			return nullError{reflect.TypeFor[T]()}
 		}
 		return decodeRaw(raw, dst)
 	}

@@ -155,15 +155,15 @@ func dump(v any) string {
 // wrong types and trailing data with a 400 that names the field.
 func oldDecodeStrict(b []byte, dst any) error {
 	if t := bytes.TrimSpace(b); t[0] != '{' {
-		return models.BadRequest("", "the request body must be a JSON object")
+		return models.BadRequestf("the request body must be a JSON object")
 	}
 	if path, unknown := oldScanKeys(b, reflect.TypeOf(dst)); unknown {
 		if all := oldFieldErrors(b, reflect.TypeOf(dst)); all.total > 0 {
 			return all.err()
 		}
-		return models.BadRequest(path, "%s is not a field of this resource", path)
+		return models.BadField(path, models.CodeUnknownField, nil, "%s is not a field of this resource", path)
 	} else if path != "" {
-		return models.BadRequest(path, "%s is given twice", path)
+		return models.BadField(path, models.CodeDuplicateKey, nil, "%s is given twice", path)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -177,7 +177,7 @@ func oldDecodeStrict(b []byte, dst any) error {
 		return oldJSONError("", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return models.BadRequest("", "the request body must hold exactly one JSON object")
+		return models.BadRequestf("the request body must hold exactly one JSON object")
 	}
 	return nil
 }
@@ -200,11 +200,11 @@ func oldFieldErrors(raw []byte, t reflect.Type) badFields {
 		ft, ok := fields[k]
 
 		if !ok {
-			out.add(models.BadRequest(k, "%s is not a field of this resource", k))
+			out.add(models.BadField(k, models.CodeUnknownField, nil, "%s is not a field of this resource", k))
 			continue
 		}
 		if u := oldUnknownField(obj[k], ft, k); u != "" {
-			out.add(models.BadRequest(u, "%s is not a field of this resource", u))
+			out.add(models.BadField(u, models.CodeUnknownField, nil, "%s is not a field of this resource", u))
 			continue
 		}
 		v := reflect.New(ft)
@@ -471,25 +471,28 @@ func oldJSONError(field string, err error) error {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
-	case errors.Is(err, errNull):
-		return models.BadRequest(field, "%s cannot be null; leave it out to keep its value", field)
+	case errors.Is(err, oldErrNull):
+		return models.BadField(field, models.CodeInvalidFormat, models.Params{"got": "null"}, "%s cannot be null; leave it out to keep its value", field)
 	case errors.As(err, &te):
 		f := te.Field
 		if field != "" {
 			f = strings.TrimSuffix(field+"."+te.Field, ".")
 		}
 		if f == "" {
-			return models.BadRequest("", "the request body must be a JSON object")
+			return models.BadRequestf("the request body must be a JSON object")
 		}
-		return models.BadRequest(f, "%s must be %s, not a JSON %s", f, jsonKind(te.Type), te.Value)
+		return models.BadField(f, models.CodeInvalidFormat, models.Params{"type": jsonType(te.Type), "got": te.Value}, "%s must be %s, not a JSON %s", f, jsonKind(te.Type), te.Value)
 	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
-		return models.BadRequest("", "the request body is not valid JSON")
+		return models.BadRequestf("the request body is not valid JSON")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		return models.BadRequest(name, "%s is not a field of this resource", name)
+		return models.BadField(name, models.CodeUnknownField, nil, "%s is not a field of this resource", name)
 	}
-	return models.BadRequest(field, "the request body is not valid JSON")
+	return models.BadField(field, models.CodeInvalidFormat, models.Params{"format": "json"}, "the request body is not valid JSON")
 }
+
+// oldErrNull is a null given for a field that cannot be empty.
+var oldErrNull = errors.New("null")
 
 // oldPatchFields maps the JSON names a PATCH accepts to setters.
 type oldPatchFields map[string]func(raw json.RawMessage) error
@@ -498,24 +501,24 @@ type oldPatchFields map[string]func(raw json.RawMessage) error
 // explicit null clears a nullable field, unknown fields are refused.
 func oldDecodePatch(b []byte, fields oldPatchFields) error {
 	if path := oldDuplicateKey(b); path != "" {
-		return models.BadRequest(path, "%s is given twice", path)
+		return models.BadField(path, models.CodeDuplicateKey, nil, "%s is given twice", path)
 	}
 	var m map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&m); err != nil || m == nil {
 		if err == nil || errors.As(err, new(*json.UnmarshalTypeError)) {
-			return models.BadRequest("", "the request body must be a JSON object")
+			return models.BadRequestf("the request body must be a JSON object")
 		}
 		return oldJSONError("", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return models.BadRequest("", "the request body must hold exactly one JSON object")
+		return models.BadRequestf("the request body must hold exactly one JSON object")
 	}
 	var bad badFields
 	for _, name := range slices.Sorted(maps.Keys(m)) {
 		set, ok := fields[name]
 		if !ok {
-			bad.add(models.BadRequest(name, "%s is not a field of this resource or cannot be changed", name))
+			bad.add(models.BadField(name, models.CodeUnknownField, nil, "%s is not a field of this resource or cannot be changed", name))
 			continue
 		}
 		if err := set(m[name]); err != nil {
@@ -532,7 +535,7 @@ func oldDecodePatch(b []byte, fields oldPatchFields) error {
 func oldInto[T any](dst **T) func(json.RawMessage) error {
 	return func(raw json.RawMessage) error {
 		if string(bytes.TrimSpace(raw)) == "null" {
-			return errNull
+			return oldErrNull
 		}
 		return oldDecodeRaw(raw, dst)
 	}

@@ -18,7 +18,7 @@ import (
 func strictQuery(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if _, err := url.ParseQuery(c.Request().URL.RawQuery); err != nil {
-			return models.BadRequest("", "the query string cannot be parsed: use name=value pairs joined by & and percent-encode the rest")
+			return models.BadRequestf("the query string cannot be parsed: use name=value pairs joined by & and percent-encode the rest")
 		}
 		return next(c)
 	}

@@ -30,7 +30,7 @@ func qEnum(c echo.Context, name string, allowed []string) (*string, error) {
 			return v, nil
 		}
 	}
-	return nil, models.BadRequest(name, "%s must be one of %s", name, strings.Join(allowed, ", "))
+	return nil, models.BadField(name, models.CodeInvalidValue, models.Params{"allowed": allowed}, "%s must be one of %s", name, strings.Join(allowed, ", "))
 }
 
 func qBool(c echo.Context, name string) (*bool, error) {
@@ -40,7 +40,7 @@ func qBool(c echo.Context, name string) (*bool, error) {
 	}
 	b, err := strconv.ParseBool(*v)
 	if err != nil {
-		return nil, models.BadRequest(name, "%s must be true or false", name)
+		return nil, models.BadField(name, models.CodeInvalidValue, models.Params{"allowed": []string{"true", "false"}}, "%s must be true or false", name)
 	}
 	return &b, nil
 }
@@ -52,7 +52,7 @@ func qDate(c echo.Context, name string) (*models.Day, error) {
 	}
 	d, err := models.ParseDay(*v)
 	if err != nil {
-		return nil, models.BadRequest(name, "%s must be a date YYYY-MM-DD", name)
+		return nil, models.BadField(name, models.CodeInvalidFormat, models.Params{"format": "date"}, "%s must be a date YYYY-MM-DD", name)
 	}
 	return &d, nil
 }
@@ -66,7 +66,7 @@ func qRange(c echo.Context) (from, to *models.Day, err error) {
 		return
 	}
 	if from != nil && to != nil && to.Before(*from) {
-		err = models.BadRequest("to", "to must not be before from")
+		err = models.BadField("to", models.CodeOrder, models.Params{"other": "from"}, "to must not be before from")
 	}
 	return
 }
@@ -74,9 +74,13 @@ func qRange(c echo.Context) (from, to *models.Day, err error) {
 // qPage reads limit (1–500, default 50; larger values are capped at 500) and cursor.
 func qPage(c echo.Context) (limit int, cursor string, err error) {
 	if v := qString(c, "limit"); v != nil {
+		const msg = "limit must be an integer from 1 to %d"
 		limit, err = strconv.Atoi(*v)
-		if err != nil || limit < 1 {
-			return 0, "", models.BadRequest("limit", "limit must be an integer from 1 to %d", store.MaxLimit)
+		switch {
+		case err != nil:
+			return 0, "", models.BadField("limit", models.CodeInvalidFormat, models.Params{"format": "integer"}, msg, store.MaxLimit)
+		case limit < 1:
+			return 0, "", models.BadField("limit", models.CodeOutOfRange, models.Params{"min": 1, "max": store.MaxLimit}, msg, store.MaxLimit)
 		}
 	}
 	return limit, c.QueryParam("cursor"), nil

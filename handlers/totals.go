@@ -17,9 +17,13 @@ func qYear(c echo.Context, def int) (int, error) {
 	if v == nil {
 		return def, nil
 	}
+	const msg = "year must be a year such as 2024"
 	y, err := strconv.Atoi(*v)
-	if err != nil || y < models.MinYear || y > models.MaxYear {
-		return 0, models.BadRequest("year", "year must be a year such as 2024")
+	switch {
+	case err != nil:
+		return 0, models.BadField("year", models.CodeInvalidFormat, models.Params{"format": "year"}, msg)
+	case y < models.MinYear || y > models.MaxYear:
+		return 0, models.BadField("year", models.CodeOutOfRange, models.Params{"min": models.MinYear, "max": models.MaxYear}, msg)
 	}
 	return y, nil
 }
@@ -35,7 +39,7 @@ func qScope(c echo.Context) (models.Scope, error) {
 		return sc, err
 	}
 	if sc.Route != nil && sc.Mode != nil {
-		return sc, models.BadRequest("mode", "give route or mode, not both")
+		return sc, models.BadField("mode", models.CodeExclusive, models.Params{"fields": []string{"route", "mode"}}, "give route or mode, not both")
 	}
 	return sc, nil
 }
@@ -63,7 +67,7 @@ func (h totalsHandlers) yearly(c echo.Context) error {
 	if v := qString(c, "through"); v != nil {
 		m, err := models.ParseMonth(*v)
 		if err != nil {
-			return models.BadRequest("through", "through must be a month YYYY-MM")
+			return models.BadField("through", models.CodeInvalidFormat, models.Params{"format": "month"}, "through must be a month YYYY-MM")
 		}
 		through = int(m.Month)
 		y := int(m.Year)
@@ -78,7 +82,8 @@ func (h totalsHandlers) yearly(c echo.Context) error {
 		return err
 	}
 	if throughYear != nil && *throughYear != year {
-		return models.BadRequest("through", "through must be a month of %d", year)
+		return models.BadField("through", models.CodeOutOfRange, models.Params{"min": models.Year(year).Month(1).String(), "max": models.Year(year).Month(12).String()},
+			"through must be a month of %d", year)
 	}
 	if through == 0 {
 		through = h.st.DefaultThrough(year)

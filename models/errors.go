@@ -1,6 +1,7 @@
 package models
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -17,10 +18,45 @@ const (
 	EINTERNAL   = "internal"
 )
 
-// FieldError names one invalid field and says what is wrong with it.
+// FieldError names one invalid field and says what is wrong with it: Code
+// (one of FieldCodes) and Params for programs, which build their own texts
+// from them, and Message in English for people.
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	Code    string `json:"code"`
+	Params  Params `json:"params"`
+}
+
+// Error makes a FieldError without a field an error, as validators such as
+// ParseDay answer it; Problems.AddErr names the field.
+func (f *FieldError) Error() string { return f.Message }
+
+// Params are the values a FieldError's message uses, by name: always an
+// object in JSON, {} when there are none.
+type Params map[string]any
+
+// MarshalJSON writes nil Params as {} and keys in order.
+func (p Params) MarshalJSON() ([]byte, error) {
+	if p == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(map[string]any(p))
+}
+
+// NewFieldError builds a field error with its code, params and message.
+func NewFieldError(field, code string, params Params, format string, args ...any) FieldError {
+	if params == nil {
+		params = Params{}
+	}
+	return FieldError{Field: field, Code: code, Params: params, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid is the error a validator answers for a value whatever field holds
+// it: a FieldError without a field.
+func Invalid(code string, params Params, format string, args ...any) *FieldError {
+	f := NewFieldError("", code, params, format, args...)
+	return &f
 }
 
 // Error is a domain error with a code. Message is safe to show to a client.
@@ -56,9 +92,23 @@ type Problems struct {
 	list []FieldError
 }
 
-// Add records that field is invalid.
-func (p *Problems) Add(field, format string, args ...any) {
-	p.list = append(p.list, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+// Add records that field is invalid: code (one of FieldCodes) and params
+// for programs, the message in English.
+func (p *Problems) Add(field, code string, params Params, format string, args ...any) {
+	p.list = append(p.list, NewFieldError(field, code, params, format, args...))
+}
+
+// AddErr records a validator's error (an *FieldError, see Invalid) as the
+// error of field. Any other error is a programming mistake and panics: it
+// has no code.
+func (p *Problems) AddErr(field string, err error) {
+	var f *FieldError
+	if !errors.As(err, &f) {
+		panic(fmt.Sprintf("models: AddErr(%q) of an error without a code: %v", field, err))
+	}
+	fe := *f
+	fe.Field = field
+	p.list = append(p.list, fe)
 }
 
 // Has reports whether field already has an error, so that dependent checks can be skipped.
@@ -96,11 +146,15 @@ func (p *Problems) orderFrom(start int, fields ...string) {
 	slices.SortStableFunc(p.list[start:], func(a, b FieldError) int { return rank(a.Field) - rank(b.Field) })
 }
 
-// BadRequest is an EBADREQUEST error naming one field (or none).
-func BadRequest(field, format string, args ...any) error {
-	e := &Error{Code: EBADREQUEST, Message: fmt.Sprintf(format, args...)}
-	if field != "" {
-		e.Fields = []FieldError{{Field: field, Message: e.Message}}
-	}
-	return e
+// BadRequestf is an EBADREQUEST error about the request as a whole, naming
+// no field.
+func BadRequestf(format string, args ...any) error {
+	return &Error{Code: EBADREQUEST, Message: fmt.Sprintf(format, args...)}
+}
+
+// BadField is an EBADREQUEST error naming one field (or parameter), whose
+// message is also the problem's.
+func BadField(field, code string, params Params, format string, args ...any) error {
+	f := NewFieldError(field, code, params, format, args...)
+	return &Error{Code: EBADREQUEST, Message: f.Message, Fields: []FieldError{f}}
 }

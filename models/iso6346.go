@@ -1,7 +1,6 @@
 package models
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -16,11 +15,15 @@ var containerLetterValues = [26]int{
 }
 
 var (
-	errContainerLength   = errors.New("must be 11 characters")
-	errContainerOwner    = errors.New("owner code must be 3 letters A–Z")
-	errContainerCategory = errors.New("category must be U, J or Z")
-	errContainerSerial   = errors.New("serial number must be 6 digits")
+	errContainerLength   = containerFormat("length", "must be 11 characters")
+	errContainerOwner    = containerFormat("owner", "owner code must be 3 letters A–Z")
+	errContainerCategory = containerFormat("category", "category must be U, J or Z")
+	errContainerSerial   = containerFormat("serial", "serial number must be 6 digits")
 )
+
+func containerFormat(part, msg string) error {
+	return Invalid(CodeInvalidFormat, Params{"format": "container_number", "part": part}, "%s", msg)
+}
 
 func isUpperASCII(b byte) bool { return b >= 'A' && b <= 'Z' }
 
@@ -74,10 +77,10 @@ func ValidContainerNumber(s string) error {
 	want := containerCheckDigit(s)
 	got := s[10]
 	if !isDigitASCII(got) {
-		return fmt.Errorf("check digit must be the digit %d", want)
+		return Invalid(CodeCheckDigit, Params{"expected": want}, "check digit must be the digit %d", want)
 	}
 	if int(got-'0') != want {
-		return fmt.Errorf("check digit must be %d, not %c", want, got)
+		return Invalid(CodeCheckDigit, Params{"expected": want, "got": string(got)}, "check digit must be %d, not %c", want, got)
 	}
 	return nil
 }

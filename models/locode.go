@@ -1,11 +1,6 @@
 package models
 
-import (
-	"errors"
-	"fmt"
-)
-
-var errLocodeFormat = errors.New("must be 5 characters: country code and 3 of A–Z, 2–9")
+var errLocodeFormat = Invalid(CodeInvalidFormat, Params{"format": "locode"}, "must be 5 characters: country code and 3 of A–Z, 2–9")
 
 func isLocodeChar(b byte) bool {
 	return isUpperASCII(b) || (b >= '2' && b <= '9')
@@ -33,10 +28,10 @@ func ValidLocode(locode, country string) error {
 	}
 	prefix := locode[:2]
 	if country != "" && prefix != country {
-		return fmt.Errorf("must start with the stop's country code %s", country)
+		return Invalid(CodeInvalidFormat, Params{"format": "locode", "prefix": country}, "must start with the stop's country code %s", country)
 	}
 	if !IsCountryCode(prefix) {
-		return fmt.Errorf("must start with a country code, and %s is not an ISO 3166-1 country code", prefix)
+		return Invalid(CodeInvalidFormat, Params{"format": "locode", "unknown_country": prefix}, "must start with a country code, and %s is not an ISO 3166-1 country code", prefix)
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ func MonthOf(t time.Time, loc *time.Location) Month { return DayOf(t, loc).Of() 
 func ParseDay(s string) (Day, error) {
 	t, err := time.Parse(dayLayout, s)
 	if err != nil || t.Format(dayLayout) != s {
-		return Day{}, fmt.Errorf("must be a date YYYY-MM-DD")
+		return Day{}, Invalid(CodeInvalidFormat, Params{"format": "date"}, "must be a date YYYY-MM-DD")
 	}
 	return DayOf(t, time.UTC), nil
 }
@@ -48,7 +48,7 @@ func ParseDay(s string) (Day, error) {
 func ParseMonth(s string) (Month, error) {
 	t, err := time.Parse(monthLayout, s)
 	if err != nil || t.Format(monthLayout) != s {
-		return Month{}, fmt.Errorf("must be a month YYYY-MM")
+		return Month{}, Invalid(CodeInvalidFormat, Params{"format": "month"}, "must be a month YYYY-MM")
 	}
 	return MonthOf(t, time.UTC), nil
 }
@@ -128,12 +128,12 @@ func (d Day) DayNumber() int { return d.Date().YearDay() }
 func ParseInstant(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("must be an RFC 3339 instant with an offset, e.g. 2024-10-12T09:30:00+08:00")
+		return time.Time{}, Invalid(CodeInvalidFormat, Params{"format": "instant"}, "must be an RFC 3339 instant with an offset, e.g. 2024-10-12T09:30:00+08:00")
 	}
 	// The range keeps every instant a valid year in any reporting zone,
 	// and clear of the local-mean-time offsets zones had before 1970.
 	if u := t.UTC(); u.Year() < 1970 || u.Year() > 9998 {
-		return time.Time{}, fmt.Errorf("must be between the years 1970 and 9998")
+		return time.Time{}, Invalid(CodeOutOfRange, Params{"min": 1970, "max": 9998, "unit": "year"}, "must be between the years 1970 and 9998")
 	}
 	return t.UTC().Truncate(time.Microsecond), nil
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -17,6 +16,15 @@ const (
 	RoleBorder      = "border"
 	RoleTransit     = "transit"
 	RoleDestination = "destination"
+)
+
+// roles are the stop roles, in route order.
+var roles = []string{RoleOrigin, RoleBorder, RoleTransit, RoleDestination}
+
+// Bounds of a route's lists.
+const (
+	maxStops = 50
+	maxTags  = 20
 )
 
 var routeCodeRe = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{1,31}$`)
@@ -92,19 +100,20 @@ type RouteFilter struct {
 // validate checks every field and normalises tags and locodes in place.
 func (in *RouteInput) Validate(p *Problems) {
 	if !routeCodeRe.MatchString(in.Code) {
-		p.Add("code", "must match ^[A-Z0-9][A-Z0-9-]{1,31}$ (upper-case letters, digits and hyphens, 2 to 32 characters)")
+		p.Add("code", CodeInvalidFormat, Params{"format": "route_code", "pattern": routeCodeRe.String()},
+			"must match %s (upper-case letters, digits and hyphens, 2 to 32 characters)", routeCodeRe)
 	}
 	CheckLine(p, "name", in.Name, true, 200)
 	if in.NameZh != nil {
 		CheckLine(p, "name_zh", *in.NameZh, false, 200)
 	}
 	if !OneOf(in.Mode, Modes...) {
-		p.Add("mode", "must be one of %s", strings.Join(Modes, ", "))
+		p.NotOneOf("mode", Modes)
 	}
 	validateStops(p, in.Stops)
 	if in.OpenedOn != nil {
 		if _, err := ParseDay(*in.OpenedOn); err != nil {
-			p.Add("opened_on", "%s", err.Error())
+			p.AddErr("opened_on", err)
 		}
 	}
 	in.Tags = validateTags(p, in.Tags)
@@ -112,10 +121,10 @@ func (in *RouteInput) Validate(p *Problems) {
 
 func validateStops(p *Problems, stops []Stop) {
 	if len(stops) < 2 {
-		p.Add("stops", "must list at least two stops: an origin and a destination")
+		p.Add("stops", CodeTooFew, Params{"min": 2}, "must list at least two stops: an origin and a destination")
 	}
-	if len(stops) > 50 {
-		p.Add("stops", "must list at most 50 stops")
+	if len(stops) > maxStops {
+		p.Add("stops", CodeTooMany, Params{"max": maxStops, "count": len(stops)}, "must list at most %d stops", maxStops)
 		return
 	}
 	for i := range stops {
@@ -123,32 +132,33 @@ func validateStops(p *Problems, stops []Stop) {
 		f := fmt.Sprintf("stops[%d]", i)
 		CheckLine(p, f+".name", st.Name, true, 100)
 		if !IsCountryCode(st.Country) {
-			p.Add(f+".country", "must be an ISO 3166-1 alpha-2 country code that exists, e.g. RU")
+			p.Add(f+".country", CodeInvalidFormat, Params{"format": "country_code"}, "must be an ISO 3166-1 alpha-2 country code that exists, e.g. RU")
 		}
 		if st.Locode != nil {
 			if *st.Locode == "" {
 				st.Locode = nil
 			} else if err := ValidLocode(*st.Locode, st.Country); err != nil {
-				p.Add(f+".locode", "%s", err.Error())
+				p.AddErr(f+".locode", err)
 			}
 		}
 		switch {
-		case len(stops) < 2 && !OneOf(st.Role, RoleOrigin, RoleBorder, RoleTransit, RoleDestination):
-			p.Add(f+".role", "must be origin, border, transit or destination")
+		case len(stops) < 2 && !OneOf(st.Role, roles...):
+			p.Add(f+".role", CodeInvalidValue, Params{"allowed": roles}, "must be origin, border, transit or destination")
 		case len(stops) < 2:
 		case i == 0 && st.Role != RoleOrigin:
-			p.Add(f+".role", "the first stop must have role origin")
+			p.Add(f+".role", CodeInvalidValue, Params{"allowed": []string{RoleOrigin}, "stop": "first"}, "the first stop must have role origin")
 		case i == len(stops)-1 && st.Role != RoleDestination:
-			p.Add(f+".role", "the last stop must have role destination")
+			p.Add(f+".role", CodeInvalidValue, Params{"allowed": []string{RoleDestination}, "stop": "last"}, "the last stop must have role destination")
 		case i > 0 && i < len(stops)-1 && !OneOf(st.Role, RoleBorder, RoleTransit):
-			p.Add(f+".role", "a stop between origin and destination must have role border or transit")
+			p.Add(f+".role", CodeInvalidValue, Params{"allowed": []string{RoleBorder, RoleTransit}, "stop": "between"},
+				"a stop between origin and destination must have role border or transit")
 		}
 	}
 }
 
 func validateTags(p *Problems, tags []string) []string {
-	if len(tags) > 20 {
-		p.Add("tags", "must hold at most 20 tags")
+	if len(tags) > maxTags {
+		p.Add("tags", CodeTooMany, Params{"max": maxTags, "count": len(tags)}, "must hold at most %d tags", maxTags)
 		return tags
 	}
 	seen := map[string]bool{}

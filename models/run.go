@@ -129,15 +129,15 @@ func (in RunInput) Validate(p *Problems) RunValues {
 		v.Status = StatusDeparted
 	}
 	if in.DepartedAt == "" {
-		p.Add("departed_at", "is required")
+		p.Required("departed_at")
 	} else if t, err := ParseInstant(in.DepartedAt); err != nil {
-		p.Add("departed_at", "%s", err.Error())
+		p.AddErr("departed_at", err)
 	} else {
 		v.DepartedAt = t
 	}
 	if in.ArrivedAt != nil {
 		if t, err := ParseInstant(*in.ArrivedAt); err != nil {
-			p.Add("arrived_at", "%s", err.Error())
+			p.AddErr("arrived_at", err)
 		} else {
 			v.ArrivedAt = &t
 		}
@@ -160,13 +160,13 @@ func (patch RunPatch) Apply(cur RunValues, p *Problems) RunValues {
 	set(&v.Direction, patch.Direction)
 	if patch.Status != nil {
 		if *patch.Status == "" {
-			p.Add("status", "must be one of %s", strings.Join(Statuses, ", "))
+			p.NotOneOf("status", Statuses)
 		}
 		v.Status = *patch.Status
 	}
 	if patch.DepartedAt != nil {
 		if t, err := ParseInstant(*patch.DepartedAt); err != nil {
-			p.Add("departed_at", "%s", err.Error())
+			p.AddErr("departed_at", err)
 		} else {
 			v.DepartedAt = t
 		}
@@ -175,7 +175,7 @@ func (patch RunPatch) Apply(cur RunValues, p *Problems) RunValues {
 		v.ArrivedAt = nil
 		if patch.ArrivedAt.Value != nil {
 			if t, err := ParseInstant(*patch.ArrivedAt.Value); err != nil {
-				p.Add("arrived_at", "%s", err.Error())
+				p.AddErr("arrived_at", err)
 				v.ArrivedAt = cur.ArrivedAt
 			} else {
 				v.ArrivedAt = &t
@@ -222,29 +222,31 @@ func (v RunValues) check(p *Problems) RunValues {
 		}
 	}
 	if strings.TrimSpace(v.Route) == "" {
-		p.Add("route", "is required")
+		p.Required("route")
 	}
 	CheckLine(p, "number", v.Number, true, 32)
 	if !OneOf(v.Direction, Directions...) {
-		p.Add("direction", "must be outbound (leaving China) or inbound")
+		p.Add("direction", CodeInvalidValue, Params{"allowed": Directions}, "must be outbound (leaving China) or inbound")
 	}
 	if !p.Has("status") && !OneOf(v.Status, Statuses...) {
-		p.Add("status", "must be one of %s", strings.Join(Statuses, ", "))
+		p.NotOneOf("status", Statuses)
 	}
 	if v.ArrivedAt != nil {
 		if !p.Has("departed_at") && !p.Has("arrived_at") && v.ArrivedAt.Before(v.DepartedAt) {
-			p.Add("arrived_at", "must not be before departed_at")
+			p.Add("arrived_at", CodeOrder, Params{"other": "departed_at"}, "must not be before departed_at")
 		}
 	} else if !p.Has("arrived_at") && v.Status == StatusArrived {
-		p.Add("arrived_at", "is required when status is arrived")
+		p.Add("arrived_at", CodeRequired, Params{"if": "status", "equals": StatusArrived}, "is required when status is arrived")
 	}
 	if v.Containers < 0 || v.Containers > MaxContainers {
-		p.Add("containers", "must be between 0 and %d", MaxContainers)
+		p.OutOfRange("containers", 0, MaxContainers)
 	}
 	if v.TEU < 0 || v.TEU > MaxTEU {
-		p.Add("teu", "must be between 0 and %d", MaxTEU)
+		p.OutOfRange("teu", 0, MaxTEU)
 	} else if !p.Has("containers") && v.Containers > 0 && (v.TEU < v.Containers || 2*v.TEU > 5*v.Containers) {
-		p.Add("teu", "must be between containers (%d) and 2.5 × containers (%g)", v.Containers, 2.5*float64(v.Containers))
+		max := 2.5 * float64(v.Containers)
+		p.Add("teu", CodeOutOfRange, Params{"min": v.Containers, "max": max, "relative_to": "containers", "factor": 2.5},
+			"must be between containers (%d) and 2.5 × containers (%g)", v.Containers, max)
 	}
 	if v.Cargo != nil {
 		checkText(p, "cargo", *v.Cargo, false, 500)
@@ -255,15 +257,16 @@ func (v RunValues) check(p *Problems) RunValues {
 		n = NormalizeContainerNumber(n)
 		f := fmt.Sprintf("container_numbers[%d]", i)
 		if err := ValidContainerNumber(n); err != nil {
-			p.Add(f, "%s", err.Error())
+			p.AddErr(f, err)
 		} else if seen[n] {
-			p.Add(f, "%s is listed twice", n)
+			p.Add(f, CodeDuplicate, Params{"value": n}, "%s is listed twice", n)
 		}
 		seen[n] = true
 		numbers = append(numbers, n)
 	}
 	if !p.Has("containers") && len(v.ContainerNumbers) > v.Containers {
-		p.Add("container_numbers", "lists %d containers but containers is %d", len(v.ContainerNumbers), v.Containers)
+		p.Add("container_numbers", CodeTooMany, Params{"max": v.Containers, "count": len(v.ContainerNumbers)},
+			"lists %d containers but containers is %d", len(v.ContainerNumbers), v.Containers)
 	}
 	v.ContainerNumbers = numbers
 	return v

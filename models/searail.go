@@ -54,18 +54,18 @@ type SeaRailFilter struct {
 func (in *SeaRailInput) Validate(p *Problems) {
 	in.Port = strings.Join(strings.Fields(NormalizeText(in.Port)), " ")
 	if in.Date == "" {
-		p.Add("date", "is required")
+		p.Required("date")
 	} else if _, err := ParseDay(in.Date); err != nil {
-		p.Add("date", "%s", err.Error())
+		p.AddErr("date", err)
 	}
 	CheckLine(p, "port", in.Port, true, 100)
 	if !OneOf(in.Direction, SeaRailDirections...) {
-		p.Add("direction", "must be import or export")
+		p.Add("direction", CodeInvalidValue, Params{"allowed": SeaRailDirections}, "must be import or export")
 	}
 	if in.TEU == nil {
-		p.Add("teu", "is required")
+		p.Required("teu")
 	} else if *in.TEU < 0 || *in.TEU > MaxSeaRailTEU {
-		p.Add("teu", "must be between 0 and %d", MaxSeaRailTEU)
+		p.OutOfRange("teu", 0, MaxSeaRailTEU)
 	}
 	if in.Note != nil {
 		checkText(p, "note", *in.Note, false, 1000)

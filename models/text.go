@@ -18,15 +18,15 @@ type Page[T any] struct {
 func checkText(p *Problems, field, s string, required bool, max int) {
 	switch {
 	case !utf8.ValidString(s):
-		p.Add(field, "must be valid UTF-8")
+		p.Add(field, CodeInvalidText, Params{"reason": "utf8"}, "must be valid UTF-8")
 	case required && strings.TrimSpace(s) == "":
-		p.Add(field, "is required")
+		p.Required(field)
 	case utf8.RuneCountInString(s) > max:
-		p.Add(field, "must be at most %d characters", max)
+		p.TooLong(field, max)
 	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0:
-		p.Add(field, "must not contain control characters")
+		p.Add(field, CodeInvalidText, Params{"reason": "control"}, "must not contain control characters")
 	case strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) >= 0:
-		p.Add(field, "must not contain invisible formatting characters")
+		p.Add(field, CodeInvalidText, Params{"reason": "invisible"}, "must not contain invisible formatting characters")
 	}
 }
 
@@ -35,7 +35,7 @@ func checkText(p *Problems, field, s string, required bool, max int) {
 func CheckLine(p *Problems, field, s string, required bool, max int) {
 	checkText(p, field, s, required, max)
 	if !p.Has(field) && strings.ContainsAny(s, "\n\t") {
-		p.Add(field, "must be one line, without line breaks or tabs")
+		p.Add(field, CodeInvalidText, Params{"reason": "line_break"}, "must be one line, without line breaks or tabs")
 	}
 }
 

@@ -55,7 +55,7 @@ func (s *Store) CreateToken(ctx context.Context, w Write, name, role string) (st
 	var p models.Problems
 	models.CheckLine(&p, "name", name, true, 100)
 	if models.RoleRank(role) == 0 {
-		p.Add("role", "must be one of %s", strings.Join(models.Roles, ", "))
+		p.NotOneOf("role", models.Roles)
 	}
 	if err := p.Err(); err != nil {
 		return "", models.Token{}, err

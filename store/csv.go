@@ -35,24 +35,24 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, r io.Reader, dryRun boo
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
 	if err != nil {
-		return res, models.BadRequest("", "the CSV has no header line: %s", strings.Join(RunCSVHeader, ","))
+		return res, models.BadRequestf("the CSV has no header line: %s", strings.Join(RunCSVHeader, ","))
 	}
 	col := map[string]int{}
 	for i, h := range head {
 		name := strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
 		if _, twice := col[name]; twice {
-			return res, models.BadRequest("", "the CSV header has the column %q twice", name)
+			return res, models.BadRequestf("the CSV header has the column %q twice", name)
 		}
 		col[name] = i
 	}
 	for _, need := range []string{"route", "number", "direction", "departed_at"} {
 		if _, ok := col[need]; !ok {
-			return res, models.BadRequest("", "the CSV header lacks the column %q (expected %s)", need, strings.Join(RunCSVHeader, ","))
+			return res, models.BadRequestf("the CSV header lacks the column %q (expected %s)", need, strings.Join(RunCSVHeader, ","))
 		}
 	}
 	for name := range col {
 		if !models.OneOf(name, RunCSVHeader...) {
-			return res, models.BadRequest("", "the CSV header has an unknown column %q (expected %s)", name, strings.Join(RunCSVHeader, ","))
+			return res, models.BadRequestf("the CSV header has an unknown column %q (expected %s)", name, strings.Join(RunCSVHeader, ","))
 		}
 	}
 	errRollback := errors.New("dry run or invalid lines: roll back")
@@ -69,13 +69,14 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, r io.Reader, dryRun boo
 				if errors.As(err, &pe) {
 					line = pe.StartLine
 				}
-				res.Errors = append(res.Errors, models.FieldError{Field: fmt.Sprintf("line %d", line), Message: "is not valid CSV"})
+				res.Errors = append(res.Errors, models.NewFieldError(fmt.Sprintf("line %d", line), models.CodeInvalidFormat, models.Params{"format": "csv"}, "is not valid CSV"))
 				break
 			}
 			line, _ := cr.FieldPos(0)
 			prefix := fmt.Sprintf("line %d", line)
 			if len(rec) > len(head) {
-				res.Errors = append(res.Errors, models.FieldError{Field: prefix, Message: fmt.Sprintf("has %d cells but the header %d (a value with a comma needs quotes)", len(rec), len(head))})
+				res.Errors = append(res.Errors, models.NewFieldError(prefix, models.CodeTooMany, models.Params{"max": len(head), "count": len(rec)},
+					"has %d cells but the header %d (a value with a comma needs quotes)", len(rec), len(head)))
 				continue
 			}
 			get := func(name string) string {
@@ -103,7 +104,7 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, r io.Reader, dryRun boo
 				if v := get(n.name); v != "" {
 					k, err := strconv.Atoi(v)
 					if err != nil {
-						res.Errors = append(res.Errors, models.FieldError{Field: prefix + ": " + n.name, Message: "must be a whole number"})
+						res.Errors = append(res.Errors, models.NewFieldError(prefix+": "+n.name, models.CodeInvalidFormat, models.Params{"format": "integer"}, "must be a whole number"))
 						continue
 					}
 					*n.dst = &k
@@ -116,7 +117,8 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, r io.Reader, dryRun boo
 				res.Created++
 			case errors.As(err, &e) && e.Code == models.EINVALID:
 				for _, f := range e.Fields {
-					res.Errors = append(res.Errors, models.FieldError{Field: prefix + ": " + f.Field, Message: f.Message})
+					f.Field = prefix + ": " + f.Field
+					res.Errors = append(res.Errors, f)
 				}
 			case errors.As(err, &e) && e.Code == models.ECONFLICT:
 				same, cerr := tx.sameAsStored(ctx, in)
@@ -126,7 +128,11 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, r io.Reader, dryRun boo
 				if same {
 					res.Skipped++
 				} else {
-					res.Errors = append(res.Errors, models.FieldError{Field: prefix, Message: e.Message + ", with other values"})
+					params := models.Params{"resource": "run"}
+					if len(e.Fields) == 1 && e.Fields[0].Code == models.CodeConflict {
+						params = e.Fields[0].Params
+					}
+					res.Errors = append(res.Errors, models.NewFieldError(prefix, models.CodeConflict, params, "%s, with other values", e.Message))
 				}
 			default:
 				return err

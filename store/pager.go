@@ -159,4 +159,4 @@ func (p pager[R]) decode(cursor string) ([]any, error) {
 	return vals, nil
 }
 
-var errBadCursor = models.BadRequest("cursor", "cursor is not one this server issued for this list")
+var errBadCursor = models.BadField("cursor", models.CodeInvalidFormat, models.Params{"format": "cursor"}, "cursor is not one this server issued for this list")

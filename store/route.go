@@ -191,7 +191,7 @@ func (s *Store) UpdateRoute(ctx context.Context, w Write, code string, patch mod
 			Stops: cur.Stops, OpenedOn: patch.OpenedOn.Apply(cur.OpenedOn), Tags: cur.Tags, Active: &cur.Active}
 		var p models.Problems
 		if patch.Code != nil && *patch.Code != cur.Code {
-			p.Add("code", "cannot be changed; create a new route and deactivate this one")
+			p.Add("code", models.CodeReadOnly, nil, "cannot be changed; create a new route and deactivate this one")
 		}
 		if patch.Name != nil {
 			in.Name = *patch.Name

@@ -75,7 +75,7 @@ func (s *Store) routeForRun(p *models.Problems, code string) (routeRow, error) {
 	var row routeRow
 	err := s.queryRow(s.db.Statement.Context, `SELECT id, code, mode FROM routes WHERE code = ?`, code).Scan(&row.ID, &row.Code, &row.Mode)
 	if errors.Is(err, sql.ErrNoRows) {
-		p.Add("route", "no route with code %q", code)
+		p.Add("route", models.CodeNotFound, models.Params{"resource": "route", "value": code}, "no route with code %q", code)
 		return row, nil
 	}
 	if err != nil {
@@ -88,7 +88,9 @@ func (s *Store) runConflict(err error, code string, row runRow) error {
 	err = storeErr("runs.write", err, "", fmt.Sprintf("run %s on route %s already departs on %s (reporting time zone %s)", row.Number, code, row.DepartedDay, s.Loc))
 	var e *models.Error
 	if errors.As(err, &e) && e.Code == models.ECONFLICT {
-		e.Fields = []models.FieldError{{Field: "number", Message: fmt.Sprintf("train %s already departs on %s on route %s", row.Number, row.DepartedDay, code)}}
+		e.Fields = []models.FieldError{models.NewFieldError("number", models.CodeConflict,
+			models.Params{"resource": "run", "route": code, "number": row.Number, "date": row.DepartedDay},
+			"train %s already departs on %s on route %s", row.Number, row.DepartedDay, code)}
 	}
 	return err
 }

@@ -31,7 +31,9 @@ func (s *Store) seaRailConflict(err error, r seaRailRow) error {
 	err = storeErr("sea_rail.write", err, "", fmt.Sprintf("%s already has an %s count for %s; correct it with PATCH", r.Port, r.Direction, r.Date))
 	var e *models.Error
 	if errors.As(err, &e) && e.Code == models.ECONFLICT {
-		e.Fields = []models.FieldError{{Field: "date", Message: fmt.Sprintf("%s already has an %s count for this date", r.Port, r.Direction)}}
+		e.Fields = []models.FieldError{models.NewFieldError("date", models.CodeConflict,
+			models.Params{"resource": "sea_rail_count", "port": r.Port, "direction": r.Direction, "date": r.Date},
+			"%s already has an %s count for this date", r.Port, r.Direction)}
 	}
 	return err
 }

@@ -142,7 +142,7 @@ func (s *Store) GenerateSummary(ctx context.Context, w Write, period models.Mont
 	current := models.MonthOf(s.Now(), s.Loc)
 	if !period.Before(current) {
 		return models.Summary{}, &models.Error{Code: models.EINVALID, Message: "the month has not ended yet",
-			Fields: []models.FieldError{{Field: "period", Message: fmt.Sprintf("must be a month before %s", current)}}}
+			Fields: []models.FieldError{models.NewFieldError("period", models.CodeOrder, models.Params{"before": current.String()}, "must be a month before %s", current)}}
 	}
 	if _, err := s.Rollup(ctx, false); err != nil {
 		return models.Summary{}, err
@@ -153,7 +153,7 @@ func (s *Store) GenerateSummary(ctx context.Context, w Write, period models.Mont
 	}
 	if !slices.Contains(years, int(period.Year)) {
 		return models.Summary{}, &models.Error{Code: models.EINVALID, Message: "there are no figures for that year",
-			Fields: []models.FieldError{{Field: "period", Message: fmt.Sprintf("%d has no runs or sea-rail counts", period.Year)}}}
+			Fields: []models.FieldError{models.NewFieldError("period", models.CodeNoData, models.Params{"year": int(period.Year)}, "%d has no runs or sea-rail counts", period.Year)}}
 	}
 	sum, _, err := s.WriteSummary(ctx, w, period)
 	return sum, err

@@ -34,10 +34,10 @@ func (s *Store) CreateTarget(ctx context.Context, w Write, in models.TargetInput
 	err := s.Tx(ctx, w, func(tx *Store) error {
 		var p models.Problems
 		if in.Year < 2000 || in.Year > 2100 {
-			p.Add("year", "must be a year from 2000 to 2100")
+			p.Add("year", models.CodeOutOfRange, models.Params{"min": 2000, "max": 2100}, "must be a year from 2000 to 2100")
 		}
 		if !models.OneOf(in.Metric, models.Metrics...) {
-			p.Add("metric", "must be one of %s", strings.Join(models.Metrics, ", "))
+			p.NotOneOf("metric", models.Metrics)
 		}
 		sc := models.TargetScope{}
 		if in.Scope != nil {
@@ -45,20 +45,20 @@ func (s *Store) CreateTarget(ctx context.Context, w Write, in models.TargetInput
 		}
 		switch {
 		case sc.Mode != nil && sc.Route != nil:
-			p.Add("scope", "takes mode or route, not both")
+			p.Add("scope", models.CodeExclusive, models.Params{"fields": []string{"mode", "route"}}, "takes mode or route, not both")
 		case in.Metric == "sea_rail_teu" && (sc.Mode != nil || sc.Route != nil):
-			p.Add("scope", "a sea_rail_teu target takes only the empty scope {}")
+			p.Add("scope", models.CodeInvalidValue, models.Params{"allowed": []any{map[string]any{}}, "metric": in.Metric}, "a sea_rail_teu target takes only the empty scope {}")
 		case sc.Mode != nil && !models.OneOf(*sc.Mode, models.Modes...):
-			p.Add("scope.mode", "must be one of %s", strings.Join(models.Modes, ", "))
+			p.NotOneOf("scope.mode", models.Modes)
 		case sc.Route != nil:
 			if _, err := tx.routeRowByCode(*sc.Route); models.ErrorCode(err) == models.ENOTFOUND {
-				p.Add("scope.route", "no route with code %q", *sc.Route)
+				p.Add("scope.route", models.CodeNotFound, models.Params{"resource": "route", "value": *sc.Route}, "no route with code %q", *sc.Route)
 			} else if err != nil {
 				return err
 			}
 		}
 		if in.Value < 1 || in.Value > models.MaxTargetValue {
-			p.Add("value", "must be a whole number from 1 to %d", int64(models.MaxTargetValue))
+			p.Add("value", models.CodeOutOfRange, models.Params{"min": 1, "max": int64(models.MaxTargetValue)}, "must be a whole number from 1 to %d", int64(models.MaxTargetValue))
 		}
 		models.CheckLine(&p, "label", in.Label, false, 200)
 		if err := p.Err(); err != nil {
@@ -183,7 +183,7 @@ func (s *Store) ProgressAsOf(ctx context.Context, t models.Target, asOf models.D
 	jan1, dec31 := year.First(), year.End()
 	if asOf.Before(jan1) {
 		return p, &models.Error{Code: models.EINVALID, Message: "as_of is before the target's year",
-			Fields: []models.FieldError{{Field: "as_of", Message: fmt.Sprintf("must not be before %s", jan1)}}}
+			Fields: []models.FieldError{models.NewFieldError("as_of", models.CodeOrder, models.Params{"min": jan1.String()}, "must not be before %s", jan1)}}
 	}
 	if dec31.Before(asOf) {
 		asOf = dec31

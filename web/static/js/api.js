@@ -24,12 +24,14 @@ export function setToken(v) {
   } catch (e) { /* storage may be off */ }
 }
 
-// ApiError carries the answer's status and its problem+json body, if any.
+// ApiError carries the answer's status, its problem+json body, if any, and
+// its Retry-After (seconds, or "").
 export class ApiError extends Error {
-  constructor(status, problem) {
+  constructor(status, problem, retryAfter) {
     super((problem && problem.detail) || "HTTP " + status);
     this.status = status;
     this.problem = problem || { status, detail: "HTTP " + status, errors: [] };
+    this.retryAfter = retryAfter || "";
   }
 }
 
@@ -38,7 +40,7 @@ async function failure(res) {
   try {
     p = await res.json();
   } catch (e) { /* not JSON */ }
-  return new ApiError(res.status, p);
+  return new ApiError(res.status, p, res.headers.get("Retry-After"));
 }
 
 function headers(extra) {

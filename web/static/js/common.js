@@ -47,8 +47,8 @@ export function runTable(label, runs, routes, lang, newIds) {
 
 // detailNode keeps the server's own wording of a refusal at hand (folded)
 // when the page showed its own text instead.
-export function detailNode(status, detail, always) {
-  const d = always ? detail : serverDetail(status, detail);
+export function detailNode(err, always) {
+  const d = always ? err.problem.detail : serverDetail(err);
   return d ? h("details", { class: "server-detail" }, h("summary", { text: t("form.serverDetail") }), h("code", { lang: "en", text: d })) : null;
 }
 
@@ -56,7 +56,7 @@ export function detailNode(status, detail, always) {
 export function errorNodes(err, prefix) {
   const lead = prefix || t("error.load");
   if (err instanceof ApiError) {
-    return [h("span", { text: lead + problemText(err.status, err.problem.detail) }), detailNode(err.status, err.problem.detail)];
+    return [h("span", { text: lead + problemText(err) }), detailNode(err)];
   }
   return [h("span", { text: lead + (err && err.message ? err.message : String(err)) })];
 }

@@ -159,7 +159,7 @@ function failed(err, planned) {
     render({ kind: "problems", errors });
     return;
   }
-  render({ kind: "refused", status: err.status, detail: p.detail || "", errors, created: again ? planned : 0 });
+  render({ kind: "refused", err, status: err.status, detail: p.detail || "", errors, created: again ? planned : 0 });
 }
 
 // where names a problem's place: "line 3: teu" → "Line 3 · teu" / "第3行 · teu".
@@ -236,7 +236,7 @@ function render(s) {
 }
 
 function refusal(s) {
-  const detail = problemText(s.status, s.detail);
+  const detail = problemText(s.err);
   let lead;
   switch (s.status) {
     case 400: lead = t("imp.400", { detail: s.detail }); break; // the header's problem as the server says it
@@ -250,6 +250,6 @@ function refusal(s) {
       e.field ? h("span", { class: "where", text: where(e.field) }) : null, e.field ? " " : null,
       h("span", { lang: "en", text: e.message })))));
   }
-  if (s.status !== 400) nodes.push(detailNode(s.status, s.detail, [401, 403, 413, 415, 429].includes(s.status)));
+  if (s.status !== 400) nodes.push(detailNode(s.err, [401, 403, 413, 415, 429].includes(s.status)));
   return nodes;
 }

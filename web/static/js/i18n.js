@@ -223,6 +223,7 @@ const texts = {
     "problem.415": "提交的格式不对",
     "problem.422": "有字段不符合要求",
     "problem.429": "请求过于频繁，请稍后重试",
+    "problem.429wait": "请求过于频繁，请{n}秒后重试",
     "problem.5xx": "服务器出错，请稍后重试",
     "problem.other": "请求未成功",
 
@@ -451,6 +452,7 @@ const texts = {
     "problem.415": "the request has the wrong format",
     "problem.422": "some values are not accepted",
     "problem.429": "too many requests; try again shortly",
+    "problem.429wait": "too many requests; retry after {n} s",
     "problem.5xx": "the server failed; try again later",
     "problem.other": "the request failed",
 
@@ -639,67 +641,182 @@ export function applyTexts(root) {
   }
 }
 
-// serverText puts the server's messages (which are in English) into the
-// page's language where their wording is known; others are shown as sent.
-const serverZh = [
-  [/^is required$/, () => "必填"],
-  [/^must be between containers \((\d+)\) and 2\.5 × containers \(([\d.]+)\)$/, (m) => `须在集装箱数（${m[1]}）与其2.5倍（${m[2]}）之间`],
-  [/^must be between (-?\d+) and (-?\d+)$/, (m) => `须在${m[1]}到${m[2]}之间`],
-  [/^must be at most (\d+) characters$/, (m) => `最多${m[1]}个字符`],
-  [/^must be an RFC 3339 instant with an offset/, () => "须为带时区偏移的时间，如2024-10-12T09:30:00+08:00"],
-  [/^must be between the years (\d+) and (\d+)$/, (m) => `年份须在${m[1]}到${m[2]}之间`],
-  [/^must be outbound \(leaving China\) or inbound$/, () => "须为去程或回程"],
-  [/^no route with code "(.*)"$/, (m) => `没有代码为${m[1]}的线路`],
-  [/^(\S+) must be an integer, not a JSON \w+/, () => "须为整数"],
-  [/^(\S+) must be a string, not a JSON \w+/, () => "须为文字"],
-  [/^(\S+) must be (.+), not a JSON \w+/, () => "类型不对"],
-  [/^(\S+) cannot be null/, () => "不能为空值"],
-  [/^(\S+) is not a field of this resource/, (m) => `${m[1]}不是这类数据的字段`],
-  [/^(\S+) is given twice$/, (m) => `${m[1]}重复出现`],
-  [/^(\d+) fields are unknown or of the wrong type$/, (m) => `${m[1]}个字段未知或类型不对`],
-  [/^train (\S+) already departs on (\S+) on route (\S+)$/, (m) => `${m[3]}线路的${m[1]}次班列已于${m[2]}登记发车，不能重复登记`],
-  [/^run (\S+) on route (\S+) already departs on (\S+)/, (m) => `${m[2]}线路的${m[1]}次班列已于${m[3]}登记发车，不能重复登记`],
-  [/^to must not be before from$/, () => "结束日期不能早于开始日期"],
-  [/^(from|to) must be a date YYYY-MM-DD$/, () => "日期格式应为YYYY-MM-DD"],
-  [/^must be a date YYYY-MM-DD$/, () => "日期格式应为YYYY-MM-DD"],
-  [/^must not be before departed_at$/, () => "不能早于发车时间"],
-  [/^is required when status is arrived$/, () => "状态为已到达时必填"],
-  [/^the request body is not valid JSON$/, () => "提交的内容不是有效的JSON"],
-  [/^the token is unknown or revoked$/, () => "令牌无效或已撤销"],
-  [/^this needs a token with role (\w+) or higher/, (m) => `需要${m[1]}及以上角色的令牌`],
-  [/^this needs role (\w+); token (\S+) has role (\w+)$/, (m) => `需要${m[1]}角色；令牌${m[2]}的角色为${m[3]}`],
-  [/^the request has invalid values$/, () => "有字段不符合要求"],
-  [/^must not contain (control|invisible formatting) characters$/, () => "不能含有控制字符或不可见字符"],
-  [/^too many requests; retry after (\d+) s$/, (m) => `请求过于频繁，请${m[1]}秒后重试`],
-];
+// Field errors are said from their code and params, in either language
+// (the server's English message is not read; it is shown only for a code
+// this page does not know). See FieldError in the OpenAPI document.
 
-export function serverText(msg) {
-  if (lang !== "zh" || !msg) return msg;
-  const known = translate(msg);
-  return known === null ? msg : known;
+// Field names in Chinese, for a message that names another field or a
+// field that has no place of its own on the page.
+const fieldsZh = {
+  route: "线路", number: "车次", direction: "方向", status: "状态", departed_at: "发车时间", arrived_at: "到达时间",
+  containers: "集装箱数", teu: "标箱数", cargo: "货物", container_numbers: "箱号", from: "开始日期", to: "结束日期",
+  mode: "运输方式", year: "年份", through: "截至月份", limit: "每页条数", cursor: "翻页标记", metric: "指标",
+  scope: "范围", "scope.mode": "范围的运输方式", "scope.route": "范围的线路", value: "目标值", label: "说明",
+  as_of: "截至日期", period: "月份", date: "日期", port: "港口", note: "备注", name: "名称", code: "代码",
+  country: "国家代码", role: "角色", stops: "站点", tags: "标签", opened_on: "开通日期", counted: "是否计入",
+  csv: "CSV文件", "Content-Type": "Content-Type", "Idempotency-Key": "幂等键",
+};
+
+// fieldName names a field of the API in the page's language.
+export function fieldName(field) {
+  return (lang === "zh" && fieldsZh[field]) || field;
 }
 
-function translate(msg) {
-  for (const [re, fn] of serverZh) {
-    const m = re.exec(msg);
-    if (m) return fn(m);
-  }
-  return null;
+// valueName names an allowed value of field in the page's language (the
+// API's own value in English).
+function valueName(field, v) {
+  if (typeof v !== "string") return JSON.stringify(v);
+  if (lang !== "zh") return v;
+  const name = field.replace(/^line \d+: /, ""); // a CSV line's field
+  if (seaRailZh[v] && name === "direction") return seaRailZh[v];
+  const kind = { direction: "dir", status: "status", mode: "mode", "scope.mode": "mode" }[name] || (/\.role$/.test(name) ? "role" : "");
+  return (kind && texts.zh[kind + "." + v]) || v;
 }
 
-// problemText is the reader's summary of a refused request (an ApiError):
-// in English the server's detail; in Chinese its translation where the
-// wording is known, else a description of the status. The server's own
+// Sea-rail counts are seen from the port.
+const seaRailZh = { import: "进口", export: "出口" };
+
+// either joins values as "a or b" / "a, b or c" in the page's language.
+function either(vs) {
+  if (lang === "zh") return vs.length <= 2 ? vs.join("或") : vs.slice(0, -1).join("、") + "或" + vs[vs.length - 1];
+  return vs.length <= 2 ? vs.join(" or ") : vs.slice(0, -1).join(", ") + " or " + vs[vs.length - 1];
+}
+
+const zh = () => lang === "zh";
+
+const formats = {
+  instant: () => zh() ? "须为带时区偏移的时间，如2024-10-12T09:30:00+08:00" : "must be an RFC 3339 instant with an offset, e.g. 2024-10-12T09:30:00+08:00",
+  date: () => zh() ? "日期格式应为YYYY-MM-DD" : "must be a date YYYY-MM-DD",
+  month: () => zh() ? "月份格式应为YYYY-MM" : "must be a month YYYY-MM",
+  year: () => zh() ? "须为年份，如2024" : "must be a year such as 2024",
+  integer: () => zh() ? "须为整数" : "must be a whole number",
+  json: () => zh() ? "不是有效的JSON" : "is not valid JSON",
+  csv: () => zh() ? "不是有效的CSV" : "is not valid CSV",
+  cursor: () => zh() ? "翻页标记无效：不是本服务为此列表给出的" : "is not a cursor this server issued for this list",
+  route_code: (p) => zh() ? `须符合${p.pattern}（大写字母、数字和连字符，2到32个字符）` : `must match ${p.pattern} (upper-case letters, digits and hyphens, 2 to 32 characters)`,
+  country_code: () => zh() ? "须为实际存在的ISO 3166-1两位国家代码，如RU" : "must be an ISO 3166-1 alpha-2 country code that exists, e.g. RU",
+  locode: (p) => {
+    if (p.prefix !== undefined) return zh() ? `须以该站的国家代码${p.prefix}开头` : `must start with the stop's country code ${p.prefix}`;
+    if (p.unknown_country !== undefined) return zh() ? `须以国家代码开头，而${p.unknown_country}不是ISO 3166-1国家代码` : `must start with a country code, and ${p.unknown_country} is not an ISO 3166-1 country code`;
+    return zh() ? "须为5个字符：国家代码加3个A–Z或2–9的字符" : "must be 5 characters: country code and 3 of A–Z, 2–9";
+  },
+  container_number: (p) => ({
+    length: () => zh() ? "须为11个字符" : "must be 11 characters",
+    owner: () => zh() ? "箱主代码须为3个字母A–Z" : "owner code must be 3 letters A–Z",
+    category: () => zh() ? "类别须为U、J或Z" : "category must be U, J or Z",
+    serial: () => zh() ? "序号须为6位数字" : "serial number must be 6 digits",
+  }[p.part] || (() => zh() ? "不是有效的ISO 6346箱号" : "is not an ISO 6346 container number"))(),
+  printable_ascii: (p) => zh() ? `须为1到${p.max}个可打印的ASCII字符` : `must be 1 to ${p.max} printable ASCII characters`,
+};
+
+const typesZh = { string: "文字", integer: "整数", number: "数字", boolean: "true或false", array: "列表", object: "对象" };
+const typesEn = { string: "a string", integer: "an integer", number: "a number", boolean: "true or false", array: "an array", object: "an object" };
+
+// fieldCodes builds the text of each code from its params (p) and field (f).
+const fieldCodes = {
+  required: (p) => {
+    if (p.if === undefined) return zh() ? "必填" : "is required";
+    return zh() ? `${fieldName(p.if)}为${valueName(p.if, p.equals)}时必填` : `is required when ${p.if} is ${p.equals}`;
+  },
+  invalid_format: (p) => {
+    if (p.got === "null") return zh() ? "不能为空值；不修改就不要给出这一项" : "cannot be null; leave it out to keep its value";
+    if (p.type !== undefined) {
+      return zh() ? `须为${typesZh[p.type] || p.type}` : `must be ${typesEn[p.type] || p.type}, not a JSON ${p.got}${p.value !== undefined ? " " + p.value : ""}`;
+    }
+    const f = formats[p.format];
+    return f ? f(p) : (zh() ? "格式不对" : "has the wrong format");
+  },
+  out_of_range: (p) => {
+    if (p.relative_to === "containers") {
+      return zh() ? `须在集装箱数（${p.min}）与其${p.factor}倍（${p.max}）之间` : `must be between containers (${p.min}) and ${p.factor} × containers (${p.max})`;
+    }
+    if (p.unit === "year") return zh() ? `年份须在${p.min}到${p.max}之间` : `must be between the years ${p.min} and ${p.max}`;
+    return zh() ? `须在${p.min}到${p.max}之间` : `must be between ${p.min} and ${p.max}`;
+  },
+  too_long: (p) => zh() ? `最多${p.max}个字符` : `must be at most ${p.max} characters`,
+  too_many: (p, f) => {
+    if (f === "container_numbers") return zh() ? `列出了${p.count}个箱号，但集装箱数为${p.max}` : `lists ${p.count} containers but containers is ${p.max}`;
+    if (f === "csv") return zh() ? `有${p.count}行，每次最多${p.max}行：请拆分文件（已导入的行重新提交时会跳过）` : `has ${p.count} lines; send at most ${p.max} per request (split the file: lines already imported are skipped when sent again)`;
+    if (/^line \d+$/.test(f)) return zh() ? `有${p.count}个单元格，但表头只有${p.max}列（含逗号的值须加引号）` : `has ${p.count} cells but the header ${p.max} (a value with a comma needs quotes)`;
+    if (p.count === undefined) return zh() ? `最多${p.max}项` : `must have at most ${p.max} items`;
+    return zh() ? `最多${p.max}项，现有${p.count}项` : `has ${p.count} items; at most ${p.max} are allowed`;
+  },
+  too_few: (p) => zh() ? `至少须有${p.min}项` : `must have at least ${p.min} items`,
+  invalid_value: (p, f) => {
+    const allowed = (p.allowed || []).map((v) => valueName(f, v));
+    if (p.stop) {
+      const where = { first: zh() ? "首站" : "the first stop", last: zh() ? "终点站" : "the last stop", between: zh() ? "中间各站" : "a stop between origin and destination" }[p.stop];
+      return zh() ? `${where}的角色须为${either(allowed)}` : `${where} must have role ${either(allowed)}`;
+    }
+    if (p.metric !== undefined) return zh() ? `${p.metric}目标只能用空范围{}` : `a ${p.metric} target takes only the empty scope {}`;
+    if (p.param === "charset") return zh() ? `字符集须为${either(allowed)}，而不是${p.value}` : `must be ${either(allowed)}, not charset "${p.value}"`;
+    if (p.value !== undefined) return zh() ? `须为${either(allowed)}，而不是${p.value}` : `must be ${either(allowed)}, not "${p.value}"`;
+    if (allowed.length <= 2) return zh() ? `须为${either(allowed)}` : `must be ${either(allowed)}`;
+    return zh() ? `须为${allowed.join("、")}之一` : `must be one of ${allowed.join(", ")}`;
+  },
+  check_digit: (p) => {
+    if (p.got === undefined) return zh() ? `校验位须为数字${p.expected}` : `check digit must be the digit ${p.expected}`;
+    return zh() ? `校验位应为${p.expected}，而不是${p.got}` : `check digit must be ${p.expected}, not ${p.got}`;
+  },
+  unknown_field: () => zh() ? "不是这类数据的字段，或不能修改" : "is not a field of this resource, or cannot be changed",
+  read_only: () => zh() ? "不能修改" : "cannot be changed",
+  duplicate_key: () => zh() ? "重复出现" : "is given twice",
+  duplicate: (p) => zh() ? `${p.value}重复列出` : `${p.value} is listed twice`,
+  conflict: (p) => {
+    switch (p.resource) {
+      case "run":
+        return zh() ? `${p.route}线路的${p.number}次班列已于${p.date}登记发车，不能重复登记` : `train ${p.number} already departs on ${p.date} on route ${p.route}`;
+      case "sea_rail_count":
+        return zh() ? `${p.port}在这一天已有${seaRailZh[p.direction] || p.direction}数量，不能重复登记` : `${p.port} already has an ${p.direction} count for this date`;
+      case "idempotency_key":
+        return zh() ? `该幂等键在${p.hours}小时内已用于另一请求，请换用新的` : `was already used, within ${p.hours} hours, for a different request; use a new key`;
+    }
+    return zh() ? "已存在，不能重复登记" : "already exists";
+  },
+  not_found: (p) => p.resource === "route"
+    ? (zh() ? `没有代码为${p.value}的线路` : `no route with code "${p.value}"`)
+    : (zh() ? `没有${p.value}` : `no ${p.resource} ${p.value}`),
+  invalid_text: (p) => ({
+    utf8: () => zh() ? "须为有效的UTF-8文本" : "must be valid UTF-8",
+    control: () => zh() ? "不能含有控制字符" : "must not contain control characters",
+    invisible: () => zh() ? "不能含有不可见的格式字符" : "must not contain invisible formatting characters",
+    line_break: () => zh() ? "须为一行，不能含换行或制表符" : "must be one line, without line breaks or tabs",
+  }[p.reason] || (() => zh() ? "含有不允许的字符" : "holds characters that are not allowed"))(),
+  order: (p) => {
+    if (p.other !== undefined) return zh() ? `不能早于${fieldName(p.other)}` : `must not be before ${p.other}`;
+    if (p.min !== undefined) return zh() ? `不能早于${p.min}` : `must not be before ${p.min}`;
+    return zh() ? `须为${p.before}之前的月份` : `must be a month before ${p.before}`;
+  },
+  exclusive: (p) => zh() ? `${(p.fields || []).map(fieldName).join("和")}只能给出其一` : `give ${(p.fields || []).join(" or ")}, not both`,
+  no_data: (p) => zh() ? `${p.year}年没有班列或海铁联运数据` : `${p.year} has no runs or sea-rail counts`,
+};
+
+// fieldText says one of the server's field errors ({ field, code, params,
+// message }) in the page's language. A code this page does not know is
+// shown in the server's own words.
+export function fieldText(fe) {
+  const say = fieldCodes[fe.code];
+  return say ? say(fe.params || {}, fe.field) : fe.message;
+}
+
+// problemText is the reader's summary of a refused request, an ApiError
+// ({ status, problem, retryAfter }): in English the server's detail; in
+// Chinese the problem's one field error, said from its code, or else a
+// description of the status (with the wait of a 429). The server's own
 // detail stays available to show beside it (see serverDetail).
-export function problemText(status, detail) {
-  if (lang !== "zh") return detail || t(statusKey(status));
-  const known = detail ? translate(detail) : null;
-  return known !== null ? known : t(statusKey(status));
+export function problemText(err) {
+  const p = err.problem || {};
+  if (lang !== "zh") return p.detail || t(statusKey(err.status));
+  const errs = p.errors || [];
+  if (errs.length === 1) return (errs[0].field ? fieldName(errs[0].field) + "：" : "") + fieldText(errs[0]);
+  if (err.status === 429 && err.retryAfter) return t("problem.429wait", { n: err.retryAfter });
+  return t(statusKey(err.status));
 }
 
 // serverDetail answers the server's detail when problemText did not show it as it is.
-export function serverDetail(status, detail) {
-  return detail && problemText(status, detail) !== detail ? detail : "";
+export function serverDetail(err) {
+  const d = err.problem && err.problem.detail;
+  return d && problemText(err) !== d ? d : "";
 }
 
 function statusKey(status) {

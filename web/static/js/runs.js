@@ -2,7 +2,7 @@
 // download, the "log a departure" form and the CSV import for operators.
 import * as api from "./api.js";
 import * as csvImport from "./csvimport.js";
-import { t, lang, num, dateTime, ZONE, ZONE_OFFSET, serverText, problemText } from "./i18n.js";
+import { t, lang, num, dateTime, ZONE, ZONE_OFFSET, fieldText, fieldName, problemText } from "./i18n.js";
 import { h, $, clear } from "./dom.js";
 import { MODES, DIRECTIONS, STATUSES, runTable, showError, errorNodes, detailNode, fillSelect, routeName, announceShown } from "./common.js";
 
@@ -316,7 +316,7 @@ async function downloadCSV(e) {
     a.dataset.saved = String(blob.size);
     setCSVStatus(() => t("csv.saved", { name }));
   } catch (err) {
-    if (err instanceof api.ApiError) setCSVStatus(() => t("csv.failed", { status: err.status, detail: problemText(err.status, err.problem.detail) }));
+    if (err instanceof api.ApiError) setCSVStatus(() => t("csv.failed", { status: err.status, detail: problemText(err) }));
     else setCSVStatus(() => t("csv.network"));
   } finally {
     a.removeAttribute("aria-busy");
@@ -378,24 +378,25 @@ const LABELS = {
 };
 
 // renderErrors shows the form's errors in the current language:
-// e = { fields: [{ field, key, vars } | { field, server }], status, detail, local, network }.
-// Errors the page found itself have a text key; the server's messages are
-// put in the page's language where their wording is known.
+// e = { fields: [{ field, key, vars } | { field, error } | { field, refusal }], err, local, network }.
+// Errors the page found itself have a text key; the server's field errors
+// are said from their code and params; a refusal that names no field
+// (401, 403) is said as the problem's summary.
 function renderErrors(e) {
   for (const id of Object.values(FIELDS)) setFieldError(id, null);
   const unplaced = [];
   let first = null;
   for (const fe of e.fields) {
-    const msg = fe.key ? t(fe.key, fe.vars) : serverText(fe.server);
+    const msg = fe.key ? t(fe.key, fe.vars) : fe.error ? fieldText(fe.error) : problemText(fe.refusal);
     const id = FIELDS[fe.field];
     if (id && setFieldError(id, msg)) first = first || id;
-    else unplaced.push((LABELS[fe.field] ? t(LABELS[fe.field], { offset: ZONE_OFFSET }) : fe.field) + (lang === "zh" ? "：" : ": ") + msg);
+    else unplaced.push((LABELS[fe.field] ? t(LABELS[fe.field], { offset: ZONE_OFFSET }) : fieldName(fe.field)) + (lang === "zh" ? "：" : ": ") + msg);
   }
   const box = $("#r-form-err");
   let lead;
   if (e.network) lead = [h("span", { text: t("form.network") })];
   else if (e.local) lead = [h("span", { text: t("form.local") })];
-  else lead = [h("span", { text: t("form.failed", { status: e.status, detail: problemText(e.status, e.detail) }) }), detailNode(e.status, e.detail)];
+  else lead = [h("span", { text: t("form.failed", { status: e.err.status, detail: problemText(e.err) }) }), detailNode(e.err)];
   box.replaceChildren(...lead.filter(Boolean), ...(unplaced.length ? [h("ul", null, ...unplaced.map((u) => h("li", { text: u })))] : []));
   box.hidden = false;
   return first;
@@ -516,16 +517,16 @@ function showProblem(err) {
     return;
   }
   const p = err.problem;
-  const fields = (p.errors || []).map((fe) => ({ field: fe.field, server: fe.message }));
+  const fields = (p.errors || []).map((fe) => ({ field: fe.field, error: fe }));
   if (!fields.length) {
     // No field named: 401/403 are about the token, 409 about the train
     // number on that route and day.
     const field = err.status === 401 || err.status === 403 ? "token" : err.status === 409 ? "number" : null;
-    if (field && p.detail) fields.push({ field, server: p.detail });
+    if (field && p.detail) fields.push({ field, refusal: err });
   }
   if (err.status === 401) {
     api.setToken(""); // unknown or revoked: ask for it again
     showToken();
   }
-  showErrors({ fields, status: err.status, detail: p.detail || "" });
+  showErrors({ fields, err });
 }

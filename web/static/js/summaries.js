@@ -119,7 +119,7 @@ function errorView(e) {
   const err = e.err;
   if (e.period && err instanceof api.ApiError && err.status === 404) {
     return h("div", { class: "missing", role: "status" },
-      h("p", { text: t("sum.missing", { period: monthOf(e.period) }) }), detailNode(404, err.problem.detail, true));
+      h("p", { text: t("sum.missing", { period: monthOf(e.period) }) }), detailNode(err, true));
   }
   return h("p", { class: "error", role: "alert" }, ...errorNodes(err).filter(Boolean));
 }
