@@ -471,7 +471,7 @@ func oldJSONError(field string, err error) error {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
-	case errors.Is(err, oldErrNull):
+	case errors.Is(err, errOldNull):
 		return models.BadField(field, models.CodeInvalidFormat, models.Params{"got": "null"}, "%s cannot be null; leave it out to keep its value", field)
 	case errors.As(err, &te):
 		f := te.Field
@@ -491,8 +491,8 @@ func oldJSONError(field string, err error) error {
 	return models.BadField(field, models.CodeInvalidFormat, models.Params{"format": "json"}, "the request body is not valid JSON")
 }
 
-// oldErrNull is a null given for a field that cannot be empty.
-var oldErrNull = errors.New("null")
+// errOldNull is a null given for a field that cannot be empty.
+var errOldNull = errors.New("null")
 
 // oldPatchFields maps the JSON names a PATCH accepts to setters.
 type oldPatchFields map[string]func(raw json.RawMessage) error
@@ -535,7 +535,7 @@ func oldDecodePatch(b []byte, fields oldPatchFields) error {
 func oldInto[T any](dst **T) func(json.RawMessage) error {
 	return func(raw json.RawMessage) error {
 		if string(bytes.TrimSpace(raw)) == "null" {
-			return oldErrNull
+			return errOldNull
 		}
 		return oldDecodeRaw(raw, dst)
 	}
