@@ -1,0 +1,135 @@
+package store_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"banlie/models"
+)
+
+// A run counts from its departure instant on, by the store's clock, and only
+// when departed or arrived; an incremental roll-up picks up departures that
+// passed since the last one without any write.
+func TestRollupCountsDepartures(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.mustRoute(t, "R-A", "rail")
+		now := e.clock.Now() // 2026-11-26T12:00:00+08:00
+		e.mustRun(t, runInput("R-A", "NOW", now, 1))
+		e.mustRun(t, runInput("R-A", "SOON", now.Add(time.Microsecond), 2))
+		e.mustRun(t, runInput("R-A", "LATER", now.Add(3*time.Hour), 4))
+		for _, status := range []string{models.StatusPlanned, models.StatusCancelled} {
+			in := runInput("R-A", status, now.Add(-time.Hour), 8)
+			in.Status = status
+			e.mustRun(t, in)
+		}
+		nov := func() models.MonthTotals {
+			t.Helper()
+			mt, err := e.st.MonthlyTotals(context.Background(), 2026, models.Scope{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return mt.Months[10]
+		}
+		e.mustRollup(t, false)
+		if got := nov(); got.Runs != 1 || got.Containers != 1 {
+			t.Fatalf("at the first departure: %d runs, %d containers, want only the run departing now (1, 1)", got.Runs, got.Containers)
+		}
+		e.clock.Advance(time.Microsecond)
+		if st := e.mustRollup(t, false); st.Days != 1 {
+			t.Fatalf("roll-up after a departure passed: %+v, want the one day recomputed", st)
+		}
+		if got := nov(); got.Runs != 2 || got.Containers != 3 {
+			t.Fatalf("a microsecond later: %d runs, %d containers, want 2 and 3", got.Runs, got.Containers)
+		}
+		e.clock.Advance(4 * time.Hour)
+		e.mustRollup(t, false)
+		if got := nov(); got.Runs != 3 || got.Containers != 7 || got.TEU != 14 {
+			t.Fatalf("after every departure: %+v, want 3 runs, 7 containers, 14 TEU", got)
+		}
+		// Nothing to do: nothing recomputed.
+		if st := e.mustRollup(t, false); st.Days != 0 || st.Months != 0 {
+			t.Fatalf("idle roll-up %+v", st)
+		}
+		// Totals of a route that does not exist are not found, not zeros.
+		_, err := e.st.MonthlyTotals(context.Background(), 2026, models.Scope{Route: ptr("NOPE")})
+		wantCode(t, err, models.ENOTFOUND)
+		_, err = e.st.YearlyTotals(context.Background(), 2026, 12, models.Scope{Route: ptr("NOPE")})
+		wantCode(t, err, models.ENOTFOUND)
+	})
+}
+
+// A full rebuild reports no drift when the roll-ups are right, counts the
+// rows it finds wrong after they are corrupted by hand, and repairs them.
+func TestRollupRebuildDrift(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.mustRoute(t, "R-A", "rail")
+		e.mustRoute(t, "R-B", "sea_rail")
+		e.mustRun(t, runInput("R-A", "X1", at("2026-10-05T08:00:00+08:00"), 10))
+		e.mustRun(t, runInput("R-B", "X2", at("2026-10-06T08:00:00+08:00"), 20))
+		e.mustRun(t, runInput("R-A", "X3", at("2025-10-05T08:00:00+08:00"), 30))
+		if _, err := e.st.CreateSeaRailCount(e.ctx, e.w, seaInput("2026-10-07", "Qingdao", "import", 500)); err != nil {
+			t.Fatal(err)
+		}
+		e.mustRollup(t, false)
+		snapshot := func() []any {
+			t.Helper()
+			var out []any
+			for _, sc := range []models.Scope{{}, {Mode: ptr("rail")}, {Route: ptr("R-B"), Direction: ptr(models.DirOutbound)}} {
+				mt, err := e.st.MonthlyTotals(context.Background(), 2026, sc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				yt, err := e.st.YearlyTotals(context.Background(), 2026, 12, sc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, mt, yt)
+			}
+			return out
+		}
+		good := snapshot()
+		if got := good[0].(models.MonthlyTotals).Months[9]; got.Runs != 2 || got.TEU != 60 || *got.SeaRailTEU != 500 || got.RunsLastYear != 1 {
+			t.Fatalf("October 2026 %+v", got)
+		}
+		if st := e.mustRollup(t, true); st.Drift != 0 || !st.Full {
+			t.Fatalf("rebuild of right roll-ups: %+v, want drift 0", st)
+		}
+
+		db := e.st.DB()
+		for _, q := range []string{
+			// One monthly figure wrong, one daily row missing, one daily row
+			// that no run or count backs (in a month with no figures).
+			`UPDATE rollup_monthly SET runs = runs + 5 WHERE scope = 'all' AND direction = '' AND month = '2026-10'`,
+			`DELETE FROM rollup_daily WHERE scope = 'sea_rail' AND direction = 'import' AND day = '2026-10-07'`,
+			`INSERT INTO rollup_daily (scope, direction, day, runs, containers, teu) VALUES ('all', '', '2026-03-03', 4, 40, 80)`,
+		} {
+			if err := db.Exec(q).Error; err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if reflect.DeepEqual(snapshot(), good) {
+			t.Fatal("the corruption changed no answer")
+		}
+		if st := e.mustRollup(t, true); st.Drift != 3 {
+			t.Fatalf("rebuild after three rows were corrupted: %+v, want drift 3", st)
+		}
+		if got := snapshot(); !reflect.DeepEqual(got, good) {
+			t.Fatalf("after the rebuild\n%+v\nwant\n%+v", got, good)
+		}
+		if st := e.mustRollup(t, true); st.Drift != 0 {
+			t.Fatalf("second rebuild: %+v, want drift 0", st)
+		}
+		// A monthly row with no daily rows behind it is drift too, and goes.
+		if err := db.Exec(`INSERT INTO rollup_monthly (scope, direction, month, runs, containers, teu) VALUES ('all', '', '2026-04', 1, 1, 1)`).Error; err != nil {
+			t.Fatal(err)
+		}
+		if st := e.mustRollup(t, true); st.Drift != 1 {
+			t.Fatalf("rebuild after a stray monthly row: %+v, want drift 1", st)
+		}
+		if got := snapshot(); !reflect.DeepEqual(got, good) {
+			t.Fatalf("after removing the stray row\n%+v\nwant\n%+v", got, good)
+		}
+	})
+}
