@@ -65,9 +65,10 @@ func (s *Store) CreateToken(ctx context.Context, w Write, name, role string) (st
 		return "", models.Token{}, fmt.Errorf("tokens.create: %w", err)
 	}
 	secret := models.TokenPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(buf))
-	row := tokenRow{Name: name, Role: role, Hash: hashToken(secret), Prefix: secret[:len(models.TokenPrefix)+4], CreatedAt: s.now()}
+	row := tokenRow{Name: name, Role: role, Hash: hashToken(secret), Prefix: secret[:len(models.TokenPrefix)+4]}
 	err := s.Tx(ctx, w, func(tx *Store) error {
 		tx.leavesServedDataAlone()
+		row.CreatedAt = tx.now()
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
@@ -104,7 +105,7 @@ func (s *Store) RevokeToken(ctx context.Context, w Write, name string) error {
 			return nil
 		}
 		before := row.toToken(time.UTC)
-		now := s.now()
+		now := tx.now()
 		row.RevokedAt = &now
 		if err := tx.db.Save(&row).Error; err != nil {
 			return err

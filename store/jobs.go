@@ -40,13 +40,14 @@ func (r jobRunRow) toJobRun(loc *time.Location) models.JobRun {
 // not nil) only one instance can claim it: the others get claimed == false.
 func (s *Store) ClaimJobRun(ctx context.Context, w Write, name string, scheduledAt *time.Time, instance string) (models.JobRun, bool, error) {
 	beat := time.Now().UTC()
-	row := jobRunRow{Name: name, StartedAt: s.now(), Status: models.JobRunning, Instance: instance, HeartbeatAt: &beat}
+	row := jobRunRow{Name: name, Status: models.JobRunning, Instance: instance, HeartbeatAt: &beat}
 	if scheduledAt != nil {
 		t := scheduledAt.UTC().Truncate(time.Microsecond)
 		row.ScheduledAt = &t
 	}
 	err := s.Tx(ctx, w, func(tx *Store) error {
 		tx.leavesServedDataAlone()
+		row.StartedAt = tx.now()
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}

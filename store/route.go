@@ -53,7 +53,7 @@ func (s *Store) CreateRoute(ctx context.Context, w Write, in models.RouteInput) 
 	}
 	var out models.Route
 	err := s.Tx(ctx, w, func(tx *Store) error {
-		now := s.now()
+		now := tx.now()
 		row := routeRow{Code: in.Code, Name: in.Name, NameZh: in.NameZh, Mode: in.Mode, OpenedOn: in.OpenedOn,
 			Active: in.Active == nil || *in.Active, CreatedAt: now, UpdatedAt: now}
 		if err := tx.db.Create(&row).Error; err != nil {
@@ -218,7 +218,7 @@ func (s *Store) UpdateRoute(ctx context.Context, w Write, code string, patch mod
 			out = cur
 			return nil
 		}
-		row.UpdatedAt = s.now()
+		row.UpdatedAt = tx.now()
 		if err := tx.db.Save(&row).Error; err != nil {
 			return err
 		}

@@ -44,7 +44,7 @@ func (s *Store) CreateRun(ctx context.Context, w Write, in models.RunInput) (mod
 		if rerr != nil {
 			return rerr
 		}
-		now := s.now()
+		now := tx.now()
 		row := runRow{RouteID: route.ID, CreatedAt: now, UpdatedAt: now}
 		fill(&row, v, s.Loc)
 		// A plain INSERT … RETURNING: GORM's Create costs more than the
@@ -227,7 +227,7 @@ func (s *Store) UpdateRun(ctx context.Context, w Write, id int64, patch models.R
 			out = row.toRun(route.Code, route.Mode, s.Loc)
 			return nil
 		}
-		row.UpdatedAt = s.now()
+		row.UpdatedAt = tx.now()
 		if err := tx.db.Save(&row).Error; err != nil {
 			return tx.runConflict(err, route.Code, row)
 		}

@@ -45,12 +45,13 @@ func (s *Store) CreateSeaRailCount(ctx context.Context, w Write, in models.SeaRa
 	if err := p.Err(); err != nil {
 		return models.SeaRailCount{}, err
 	}
-	now := s.now()
-	row := seaRailRow{Date: in.Date, Port: in.Port, PortKey: foldKey(in.Port), Direction: in.Direction, TEU: *in.TEU, CreatedAt: now, UpdatedAt: now}
+	row := seaRailRow{Date: in.Date, Port: in.Port, PortKey: foldKey(in.Port), Direction: in.Direction, TEU: *in.TEU}
 	if in.Note != nil {
 		row.Note = *in.Note
 	}
 	err := s.Tx(ctx, w, func(tx *Store) error {
+		row.CreatedAt = tx.now()
+		row.UpdatedAt = row.CreatedAt
 		if err := tx.db.Create(&row).Error; err != nil {
 			return tx.seaRailConflict(err, row)
 		}
@@ -121,7 +122,7 @@ func (s *Store) UpdateSeaRailCount(ctx context.Context, w Write, id int64, patch
 			out = row.toCount(s.Loc)
 			return nil
 		}
-		row.UpdatedAt = s.now()
+		row.UpdatedAt = tx.now()
 		if err := tx.db.Save(&row).Error; err != nil {
 			return tx.seaRailConflict(err, row)
 		}

@@ -192,7 +192,7 @@ func (s *Store) WriteSummary(ctx context.Context, w Write, period models.Month) 
 		if err == nil {
 			before = models.SummaryListItem{Period: out.Period, GeneratedAt: out.GeneratedAt}
 		}
-		out = summaryRow{Period: f.Period, GeneratedAt: s.now(), Figures: string(fj), TextZh: zh, TextEn: en, Hash: hash}
+		out = summaryRow{Period: f.Period, GeneratedAt: tx.now(), Figures: string(fj), TextZh: zh, TextEn: en, Hash: hash}
 		if err := tx.db.Save(&out).Error; err != nil {
 			return err
 		}

@@ -65,7 +65,7 @@ func (s *Store) CreateTarget(ctx context.Context, w Write, in models.TargetInput
 			return err
 		}
 		row := targetRow{Year: in.Year, Metric: in.Metric, ScopeMode: sc.Mode, ScopeRoute: sc.Route, Value: in.Value,
-			Label: in.Label, CreatedAt: s.now()}
+			Label: in.Label, CreatedAt: tx.now()}
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
@@ -74,7 +74,7 @@ func (s *Store) CreateTarget(ctx context.Context, w Write, in models.TargetInput
 			return err
 		}
 		// Record the milestone at once if the target is already reached.
-		_, err := tx.updateMilestones(ctx, s.now())
+		_, err := tx.updateMilestones(ctx, tx.now())
 		return err
 	})
 	return out, storeErr("targets.create", err, "", "")
