@@ -282,11 +282,11 @@ func (p *rollupProp) seaStep() {
 		p.sea = append(p.sea, s)
 	case op <= 3:
 		s := rapid.SampledFrom(p.sea).Draw(p.rt, "count")
-		date, teu := s.date, s.teu
+		date := s.date
 		if rapid.Bool().Draw(p.rt, "move count") {
 			date = p.day("new sea date")
 		}
-		teu = int64(rapid.IntRange(0, 5000).Draw(p.rt, "new sea teu"))
+		teu := int64(rapid.IntRange(0, 5000).Draw(p.rt, "new sea teu"))
 		_, err := st.UpdateSeaRailCount(ctx, p.e.w, s.id, models.SeaRailPatch{Date: &date, TEU: ptr(int(teu))})
 		if p.seaTaken(date, s.port, s.dir, s) {
 			if models.ErrorCode(err) != models.ECONFLICT {
