@@ -216,6 +216,7 @@ func (s *Store) UpdateRoute(ctx context.Context, w Write, code string, patch mod
 		row.Name, row.NameZh, row.Mode, row.OpenedOn, row.Active = in.Name, in.NameZh, in.Mode, in.OpenedOn, *in.Active
 		if sameRoute(cur, in) {
 			out = cur
+			tx.leavesServedDataAlone()
 			return nil
 		}
 		row.UpdatedAt = tx.now()

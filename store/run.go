@@ -223,7 +223,9 @@ func (s *Store) UpdateRun(ctx context.Context, w Write, id int64, patch models.R
 		row.RouteID = route.ID
 		fill(&row, v, s.Loc)
 		if sameRunRow(row, cur.Row) {
-			// Nothing changes: no write, no audit entry, updated_at stays.
+			// Nothing changes: no write, no audit entry, updated_at and the
+			// data version stay.
+			tx.leavesServedDataAlone()
 			out = row.toRun(route.Code, route.Mode, s.Loc)
 			return nil
 		}

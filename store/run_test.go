@@ -134,6 +134,10 @@ func TestRunUpdateUnchanged(t *testing.T) {
 		e.mustRoute(t, "R-A", "rail")
 		r := e.mustRun(t, runInput("R-A", "X1", at("2026-10-01T08:00:00+08:00"), 10))
 		e.clock.Advance(time.Hour)
+		version, err := e.st.DataVersion(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
 		// The same values, one instant written in another offset.
 		got, err := e.st.UpdateRun(e.ctx, e.w, r.ID, models.RunPatch{Number: ptr("X1"), Containers: ptr(10), DepartedAt: ptr("2026-10-01T00:00:00Z"),
 			Cargo: models.Opt[string]{Set: true}})
@@ -148,6 +152,10 @@ func TestRunUpdateUnchanged(t *testing.T) {
 		}
 		if got := actions(e.audit(t, "run", idOf(r.ID))); !slices.Equal(got, []string{"runs.create"}) {
 			t.Fatalf("audit actions %q", got)
+		}
+		// Kept answers stay valid: nothing they answer from changed.
+		if after, err := e.st.DataVersion(e.ctx); err != nil || after != version {
+			t.Fatalf("data version %d → %d (%v) after an update that changed nothing", version, after, err)
 		}
 	})
 }

@@ -120,6 +120,7 @@ func (s *Store) UpdateSeaRailCount(ctx context.Context, w Write, id int64, patch
 		row.Date, row.Port, row.PortKey, row.Direction, row.TEU, row.Note = in.Date, in.Port, foldKey(in.Port), in.Direction, *in.TEU, *in.Note
 		if row.Date == old.Date && row.Port == old.Port && row.Direction == old.Direction && row.TEU == old.TEU && row.Note == old.Note {
 			out = row.toCount(s.Loc)
+			tx.leavesServedDataAlone()
 			return nil
 		}
 		row.UpdatedAt = tx.now()
