@@ -225,8 +225,12 @@ phase "run logged on 1, read on 2"
 
 # The README's backup command: a custom-format dump that holds the run.
 dc exec -T db pg_dump -U banlie -d banlie --format=custom >"$work/banlie.dump" || fail "pg_dump"
-dc exec -T db pg_restore --list <"$work/banlie.dump" | grep -q 'TABLE DATA public runs' || fail "the dump has no runs table data"
-dc exec -T db pg_restore --data-only --table=runs --file=- <"$work/banlie.dump" | grep -q X9001 || fail "the dump does not hold run X9001"
+# Read whole before grep: grep -q stops at the first match, and under
+# pipefail the writer's SIGPIPE would fail the pipeline.
+dc exec -T db pg_restore --list <"$work/banlie.dump" >"$work/dump.list" || fail "pg_restore --list"
+grep -q 'TABLE DATA public runs' "$work/dump.list" || fail "the dump has no runs table data"
+dc exec -T db pg_restore --data-only --table=runs --file=- <"$work/banlie.dump" >"$work/dump.runs" || fail "pg_restore --table=runs"
+grep -q X9001 "$work/dump.runs" || fail "the dump does not hold run X9001"
 phase "pg_dump backup"
 
 dc restart db >/dev/null 2>&1 || fail "restarting PostgreSQL"
