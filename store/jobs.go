@@ -73,7 +73,7 @@ func (s *Store) FinishJobRun(ctx context.Context, id int64, runErr error) (model
 		tx.leavesServedDataAlone()
 		var row jobRunRow
 		if err := tx.db.Take(&row, id).Error; err != nil {
-			return err
+			return storeErr("jobs.finish", err, fmt.Sprintf("no job run with id %d", id), "")
 		}
 		now := s.now()
 		row.FinishedAt, row.Status, row.Error = &now, models.JobOK, nil
