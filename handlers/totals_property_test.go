@@ -3,12 +3,10 @@ package handlers_test
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"math/big"
 	"net/http"
-	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -17,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"banlie/store/storetest"
 
 	"pgregory.net/rapid"
 )
@@ -34,33 +34,13 @@ import (
 // (-rapid.checks or RAPID_CHECKS override it).
 func TestTotalsProperty(t *testing.T) {
 	t.Parallel()
-	propSetChecks(t, 30)
+	storetest.SetRapidChecks(t, 30)
 	rapid.Check(t, func(rt *rapid.T) {
 		tb := propTB{TB: t, rt: rt}
 		p := newPropCase(tb, rt)
 		p.run()
 		p.verify()
 	})
-}
-
-// propSetChecks lowers rapid's default number of checks for this test (each
-// starts a server) unless the command line or RAPID_CHECKS chose one, and
-// keeps rapid from writing fail files into testdata/ (the failure message
-// names the seed that reproduces it, and prints the dataset).
-func propSetChecks(t *testing.T, n int) {
-	given := map[string]bool{"rapid.checks": os.Getenv("RAPID_CHECKS") != "", "rapid.nofailfile": os.Getenv("RAPID_NOFAILFILE") != ""}
-	flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	for name, v := range map[string]string{"rapid.checks": strconv.Itoa(n), "rapid.nofailfile": "true"} {
-		f := flag.Lookup(name)
-		if given[name] || f == nil {
-			continue
-		}
-		old := f.Value.String()
-		if err := f.Value.Set(v); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = f.Value.Set(old) })
-	}
 }
 
 // propTB lets the harness (which wants a testing.TB) report to rapid, so that

@@ -2,9 +2,7 @@ package store_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -29,7 +27,7 @@ import (
 // The number of checks per backend defaults to 20 (-rapid.checks or
 // RAPID_CHECKS override it); each check starts from empty tables.
 func TestRollupIncrementalMatchesFull(t *testing.T) {
-	setRapidChecks(t, 20)
+	storetest.SetRapidChecks(t, 20)
 	t.Parallel()
 	for _, b := range storetest.Backends {
 		t.Run(b, func(t *testing.T) {
@@ -65,25 +63,6 @@ func TestRollupIncrementalMatchesFull(t *testing.T) {
 				}
 			})
 		})
-	}
-}
-
-// setRapidChecks lowers rapid's number of checks for this test unless the
-// command line or RAPID_CHECKS chose one, and keeps rapid from writing fail
-// files (a failure names the seed that reproduces it).
-func setRapidChecks(t *testing.T, n int) {
-	given := map[string]bool{"rapid.checks": os.Getenv("RAPID_CHECKS") != "", "rapid.nofailfile": os.Getenv("RAPID_NOFAILFILE") != ""}
-	flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	for name, v := range map[string]string{"rapid.checks": strconv.Itoa(n), "rapid.nofailfile": "true"} {
-		f := flag.Lookup(name)
-		if given[name] || f == nil {
-			continue
-		}
-		old := f.Value.String()
-		if err := f.Value.Set(v); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = f.Value.Set(old) })
 	}
 }
 
