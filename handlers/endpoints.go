@@ -119,6 +119,7 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler)
 	targets := targetHandlers{cfg.Store}
 	summaries := summaryHandlers{cfg.Store, base}
 	audit := auditHandlers{cfg.Store}
+	journeys := journeyHandlers{cfg.Store}
 
 	t := []endpoint{
 		{GET, "/healthz", healthHandler, anyone, read},
@@ -133,6 +134,7 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler)
 		{GET, "/api/v1/routes/:code", routes.get, readers, poll},
 		{PATCH, "/api/v1/routes/:code", routes.update, admins, write},
 		{DELETE, "/api/v1/routes/:code", routes.delete, admins, write},
+		{GET, "/api/v1/routes/:code/transit", journeys.transit, readers, poll},
 
 		{POST, "/api/v1/runs", runs.create, operators, write | idempotent},
 		{GET, "/api/v1/runs", runs.list, readers, poll | countedLive},
@@ -144,6 +146,12 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler)
 		{POST, "/api/v1/runs/import", csv.importRuns, operators, write | idempotent},
 		// Streamed: it may be large, and is downloaded, not polled (no ETag).
 		{GET, "/api/v1/runs/export", csv.exportRuns, readers, gzipped},
+		// Depends on the clock (a departure passing makes a run in
+		// transit), so it is not kept.
+		{GET, "/api/v1/runs/in-transit", journeys.inTransit, readers, read},
+		{POST, "/api/v1/runs/:id/events", journeys.create, operators, write | idempotent},
+		{GET, "/api/v1/runs/:id/events", journeys.list, readers, poll},
+		{DELETE, "/api/v1/runs/:id/events/:event_id", journeys.delete, operators, write},
 
 		{POST, "/api/v1/sea-rail-counts", seaRail.create, operators, write | idempotent},
 		{GET, "/api/v1/sea-rail-counts", seaRail.list, readers, poll},

@@ -56,14 +56,15 @@ func (h routeHandlers) get(c echo.Context) error {
 func (h routeHandlers) update(c echo.Context) error {
 	var p models.RoutePatch
 	err := decodePatch(c, patchFields{
-		"code":      into(&p.Code),
-		"name":      into(&p.Name),
-		"name_zh":   opt(&p.NameZh),
-		"mode":      into(&p.Mode),
-		"stops":     into(&p.Stops),
-		"opened_on": opt(&p.OpenedOn),
-		"tags":      into(&p.Tags),
-		"active":    into(&p.Active),
+		"code":                 into(&p.Code),
+		"name":                 into(&p.Name),
+		"name_zh":              opt(&p.NameZh),
+		"mode":                 into(&p.Mode),
+		"stops":                into(&p.Stops),
+		"opened_on":            opt(&p.OpenedOn),
+		"tags":                 into(&p.Tags),
+		"active":               into(&p.Active),
+		"planned_transit_days": opt(&p.PlannedTransitDays),
 	})
 	if err != nil {
 		return err

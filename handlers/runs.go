@@ -45,7 +45,7 @@ func (h runHandlers) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := h.st.GetRun(c.Request().Context(), id)
+	r, err := h.st.RunDetail(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

@@ -412,6 +412,9 @@ func TestEmptyPatchChangesNothing(t *testing.T) {
 	ts.now = ts.now.Add(time.Hour)
 	ts.mustDo(t, 200, "PATCH", path, map[string]any{}).decode(t, &after)
 	ts.mustDo(t, 200, "PATCH", path, map[string]any{"number": "X1", "teu": 110}).decode(t, &after)
+	for _, k := range []string{"position", "eta", "eta_basis", "transit_days"} {
+		delete(before, k) // a GET adds where the run is; a PATCH answers the run
+	}
 	if !reflect.DeepEqual(before, after) {
 		t.Fatalf("a patch that changes nothing changed the run:\n%v\n%v", before, after)
 	}

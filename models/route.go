@@ -39,28 +39,33 @@ type Stop struct {
 
 // Route is a regular service: a train line, a sea line, a TIR road line.
 type Route struct {
-	Code      string    `json:"code"`
-	Name      string    `json:"name"`
-	NameZh    *string   `json:"name_zh"`
-	Mode      string    `json:"mode"`
-	Stops     []Stop    `json:"stops"`
-	OpenedOn  *string   `json:"opened_on"`
-	Tags      []string  `json:"tags"`
-	Active    bool      `json:"active"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Code     string  `json:"code"`
+	Name     string  `json:"name"`
+	NameZh   *string `json:"name_zh"`
+	Mode     string  `json:"mode"`
+	Stops    []Stop  `json:"stops"`
+	OpenedOn *string `json:"opened_on"`
+	// PlannedTransitDays is how long the journey is planned to take, in
+	// days, or null.
+	PlannedTransitDays *float64  `json:"planned_transit_days"`
+	Tags               []string  `json:"tags"`
+	Active             bool      `json:"active"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // RouteInput is a route as a client sends it for a create.
 type RouteInput struct {
-	Code     string   `json:"code"`
-	Name     string   `json:"name"`
-	NameZh   *string  `json:"name_zh"`
-	Mode     string   `json:"mode"`
-	Stops    []Stop   `json:"stops"`
-	OpenedOn *string  `json:"opened_on"`
-	Tags     []string `json:"tags"`
-	Active   *bool    `json:"active"`
+	Code     string  `json:"code"`
+	Name     string  `json:"name"`
+	NameZh   *string `json:"name_zh"`
+	Mode     string  `json:"mode"`
+	Stops    []Stop  `json:"stops"`
+	OpenedOn *string `json:"opened_on"`
+	// PlannedTransitDays: see Route.
+	PlannedTransitDays *float64 `json:"planned_transit_days"`
+	Tags               []string `json:"tags"`
+	Active             *bool    `json:"active"`
 }
 
 // RoutePatch holds the fields a PATCH changes; nil (or unset) leaves a field as it is.
@@ -71,8 +76,10 @@ type RoutePatch struct {
 	Mode     *string
 	Stops    *[]Stop
 	OpenedOn Opt[string]
-	Tags     *[]string
-	Active   *bool
+	// PlannedTransitDays: see Route.
+	PlannedTransitDays Opt[float64]
+	Tags               *[]string
+	Active             *bool
 }
 
 // Opt is a field of a partial update that can be left alone, set, or cleared.
@@ -116,8 +123,18 @@ func (in *RouteInput) Validate(p *Problems) {
 			p.AddErr("opened_on", err)
 		}
 	}
+	if d := in.PlannedTransitDays; d != nil && (*d < minPlannedDays || *d > maxPlannedDays) {
+		p.Add("planned_transit_days", CodeOutOfRange, Params{"min": minPlannedDays, "max": maxPlannedDays},
+			"must be from %g to %g days", minPlannedDays, maxPlannedDays)
+	}
 	in.Tags = validateTags(p, in.Tags)
 }
+
+// Bounds of a route's planned transit time, in days.
+const (
+	minPlannedDays = 0.1
+	maxPlannedDays = 365.0
+)
 
 func validateStops(p *Problems, stops []Stop) {
 	if len(stops) < 2 {

@@ -12,15 +12,17 @@ var routePager = pager[routeRow]{list: "routes", keys: []sortKey{{"c", "code", s
 	of: func(r routeRow) []any { return []any{r.Code} }}
 
 type routeRow struct {
-	ID        int64 `gorm:"primaryKey"`
-	Code      string
-	Name      string
-	NameZh    *string
-	Mode      string
-	OpenedOn  *string
-	Active    bool
-	CreatedAt time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt time.Time `gorm:"autoUpdateTime:false"`
+	ID       int64 `gorm:"primaryKey"`
+	Code     string
+	Name     string
+	NameZh   *string
+	Mode     string
+	OpenedOn *string
+	// PlannedTransitDays: see models.Route.
+	PlannedTransitDays *float64
+	Active             bool
+	CreatedAt          time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt          time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (routeRow) TableName() string { return "routes" }
@@ -55,7 +57,7 @@ func (s *Store) CreateRoute(ctx context.Context, w Write, in models.RouteInput) 
 	err := s.Tx(ctx, w, func(tx *Store) error {
 		now := tx.now()
 		row := routeRow{Code: in.Code, Name: in.Name, NameZh: in.NameZh, Mode: in.Mode, OpenedOn: in.OpenedOn,
-			Active: in.Active == nil || *in.Active, CreatedAt: now, UpdatedAt: now}
+			PlannedTransitDays: in.PlannedTransitDays, Active: in.Active == nil || *in.Active, CreatedAt: now, UpdatedAt: now}
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
@@ -130,7 +132,8 @@ func (s *Store) loadRoutes(rows []routeRow) ([]models.Route, error) {
 	for i, r := range rows {
 		ids[i] = r.ID
 		idx[r.ID] = i
-		out[i] = models.Route{Code: r.Code, Name: r.Name, NameZh: r.NameZh, Mode: r.Mode, OpenedOn: r.OpenedOn, Active: r.Active,
+		out[i] = models.Route{Code: r.Code, Name: r.Name, NameZh: r.NameZh, Mode: r.Mode, OpenedOn: r.OpenedOn,
+			PlannedTransitDays: r.PlannedTransitDays, Active: r.Active,
 			Stops: []models.Stop{}, Tags: []string{}, CreatedAt: r.CreatedAt.In(s.Loc), UpdatedAt: r.UpdatedAt.In(s.Loc)}
 	}
 	var stops []stopRow
@@ -188,7 +191,8 @@ func (s *Store) UpdateRoute(ctx context.Context, w Write, code string, patch mod
 			return err
 		}
 		in := models.RouteInput{Code: cur.Code, Name: cur.Name, NameZh: patch.NameZh.Apply(cur.NameZh), Mode: cur.Mode,
-			Stops: cur.Stops, OpenedOn: patch.OpenedOn.Apply(cur.OpenedOn), Tags: cur.Tags, Active: &cur.Active}
+			Stops: cur.Stops, OpenedOn: patch.OpenedOn.Apply(cur.OpenedOn),
+			PlannedTransitDays: patch.PlannedTransitDays.Apply(cur.PlannedTransitDays), Tags: cur.Tags, Active: &cur.Active}
 		var p models.Problems
 		if patch.Code != nil && *patch.Code != cur.Code {
 			p.Add("code", models.CodeReadOnly, nil, "cannot be changed; create a new route and deactivate this one")
@@ -209,11 +213,22 @@ func (s *Store) UpdateRoute(ctx context.Context, w Write, code string, patch mod
 			in.Active = patch.Active
 		}
 		in.Validate(&p)
+		if patch.Stops != nil && !sameStops(cur.Stops, in.Stops) && !p.Has("stops") {
+			has, err := tx.routeHasEvents(row.ID)
+			if err != nil {
+				return err
+			}
+			if has {
+				p.Add("stops", models.CodeConflict, models.Params{"resource": "run_event"},
+					"cannot change while runs on the route have journey events, which name its stops by index")
+			}
+		}
 		if err := p.Err(); err != nil {
 			return err
 		}
 		modeChanged := row.Mode != in.Mode
 		row.Name, row.NameZh, row.Mode, row.OpenedOn, row.Active = in.Name, in.NameZh, in.Mode, in.OpenedOn, *in.Active
+		row.PlannedTransitDays = in.PlannedTransitDays
 		if sameRoute(cur, in) {
 			out = cur
 			tx.leavesServedDataAlone()
@@ -285,18 +300,34 @@ func (s *Store) DeleteRoute(ctx context.Context, w Write, code string) error {
 	return storeErr("routes.delete", err, "", "")
 }
 
+// sameStops reports whether two lists of stops are the same.
+func sameStops(a, b []models.Stop) bool {
+	eq := func(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	if len(a) != len(b) {
+		return false
+	}
+	for i, st := range b {
+		c := a[i]
+		if c.Name != st.Name || c.Country != st.Country || c.Role != st.Role || !eq(c.Locode, st.Locode) {
+			return false
+		}
+	}
+	return true
+}
+
 // sameRoute reports whether an update would leave the route as it is.
 func sameRoute(cur models.Route, in models.RouteInput) bool {
 	eq := func(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	eqf := func(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	if !eqf(cur.PlannedTransitDays, in.PlannedTransitDays) {
+		return false
+	}
 	if cur.Name != in.Name || !eq(cur.NameZh, in.NameZh) || cur.Mode != in.Mode || !eq(cur.OpenedOn, in.OpenedOn) ||
 		cur.Active != *in.Active || len(cur.Stops) != len(in.Stops) || len(cur.Tags) != len(in.Tags) {
 		return false
 	}
-	for i, st := range in.Stops {
-		c := cur.Stops[i]
-		if c.Name != st.Name || c.Country != st.Country || c.Role != st.Role || !eq(c.Locode, st.Locode) {
-			return false
-		}
+	if !sameStops(cur.Stops, in.Stops) {
+		return false
 	}
 	for i, t := range in.Tags {
 		if cur.Tags[i] != t {

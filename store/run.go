@@ -213,6 +213,9 @@ func (s *Store) UpdateRun(ctx context.Context, w Write, id int64, patch models.R
 		var p models.Problems
 		v := patch.Apply(cur.Row.toRun(cur.RouteCode, cur.RouteMode, s.Loc).Values(), &p)
 		route, rerr := tx.routeForRun(&p, v.Route)
+		if err := tx.journeyGuard(ctx, id, cur, v, &p); err != nil {
+			return err
+		}
 		if err := p.Err(); err != nil {
 			return err
 		}
