@@ -31,10 +31,10 @@ import (
 )
 
 // DemoStats says what SeedDemo loaded.
-type DemoStats struct{ Routes, Runs, SeaRailCounts, Targets int }
+type DemoStats struct{ Routes, Runs, Events, SeaRailCounts, Targets int }
 
 func (d DemoStats) String() string {
-	return fmt.Sprintf("%d routes, %d runs, %d sea-rail counts, %d targets", d.Routes, d.Runs, d.SeaRailCounts, d.Targets)
+	return fmt.Sprintf("%d routes, %d runs, %d journey events, %d sea-rail counts, %d targets", d.Routes, d.Runs, d.Events, d.SeaRailCounts, d.Targets)
 }
 
 // demoTargets are the hub's yearly goals: the seed article's first year over
@@ -86,11 +86,21 @@ func SeedDemo(ctx context.Context, s *store.Store) (DemoStats, error) {
 			}
 			st.Routes++
 		}
-		for _, r := range data.runs {
-			if _, err := tx.CreateRun(ctx, w, r); err != nil {
+		ids := make([]int64, len(data.runs))
+		for i, r := range data.runs {
+			run, err := tx.CreateRun(ctx, w, r)
+			if err != nil {
 				return fmt.Errorf("demo run %s on %s at %s: %w", r.Number, r.Route, r.DepartedAt, err)
 			}
+			ids[i] = run.ID
 			st.Runs++
+		}
+		for _, j := range data.journeys {
+			if _, err := tx.CreateEvents(ctx, w, ids[j.run], j.events); err != nil {
+				r := data.runs[j.run]
+				return fmt.Errorf("demo journey of run %s on %s at %s: %w", r.Number, r.Route, r.DepartedAt, err)
+			}
+			st.Events += len(j.events)
 		}
 		for _, c := range data.counts {
 			if _, err := tx.CreateSeaRailCount(ctx, w, c); err != nil {
@@ -365,6 +375,8 @@ type demoData struct {
 	routes []models.RouteInput
 	runs   []models.RunInput
 	counts []models.SeaRailInput
+	// journeys are the events of runs (by index in runs).
+	journeys []demoJourney
 }
 
 type demoGen struct {
@@ -406,6 +418,7 @@ func buildDemo(loc *time.Location) (demoData, error) {
 	for _, r := range g.runs {
 		d.runs = append(d.runs, r.in)
 	}
+	d.journeys = g.journeys(d.routes, d.runs)
 	d.counts = g.seaRailCounts()
 	return d, nil
 }

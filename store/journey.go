@@ -101,47 +101,74 @@ func (s *Store) routeStops(ids []int64) (map[int64][]models.Stop, error) {
 // and status arrived in the same transaction and is answered as the run's
 // own event (no stored row: a change of the run changes it).
 func (s *Store) CreateEvent(ctx context.Context, w Write, id int64, in models.EventInput) (models.Event, error) {
-	var out models.Event
+	out, err := s.CreateEvents(ctx, w, id, []models.EventInput{in})
+	if err != nil {
+		return models.Event{}, err
+	}
+	return out[0], nil
+}
+
+// CreateEvents records events of run id in one transaction, one after the
+// other under the same rules as CreateEvent (each checked against the
+// journey with the ones before it): all are kept, or none.
+func (s *Store) CreateEvents(ctx context.Context, w Write, id int64, ins []models.EventInput) ([]models.Event, error) {
+	out := make([]models.Event, 0, len(ins))
 	err := s.Tx(ctx, w, func(tx *Store) error {
 		j, err := tx.loadJourney(ctx, id, true)
 		if err != nil {
 			return err
 		}
-		var p models.Problems
-		v, cerr := j.Check(in, tx.now(), &p)
-		if err := p.Err(); err != nil {
-			return err
+		stored := false
+		for _, in := range ins {
+			var p models.Problems
+			v, cerr := j.Check(in, tx.now(), &p)
+			if err := p.Err(); err != nil {
+				return err
+			}
+			if cerr != nil {
+				return cerr
+			}
+			if v.Type == models.EventArrived && *v.Stop == j.LastStop() {
+				var e models.Event
+				if err := tx.arriveByEvent(ctx, &j, v.At, &e); err != nil {
+					return err
+				}
+				out = append(out, e)
+				continue
+			}
+			row := eventRow{RunID: id, Type: v.Type, At: v.At.UTC(), Stop: v.Stop, Reason: v.Reason, Note: v.Note, CreatedAt: tx.now()}
+			if v.ETA != nil {
+				t := v.ETA.UTC()
+				row.ETA = &t
+			}
+			err = tx.queryRow(ctx, `INSERT INTO run_events (run_id, type, at, stop, reason, eta, note, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				row.RunID, row.Type, row.At, row.Stop, row.Reason, row.ETA, row.Note, row.CreatedAt).Scan(&row.ID)
+			if err != nil {
+				return fmt.Errorf("runs.events.insert: %w", err)
+			}
+			e := row.toEvent(j.Journey, s.Loc)
+			j.Events = append(j.Events, e)
+			out = append(out, e)
+			stored = true
+			if err := tx.audit(ctx, "runs.events.create", "run_event", idString(row.ID), nil, e); err != nil {
+				return err
+			}
 		}
-		if cerr != nil {
-			return cerr
-		}
-		if v.Type == models.EventArrived && *v.Stop == j.LastStop() {
-			return tx.arriveByEvent(ctx, j, v.At, &out)
-		}
-		row := eventRow{RunID: id, Type: v.Type, At: v.At.UTC(), Stop: v.Stop, Reason: v.Reason, Note: v.Note, CreatedAt: tx.now()}
-		if v.ETA != nil {
-			t := v.ETA.UTC()
-			row.ETA = &t
-		}
-		err = tx.queryRow(ctx, `INSERT INTO run_events (run_id, type, at, stop, reason, eta, note, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			row.RunID, row.Type, row.At, row.Stop, row.Reason, row.ETA, row.Note, row.CreatedAt).Scan(&row.ID)
-		if err != nil {
-			return fmt.Errorf("runs.events.insert: %w", err)
-		}
-		out = row.toEvent(j.Journey, s.Loc)
-		j.Events = append(j.Events, out)
-		if err := tx.audit(ctx, "runs.events.create", "run_event", idString(row.ID), nil, out); err != nil {
-			return err
+		if !stored {
+			return nil
 		}
 		return tx.keepDwell(ctx, j.Journey)
 	})
-	return out, storeErr("runs.events.create", err, "", "")
+	if err != nil {
+		return nil, storeErr("runs.events.create", err, "", "")
+	}
+	return out, nil
 }
 
 // arriveByEvent sets the run's arrival at t (the event's instant) and
 // answers the arrival as the run's own event.
-func (s *Store) arriveByEvent(ctx context.Context, j journeyOf, t time.Time, out *models.Event) error {
+func (s *Store) arriveByEvent(ctx context.Context, j *journeyOf, t time.Time, out *models.Event) error {
 	before := j.run.Row.toRun(j.run.RouteCode, j.run.RouteMode, s.Loc)
 	row := j.run.Row
 	a := t.UTC()
@@ -155,6 +182,7 @@ func (s *Store) arriveByEvent(ctx context.Context, j journeyOf, t time.Time, out
 		return err
 	}
 	j.ArrivedAt, j.Status = after.ArrivedAt, after.Status
+	j.run.Row = row
 	for _, e := range j.Timeline() {
 		if e.Source == models.SourceRun && e.Type == models.EventArrived {
 			*out = e
