@@ -112,7 +112,7 @@ func (g *demoGen) journeyEvents(rng *rand.Rand, stops []models.Stop, dir string,
 	if dwellSum > total*6/10 { // a short journey keeps most of its time moving
 		scaled := time.Duration(0)
 		for k := 1; k < n-1; k++ {
-			stays[k].dwell = max(time.Hour, (stays[k].dwell*(total*6/10)/dwellSum).Truncate(time.Minute))
+			stays[k].dwell = max(time.Hour, (stays[k].dwell * (total * 6 / 10) / dwellSum).Truncate(time.Minute))
 			scaled += stays[k].dwell
 		}
 		dwellSum = scaled

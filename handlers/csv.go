@@ -163,14 +163,21 @@ func (w *csvAnswer) Write(b []byte) (int, error) {
 	return w.res.Write(b)
 }
 
-// runFilterQuery reads the run filters (route, mode, direction, status,
-// counted, from, to), one parser for the list, the export and the
+// maxNumberQuery is the longest train number a filter takes, in
+// characters: twice the longest one stored (models.RunValues).
+const maxNumberQuery = 64
+
+// runFilterQuery reads the run filters (route, number, mode, direction,
+// status, counted, from, to), one parser for the list, the export and the
 // dashboard's links to both; paging is the list's own (the export holds
 // every selected run).
 func runFilterQuery(c echo.Context) (models.RunFilter, error) {
 	var f models.RunFilter
 	var err error
 	f.Route = qString(c, "route")
+	if f.Number = qString(c, "number"); f.Number != nil && utf8.RuneCountInString(*f.Number) > maxNumberQuery {
+		return f, models.BadField("number", models.CodeTooLong, models.Params{"max": maxNumberQuery}, "number must be at most %d characters", maxNumberQuery)
+	}
 	if f.Mode, err = qEnum(c, "mode", models.Modes); err != nil {
 		return f, err
 	}

@@ -82,6 +82,10 @@ const (
 	gzipped
 	// idempotent: the request honours Idempotency-Key (idempotency).
 	idempotent
+	// ownQuery: the query string is the page's own (the dashboard's
+	// ?lang= and ?refresh=), not the API's: the endpoint is not in the API
+	// document, and no query parameter is refused (refuseUnknownQuery).
+	ownQuery
 )
 
 // endpoint is one route the server answers, with its policies.
@@ -189,15 +193,18 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler)
 		endpoint{GET, "/api/v1/network", networkHandler(cfg.Store), readers, poll},
 	)
 	if cfg.Web != nil {
+		// The dashboard: not in the API document; its addresses carry its
+		// own query.
+		const page = read | ownQuery
 		t = append(t,
-			endpoint{GET, "/", indexHandler(cfg.Web, cfg.Store), anyone, read},
-			endpoint{GET, "/index.html", indexHandler(cfg.Web, cfg.Store), anyone, read},
+			endpoint{GET, "/", indexHandler(cfg.Web, cfg.Store), anyone, page},
+			endpoint{GET, "/index.html", indexHandler(cfg.Web, cfg.Store), anyone, page},
 			// Browsers ask for it on every page, the summaries' included: no icon.
-			endpoint{GET, "/favicon.ico", noIconHandler, anyone, read},
+			endpoint{GET, "/favicon.ico", noIconHandler, anyone, page},
 			// The dashboard's files, as e.StaticFS("/", cfg.Web) registers
 			// them (the router leaves the path escaped). Under /api/ it only
 			// ever answers 404: see endpointTable.of.
-			endpoint{GET, "/*", echo.StaticDirectoryHandler(cfg.Web, true), anyone, read},
+			endpoint{GET, "/*", echo.StaticDirectoryHandler(cfg.Web, true), anyone, page},
 		)
 	}
 	return t
@@ -229,6 +236,8 @@ func checkEndpoints(es []endpoint) error {
 			return fmt.Errorf("%s is kept without an ETag", name)
 		case e.handling&(perBase|countedLive) != 0 && e.handling&kept == 0:
 			return fmt.Errorf("%s qualifies how it is kept, but is not kept", name)
+		case e.handling&ownQuery != 0 && (e.method != http.MethodGet || strings.HasPrefix(e.path, "/api/")):
+			return fmt.Errorf("%s: only the dashboard's pages keep their own query; the API's parameters are its document's", name)
 		}
 		if o, ok := open[e.path]; ok && o != (e.access == anyone) {
 			return fmt.Errorf("%s: the endpoints of %s disagree on whether tokens are looked at", name, e.path)
@@ -245,13 +254,22 @@ type routeKey struct{ method, path string }
 type endpointTable struct {
 	routes map[routeKey]*endpoint
 	open   map[string]bool // by path: whether its endpoints are for anyone
+	// query: the query parameters each endpoint takes, sorted, as the API
+	// document declares them (see queryParams); none for ownQuery ones.
+	query map[routeKey][]string
 }
 
-func newEndpointTable(es []endpoint) (*endpointTable, error) {
+// newEndpointTable checks the table es and reads, from the API document
+// doc, the query parameters of each endpoint.
+func newEndpointTable(es []endpoint, doc []byte) (*endpointTable, error) {
 	if err := checkEndpoints(es); err != nil {
 		return nil, err
 	}
-	t := &endpointTable{routes: map[routeKey]*endpoint{}, open: map[string]bool{}}
+	query, err := queryParams(es, doc)
+	if err != nil {
+		return nil, err
+	}
+	t := &endpointTable{routes: map[routeKey]*endpoint{}, open: map[string]bool{}, query: query}
 	for i := range es {
 		e := &es[i]
 		t.routes[routeKey{e.method, e.path}] = e

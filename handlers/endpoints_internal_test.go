@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -42,5 +43,74 @@ func TestCheckEndpoints(t *testing.T) {
 	}
 	if err := checkEndpoints(endpoints(Config{}, nil, http.NotFoundHandler())); err != nil {
 		t.Fatalf("the server's table: %v", err)
+	}
+}
+
+// queryParams reads each endpoint's query parameters from the API
+// document: its operation's and its path's, $refs resolved; an endpoint
+// without an operation, or a $ref to nothing, is refused.
+func TestQueryParams(t *testing.T) {
+	h := func(echo.Context) error { return nil }
+	es := []endpoint{
+		{http.MethodGet, "/api/v1/things", h, readers, tagged},
+		{http.MethodGet, "/api/v1/things/:id", h, readers, tagged},
+		{http.MethodDelete, "/api/v1/things/:id", h, admins, 0},
+		{http.MethodGet, "/*", h, anyone, tagged | ownQuery},
+	}
+	doc := `{"paths": {
+		"/api/v1/things": {"get": {"parameters": [{"name": "q", "in": "query"}, {"$ref": "#/components/parameters/Limit"},
+			{"name": "X-Trace", "in": "header"}]}},
+		"/api/v1/things/{id}": {"parameters": [{"$ref": "#/components/parameters/ID"}, {"name": "lang", "in": "query"}],
+			"get": {"parameters": [{"$ref": "#/components/parameters/Fields"}]}, "delete": {}}},
+		"components": {"parameters": {"Limit": {"name": "limit", "in": "query"}, "ID": {"name": "id", "in": "path"},
+			"Fields": {"$ref": "#/components/parameters/Limit2"}, "Limit2": {"name": "fields", "in": "query"}}}}`
+	got, err := queryParams(es, []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[routeKey][]string{
+		{http.MethodGet, "/api/v1/things"}:        {"limit", "q"},
+		{http.MethodGet, "/api/v1/things/:id"}:    {"fields", "lang"},
+		{http.MethodDelete, "/api/v1/things/:id"}: {"lang"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("query parameters %v, want %v", got, want)
+	}
+
+	// An endpoint the document does not have.
+	extra := append(es[:len(es):len(es)], endpoint{http.MethodPatch, "/api/v1/things/:id", h, admins, 0})
+	if _, err := queryParams(extra, []byte(doc)); err == nil || !strings.Contains(err.Error(), "PATCH /api/v1/things/:id has no operation") {
+		t.Errorf("an endpoint without an operation: %v", err)
+	}
+	// A $ref to nothing.
+	bad := strings.Replace(doc, `"#/components/parameters/Limit"`, `"#/components/parameters/Nope"`, 1)
+	if _, err := queryParams(es, []byte(bad)); err == nil || !strings.Contains(err.Error(), "#/components/parameters/Nope") {
+		t.Errorf("a $ref to nothing: %v", err)
+	}
+	// The server's table against the server's document.
+	if _, err := queryParams(endpoints(Config{}, nil, http.NotFoundHandler()), OpenAPI); err != nil {
+		t.Errorf("the server's table and document: %v", err)
+	}
+	// Only the dashboard's pages keep their own query.
+	if err := checkEndpoints([]endpoint{{http.MethodGet, "/api/v1/things", h, readers, tagged | ownQuery}}); err == nil {
+		t.Error("an API endpoint that keeps its own query is accepted")
+	}
+}
+
+// boundName cuts a name to 64 bytes on a character boundary and makes it
+// valid UTF-8.
+func TestBoundName(t *testing.T) {
+	for in, want := range map[string]string{
+		"route":                     "route",
+		strings.Repeat("a", 64):     strings.Repeat("a", 64),
+		strings.Repeat("a", 65):     strings.Repeat("a", 61) + "…",
+		strings.Repeat("ж", 40):     strings.Repeat("ж", 30) + "…",
+		"a\xffb":                    "a\uFFFDb",
+		strings.Repeat("\xffa", 40): strings.Repeat("\uFFFDa", 15) + "…",
+	} {
+		got := boundName(in)
+		if got != want || len(got) > maxParamName {
+			t.Errorf("boundName(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

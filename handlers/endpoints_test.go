@@ -67,8 +67,11 @@ func TestEveryRouteHasItsPolicy(t *testing.T) {
 // idempotency against its operation in openapi.json: the security
 // requirements (whether a token is needed, or accepted), the 401 and 403
 // answers, the role the description names, and the Idempotency-Key
-// parameter. (The document states ETags for all GETs at once, not per
-// operation.)
+// parameter; and that the query parameters the server takes are the
+// operation's (read here with kin-openapi, which resolves $refs itself),
+// HEAD's those of GET. An endpoint with no operation fails, unless it is
+// one of the dashboard's pages. (The document states ETags for all GETs at
+// once, not per operation.)
 func TestPoliciesMatchOpenAPI(t *testing.T) {
 	doc, _, err := loadOpenAPI()
 	if err != nil {
@@ -87,12 +90,23 @@ func TestPoliciesMatchOpenAPI(t *testing.T) {
 		if op == nil {
 			if !slices.Contains(dashboardPaths, p.Path) {
 				t.Errorf("%s: no operation in openapi.json", name)
-			} else if p.Access != "anyone" {
-				t.Errorf("%s: the dashboard's files are for anyone, not %s", name, p.Access)
+			} else if p.Access != "anyone" || !p.OwnQuery {
+				t.Errorf("%s: the dashboard's files are for anyone (not %s) and keep their own query (%v)", name, p.Access, p.OwnQuery)
 			}
 			continue
 		}
 		checked++
+		item := doc.Paths.Value(echoParam.ReplaceAllString(p.Path, "{$1}"))
+		if want := docQuery(item, op); p.OwnQuery || !slices.Equal(p.Query, want) {
+			t.Errorf("%s takes the query parameters %q (own query: %v); the document declares %q", name, p.Query, p.OwnQuery, want)
+		}
+		if p.Method == http.MethodGet {
+			if item.Head == nil {
+				t.Errorf("%s: no HEAD operation beside it", name)
+			} else if head := docQuery(item, item.Head); !slices.Equal(head, p.Query) {
+				t.Errorf("HEAD %s declares the query parameters %q, GET %q: HEAD is answered as GET", p.Path, head, p.Query)
+			}
+		}
 		security := doc.Security
 		if op.Security != nil {
 			security = *op.Security
@@ -146,6 +160,38 @@ func TestPoliciesMatchOpenAPI(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no endpoint was checked against the document")
+	}
+}
+
+// docQuery is the names of the query parameters of op, an operation of
+// item, sorted.
+func docQuery(item *openapi3.PathItem, op *openapi3.Operation) []string {
+	out := []string{}
+	for _, ps := range []openapi3.Parameters{item.Parameters, op.Parameters} {
+		for _, p := range ps {
+			if p.Value != nil && p.Value.In == openapi3.ParameterInQuery && !slices.Contains(out, p.Value.Name) {
+				out = append(out, p.Value.Name)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestEveryOperationAnswers400: any operation refuses a query parameter it
+// does not declare, or a query string that does not parse, so each
+// documents the 400.
+func TestEveryOperationAnswers400(t *testing.T) {
+	doc, _, err := loadOpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.Responses.Status(http.StatusBadRequest) == nil {
+				t.Errorf("%s %s does not document 400", method, path)
+			}
+		}
 	}
 }
 

@@ -10,15 +10,24 @@ type Policy struct {
 	Access string
 	// Idempotent: the endpoint honours Idempotency-Key.
 	Idempotent bool
+	// Query are the query parameters the endpoint takes, sorted (any other
+	// is refused), unless OwnQuery: then none is refused.
+	Query    []string
+	OwnQuery bool
 }
 
 // NewWithPolicies is New, also answering the policies of the endpoints it
 // registered.
 func NewWithPolicies(cfg Config) (*echo.Echo, []Policy) {
 	e, eps := newServer(cfg)
+	query, err := queryParams(eps, OpenAPI)
+	if err != nil {
+		panic(err) // newServer has checked them
+	}
 	ps := make([]Policy, len(eps))
 	for i, ep := range eps {
-		ps[i] = Policy{Method: ep.method, Path: ep.path, Access: ep.access.String(), Idempotent: ep.handling&idempotent != 0}
+		ps[i] = Policy{Method: ep.method, Path: ep.path, Access: ep.access.String(), Idempotent: ep.handling&idempotent != 0,
+			Query: query[routeKey{ep.method, ep.path}], OwnQuery: ep.handling&ownQuery != 0}
 	}
 	return e, ps
 }

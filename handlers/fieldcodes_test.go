@@ -156,6 +156,9 @@ func TestFieldErrorCodes(t *testing.T) {
 		{"query through", "GET", "/api/v1/totals/yearly?through=2024", nil, nil, 400, []string{"through invalid_format"}},
 		{"query through year", "GET", "/api/v1/totals/yearly?year=2024&through=2023-10", nil, nil, 400, []string{"through out_of_range"}},
 		{"query string", "GET", "/api/v1/runs?a=1;b=2", nil, nil, 400, nil},
+		{"query parameter unknown", "GET", "/api/v1/runs?rout=SCO-TJ-MOW", nil, nil, 400, []string{"rout unknown_parameter"}},
+		{"query parameter unknown, none taken", "GET", runPath + "?x=1", nil, nil, 400, []string{"x unknown_parameter"}},
+		{"query number", "GET", "/api/v1/runs?number=" + strings.Repeat("9", 65), nil, nil, 400, []string{"number too_long"}},
 		{"CSV import", "POST", "/api/v1/runs/import", csvHead +
 			"SCO-TJ-MOW,X9001,west,2024-10-14T09:30:00+08:00,,,x,,,\n" +
 			"SCO-TJ-MOW,X9002,outbound,2024-10-14T09:30:00+08:00,,,,,,,extra\n" +

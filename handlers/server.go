@@ -113,7 +113,7 @@ func newServer(cfg Config) (*echo.Echo, []endpoint) {
 	reg.MustRegister(cfg.Collectors...)
 
 	eps := endpoints(cfg, base, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	table, err := newEndpointTable(eps)
+	table, err := newEndpointTable(eps, OpenAPI)
 	if err != nil {
 		panic("handlers: the endpoint table: " + err.Error())
 	}
@@ -144,6 +144,11 @@ func newServer(cfg Config) (*echo.Echo, []endpoint) {
 	e.Use(rateLimit(cfg.RateLimit, met.limited))
 	e.Use(refuseBadToken)
 	e.Use(authorize(cfg.PrivateReads, table))
+	// After access control, so that a caller without the role learns
+	// nothing of an endpoint's parameters; before idempotency and the
+	// answer cache, so that a refused query claims no Idempotency-Key and
+	// keeps no answer.
+	e.Use(refuseUnknownQuery(table))
 	e.Use(idempotency(cfg.Store, met.replays, table))
 	e.Use(conditionalGET(cfg.Store, base, met.answers, table))
 

@@ -6,24 +6,25 @@ import "strings"
 // client builds its own text from a FieldError's Code and Params; Message
 // is the server's English wording of the same.
 const (
-	CodeRequired      = "required"
-	CodeInvalidFormat = "invalid_format"
-	CodeOutOfRange    = "out_of_range"
-	CodeTooLong       = "too_long"
-	CodeTooMany       = "too_many"
-	CodeTooFew        = "too_few"
-	CodeInvalidValue  = "invalid_value"
-	CodeCheckDigit    = "check_digit"
-	CodeUnknownField  = "unknown_field"
-	CodeReadOnly      = "read_only"
-	CodeDuplicateKey  = "duplicate_key"
-	CodeDuplicate     = "duplicate"
-	CodeConflict      = "conflict"
-	CodeNotFound      = "not_found"
-	CodeInvalidText   = "invalid_text"
-	CodeOrder         = "order"
-	CodeExclusive     = "exclusive"
-	CodeNoData        = "no_data"
+	CodeRequired         = "required"
+	CodeInvalidFormat    = "invalid_format"
+	CodeOutOfRange       = "out_of_range"
+	CodeTooLong          = "too_long"
+	CodeTooMany          = "too_many"
+	CodeTooFew           = "too_few"
+	CodeInvalidValue     = "invalid_value"
+	CodeCheckDigit       = "check_digit"
+	CodeUnknownField     = "unknown_field"
+	CodeUnknownParameter = "unknown_parameter"
+	CodeReadOnly         = "read_only"
+	CodeDuplicateKey     = "duplicate_key"
+	CodeDuplicate        = "duplicate"
+	CodeConflict         = "conflict"
+	CodeNotFound         = "not_found"
+	CodeInvalidText      = "invalid_text"
+	CodeOrder            = "order"
+	CodeExclusive        = "exclusive"
+	CodeNoData           = "no_data"
 )
 
 // FieldCode documents one code: what it means and the params it carries.
@@ -48,6 +49,7 @@ var FieldCodes = []FieldCode{
 	{CodeInvalidValue, []string{"allowed"}, "The value is not one of `allowed` (a list). `value` is the value given where it helps (a Content-Type, or its charset when `param` is `charset`), `stop` is `first`, `last` or `between` when the role a stop may have depends on its place, `metric` when the allowed scopes depend on the target's metric (`allowed` is then `[{}]`). `if` and `equals` say when the field is given only with another field's value (`allowed` is then empty: a journey event's `reason` only with type `held`). For a journey event's `stop`, `allowed` lists the stop indexes where its type may happen."},
 	{CodeCheckDigit, []string{"expected"}, "The ISO 6346 container number's check digit is wrong: `expected` is the right digit, `got` the one given when it is a digit."},
 	{CodeUnknownField, nil, "The resource has no such field, or (in a PATCH) the field cannot be changed."},
+	{CodeUnknownParameter, nil, "The endpoint takes no query parameter of this name (the `field`; a name over 64 bytes is cut short and ends in `…`). `allowed` lists the query parameters the endpoint takes, when it takes any."},
 	{CodeReadOnly, nil, "The field exists but cannot be changed (a route's code)."},
 	{CodeDuplicateKey, nil, "The JSON member is given twice in one object."},
 	{CodeDuplicate, []string{"value"}, "The list holds `value` twice (a container number)."},

@@ -84,7 +84,12 @@ type RunPatch struct {
 // RunFilter selects runs for a list. From and To are dates (inclusive) in the
 // reporting time zone.
 type RunFilter struct {
-	Route     *string
+	Route *string
+	// Number keeps the runs of this train number, compared as the rule
+	// against a train logged twice compares numbers: normalized as writes
+	// normalize them (NormalizeText) and without regard to the case of
+	// ASCII letters.
+	Number    *string
 	Mode      *string
 	Direction *string
 	Status    *string

@@ -167,6 +167,9 @@ func (s *Store) ListRuns(ctx context.Context, f models.RunFilter) (models.Page[m
 	if f.Route != nil {
 		q = q.Where("routes.code = ?", *f.Route)
 	}
+	if f.Number != nil {
+		q = q.Where("runs.number_key = ?", numberKey(*f.Number))
+	}
 	if f.Mode != nil {
 		q = q.Where("routes.mode = ?", *f.Mode)
 	}
@@ -273,6 +276,12 @@ func sameRunRow(a, b runRow) bool {
 		a.DepartedAt.Equal(b.DepartedAt) && a.DepartedDay == b.DepartedDay && sameArrival && a.Status == b.Status &&
 		a.Containers == b.Containers && a.TEU == b.TEU && sameCargo && a.ContainerNumbers == b.ContainerNumbers
 }
+
+// numberKey is the key a train number is stored under (runs.number_key):
+// the number as writes normalize it, its ASCII letters upper-cased. (A
+// write's number is normalized by validation already; fill takes its
+// upperASCII.)
+func numberKey(number string) string { return upperASCII(models.NormalizeText(number)) }
 
 // upperASCII upper-cases ASCII letters only, as SQLite's UPPER does, so that
 // keys written here and by the migration agree.

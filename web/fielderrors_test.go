@@ -69,6 +69,7 @@ func TestFieldErrorTexts(t *testing.T) {
 	add("GET", "/api/v1/runs?counted=maybe", "", "")
 	add("GET", "/api/v1/runs?limit=x", "", "")
 	add("GET", "/api/v1/runs?cursor=x", "", "")
+	add("GET", "/api/v1/runs?rout=SCO-TJ-MOW", "", "")
 	add("GET", "/api/v1/totals/monthly?route=SCO-TJ-MOW&mode=rail", "", "")
 	add("GET", "/api/v1/totals/yearly?year=2024&through=2023-10", "", "")
 	add("POST", "/api/v1/runs/import", "text/csv", "route,number,direction,departed_at,containers\nSCO-TJ-MOW,X1,west,2024-10-14T09:30:00+08:00,x\nA,B,C,D,E,F\n\"A\n")

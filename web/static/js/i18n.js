@@ -759,6 +759,11 @@ const fieldCodes = {
     return zh() ? `校验位应为${p.expected}，而不是${p.got}` : `check digit must be ${p.expected}, not ${p.got}`;
   },
   unknown_field: () => zh() ? "不是这类数据的字段，或不能修改" : "is not a field of this resource, or cannot be changed",
+  unknown_parameter: (p) => {
+    const known = p.allowed || [];
+    if (!known.length) return zh() ? "不是这一请求可用的查询参数（它不接受查询参数）" : "is not a query parameter of this request, which takes none";
+    return zh() ? `不是这一请求可用的查询参数；可用的有${known.join("、")}` : `is not a query parameter of this request; it takes ${known.join(", ")}`;
+  },
   read_only: () => zh() ? "不能修改" : "cannot be changed",
   duplicate_key: () => zh() ? "重复出现" : "is given twice",
   duplicate: (p) => zh() ? `${p.value}重复列出` : `${p.value} is listed twice`,
