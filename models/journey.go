@@ -641,9 +641,14 @@ func TransitOf(t Transit, stops []Stop, times []time.Duration, dwell map[int][]t
 	if len(times) > 0 {
 		days := make([]float64, len(times))
 		within := 0
+		var plan time.Duration
+		if t.PlannedTransitDays != nil {
+			// In whole seconds: 10.1 days is 872,640 s, not a float a hair above.
+			plan = time.Duration(math.Round(*t.PlannedTransitDays*86400)) * time.Second
+		}
 		for i, d := range times {
 			days[i] = d.Hours() / 24
-			if t.PlannedTransitDays != nil && days[i] <= *t.PlannedTransitDays {
+			if t.PlannedTransitDays != nil && d <= plan {
 				within++
 			}
 		}
