@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -435,5 +436,45 @@ func testTransitAndETA(t *testing.T, ts *testServer) {
 	ts.mustDo(t, 200, "GET", "/api/v1/runs/in-transit?route=SCO-TJ-MOW", nil).decode(t, &page)
 	if len(page.Items) != 0 {
 		t.Fatalf("in transit on another route: %+v", page)
+	}
+
+	// Totals and the month's summary give the median transit times of the
+	// trains that arrived (all of them in October).
+	var yearly struct {
+		Transit struct {
+			Outbound *struct {
+				Runs       int     `json:"runs"`
+				MedianDays float64 `json:"median_days"`
+			} `json:"outbound"`
+			Routes []struct {
+				Route      string  `json:"route"`
+				Direction  string  `json:"direction"`
+				MedianDays float64 `json:"median_days"`
+			} `json:"routes"`
+		} `json:"transit"`
+	}
+	ts.mustDo(t, 200, "GET", "/api/v1/totals/yearly?year=2026&through=2026-10", nil).decode(t, &yearly)
+	if o := yearly.Transit.Outbound; o == nil || o.Runs != 4 || o.MedianDays != 16.5 || len(yearly.Transit.Routes) != 2 ||
+		yearly.Transit.Routes[1].Direction != "inbound" || yearly.Transit.Routes[1].MedianDays != 30 {
+		t.Fatalf("yearly totals' transit: %+v", yearly.Transit)
+	}
+	ts.mustDo(t, 200, "GET", "/api/v1/totals/yearly?year=2026&through=2026-09", nil).decode(t, &yearly)
+	if yearly.Transit.Outbound != nil || len(yearly.Transit.Routes) != 0 {
+		t.Fatalf("no arrivals through September: %+v", yearly.Transit)
+	}
+	var sum struct {
+		TextZh string `json:"text_zh"`
+		TextEn string `json:"text_en"`
+	}
+	ts.mustDo(t, 200, "POST", "/api/v1/summaries/2026-10/generate", nil).decode(t, &sum)
+	for _, want := range []string{"本月到达的中欧班列运行时间中位数去程16.5天、回程30.0天，其中上合示范区—同江—莫斯科去程16.5天、上合示范区—同江—莫斯科回程30.0天。"} {
+		if !strings.Contains(sum.TextZh, want) {
+			t.Errorf("the Chinese summary lacks %q:\n%s", want, sum.TextZh)
+		}
+	}
+	for _, want := range []string{"Trains that arrived in October took a median 16.5 days outbound and 30.0 days inbound (SCO Zone – Tongjiang – Moscow, outbound: 16.5 days; SCO Zone – Tongjiang – Moscow, inbound: 30.0 days)."} {
+		if !strings.Contains(sum.TextEn, want) {
+			t.Errorf("the English summary lacks %q:\n%s", want, sum.TextEn)
+		}
 	}
 }

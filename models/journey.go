@@ -673,3 +673,75 @@ func TransitOf(t Transit, stops []Stop, times []time.Duration, dwell map[int][]t
 	}
 	return t
 }
+
+// TransitTimes are the median transit times of the runs that arrived in a
+// period: by direction, and by route and direction.
+type TransitTimes struct {
+	Outbound *DirectionTransit `json:"outbound"`
+	Inbound  *DirectionTransit `json:"inbound"`
+	// Routes are in order of arrivals, most first, then by code and
+	// direction.
+	Routes []RouteTransit `json:"routes"`
+}
+
+// DirectionTransit is the median transit time of one direction's arrivals.
+type DirectionTransit struct {
+	Runs       int     `json:"runs"`
+	MedianDays float64 `json:"median_days"`
+}
+
+// RouteTransit is the median transit time of a route's arrivals in one
+// direction.
+type RouteTransit struct {
+	Route      string  `json:"route"`
+	Name       string  `json:"name"`
+	NameZh     *string `json:"name_zh"`
+	Direction  string  `json:"direction"`
+	Runs       int     `json:"runs"`
+	MedianDays float64 `json:"median_days"`
+}
+
+// ArrivedRun is what transit times need of an arrived run.
+type ArrivedRun struct {
+	Route, Name string
+	NameZh      *string
+	Direction   string
+	Transit     time.Duration
+}
+
+// TransitTimesOf computes the medians of arrived runs.
+func TransitTimesOf(runs []ArrivedRun) TransitTimes {
+	out := TransitTimes{Routes: []RouteTransit{}}
+	byDir := map[string][]time.Duration{}
+	type key struct{ route, dir string }
+	byRoute := map[key][]time.Duration{}
+	names := map[string]ArrivedRun{}
+	for _, r := range runs {
+		byDir[r.Direction] = append(byDir[r.Direction], r.Transit)
+		byRoute[key{r.Route, r.Direction}] = append(byRoute[key{r.Route, r.Direction}], r.Transit)
+		names[r.Route] = r
+	}
+	median := func(ds []time.Duration) float64 { return Days(*MedianDuration(ds)) }
+	if ds := byDir[DirOutbound]; len(ds) > 0 {
+		out.Outbound = &DirectionTransit{Runs: len(ds), MedianDays: median(ds)}
+	}
+	if ds := byDir[DirInbound]; len(ds) > 0 {
+		out.Inbound = &DirectionTransit{Runs: len(ds), MedianDays: median(ds)}
+	}
+	for k, ds := range byRoute {
+		n := names[k.route]
+		out.Routes = append(out.Routes, RouteTransit{Route: k.route, Name: n.Name, NameZh: n.NameZh, Direction: k.dir,
+			Runs: len(ds), MedianDays: median(ds)})
+	}
+	sort.Slice(out.Routes, func(i, j int) bool {
+		a, b := out.Routes[i], out.Routes[j]
+		if a.Runs != b.Runs {
+			return a.Runs > b.Runs
+		}
+		if a.Route != b.Route {
+			return a.Route < b.Route
+		}
+		return a.Direction > b.Direction // outbound first
+	})
+	return out
+}

@@ -57,6 +57,9 @@ type SummaryFigures struct {
 	RoutesOpened  []RouteRef     `json:"routes_opened"`
 	BusiestRoutes []RouteRef     `json:"busiest_routes"`
 	MonthlyRuns   []MonthRuns    `json:"monthly_runs"`
+	// Transit is the median transit time of the trains that arrived in
+	// the month.
+	Transit TransitTimes `json:"transit"`
 }
 
 // Summary is a month's written summary.

@@ -93,6 +93,9 @@ type YearlyTotals struct {
 	SamePeriodLastYear Figures `json:"same_period_last_year"`
 	YoYPct             Growth  `json:"yoy_pct"`
 	LastYearFull       Figures `json:"last_year_full"`
+	// Transit is the median transit time of the runs that arrived from
+	// January to through.
+	Transit TransitTimes `json:"transit"`
 }
 
 // WanFrom is the smallest figure written in 万 (ten thousands) in Chinese:

@@ -88,6 +88,9 @@ func (s *Store) ComputeSummaryFigures(ctx context.Context, period models.Month) 
 	if f.BusiestRoutes, err = s.busiestRoutes(ctx, period, 3); err != nil {
 		return f, err
 	}
+	if f.Transit, err = s.transitTimes(ctx, period.First(), period.End(), sc); err != nil {
+		return f, err
+	}
 	return f, nil
 }
 
@@ -209,6 +212,12 @@ func (r summaryRow) toSummary(loc *time.Location) (models.Summary, error) {
 	out := models.Summary{Period: r.Period, GeneratedAt: r.GeneratedAt.In(loc), TextZh: r.TextZh, TextEn: r.TextEn}
 	if err := json.Unmarshal([]byte(r.Figures), &out.Figures); err != nil {
 		return out, fmt.Errorf("summary %s: stored figures: %w", r.Period, err)
+	}
+	// Summaries written before transit times were kept have none.
+	for _, t := range []*models.TransitTimes{&out.Figures.Transit, &out.Figures.YearToDate.Transit} {
+		if t.Routes == nil {
+			t.Routes = []models.RouteTransit{}
+		}
 	}
 	return out, nil
 }

@@ -32,6 +32,22 @@ var textFuncs = template.FuncMap{
 		}
 		return many
 	},
+	// days writes a transit time in days, to one decimal: 15.3.
+	"days": func(d float64) string { return strconv.FormatFloat(d, 'f', 1, 64) },
+	// topTransit are the three routes and directions with most arrivals.
+	"topTransit": func(rs []models.RouteTransit) []models.RouteTransit { return rs[:min(3, len(rs))] },
+	"zhTransitRoute": func(r models.RouteTransit) string {
+		if r.NameZh != nil && *r.NameZh != "" {
+			return *r.NameZh
+		}
+		return r.Name
+	},
+	"zhDirection": func(dir string) string {
+		if dir == models.DirInbound {
+			return "回程"
+		}
+		return "去程"
+	},
 	"zhRoute": func(r models.RouteRef) string {
 		if r.NameZh != nil && *r.NameZh != "" {
 			return *r.NameZh

@@ -20,6 +20,8 @@ ALTER TABLE routes ADD COLUMN planned_transit_days REAL;
 -- Transit times: a route's arrivals by direction and instant. (The runs on
 -- their way come from runs_status_departed.)
 CREATE INDEX runs_route_arrived ON runs (route_id, direction, arrived_at);
+-- Transit times of a period's arrivals, in totals and summaries.
+CREATE INDEX runs_arrived ON runs (arrived_at);
 
 -- The dwell of a run at each border stop where it was seen arriving and
 -- then crossing or changing gauge, in seconds: kept by every write to the
