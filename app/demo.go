@@ -364,8 +364,13 @@ var demoPorts = []struct {
 func demoPtr[T any](v T) *T { return &v }
 
 func (r demoRail) input(mode string) models.RouteInput {
-	return models.RouteInput{Code: r.code, Name: r.name, NameZh: demoPtr(r.nameZh), Mode: mode,
+	in := models.RouteInput{Code: r.code, Name: r.name, NameZh: demoPtr(r.nameZh), Mode: mode,
 		Stops: slices.Clone(r.stops), OpenedOn: demoPtr(r.opened), Tags: slices.Clone(r.tags)}
+	if mode == "rail" {
+		// The timetable's promise: the slow end of the route's usual range.
+		in.PlannedTransitDays = demoPtr(float64(r.days[1]))
+	}
+	return in
 }
 
 // ---------------------------------------------------------------------------

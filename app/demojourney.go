@@ -150,10 +150,10 @@ func (g *demoGen) journeyEvents(rng *rand.Rand, stops []models.Stop, dir string,
 			break
 		}
 		done := t.Add(st.dwell)
-		if st.held != "" && !add(models.EventHeld, t.Add(st.dwell/4), k, st.held) {
+		if st.held != "" && !add(models.EventHeld, t.Add(st.dwell/4).Truncate(time.Minute), k, st.held) {
 			break
 		}
-		if st.gauge && !add(models.EventGaugeChanged, t.Add(st.dwell*4/5), k, "") {
+		if st.gauge && !add(models.EventGaugeChanged, t.Add(st.dwell*4/5).Truncate(time.Minute), k, "") {
 			break
 		}
 		if st.border && !add(models.EventBorderCrossed, done, k, "") {
