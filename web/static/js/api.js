@@ -160,3 +160,21 @@ export async function download(url, fallback) {
   const m = /filename="?([^";]+)"?/i.exec(cd);
   return { blob: await res.blob(), name: m ? m[1] : fallback };
 }
+
+// patch sends a partial update and answers the changed resource.
+export async function patch(url, body) {
+  const res = await fetch(url, {
+    method: "PATCH",
+    cache: "no-store",
+    headers: headers({ "Content-Type": "application/json" }),
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw await failure(res);
+  return res.json();
+}
+
+// del deletes a resource (204).
+export async function del(url) {
+  const res = await fetch(url, { method: "DELETE", cache: "no-store", headers: headers() });
+  if (!res.ok) throw await failure(res);
+}

@@ -5,9 +5,9 @@
 // Refresh interval: ?refresh=SECONDS in the page address (0 turns it off),
 // else <html data-refresh="15">. Language: ?lang=zh|en, else the choice kept
 // in localStorage, else the browser's language.
-import { t, lang, setLang, applyTexts, clock } from "./i18n.js";
+import { t, lang, setLang, applyTexts, clock, problemText } from "./i18n.js";
 import { $ } from "./dom.js";
-import { setToken } from "./api.js";
+import { setToken, get as apiGet, ApiError } from "./api.js";
 import { relabelErrors } from "./common.js";
 
 // Each view's module is loaded when the view is first shown.
@@ -16,6 +16,7 @@ const modules = {
   routes: () => import("./routes.js"),
   runs: () => import("./runs.js"),
   summaries: () => import("./summaries.js"),
+  run: () => import("./run.js"),
 };
 const views = {}; // the views loaded so far
 let current = null;
@@ -55,7 +56,7 @@ async function route(focus) {
     document.getElementById("view-" + name).hidden = name !== r.name;
   }
   for (const a of document.querySelectorAll("nav a[data-view]")) {
-    if (a.dataset.view === r.name) a.setAttribute("aria-current", "page");
+    if (a.dataset.view === (r.name === "run" ? "runs" : r.name)) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
   document.body.dataset.view = r.name;
@@ -68,6 +69,15 @@ async function route(focus) {
   } catch (err) {
     console.error(err);
   }
+}
+
+async function getJSON(url) {
+  const r = await apiGet(url);
+  return r.data;
+}
+
+function problemOf(err) {
+  return err instanceof ApiError ? problemText(err) : String(err);
 }
 
 function stamp(fresh) {
@@ -100,6 +110,27 @@ function switchLang() {
   document.body.dataset.lang = lang;
 }
 
+// search finds a train by its number, or a container by its ISO 6346
+// number: one run found opens its page, several the run log filtered by it.
+const CONTAINER = /^[A-Za-z]{3}[UJZujz]\s*\d{6}\s*\d$/;
+
+async function search() {
+  const q = $("#search-q").value.trim();
+  const status = $("#search-status");
+  status.textContent = "";
+  if (!q) return;
+  const param = CONTAINER.test(q) ? "container" : "number";
+  const value = param === "container" ? q.replace(/\s+/g, "").toUpperCase() : q;
+  try {
+    const r = await getJSON(`/api/v1/runs?${param}=${encodeURIComponent(value)}&limit=2`);
+    if (r.items.length === 0) status.textContent = t("search.none", { q });
+    else if (r.items.length === 1) location.hash = "#/run/" + r.items[0].id;
+    else location.hash = "#/runs?" + param + "=" + encodeURIComponent(value);
+  } catch (err) {
+    status.textContent = t("search.failed", { detail: problemOf(err) });
+  }
+}
+
 function start() {
   applyTexts(document);
   document.body.dataset.lang = lang;
@@ -110,6 +141,10 @@ function start() {
     $("#main").focus();
   });
   window.addEventListener("hashchange", () => route(true));
+  $("#search").addEventListener("submit", (e) => {
+    e.preventDefault();
+    search();
+  });
   // A view that shows other data at the reader's request (another period,
   // other filters) says so in the footer.
   window.addEventListener("banlie:shown", () => stamp(true));

@@ -1,5 +1,5 @@
 // Pieces shared by several views.
-import { t, num, dateTime, problemText, serverDetail } from "./i18n.js";
+import { t, num, dateTime, problemText, serverDetail, ZONE, ZONE_OFFSET } from "./i18n.js";
 import { h, table } from "./dom.js";
 import { ApiError } from "./api.js";
 
@@ -32,7 +32,7 @@ export function runTable(label, runs, routes, lang, newIds) {
     return [
       { node: h("span", null, dateTime(r.departed_at), isNew ? h("span", { class: "badge new", text: t("runs.new") }) : null) },
       { node: h("span", { class: "code", title: route ? routeName(route, lang) : null, text: r.route }) },
-      { text: r.number, class: "mono" },
+      { node: h("a", { href: "#/run/" + r.id, class: "mono run-link", text: r.number }) },
       { node: h("span", { class: "status s-" + r.status, text: t("status." + r.status) }) },
       { text: t("dir." + r.direction) },
       { text: num(r.containers) },
@@ -98,6 +98,31 @@ export function fillSelect(sel, pairs, keep) {
 // at the reader's request (the footer then says it was updated).
 export function announceShown() {
   window.dispatchEvent(new CustomEvent("banlie:shown"));
+}
+
+// zonedInstant turns a form's local time into an RFC 3339 instant in the
+// reporting zone, with the zone's offset on that date (daylight saving
+// included where the zone has it).
+export function zonedInstant(v) {
+  if (!v) return "";
+  const local = v.length === 16 ? v + ":00" : v;
+  return local + zoneOffsetAt(local);
+}
+
+function zoneOffsetAt(local) {
+  try {
+    // Two passes: the offset at the instant read as UTC, then at the corrected instant.
+    let off = ZONE_OFFSET;
+    for (let i = 0; i < 2; i++) {
+      const at = new Date(local + off);
+      const name = new Intl.DateTimeFormat("en-GB", { timeZone: ZONE, timeZoneName: "longOffset" })
+        .formatToParts(at).find((p) => p.type === "timeZoneName").value; // "GMT+08:00" or "GMT"
+      off = name === "GMT" ? "+00:00" : name.slice(3);
+    }
+    return off;
+  } catch {
+    return ZONE_OFFSET;
+  }
 }
 
 export { num };

@@ -237,6 +237,62 @@ const texts = {
     "sum.htmlEn": "网页版（英文）",
     "sum.generated": "生成于{time}",
     "sum.title": "{period}中欧班列运行简报",
+    "search.label": "查找班列或集装箱",
+    "search.placeholder": "车次或箱号",
+    "search.submit": "查找",
+    "search.none": "没有找到“{q}”。",
+    "search.failed": "无法查找：{detail}",
+    "run.heading": "班列详情",
+    "run.back": "返回班列记录",
+    "run.notFound": "没有编号为{id}的班列记录。",
+    "run.facts": "运行情况",
+    "run.journey": "途经站点与事件",
+    "run.arrived": "到达时间",
+    "run.position": "当前位置",
+    "run.at": "在{last}",
+    "run.between": "已过{last}，前往{next}",
+    "run.arrivedAt": "已到达{stop}",
+    "run.eta": "预计到达",
+    "run.etaBasis.operator": "操作员预报",
+    "run.etaBasis.route_history": "按本线路近期运行时间推算",
+    "run.transit": "全程运行时间",
+    "run.days": "{n}天",
+    "run.boxes": "箱号",
+    "run.here": "当前位置",
+    "run.next": "下一站",
+    "run.delete": "删除班列",
+    "run.confirmDelete": "确定删除{number}次班列的记录吗？途中事件也会一并删除（审计日志保留记录）。",
+    "ev.heading": "登记途中事件",
+    "ev.type": "事件",
+    "ev.type.departed": "发车",
+    "ev.type.arrived": "到达",
+    "ev.type.border_crossed": "通关过境",
+    "ev.type.gauge_changed": "换装（换轨）",
+    "ev.type.held": "滞留",
+    "ev.type.estimated_arrival": "预计到达",
+    "ev.stop": "站点",
+    "ev.at": "时间（报告时区）",
+    "ev.reason": "滞留原因",
+    "ev.eta": "预计到达终点时间",
+    "ev.note": "备注（可选）",
+    "ev.submit": "登记事件",
+    "ev.arrival": "到达终点",
+    "ev.recorded": "已登记：{type}，{stop}，{at}。",
+    "ev.estimate": "预计{eta}到达（{at}预报）",
+    "ev.retract": "撤销",
+    "ev.retractLabel": "撤销{stop}的{type}",
+    "ev.confirmRetract": "确定撤销{stop}的“{type}”事件吗？审计日志保留记录。",
+    "edit.heading": "修改或删除班列",
+    "edit.arrived": "到达时间（报告时区）",
+    "edit.submit": "保存修改",
+    "edit.saved": "已保存。",
+    "ov.transit": "在途班列",
+    "ov.transit.none": "目前没有在途班列。",
+    "ov.transit.label": "在途班列（可左右滚动）",
+    "col.position": "当前位置",
+    "col.eta": "预计到达",
+    "rt.transit": "运行时间中位数：去程{out}，回程{in}（已到达{n}列）",
+    "rt.withinPlan": "，{pct}在计划的{plan}天内到达",
   },
   en: {
     "title": "SCO Zone China–Europe Railway Express",
@@ -466,6 +522,62 @@ const texts = {
     "sum.htmlEn": "As a web page (English)",
     "sum.generated": "Generated {time}",
     "sum.title": "China–Europe trains, {period}",
+    "search.label": "Find a train or container",
+    "search.placeholder": "Train or container no.",
+    "search.submit": "Find",
+    "search.none": "Nothing found for “{q}”.",
+    "search.failed": "Cannot search: {detail}",
+    "run.heading": "Run",
+    "run.back": "Back to the run log",
+    "run.notFound": "There is no run with id {id}.",
+    "run.facts": "Where it is",
+    "run.journey": "Stops and events",
+    "run.arrived": "Arrived",
+    "run.position": "Position",
+    "run.at": "at {last}",
+    "run.between": "past {last}, heading for {next}",
+    "run.arrivedAt": "arrived at {stop}",
+    "run.eta": "ETA",
+    "run.etaBasis.operator": "operator's estimate",
+    "run.etaBasis.route_history": "from the route's recent transit times",
+    "run.transit": "Transit time",
+    "run.days": "{n} days",
+    "run.boxes": "Containers listed",
+    "run.here": "here",
+    "run.next": "next",
+    "run.delete": "Delete run",
+    "run.confirmDelete": "Delete train {number}? Its journey events go with it (the audit log keeps them).",
+    "ev.heading": "Record a journey event",
+    "ev.type": "Event",
+    "ev.type.departed": "departed",
+    "ev.type.arrived": "arrived",
+    "ev.type.border_crossed": "crossed the border",
+    "ev.type.gauge_changed": "changed gauge",
+    "ev.type.held": "held",
+    "ev.type.estimated_arrival": "estimated arrival",
+    "ev.stop": "Stop",
+    "ev.at": "When (reporting time zone)",
+    "ev.reason": "Why it is held",
+    "ev.eta": "Expected arrival at the final stop",
+    "ev.note": "Note (optional)",
+    "ev.submit": "Record event",
+    "ev.arrival": "Arrived at the final stop",
+    "ev.recorded": "Recorded: {type}, {stop}, {at}.",
+    "ev.estimate": "expected {eta} (estimate of {at})",
+    "ev.retract": "retract",
+    "ev.retractLabel": "Retract {type} at {stop}",
+    "ev.confirmRetract": "Retract the event “{type}” at {stop}? The audit log keeps it.",
+    "edit.heading": "Change or delete the run",
+    "edit.arrived": "Arrived (reporting time zone)",
+    "edit.submit": "Save changes",
+    "edit.saved": "Saved.",
+    "ov.transit": "In transit",
+    "ov.transit.none": "No train is on its way now.",
+    "ov.transit.label": "Trains in transit (scrolls sideways)",
+    "col.position": "Position",
+    "col.eta": "ETA",
+    "rt.transit": "Median transit: outbound {out}, inbound {in} ({n} arrived)",
+    "rt.withinPlan": "; {pct} arrived within the planned {plan} days",
   },
 };
 
@@ -650,6 +762,7 @@ export function applyTexts(root) {
 const fieldsZh = {
   route: "线路", number: "车次", direction: "方向", status: "状态", departed_at: "发车时间", arrived_at: "到达时间",
   containers: "集装箱数", teu: "标箱数", cargo: "货物", container_numbers: "箱号", from: "开始日期", to: "结束日期",
+  type: "事件", at: "时间", stop: "站点", reason: "滞留原因", eta: "预计到达",
   mode: "运输方式", year: "年份", through: "截至月份", limit: "每页条数", cursor: "翻页标记", metric: "指标",
   scope: "范围", "scope.mode": "范围的运输方式", "scope.route": "范围的线路", value: "目标值", label: "说明",
   as_of: "截至日期", period: "月份", date: "日期", port: "港口", note: "备注", name: "名称", code: "代码",
@@ -716,6 +829,7 @@ const typesEn = { string: "a string", integer: "an integer", number: "a number",
 const fieldCodes = {
   required: (p) => {
     if (p.if === undefined) return zh() ? "必填" : "is required";
+    if (p.not_equals !== undefined) return zh() ? `${fieldName(p.if)}不是${p.not_equals}时必填` : `is required unless ${p.if} is ${p.not_equals}`;
     return zh() ? `${fieldName(p.if)}为${valueName(p.if, p.equals)}时必填` : `is required when ${p.if} is ${p.equals}`;
   },
   invalid_format: (p) => {
@@ -773,6 +887,8 @@ const fieldCodes = {
         return zh() ? `${p.route}线路的${p.number}次班列已于${p.date}登记发车，不能重复登记` : `train ${p.number} already departs on ${p.date} on route ${p.route}`;
       case "sea_rail_count":
         return zh() ? `${p.port}在这一天已有${seaRailZh[p.direction] || p.direction}数量，不能重复登记` : `${p.port} already has an ${p.direction} count for this date`;
+      case "run_event":
+        return zh() ? `该班列已登记${p.count ?? ""}个途中事件，不能修改；请先撤销这些事件` : `cannot change while the run has ${p.count ?? "its"} journey events; retract them first`;
       case "idempotency_key":
         return zh() ? `该幂等键在${p.hours}小时内已用于另一请求，请换用新的` : `was already used, within ${p.hours} hours, for a different request; use a new key`;
     }
@@ -788,6 +904,12 @@ const fieldCodes = {
     line_break: () => zh() ? "须为一行，不能含换行或制表符" : "must be one line, without line breaks or tabs",
   }[p.reason] || (() => zh() ? "含有不允许的字符" : "holds characters that are not allowed"))(),
   order: (p) => {
+    if (p.other_stop !== undefined) {
+      const ev = zh() ? (texts.zh["ev.type." + p.other_type] || p.other_type) : (texts.en["ev.type." + p.other_type] || p.other_type);
+      return zh() ? `与行程顺序不符：该班列已于${p.other_at}在第${p.other_stop}站${ev}（按线路顺序经停各站，回程倒序）` : `is out of the journey's order: the run ${ev} at stop ${p.other_stop} at ${p.other_at} (stops are visited in the route's order, in reverse inbound)`;
+    }
+    if (p.other_event !== undefined && p.before !== undefined) return zh() ? `不能晚于第一个途中事件（${p.before}）` : `must not be after the journey's first event (${p.before})`;
+    if (p.other_event !== undefined && p.min !== undefined) return zh() ? `不能早于最近的途中事件（${p.min}）` : `must not be before the journey's latest event (${p.min})`;
     if (p.other !== undefined) return zh() ? `不能早于${fieldName(p.other)}` : `must not be before ${p.other}`;
     if (p.min !== undefined) return zh() ? `不能早于${p.min}` : `must not be before ${p.min}`;
     return zh() ? `须为${p.before}之前的月份` : `must be a month before ${p.before}`;

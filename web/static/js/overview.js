@@ -1,7 +1,7 @@
 // Overview: year-to-date tiles with YoY, target progress, monthly chart and
 // the latest departures, for a year and a "through" month.
 import * as api from "./api.js";
-import { t, lang, num, teu, pct, date, dateTime, period, monthName, today } from "./i18n.js";
+import { t, lang, num, teu, pct, date, dateTime, period, monthName, today, place } from "./i18n.js";
 import { h, $, clear, table } from "./dom.js";
 import { runTable, showError, fillSelect, routeName, announceShown } from "./common.js";
 
@@ -41,6 +41,21 @@ async function findLatest() {
   const m = r.data.latest_counted_month;
   st.latest = m ? { year: Number(m.slice(0, 4)), month: Number(m.slice(5, 7)) } : { year: cy, month: cm };
   st.years = r.data.years_with_data.length ? r.data.years_with_data : [st.latest.year];
+  // A hub manager looks first at the year of the plan: the newest year
+  // with a target (not after this one), through its newest month with
+  // data; without targets, the newest month with data.
+  try {
+    const tg = await api.getAll("/api/v1/targets?limit=100");
+    const years = tg.data.map((x) => x.year).filter((y) => y <= cy);
+    if (years.length) {
+      const y = Math.max(...years);
+      if (y > st.latest.year) st.latest = { year: y, month: y === cy ? cm : 12 };
+      else if (y < st.latest.year) st.latest = { year: y, month: 12 };
+      if (!st.years.includes(y)) st.years = [y, ...st.years].sort((a, b) => b - a);
+    }
+  } catch (err) {
+    console.error(err); // the figures still open, on the newest month with data
+  }
 }
 
 function fillPickers() {
@@ -124,6 +139,7 @@ export function relabel() {
   if (d.targets) renderTargets(d.targets);
   if (d.chart) renderChart(d.chart, true);
   if (d.latest) renderLatest(d.latest);
+  if (d.inTransit) renderInTransit(d.inTransit);
 }
 
 // load fetches every part for the chosen period; force renders even when
@@ -136,6 +152,7 @@ async function load(force) {
     loadTargets(gen, year, through, force),
     loadChart(gen, year, through, force),
     loadLatest(gen, year, through, force),
+    loadInTransit(gen, force),
   ]);
   return parts.some((p) => p.status === "fulfilled" && p.value);
 }
@@ -381,4 +398,40 @@ function renderLatest({ runs, upTo }) {
     return;
   }
   clear(box, h("p", { class: "muted caption-small", text: t("ov.latestUpTo", { date: date(upTo) }) }), runTable(t("ov.latest"), runs, null, lang));
+}
+
+// The trains on their way now, oldest departure first, with where they are
+// and when they will arrive (whatever the period chosen above).
+async function loadInTransit(gen, force) {
+  const r = await api.get("/api/v1/runs/in-transit?limit=10");
+  if (!current(gen)) return false;
+  if (r.fresh || force || !st.data.inTransit) {
+    st.data.inTransit = r.data.items;
+    renderInTransit(st.data.inTransit);
+  }
+  return r.fresh;
+}
+
+function renderInTransit(runs) {
+  const box = $("#in-transit");
+  box.dataset.count = String(runs.length);
+  if (runs.length === 0) {
+    clear(box, h("p", { class: "muted empty", text: t("ov.transit.none") }));
+    return;
+  }
+  const cols = [{ label: t("col.departed") }, { label: t("col.route") }, { label: t("col.number") }, { label: t("col.direction") },
+    { label: t("col.position") }, { label: t("col.eta") }];
+  const rows = runs.map((r) => {
+    const p = r.position || {};
+    const where = p.last_stop ? t(p.next_stop ? "run.between" : "run.at", { last: place(p.last_stop.name), next: p.next_stop ? place(p.next_stop.name) : "" }) : "—";
+    return [
+      { text: dateTime(r.departed_at) },
+      { node: h("span", { class: "code", text: r.route }) },
+      { node: h("a", { href: "#/run/" + r.id, class: "mono run-link", text: r.number }) },
+      { text: t("dir." + r.direction) },
+      { text: where, class: "position" },
+      { text: r.eta ? `${dateTime(r.eta)} · ${t("run.etaBasis." + r.eta_basis)}` : "—" },
+    ];
+  });
+  clear(box, table(t("ov.transit.label"), cols, rows, (i) => ({ dataset: { id: runs[i].id } })));
 }

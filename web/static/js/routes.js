@@ -87,6 +87,41 @@ function render() {
   $("#rt-count").textContent = t("rt.count", { n: num(shown.length) });
   clear($("#schematic"), schematic(shown));
   clear($("#routes"), ...shown.map(routeCard));
+  fillTransit();
+}
+
+// Each rail route's card says its median transit time in each direction,
+// over every arrival logged (stored figures: cheap, and 304 while nothing
+// changes).
+st.transit = new Map(); // code -> { outbound, inbound }
+
+async function fillTransit() {
+  for (const p of document.querySelectorAll("#routes .route-transit")) {
+    const code = p.dataset.code;
+    try {
+      const [o, i] = await Promise.all(["outbound", "inbound"].map((d) => api.get(`/api/v1/routes/${encodeURIComponent(code)}/transit?direction=${d}`)));
+      st.transit.set(code, { outbound: o.data, inbound: i.data });
+      if (p.isConnected) p.textContent = transitText(st.transit.get(code));
+      p.dataset.outbound = o.data.median_days === null ? "" : String(o.data.median_days);
+      p.dataset.inbound = i.data.median_days === null ? "" : String(i.data.median_days);
+      p.hidden = !p.textContent;
+    } catch (err) {
+      console.error(err);
+    }
+  }
+}
+
+function transitText({ outbound, inbound }) {
+  const n = outbound.runs + inbound.runs;
+  if (n === 0) return "";
+  const d = (x) => (x.median_days === null ? "—" : t("run.days", { n: num(x.median_days) }));
+  let s = t("rt.transit", { out: d(outbound), in: d(inbound), n: num(n) });
+  const all = [outbound, inbound].filter((x) => x.runs > 0 && x.within_plan !== null);
+  if (all.length && outbound.planned_transit_days !== null) {
+    const within = all.reduce((a, x) => a + x.within_plan * x.runs, 0) / all.reduce((a, x) => a + x.runs, 0);
+    s += t("rt.withinPlan", { pct: new Intl.NumberFormat(lang === "zh" ? "zh-CN" : "en-GB", { style: "percent", maximumFractionDigits: 0 }).format(within), plan: num(outbound.planned_transit_days) });
+  }
+  return s;
 }
 
 const firstBorder = (r) => r.stops.find((x) => x.role === "border");
@@ -218,6 +253,8 @@ function routeCard(r) {
       h("span", { text: r.opened_on ? t("rt.opened", { date: date(r.opened_on) }) : t("rt.openedUnknown") }),
       r.active ? null : h("span", { class: "badge off", text: t("rt.inactive") }),
       ...(r.tags || []).map((x) => h("span", { class: "tag", title: x, dataset: { tag: x }, text: tag(x) }))),
+    r.mode === "rail" ? h("p", { class: "route-transit", dataset: { code: r.code }, hidden: !st.transit.has(r.code),
+      text: st.transit.has(r.code) ? transitText(st.transit.get(r.code)) : "" }) : null,
     h("p", { class: "borders" }, h("strong", { text: t("rt.borders") + (lang === "zh" ? "：" : ": ") }),
       borders.length ? borders.map((b) => `${place(b.name)} (${country(b.country)})`).join(" → ") : t("rt.noBorders")),
     h("ol", { class: "stops", "aria-label": t("rt.stops") },

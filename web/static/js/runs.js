@@ -2,12 +2,12 @@
 // download, the "log a departure" form and the CSV import for operators.
 import * as api from "./api.js";
 import * as csvImport from "./csvimport.js";
-import { t, lang, num, dateTime, ZONE, ZONE_OFFSET, fieldText, fieldName, problemText } from "./i18n.js";
+import { t, lang, num, dateTime, ZONE_OFFSET, fieldText, fieldName, problemText } from "./i18n.js";
 import { h, $, clear } from "./dom.js";
-import { MODES, DIRECTIONS, STATUSES, runTable, showError, errorNodes, detailNode, fillSelect, routeName, announceShown } from "./common.js";
+import { MODES, DIRECTIONS, STATUSES, runTable, showError, errorNodes, detailNode, fillSelect, routeName, announceShown, zonedInstant } from "./common.js";
 
 const PAGE = 25;
-const FILTERS = ["route", "mode", "direction", "status", "from", "to"];
+const FILTERS = ["number", "container", "route", "mode", "direction", "status", "from", "to"];
 
 const st = {
   started: false,
@@ -436,31 +436,6 @@ function integer(input) {
   return v === "" ? undefined : Number(v);
 }
 
-// departedAt turns the form's local time into an RFC 3339 instant in the
-// reporting zone, with the zone's offset on that date (daylight saving
-// included where the zone has it).
-function departedAt(v) {
-  if (!v) return "";
-  const local = v.length === 16 ? v + ":00" : v;
-  return local + zoneOffsetAt(local);
-}
-
-function zoneOffsetAt(local) {
-  try {
-    // Two passes: the offset at the instant read as UTC, then at the corrected instant.
-    let off = ZONE_OFFSET;
-    for (let i = 0; i < 2; i++) {
-      const at = new Date(local + off);
-      const name = new Intl.DateTimeFormat("en-GB", { timeZone: ZONE, timeZoneName: "longOffset" })
-        .formatToParts(at).find((p) => p.type === "timeZoneName").value; // "GMT+08:00" or "GMT"
-      off = name === "GMT" ? "+00:00" : name.slice(3);
-    }
-    return off;
-  } catch {
-    return ZONE_OFFSET;
-  }
-}
-
 async function submit() {
   clearErrors();
   const tokenInput = $("#r-token");
@@ -478,7 +453,7 @@ async function submit() {
     route: $("#r-route").value,
     number: $("#r-number").value.trim(),
     direction: $("#r-direction").value,
-    departed_at: departedAt($("#r-departed").value),
+    departed_at: zonedInstant($("#r-departed").value),
   };
   const containers = integer($("#r-containers"));
   const teu = integer($("#r-teu"));
