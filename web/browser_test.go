@@ -1123,7 +1123,13 @@ func TestScreenshot(t *testing.T) {
 		if err := os.MkdirAll(*screenshotDir, 0o755); err != nil {
 			t.Fatal(err)
 		}
+		var x8024 struct{ Items []struct{ ID int64 } }
+		s.getJSON(t, "/api/v1/runs?number=X8024&route=SCO-MLX-MOW&from=2024-10-24&to=2024-10-24", &x8024)
+		if len(x8024.Items) != 1 {
+			t.Fatalf("the demo's X8024 of 24 October 2024: %+v", x8024)
+		}
 		views := []struct{ name, hash, ready string }{
+			{"run", fmt.Sprintf("#/run/%d", x8024.Items[0].ID), `document.querySelectorAll("#journey .stop").length > 0 && document.querySelector("#ev-stop option")`},
 			{"overview", period, periodReady},
 			{"routes", "#/routes", `document.querySelector("#schematic svg") && document.querySelector("#routes .route")`},
 			{"runs", "#/runs", `document.querySelector("#runs-list tbody tr") && document.querySelector("#r-route option")`},
