@@ -772,3 +772,108 @@ func BenchmarkListRuns(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRunDetail: GET /api/v1/runs/{id} of a run with 30 journey events
+// (an arrival at the border, 28 holds, the departure), among 10,000 runs:
+// its position and its ETA from the route's last 20 arrivals. Paired with
+// the list benchmark's floor (GET /api/v1/runs?limit=50 on a bare Echo), so
+// that its ratio reads against the list's; banlie computes every answer
+// (the data version is raised before each request). "events" is GET
+// /api/v1/runs/{id}/events of the same run, for context.
+func BenchmarkRunDetail(b *testing.B) {
+	srv := benchBanlie(b, "FULL")
+	c := benchClient(b)
+	for _, code := range []string{"SCO-TJ-MOW", "XIAN-DUIS", "CHONGQING-LODZ", "YIWU-MAD", "HEFEI-HAM"} {
+		benchRouteHTTP(b, c, srv, code)
+	}
+	db := openFloorDB(b, srv.DB, "FULL", false)
+	seedRuns(b, db, listSeed)
+	floor := floorServer(b, db, false)
+
+	// A departed run of SCO-TJ-MOW (Jiaozhou – Tongjiang – Moscow) with 30 events.
+	st, got := exchange(b, c, "GET", srv.URL+"/api/v1/runs?route=SCO-TJ-MOW&status=departed&direction=outbound&limit=1", "", nil)
+	var page struct {
+		Items []struct {
+			ID         int64     `json:"id"`
+			DepartedAt time.Time `json:"departed_at"`
+		} `json:"items"`
+	}
+	if st != http.StatusOK || json.Unmarshal(got, &page) != nil || len(page.Items) != 1 {
+		b.Fatalf("a departed run: %d %s", st, got)
+	}
+	run := page.Items[0]
+	events := fmt.Sprintf("%s/api/v1/runs/%d/events", srv.URL, run.ID)
+	at := run.DepartedAt.Add(24 * time.Hour)
+	post := func(ev map[string]any) {
+		body, _ := json.Marshal(ev)
+		if st, got := exchange(b, c, "POST", events, srv.Admin, body); st != http.StatusCreated {
+			b.Fatalf("event %v: %d %s", ev, st, got)
+		}
+	}
+	post(map[string]any{"type": "arrived", "at": at.Format(time.RFC3339), "stop": 1})
+	for i := range 28 {
+		post(map[string]any{"type": "held", "at": at.Add(time.Duration(i+1) * time.Hour).Format(time.RFC3339), "stop": 1, "reason": "wagon shortage"})
+	}
+	post(map[string]any{"type": "departed", "at": at.Add(30 * time.Hour).Format(time.RFC3339), "stop": 1})
+
+	detail := fmt.Sprintf("%s/api/v1/runs/%d", srv.URL, run.ID)
+	check := func(body []byte) {
+		var d struct {
+			Position struct {
+				LastEvent struct {
+					Type string `json:"type"`
+					Stop int    `json:"stop"`
+				} `json:"last_event"`
+				NextStop struct {
+					Name string `json:"name"`
+				} `json:"next_stop"`
+			} `json:"position"`
+			ETABasis *string `json:"eta_basis"`
+		}
+		if err := json.Unmarshal(body, &d); err != nil || d.Position.LastEvent.Type != "departed" || d.Position.LastEvent.Stop != 1 ||
+			d.Position.NextStop.Name != "Moscow" || d.ETABasis == nil || *d.ETABasis != "route_history" {
+			b.Fatalf("run detail: %s", body)
+		}
+	}
+	st, got = exchange(b, c, "GET", detail, "", nil)
+	if st != http.StatusOK {
+		b.Fatalf("status %d: %s", st, got)
+	}
+	check(got)
+	st, got = exchange(b, c, "GET", events, "", nil)
+	var evs struct{ Items []any }
+	if st != http.StatusOK || json.Unmarshal(got, &evs) != nil || len(evs.Items) != 31 {
+		b.Fatalf("events: %d, want 30 and the run's departure: %s", len(evs.Items), got)
+	}
+	bump := func(b *testing.B) {
+		if _, err := db.Exec(`UPDATE data_version SET v = v + 1 WHERE id = 1`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const q = "/api/v1/runs?limit=50"
+	for _, side := range []struct{ name, url string }{{"detail", detail}, {"events", events}} {
+		b.Run(side.name+"_paired", func(b *testing.B) {
+			urls := []string{side.url, floor + q}
+			took := make([]time.Duration, len(urls))
+			n := 0
+			for b.Loop() {
+				for i, url := range urls {
+					if i == 0 {
+						bump(b)
+					}
+					t0 := time.Now()
+					st, got := exchange(b, c, "GET", url, "", nil)
+					took[i] += time.Since(t0)
+					if st != http.StatusOK {
+						b.Fatalf("status %d: %s", st, got)
+					}
+					if i == 0 && side.name == "detail" {
+						check(got)
+					}
+				}
+				n++
+			}
+			reportPaired(b, n, took, "banlie", "floor")
+		})
+	}
+}
