@@ -155,6 +155,7 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler)
 		{GET, "/api/v1/runs/in-transit", journeys.inTransit, readers, read},
 		{POST, "/api/v1/runs/:id/events", journeys.create, operators, write | idempotent},
 		{GET, "/api/v1/runs/:id/events", journeys.list, readers, poll},
+		{GET, "/api/v1/runs/:id/events/:event_id", journeys.get, readers, poll},
 		{DELETE, "/api/v1/runs/:id/events/:event_id", journeys.delete, operators, write},
 
 		{POST, "/api/v1/sea-rail-counts", seaRail.create, operators, write | idempotent},

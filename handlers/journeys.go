@@ -73,6 +73,27 @@ func (h journeyHandlers) list(c echo.Context) error {
 	return c.JSON(http.StatusOK, eventsPage{RunID: id, Items: tl})
 }
 
+func (h journeyHandlers) get(c echo.Context) error {
+	id, err := pathID(c, "run")
+	if err != nil {
+		return err
+	}
+	eid, err := strconv.ParseInt(c.Param("event_id"), 10, 64)
+	if err != nil || eid < 1 {
+		return models.Errorf(models.ENOTFOUND, "run %d has no such event", id)
+	}
+	_, tl, err := h.st.ListEvents(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	for _, e := range tl {
+		if e.ID != nil && *e.ID == eid {
+			return c.JSON(http.StatusOK, e)
+		}
+	}
+	return models.Errorf(models.ENOTFOUND, "run %d has no event with id %d", id, eid)
+}
+
 func (h journeyHandlers) delete(c echo.Context) error {
 	id, err := pathID(c, "run")
 	if err != nil {

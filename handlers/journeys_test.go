@@ -116,9 +116,12 @@ func testJourney(t *testing.T, ts *testServer) {
 	if arrivedMZL.ID == nil || arrivedMZL.Source != "event" || arrivedMZL.Place == nil || arrivedMZL.Place.Name != "Manzhouli" {
 		t.Fatalf("stored event: %+v", arrivedMZL)
 	}
-	if loc := post(map[string]any{"type": "held", "at": "2026-11-14T12:00:00+08:00", "stop": 2, "reason": "wagon shortage on the Russian side"}); loc.Status != 201 ||
-		loc.Header.Get("Location") == "" {
-		t.Fatalf("held: %d %s (Location %q)", loc.Status, loc.Body, loc.Header.Get("Location"))
+	held := post(map[string]any{"type": "held", "at": "2026-11-14T12:00:00+08:00", "stop": 2, "reason": "wagon shortage on the Russian side"})
+	if held.Status != 201 || held.Header.Get("Location") == "" {
+		t.Fatalf("held: %d %s (Location %q)", held.Status, held.Body, held.Header.Get("Location"))
+	}
+	if got := ts.mustDo(t, 200, "GET", held.Header.Get("Location"), nil); string(got.Body) != string(held.Body) {
+		t.Fatalf("the event at its Location: %s, created %s", got.Body, held.Body)
 	}
 
 	// A retried POST with the same Idempotency-Key records the crossing once.
