@@ -152,23 +152,21 @@ type dcsaEvent struct {
 	EquipmentReference     *string        `json:"equipmentReference,omitempty"`
 	TransportCall          dcsaCall       `json:"transportCall"`
 	EventLocation          *dcsaLocation  `json:"eventLocation,omitempty"`
-	DocumentReferences     []dcsaDocument `json:"documentReferences"`
 }
 
+// dcsaCall is the call at a stop. The train's number goes where DCSA
+// carries a voyage number: export for outbound runs, import for inbound.
 type dcsaCall struct {
-	TransportCallID string        `json:"transportCallID"`
-	ModeOfTransport *string       `json:"modeOfTransport,omitempty"`
-	Location        *dcsaLocation `json:"location,omitempty"`
+	TransportCallID    string        `json:"transportCallID"`
+	ExportVoyageNumber *string       `json:"exportVoyageNumber,omitempty"`
+	ImportVoyageNumber *string       `json:"importVoyageNumber,omitempty"`
+	ModeOfTransport    *string       `json:"modeOfTransport,omitempty"`
+	Location           *dcsaLocation `json:"location,omitempty"`
 }
 
 type dcsaLocation struct {
 	LocationName   string  `json:"locationName"`
 	UNLocationCode *string `json:"UNLocationCode,omitempty"`
-}
-
-type dcsaDocument struct {
-	DocumentReferenceType  string `json:"documentReferenceType"`
-	DocumentReferenceValue string `json:"documentReferenceValue"`
 }
 
 // dcsaNamespace is the namespace of the name-based (SHA-1) UUIDs that
@@ -187,7 +185,7 @@ func dcsaEvents(run models.Run, tl []models.Event) []dcsaEvent {
 	if m, ok := dcsaModes[run.Mode]; ok {
 		mode = &m
 	}
-	ref := []dcsaDocument{{DocumentReferenceType: "TRN", DocumentReferenceValue: run.Number}}
+	number := run.Number
 	for _, e := range tl {
 		key := "run:" + strconv.FormatInt(run.ID, 10) + ":"
 		if e.ID != nil {
@@ -205,8 +203,13 @@ func dcsaEvents(run models.Run, tl []models.Event) []dcsaEvent {
 		}
 		call := dcsaCall{TransportCallID: uuid.NewSHA1(dcsaNamespace, []byte("run:"+strconv.FormatInt(run.ID, 10)+":stop:"+stopKey(e.Stop))).String(),
 			ModeOfTransport: mode, Location: loc}
+		if run.Direction == models.DirInbound {
+			call.ImportVoyageNumber = &number
+		} else {
+			call.ExportVoyageNumber = &number
+		}
 		base := dcsaEvent{EventClassifierCode: "ACT", EventDateTime: e.At, EventCreatedDateTime: created,
-			TransportCall: call, EventLocation: loc, DocumentReferences: ref}
+			TransportCall: call, EventLocation: loc}
 		transport := func(code string) {
 			d := base
 			d.EventID = uuid.NewSHA1(dcsaNamespace, []byte(key)).String()

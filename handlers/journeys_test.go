@@ -481,3 +481,82 @@ func testTransitAndETA(t *testing.T, ts *testServer) {
 		}
 	}
 }
+
+func TestJourneyEdgesSQLite(t *testing.T) {
+	t.Parallel()
+	testJourneyEdges(t, newTestServer(t))
+}
+
+func TestJourneyEdgesPostgres(t *testing.T) {
+	t.Parallel()
+	testJourneyEdges(t, newTestServerPG(t))
+}
+
+// testJourneyEdges: the order of events at one instant, a run's arrival
+// time set without its status, an estimate that fixes the departure, and
+// free text kept as written.
+func testJourneyEdges(t *testing.T, ts *testServer) {
+	ts.mustDo(t, 201, "POST", "/api/v1/routes", journeyRoute("QD-MZL-MOW"))
+	mk := func(number string) string {
+		b := runBody("QD-MZL-MOW", number, "2026-11-10T08:00:00+08:00")
+		b["container_numbers"] = []string{}
+		return fmt.Sprintf("/api/v1/runs/%d", createRun(t, ts, b).ID)
+	}
+	const T = "2026-11-14T10:00:00+08:00"
+	// Events at the same instant at two stops: accepted whichever is sent
+	// first, and listed in the journey's order.
+	for i, order := range [][]int{{2, 3}, {3, 2}} {
+		run := mk(fmt.Sprintf("X820%d", i))
+		for _, stop := range order {
+			ts.mustDo(t, 201, "POST", run+"/events", map[string]any{"type": "arrived", "at": T, "stop": stop})
+		}
+		var list struct{ Items []eventJSON }
+		ts.mustDo(t, 200, "GET", run+"/events", nil).decode(t, &list)
+		if len(list.Items) != 3 || *list.Items[1].Stop != 2 || *list.Items[2].Stop != 3 {
+			t.Errorf("arrivals at %v at one instant listed as %+v", order, list.Items)
+		}
+	}
+
+	// An arrival time set by a PATCH that leaves the status departed does
+	// not end the journey: the run stays in transit, and its arrival at the
+	// final stop is still recorded (and makes it arrived).
+	run := mk("X8210")
+	ts.mustDo(t, 200, "PATCH", run, map[string]any{"arrived_at": "2026-11-25T10:00:00+03:00"})
+	var moving struct{ Items []runDetailJSON }
+	ts.mustDo(t, 200, "GET", "/api/v1/runs/in-transit", nil).decode(t, &moving)
+	if len(moving.Items) == 0 || fmt.Sprintf("/api/v1/runs/%d", moving.Items[len(moving.Items)-1].ID) != run {
+		t.Errorf("a departed run with an arrival time left the in-transit list: %+v", moving.Items)
+	}
+	arr := ts.mustDo(t, 201, "POST", run+"/events", map[string]any{"type": "arrived", "at": "2026-11-25T11:00:00+03:00", "stop": 4})
+	var d runDetailJSON
+	ts.mustDo(t, 200, "GET", run, nil).decode(t, &d)
+	if d.Status != "arrived" || d.ArrivedAt == nil || !sameInstant(t, *d.ArrivedAt, "2026-11-25T11:00:00+03:00") {
+		t.Errorf("after the final arrival %s: %+v", arr.Body, d)
+	}
+
+	// An estimate given on 11 November for the 20th: the departure cannot
+	// move after either.
+	run = mk("X8211")
+	ts.mustDo(t, 201, "POST", run+"/events", map[string]any{"type": "estimated_arrival", "at": "2026-11-11T09:00:00+08:00", "eta": "2026-11-20T08:00:00+03:00"})
+	for _, dep := range []string{"2026-11-12T08:00:00+08:00", "2026-11-21T08:00:00+08:00"} {
+		if got := problemFields(t, ts.do(t, "PATCH", run, map[string]any{"departed_at": dep}), 422); !reflect.DeepEqual(got, []fieldErr{{"departed_at", "order"}}) {
+			t.Errorf("departure moved to %s past the estimate: %v", dep, got)
+		}
+	}
+
+	// Free text as written: full-width punctuation stays, and 200
+	// characters that NFKC would expand are still 200.
+	run = mk("X8212")
+	reason := "海关查验（延误两天）：等待放行"
+	var held eventJSON
+	var raw struct {
+		Reason string `json:"reason"`
+	}
+	r := ts.mustDo(t, 201, "POST", run+"/events", map[string]any{"type": "held", "at": T, "stop": 2, "reason": reason})
+	r.decode(t, &held)
+	r.decode(t, &raw)
+	if raw.Reason != reason {
+		t.Errorf("reason stored as %q, sent %q", raw.Reason, reason)
+	}
+	ts.mustDo(t, 201, "POST", run+"/events", map[string]any{"type": "held", "at": "2026-11-14T11:00:00+08:00", "stop": 2, "reason": strings.Repeat("㍿", 200)})
+}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"banlie/store"
 )
 
 // The PostgreSQL suite: the same HTTP contract on a scratch PostgreSQL
@@ -195,3 +197,68 @@ func ioNopCloser(b []byte) *nopCloser { return &nopCloser{bytes.NewReader(b)} }
 type nopCloser struct{ *bytes.Reader }
 
 func (nopCloser) Close() error { return nil }
+
+// TestPostgresEventWaitsForRouteChange: an event recorded while its route's
+// stops are being replaced is checked against the new stops (it waits for
+// the change to commit), so no event names a stop the route no longer has.
+func TestPostgresEventWaitsForRouteChange(t *testing.T) {
+	t.Parallel()
+	dsn := postgresDB(t)
+	ts := newTestServerOn(t, dsn, shanghai, nil)
+	ts.mustDo(t, 201, "POST", "/api/v1/routes", journeyRoute("QD-MZL-MOW"))
+	b := runBody("QD-MZL-MOW", "X1", "2026-11-10T08:00:00+08:00")
+	run := fmt.Sprintf("/api/v1/runs/%d", createRun(t, ts, b).ID)
+
+	db, err := store.Open(dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, _ := db.DB()
+	t.Cleanup(func() { sqlDB.Close() })
+	// Another transaction holds the route's stops, so that the route's
+	// update waits after its check, with the route's row locked.
+	hold, err := sqlDB.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.Exec(`SELECT 1 FROM route_stops FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	waiting := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var k int
+			if err := sqlDB.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&k); err != nil {
+				t.Fatal(err)
+			}
+			if k >= n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d statements waiting for a lock, want %d", k, n)
+			}
+			time.Sleep(5 * time.Millisecond) // polling pg_stat_activity for the wait
+		}
+	}
+	stops := journeyRoute("QD-MZL-MOW")["stops"].([]map[string]any)
+	short := []map[string]any{stops[0], stops[2], stops[4]}
+	patched, posted := make(chan response, 1), make(chan response, 1)
+	go func() { patched <- ts.do(t, "PATCH", "/api/v1/routes/QD-MZL-MOW", map[string]any{"stops": short}) }()
+	waiting(1)
+	go func() {
+		posted <- ts.do(t, "POST", run+"/events", map[string]any{"type": "arrived", "at": "2026-11-16T10:00:00+08:00", "stop": 3})
+	}()
+	waiting(2)
+	if err := hold.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-patched; r.Status != 200 {
+		t.Fatalf("the route's update: %d %s", r.Status, r.Body)
+	}
+	// Stop 3 no longer exists: the event is refused, not stored.
+	if got := problemFields(t, <-posted, 422); !reflect.DeepEqual(got, []fieldErr{{"stop", "out_of_range"}}) {
+		t.Fatalf("the event during the update: %v", got)
+	}
+	ts.mustDo(t, 201, "POST", run+"/events", map[string]any{"type": "arrived", "at": "2026-11-16T10:00:00+08:00", "stop": 1})
+}

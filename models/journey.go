@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -298,14 +300,16 @@ func (j Journey) Check(in EventInput, now time.Time, p *Problems) (EventValues, 
 		v.Stop = &last
 	}
 	if in.Type == EventHeld {
-		if in.Reason == nil || NormalizeText(*in.Reason) == "" {
+		if in.Reason == nil || strings.TrimSpace(*in.Reason) == "" {
 			p.Add("reason", CodeRequired, Params{"if": "type", "equals": EventHeld}, "is required when type is held")
 		}
 	} else if in.Reason != nil && !p.Has("type") {
 		p.Add("reason", CodeInvalidValue, Params{"allowed": []string{}, "if": "type", "equals": EventHeld}, "is given only with type held")
 	}
+	// Free text is kept as written (full-width punctuation and all), without
+	// blank space around it, as a run's cargo is.
 	if in.Reason != nil {
-		r := NormalizeText(*in.Reason)
+		r := strings.TrimSpace(*in.Reason)
 		if r != "" {
 			CheckLine(p, "reason", r, false, maxReason)
 			v.Reason = &r
@@ -325,7 +329,7 @@ func (j Journey) Check(in EventInput, now time.Time, p *Problems) (EventValues, 
 		p.Add("eta", CodeInvalidValue, Params{"allowed": []string{}, "if": "type", "equals": EventEstimatedArrival}, "is given only with type estimated_arrival")
 	}
 	if in.Note != nil {
-		if s := NormalizeText(*in.Note); s != "" {
+		if s := strings.TrimSpace(*in.Note); s != "" {
 			checkText(p, "note", s, false, maxNote)
 			v.Note = &s
 		}
@@ -385,14 +389,15 @@ func (j Journey) checkPlace(v EventValues, now time.Time, p *Problems) {
 			return
 		}
 		or := j.rank(o)
-		if o.At.After(v.At) && or < r || !o.At.After(v.At) && or > r {
+		// At the same instant the journey's order decides (as Timeline sorts).
+		if o.At.After(v.At) && or < r || o.At.Before(v.At) && or > r {
 			params := Params{"other_stop": *o.Stop, "other_type": o.Type, "other_at": o.At.Format(time.RFC3339)}
 			if o.ID != nil {
 				params["other_event"] = *o.ID
 			}
 			p.Add("stop", CodeOrder, params,
 				"out of the journey's order: the run was %s at stop %d (%s) at %s (stops are visited in the route's order%s)",
-				o.Type, *o.Stop, j.Stops[*o.Stop].Name, o.At.Format(time.RFC3339), reverseNote(j.Direction))
+				o.Type, *o.Stop, j.stopName(*o.Stop), o.At.Format(time.RFC3339), reverseNote(j.Direction))
 			return
 		}
 	}
@@ -409,7 +414,15 @@ func (j Journey) stopsWhere(ok func(int) bool) []int {
 	return out
 }
 
-func (j Journey) between(i int) bool  { return i != j.FirstStop() && i != j.LastStop() }
+func (j Journey) between(i int) bool { return i != j.FirstStop() && i != j.LastStop() }
+
+// stopName is stop i's name, or its index when the route has no such stop.
+func (j Journey) stopName(i int) string {
+	if i < 0 || i >= len(j.Stops) {
+		return "#" + strconv.Itoa(i)
+	}
+	return j.Stops[i].Name
+}
 func (j Journey) isBorder(i int) bool { return j.Stops[i].Role == RoleBorder }
 
 func pastTense(typ string) string {
@@ -539,13 +552,18 @@ func inLoc(t *time.Time, loc *time.Location) *time.Time {
 // them and its arrival after them.
 func (j Journey) CheckRunChange(v RunValues, route string, curRoute string, p *Problems) {
 	var first, last *Event
+	var lateETA *Event // the estimate with the earliest ETA
 	for i := range j.Events {
 		e := &j.Events[i]
-		if e.Type == EventEstimatedArrival {
-			continue
-		}
+		// Every event, estimates too, was given after the departure.
 		if first == nil || e.At.Before(first.At) {
 			first = e
+		}
+		if e.Type == EventEstimatedArrival {
+			if e.ETA != nil && (lateETA == nil || e.ETA.Before(*lateETA.ETA)) {
+				lateETA = e
+			}
+			continue
 		}
 		if last == nil || e.At.After(last.At) {
 			last = e
@@ -567,9 +585,13 @@ func (j Journey) CheckRunChange(v RunValues, route string, curRoute string, p *P
 		p.Add("status", CodeConflict, Params{"resource": "run_event", "count": n},
 			"cannot be %s while the run has %d journey events; delete them first", v.Status, n)
 	}
-	if first != nil && v.DepartedAt.After(first.At) {
+	switch {
+	case first != nil && v.DepartedAt.After(first.At):
 		p.Add("departed_at", CodeOrder, Params{"before": first.At.Format(time.RFC3339), "other_event": *first.ID},
 			"must not be after the journey's first event (%s at stop %d, %s)", first.Type, *first.Stop, first.At.Format(time.RFC3339))
+	case lateETA != nil && v.DepartedAt.After(*lateETA.ETA):
+		p.Add("departed_at", CodeOrder, Params{"before": lateETA.ETA.Format(time.RFC3339), "other_event": *lateETA.ID},
+			"must not be after the arrival an operator estimated (%s)", lateETA.ETA.Format(time.RFC3339))
 	}
 	if last != nil && v.ArrivedAt != nil && v.ArrivedAt.Before(last.At) {
 		p.Add("arrived_at", CodeOrder, Params{"min": last.At.Format(time.RFC3339), "other_event": *last.ID},
@@ -583,7 +605,7 @@ func (j Journey) Dwell() map[int]time.Duration {
 	arrived := map[int]time.Time{}
 	done := map[int]time.Time{}
 	for _, e := range j.Events {
-		if e.Stop == nil || j.Stops[*e.Stop].Role != RoleBorder {
+		if e.Stop == nil || *e.Stop < 0 || *e.Stop >= len(j.Stops) || j.Stops[*e.Stop].Role != RoleBorder {
 			continue
 		}
 		switch e.Type {

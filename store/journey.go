@@ -58,6 +58,15 @@ func (s *Store) loadJourney(ctx context.Context, id int64, lock bool) (journeyOf
 	if err := q.Where("runs.id = ?", id).Take(&out.run).Error; err != nil {
 		return out, storeErr("runs.get", err, fmt.Sprintf("no run with id %d", id), "")
 	}
+	if lock && s.db.Dialector.Name() == "postgres" {
+		// A route's stops change under FOR UPDATE of its row (UpdateRoute):
+		// holding it FOR SHARE until the event commits keeps the stops the
+		// event was checked against.
+		var one int
+		if err := s.queryRow(ctx, `SELECT 1 FROM routes WHERE id = ? FOR SHARE`, out.run.Row.RouteID).Scan(&one); err != nil {
+			return out, fmt.Errorf("runs.route_lock: %w", err)
+		}
+	}
 	stops, err := s.withCtx(ctx).routeStops([]int64{out.run.Row.RouteID})
 	if err != nil {
 		return out, err
@@ -76,7 +85,9 @@ func (s *Store) loadJourney(ctx context.Context, id int64, lock bool) (journeyOf
 
 func journeyFor(r runRow, stops []models.Stop, loc *time.Location) models.Journey {
 	j := models.Journey{RunID: r.ID, Stops: stops, Direction: r.Direction, Status: r.Status, DepartedAt: r.DepartedAt.In(loc)}
-	if r.ArrivedAt != nil {
+	// The status says whether the journey is over: an arrived_at on a run
+	// still departed (a PATCH may leave one) does not end it.
+	if r.ArrivedAt != nil && r.Status == models.StatusArrived {
 		t := r.ArrivedAt.In(loc)
 		j.ArrivedAt = &t
 	}

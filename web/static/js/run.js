@@ -278,9 +278,13 @@ async function editRun() {
   if (!takeToken()) return showErrors("edit", { fields: [{ field: "token", key: "form.needToken" }], local: true });
   const patch = {};
   const r = st.run;
-  const status = $("#ed-status").value;
-  if (status !== r.status) patch.status = status;
+  let status = $("#ed-status").value;
   const arrived = $("#ed-arrived").value;
+  // An arrival time makes the run arrived (the status is what ends its
+  // journey); clearing it on an arrived run sets it back on its way.
+  if (arrived && !r.arrived_at && status === r.status) status = "arrived";
+  if (!arrived && r.arrived_at && status === "arrived") status = "departed";
+  if (status !== r.status) patch.status = status;
   if (arrived && (!r.arrived_at || zonedInstant(arrived) !== zonedInstant(localOf(r.arrived_at)))) patch.arrived_at = zonedInstant(arrived);
   if (!arrived && r.arrived_at) patch.arrived_at = null;
   for (const [field, id] of [["containers", "#ed-containers"], ["teu", "#ed-teu"]]) {
