@@ -64,8 +64,8 @@ func (s *Store) joinedContainers(ctx context.Context, rows []runWithRoute) error
 	return s.withContainers(ctx, ptrs...)
 }
 
-// writeContainers replaces the container numbers of run id by numbers, in
-// their order.
+// writeContainers stores numbers, in their order, as the container numbers
+// of run id, replacing those it had when replace is set.
 func (s *Store) writeContainers(id int64, numbers []string, replace bool) error {
 	if replace {
 		if err := s.exec(`DELETE FROM run_containers WHERE run_id = ?`, id); err != nil {
@@ -93,8 +93,9 @@ func (s *Store) writeContainers(id int64, numbers []string, replace bool) error 
 	return nil
 }
 
-// checkHolds refuses row (stored, or about to be, as run row.ID on route
-// code) when another run holds one of its containers at the same time:
+// checkHolds refuses row (run row.ID as the write leaves it; the run's own
+// stored containers never count) when another run holds one of its
+// containers at the same time:
 // ECONFLICT, one field error on container_numbers per container taken,
 // naming the run that has it. Within the write's transaction, on
 // PostgreSQL, it first takes a lock per container number (released at
