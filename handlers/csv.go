@@ -167,8 +167,8 @@ func (w *csvAnswer) Write(b []byte) (int, error) {
 // characters: twice the longest one stored (models.RunValues).
 const maxNumberQuery = 64
 
-// runFilterQuery reads the run filters (route, number, mode, direction,
-// status, counted, from, to), one parser for the list, the export and the
+// runFilterQuery reads the run filters (route, number, container, mode,
+// direction, status, counted, from, to), one parser for the list, the export and the
 // dashboard's links to both; paging is the list's own (the export holds
 // every selected run).
 func runFilterQuery(c echo.Context) (models.RunFilter, error) {
@@ -177,6 +177,13 @@ func runFilterQuery(c echo.Context) (models.RunFilter, error) {
 	f.Route = qString(c, "route")
 	if f.Number = qString(c, "number"); f.Number != nil && utf8.RuneCountInString(*f.Number) > maxNumberQuery {
 		return f, models.BadField("number", models.CodeTooLong, models.Params{"max": maxNumberQuery}, "number must be at most %d characters", maxNumberQuery)
+	}
+	if v := qString(c, "container"); v != nil {
+		n, err := containerParam("container", *v)
+		if err != nil {
+			return f, err
+		}
+		f.Container = &n
 	}
 	if f.Mode, err = qEnum(c, "mode", models.Modes); err != nil {
 		return f, err

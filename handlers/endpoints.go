@@ -124,6 +124,7 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler)
 	summaries := summaryHandlers{cfg.Store, base}
 	audit := auditHandlers{cfg.Store}
 	journeys := journeyHandlers{cfg.Store}
+	containers := containerHandlers{cfg.Store}
 
 	t := []endpoint{
 		{GET, "/healthz", healthHandler, anyone, read},
@@ -157,6 +158,7 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler)
 		{GET, "/api/v1/runs/:id/events", journeys.list, readers, poll},
 		{GET, "/api/v1/runs/:id/events/:event_id", journeys.get, readers, poll},
 		{DELETE, "/api/v1/runs/:id/events/:event_id", journeys.delete, operators, write},
+		{GET, "/api/v1/containers/:number", containers.get, readers, poll},
 
 		{POST, "/api/v1/sea-rail-counts", seaRail.create, operators, write | idempotent},
 		{GET, "/api/v1/sea-rail-counts", seaRail.list, readers, poll},

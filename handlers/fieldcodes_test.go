@@ -103,6 +103,7 @@ func TestFieldErrorCodes(t *testing.T) {
 			[]string{"route invalid_format", "teu invalid_format", "extra unknown_field", "stops unknown_field"}},
 		{"run create, a member twice", "POST", "/api/v1/runs", `{"route":"A","route":"B"}`, nil, 400, []string{"route duplicate_key"}},
 		{"run create, twice", "POST", "/api/v1/runs", runBody("SCO-TJ-MOW", "X8024", "2024-10-12T10:30:00+08:00"), nil, 409, []string{"number conflict"}},
+		{"run create, a box on another train", "POST", "/api/v1/runs", with(good, "container_numbers", run.ContainerNumbers), nil, 409, []string{"container_numbers conflict"}},
 		{"run create, 415", "POST", "/api/v1/runs", good, []string{"Content-Type", "text/plain"}, 415, []string{"Content-Type invalid_value"}},
 		{"run create, 415 charset", "POST", "/api/v1/runs", good, []string{"Content-Type", "application/json; charset=latin1"}, 415, []string{"Content-Type invalid_value"}},
 		{"run create, Idempotency-Key", "POST", "/api/v1/runs", good, []string{"Idempotency-Key", strings.Repeat("k", 256)}, 400, []string{"Idempotency-Key invalid_format"}},
@@ -159,6 +160,9 @@ func TestFieldErrorCodes(t *testing.T) {
 		{"query parameter unknown", "GET", "/api/v1/runs?rout=SCO-TJ-MOW", nil, nil, 400, []string{"rout unknown_parameter"}},
 		{"query parameter unknown, none taken", "GET", runPath + "?x=1", nil, nil, 400, []string{"x unknown_parameter"}},
 		{"query number", "GET", "/api/v1/runs?number=" + strings.Repeat("9", 65), nil, nil, 400, []string{"number too_long"}},
+		{"query container", "GET", "/api/v1/runs?container=CSQU305438", nil, nil, 400, []string{"container invalid_format"}},
+		{"container path", "GET", "/api/v1/containers/CSQU3054384", nil, nil, 400, []string{"number check_digit"}},
+		{"container 404", "GET", "/api/v1/containers/CSQU3054383", nil, nil, 404, nil},
 		{"CSV import", "POST", "/api/v1/runs/import", csvHead +
 			"SCO-TJ-MOW,X9001,west,2024-10-14T09:30:00+08:00,,,x,,,\n" +
 			"SCO-TJ-MOW,X9002,outbound,2024-10-14T09:30:00+08:00,,,,,,,extra\n" +

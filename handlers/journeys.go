@@ -142,16 +142,16 @@ func (h journeyHandlers) transit(c echo.Context) error {
 // estimated) or an EQUIPMENT event (a container crossing a border, or
 // loaded onto the other gauge's wagons), one per container the run lists.
 type dcsaEvent struct {
-	EventID                string         `json:"eventID"`
-	EventType              string         `json:"eventType"`
-	EventClassifierCode    string         `json:"eventClassifierCode"`
-	EventDateTime          time.Time      `json:"eventDateTime"`
-	EventCreatedDateTime   time.Time      `json:"eventCreatedDateTime"`
-	TransportEventTypeCode *string        `json:"transportEventTypeCode,omitempty"`
-	EquipmentEventTypeCode *string        `json:"equipmentEventTypeCode,omitempty"`
-	EquipmentReference     *string        `json:"equipmentReference,omitempty"`
-	TransportCall          dcsaCall       `json:"transportCall"`
-	EventLocation          *dcsaLocation  `json:"eventLocation,omitempty"`
+	EventID                string        `json:"eventID"`
+	EventType              string        `json:"eventType"`
+	EventClassifierCode    string        `json:"eventClassifierCode"`
+	EventDateTime          time.Time     `json:"eventDateTime"`
+	EventCreatedDateTime   time.Time     `json:"eventCreatedDateTime"`
+	TransportEventTypeCode *string       `json:"transportEventTypeCode,omitempty"`
+	EquipmentEventTypeCode *string       `json:"equipmentEventTypeCode,omitempty"`
+	EquipmentReference     *string       `json:"equipmentReference,omitempty"`
+	TransportCall          dcsaCall      `json:"transportCall"`
+	EventLocation          *dcsaLocation `json:"eventLocation,omitempty"`
 }
 
 // dcsaCall is the call at a stop. The train's number goes where DCSA

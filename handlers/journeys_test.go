@@ -82,6 +82,7 @@ func TestJourneyPostgres(t *testing.T) {
 func testJourney(t *testing.T, ts *testServer) {
 	ts.mustDo(t, 201, "POST", "/api/v1/routes", journeyRoute("QD-MZL-MOW"))
 	body := runBody("QD-MZL-MOW", "X8201", "2026-11-10T08:00:00+08:00")
+	body["container_numbers"] = []string{"CSQU3054383"}
 	run := createRun(t, ts, body)
 	runPath := fmt.Sprintf("/api/v1/runs/%d", run.ID)
 	events := runPath + "/events"

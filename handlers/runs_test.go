@@ -2,11 +2,14 @@ package handlers_test
 
 import (
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"banlie/models"
 )
 
 func runBody(route, number, departed string) map[string]any {
@@ -20,8 +23,19 @@ func runBody(route, number, departed string) map[string]any {
 		"containers":        55,
 		"teu":               110,
 		"cargo":             "auto parts, household appliances",
-		"container_numbers": []string{"CSQU3054383"},
+		"container_numbers": []string{boxOf(route, number, departed)},
 	}
+}
+
+// boxOf is the container a test run of route, train number and departure
+// carries: a box is on one train at a time, so every run of the tests
+// carries its own, the same one whenever the same run is sent again.
+func boxOf(route, number, departed string) string {
+	h := fnv.New64a()
+	h.Write([]byte(route + "\x00" + number + "\x00" + departed))
+	v := h.Sum64()
+	owner := []byte{'A' + byte(v%26), 'A' + byte(v/26%26), 'A' + byte(v/676%26)}
+	return models.ContainerNumber(string(owner), 'U', int(v/17576%1000000))
 }
 
 type runJSON struct {

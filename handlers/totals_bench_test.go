@@ -128,7 +128,7 @@ func totBenchServer(b *testing.B, n int) *testServer {
 		return `strftime('%Y-%m-%d %H:%M:%S', ` + secs + `, 'unixepoch') || '+00:00'`
 	}
 	created := ts.now.UTC().Format("2006-01-02 15:04:05") + "+00:00"
-	q := `INSERT INTO runs (route_id, number, direction, departed_at, departed_day, arrived_at, status, containers, teu, cargo, container_numbers, created_at, updated_at)
+	q := `INSERT INTO runs (route_id, number, direction, departed_at, departed_day, arrived_at, status, containers, teu, cargo, created_at, updated_at)
 		WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < ?)
 		SELECT ` + route + `, 'B' || i,
 			CASE WHEN i % 2 = 0 THEN 'outbound' ELSE 'inbound' END,
@@ -136,7 +136,7 @@ func totBenchServer(b *testing.B, n int) *testServer {
 			strftime('%Y-%m-%d', ` + dep + `, 'unixepoch', '+8 hours'),
 			CASE WHEN i % 10 != 0 AND i % 3 = 0 THEN ` + stamp(dep+" + 14 * 86400") + ` END,
 			CASE WHEN i % 10 = 0 THEN 'planned' WHEN i % 3 = 0 THEN 'arrived' ELSE 'departed' END,
-			40 + i % 20, 80 + i % 20, NULL, '[]', ?, ?
+			40 + i % 20, 80 + i % 20, NULL, ?, ?
 		FROM seq`
 	if err := db.Exec(q, n, created, created).Error; err != nil {
 		b.Fatalf("seed: %v", err)

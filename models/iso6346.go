@@ -115,6 +115,17 @@ func NormalizeContainerNumber(s string) string {
 	return b.String()
 }
 
+// ParseContainerNumber normalises s as writes do (NormalizeContainerNumber)
+// and checks it (ValidContainerNumber): it answers the number as stored,
+// or the validator's error.
+func ParseContainerNumber(s string) (string, error) {
+	n := NormalizeContainerNumber(s)
+	if err := ValidContainerNumber(n); err != nil {
+		return "", err
+	}
+	return n, nil
+}
+
 // ContainerNumber builds a valid ISO 6346 number from a 3-letter owner code,
 // a category (U, J or Z) and a serial number (0–999999), with its check digit.
 func ContainerNumber(owner string, category byte, serial int) string {

@@ -89,7 +89,10 @@ type RunFilter struct {
 	// against a train logged twice compares numbers: normalized as writes
 	// normalize them (NormalizeText) and without regard to the case of
 	// ASCII letters.
-	Number    *string
+	Number *string
+	// Container keeps the runs that list this container number, given in
+	// any spelling ParseContainerNumber reads ("csqu 305438-3").
+	Container *string
 	Mode      *string
 	Direction *string
 	Status    *string

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,6 +121,13 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, r io.Reader, dryRun boo
 					f.Field = prefix + ": " + f.Field
 					res.Errors = append(res.Errors, f)
 				}
+			case errors.As(err, &e) && e.Code == models.ECONFLICT && len(e.Fields) > 0 && e.Fields[0].Field == "container_numbers":
+				// Its containers are on other runs at the time (or on an
+				// earlier line's).
+				for _, f := range e.Fields {
+					f.Field = prefix + ": " + f.Field
+					res.Errors = append(res.Errors, f)
+				}
 			case errors.As(err, &e) && e.Code == models.ECONFLICT:
 				same, cerr := tx.sameAsStored(ctx, in)
 				if cerr != nil {
@@ -169,6 +177,9 @@ func (s *Store) sameAsStored(ctx context.Context, in models.RunInput) (bool, err
 	if err := s.db.WithContext(ctx).Where("route_id = ? AND number_key = ? AND departed_day = ?", route.ID, upperASCII(v.Number), models.DayOf(v.DepartedAt, s.Loc).String()).Take(&row).Error; err != nil {
 		return false, err
 	}
+	if err := s.withContainers(ctx, &row); err != nil {
+		return false, err
+	}
 	var want runRow
 	fill(&want, v, s.Loc)
 	sameTime := func(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }
@@ -185,7 +196,7 @@ func (s *Store) sameAsStored(ctx context.Context, in models.RunInput) (bool, err
 	}
 	return row.DepartedAt.Equal(want.DepartedAt) && sameTime(row.ArrivedAt, want.ArrivedAt) && row.Direction == want.Direction &&
 		row.Status == want.Status && row.Containers == want.Containers && row.TEU == want.TEU &&
-		sameText(row.Cargo, want.Cargo) && row.ContainerNumbers == want.ContainerNumbers, nil
+		sameText(row.Cargo, want.Cargo) && slices.Equal(row.ContainerNumbers, want.ContainerNumbers), nil
 }
 
 // formulaStart holds the characters that make a spreadsheet read a cell as

@@ -67,6 +67,9 @@ func (s *Store) loadJourney(ctx context.Context, id int64, lock bool) (journeyOf
 			return out, fmt.Errorf("runs.route_lock: %w", err)
 		}
 	}
+	if err := s.withContainers(ctx, &out.run.Row); err != nil {
+		return out, err
+	}
 	stops, err := s.withCtx(ctx).routeStops([]int64{out.run.Row.RouteID})
 	if err != nil {
 		return out, err
@@ -320,6 +323,9 @@ func (s *Store) InTransit(ctx context.Context, route *string, limit int, cursor 
 	out := models.Page[models.RunDetail]{Items: make([]models.RunDetail, 0, len(rows)), NextCursor: next}
 	if len(rows) == 0 {
 		return out, nil
+	}
+	if err := s.joinedContainers(ctx, rows); err != nil {
+		return out, err
 	}
 	routeIDs, runIDs := []int64{}, make([]int64, len(rows))
 	seen := map[int64]bool{}

@@ -16,7 +16,10 @@ import (
 
 // Migrations are numbered SQL files, applied in order, each in its own
 // transaction together with its row in schema_migrations. The few types that
-// differ between SQLite and PostgreSQL are placeholders filled per dialect.
+// differ between SQLite and PostgreSQL are placeholders filled per dialect
+// ({{pk}}, {{ts}}); a statement that only one dialect can say starts with
+// its name, {{sqlite}} or {{postgres}}, and is run on that one only (see
+// forDialect).
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
@@ -71,9 +74,19 @@ func SchemaVersion() int {
 // Migrate brings the database up to the newest schema and reports how many
 // steps it applied. A database newer than this binary is refused.
 func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) (int, error) {
+	return migrate(ctx, db, log, 0)
+}
+
+// migrate is Migrate up to schema version upTo (0 for the newest), for
+// tests of one step on data of the schema before it.
+func migrate(ctx context.Context, db *gorm.DB, log *slog.Logger, upTo int) (int, error) {
 	ms, err := loadMigrations()
 	if err != nil {
 		return 0, err
+	}
+	all := len(ms)
+	if upTo > 0 && upTo < len(ms) {
+		ms = ms[:upTo]
 	}
 	dialect := db.Dialector.Name()
 	types, ok := dialectTypes[dialect]
@@ -101,11 +114,11 @@ func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if current > len(ms) {
-		return 0, fmt.Errorf("migrate: the database is at schema version %d, newer than this binary's %d", current, len(ms))
+	if current > all {
+		return 0, fmt.Errorf("migrate: the database is at schema version %d, newer than this binary's %d", current, all)
 	}
 	applied := 0
-	for _, m := range ms[current:] {
+	for _, m := range ms[min(current, len(ms)):] {
 		sql := m.SQL
 		for k, v := range types {
 			sql = strings.ReplaceAll(sql, k, v)
@@ -125,6 +138,10 @@ func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) (int, error) {
 			}
 			done = true
 			for _, stmt := range splitSQL(sql) {
+				stmt, ok := forDialect(stmt, dialect)
+				if !ok {
+					continue
+				}
 				if err := tx.Exec(stmt).Error; err != nil {
 					return err
 				}
@@ -160,6 +177,19 @@ func CurrentVersion(db *gorm.DB) (int, error) {
 		return 0, nil
 	}
 	return *v, nil
+}
+
+// forDialect answers the statement as dialect runs it, and false when it
+// is another dialect's: a statement that starts with {{sqlite}} or
+// {{postgres}} is that dialect's alone (the marker is taken off); any other
+// is run on both.
+func forDialect(stmt, dialect string) (string, bool) {
+	for name := range dialectTypes {
+		if rest, ok := strings.CutPrefix(stmt, "{{"+name+"}}"); ok {
+			return strings.TrimSpace(rest), name == dialect
+		}
+	}
+	return stmt, true
 }
 
 // splitSQL splits a migration into statements at semicolons that end a line,

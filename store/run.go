@@ -4,27 +4,29 @@ import (
 	"banlie/models"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"gorm.io/gorm"
+	"slices"
 	"time"
 )
 
 type runRow struct {
-	ID               int64 `gorm:"primaryKey"`
-	RouteID          int64
-	Number           string
-	NumberKey        string
-	Direction        string
-	DepartedAt       time.Time
-	DepartedDay      string
-	ArrivedAt        *time.Time
-	Status           string
-	Containers       int
-	TEU              int `gorm:"column:teu"`
-	Cargo            *string
-	ContainerNumbers string
+	ID          int64 `gorm:"primaryKey"`
+	RouteID     int64
+	Number      string
+	NumberKey   string
+	Direction   string
+	DepartedAt  time.Time
+	DepartedDay string
+	ArrivedAt   *time.Time
+	Status      string
+	Containers  int
+	TEU         int `gorm:"column:teu"`
+	Cargo       *string
+	// ContainerNumbers are rows of run_containers (withContainers,
+	// writeContainers), not a column.
+	ContainerNumbers []string  `gorm:"-"`
 	CreatedAt        time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
 }
@@ -50,12 +52,20 @@ func (s *Store) CreateRun(ctx context.Context, w Write, in models.RunInput) (mod
 		// A plain INSERT … RETURNING: GORM's Create costs more than the
 		// statement here, and every logged run comes this way.
 		err := tx.queryRow(ctx, `INSERT INTO runs (route_id, number, number_key, direction, departed_at, departed_day,
-			arrived_at, status, containers, teu, cargo, container_numbers, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			arrived_at, status, containers, teu, cargo, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			row.RouteID, row.Number, row.NumberKey, row.Direction, row.DepartedAt, row.DepartedDay, row.ArrivedAt,
-			row.Status, row.Containers, row.TEU, row.Cargo, row.ContainerNumbers, row.CreatedAt, row.UpdatedAt).Scan(&row.ID)
+			row.Status, row.Containers, row.TEU, row.Cargo, row.CreatedAt, row.UpdatedAt).Scan(&row.ID)
 		if err != nil {
 			return tx.runConflict(tx.translate(err), route.Code, row)
+		}
+		// After the insert: the same train logged twice is told as such,
+		// before its containers are found taken (by itself).
+		if err := tx.checkHolds(ctx, row); err != nil {
+			return err
+		}
+		if err := tx.writeContainers(row.ID, row.ContainerNumbers, false); err != nil {
+			return err
 		}
 		out = row.toRun(route.Code, route.Mode, s.Loc)
 		if err := tx.audit(ctx, "runs.create", "run", idString(out.ID), nil, out); err != nil {
@@ -113,20 +123,22 @@ func fill(row *runRow, v models.RunValues, loc *time.Location) {
 	row.Containers = v.Containers
 	row.TEU = v.TEU
 	row.Cargo = v.Cargo
-	b, _ := json.Marshal(v.ContainerNumbers)
-	row.ContainerNumbers = string(b)
+	row.ContainerNumbers = v.ContainerNumbers
+	if row.ContainerNumbers == nil {
+		row.ContainerNumbers = []string{}
+	}
 }
 
 func (r runRow) toRun(code, mode string, loc *time.Location) models.Run {
 	out := models.Run{ID: r.ID, Route: code, Mode: mode, Number: r.Number, Direction: r.Direction,
 		DepartedAt: r.DepartedAt.In(loc), Status: r.Status, Containers: r.Containers, TEU: r.TEU, Cargo: r.Cargo,
-		ContainerNumbers: []string{}, CreatedAt: r.CreatedAt.In(loc), UpdatedAt: r.UpdatedAt.In(loc)}
+		ContainerNumbers: r.ContainerNumbers, CreatedAt: r.CreatedAt.In(loc), UpdatedAt: r.UpdatedAt.In(loc)}
+	if out.ContainerNumbers == nil {
+		out.ContainerNumbers = []string{}
+	}
 	if r.ArrivedAt != nil {
 		t := r.ArrivedAt.In(loc)
 		out.ArrivedAt = &t
-	}
-	if r.ContainerNumbers != "" {
-		_ = json.Unmarshal([]byte(r.ContainerNumbers), &out.ContainerNumbers)
 	}
 	return out
 }
@@ -151,6 +163,9 @@ func (s *Store) GetRun(ctx context.Context, id int64) (models.Run, error) {
 	if err != nil {
 		return models.Run{}, storeErr("runs.get", err, fmt.Sprintf("no run with id %d", id), "")
 	}
+	if err := s.withContainers(ctx, &r.Row); err != nil {
+		return models.Run{}, err
+	}
 	return r.Row.toRun(r.RouteCode, r.RouteMode, s.Loc), nil
 }
 
@@ -169,6 +184,9 @@ func (s *Store) ListRuns(ctx context.Context, f models.RunFilter) (models.Page[m
 	}
 	if f.Number != nil {
 		q = q.Where("runs.number_key = ?", numberKey(*f.Number))
+	}
+	if f.Container != nil {
+		q = q.Where("runs.id IN (SELECT run_id FROM run_containers WHERE number = ?)", models.NormalizeContainerNumber(*f.Container))
 	}
 	if f.Mode != nil {
 		q = q.Where("routes.mode = ?", *f.Mode)
@@ -198,6 +216,9 @@ func (s *Store) ListRuns(ctx context.Context, f models.RunFilter) (models.Page[m
 	if err != nil {
 		return models.Page[models.Run]{}, storeErr("runs.list", err, "", "")
 	}
+	if err := s.joinedContainers(ctx, rows); err != nil {
+		return models.Page[models.Run]{}, err
+	}
 	page := models.Page[models.Run]{Items: make([]models.Run, 0, len(rows)), NextCursor: next}
 	for _, r := range rows {
 		page.Items = append(page.Items, r.Row.toRun(r.RouteCode, r.RouteMode, s.Loc))
@@ -212,6 +233,9 @@ func (s *Store) UpdateRun(ctx context.Context, w Write, id int64, patch models.R
 		var cur runWithRoute
 		if err := tx.forUpdate(tx.runsJoined(), "runs").Where("runs.id = ?", id).Take(&cur).Error; err != nil {
 			return storeErr("runs.get", err, fmt.Sprintf("no run with id %d", id), "")
+		}
+		if err := tx.withContainers(ctx, &cur.Row); err != nil {
+			return err
 		}
 		var p models.Problems
 		v := patch.Apply(cur.Row.toRun(cur.RouteCode, cur.RouteMode, s.Loc).Values(), &p)
@@ -239,6 +263,16 @@ func (s *Store) UpdateRun(ctx context.Context, w Write, id int64, patch models.R
 		if err := tx.db.Save(&row).Error; err != nil {
 			return tx.runConflict(err, route.Code, row)
 		}
+		if widensHold(cur.Row, row) {
+			if err := tx.checkHolds(ctx, row); err != nil {
+				return err
+			}
+		}
+		if !slices.Equal(row.ContainerNumbers, cur.Row.ContainerNumbers) {
+			if err := tx.writeContainers(id, row.ContainerNumbers, true); err != nil {
+				return err
+			}
+		}
 		out = row.toRun(route.Code, route.Mode, s.Loc)
 		if err := tx.audit(ctx, "runs.update", "run", idString(id), cur.Row.toRun(cur.RouteCode, cur.RouteMode, s.Loc), out); err != nil {
 			return err
@@ -255,6 +289,10 @@ func (s *Store) DeleteRun(ctx context.Context, w Write, id int64) error {
 		if err := tx.runsJoined().Where("runs.id = ?", id).Take(&cur).Error; err != nil {
 			return storeErr("runs.get", err, fmt.Sprintf("no run with id %d", id), "")
 		}
+		if err := tx.withContainers(ctx, &cur.Row); err != nil {
+			return err
+		}
+		// Its run_containers rows go with it (ON DELETE CASCADE).
 		if err := tx.db.Delete(&runRow{}, id).Error; err != nil {
 			return err
 		}
@@ -274,7 +312,7 @@ func sameRunRow(a, b runRow) bool {
 	sameCargo := (a.Cargo == nil) == (b.Cargo == nil) && (a.Cargo == nil || *a.Cargo == *b.Cargo)
 	return a.ID == b.ID && a.RouteID == b.RouteID && a.Number == b.Number && a.NumberKey == b.NumberKey && a.Direction == b.Direction &&
 		a.DepartedAt.Equal(b.DepartedAt) && a.DepartedDay == b.DepartedDay && sameArrival && a.Status == b.Status &&
-		a.Containers == b.Containers && a.TEU == b.TEU && sameCargo && a.ContainerNumbers == b.ContainerNumbers
+		a.Containers == b.Containers && a.TEU == b.TEU && sameCargo && slices.Equal(a.ContainerNumbers, b.ContainerNumbers)
 }
 
 // numberKey is the key a train number is stored under (runs.number_key):

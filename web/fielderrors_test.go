@@ -59,6 +59,21 @@ func TestFieldErrorTexts(t *testing.T) {
 		"departed_at", "12 Oct", "containers", 600, "teu", 2000, "cargo", "a\x00b", "container_numbers", []string{"CSQU3054384", "CSQU305438", "CSQU305438X", "MSKU9070323", "MSKU9070323"}))
 	add("POST", "/api/v1/runs", js, run("number", "", "status", "arrived", "teu", 30, "container_numbers", strings.Split(strings.Repeat("MSKU9070323 ", 11), " ")[:11]))
 	add("POST", "/api/v1/runs", js, run("arrived_at", "2024-10-12T09:30:00+08:00", "number", "X\tY", "cargo", "a\u200bb"))
+	// A box on two trains at once: the first is logged, the second refused.
+	box := models.ContainerNumber("WEB", 'U', 1)
+	req, _ := http.NewRequest("POST", s.url+"/api/v1/runs", strings.NewReader(run("number", "X9991", "container_numbers", []string{box})))
+	req.Header.Set("Content-Type", js)
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var holder struct{ ID int64 }
+	if err := json.NewDecoder(res.Body).Decode(&holder); err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("logging X9991: %d %v", res.StatusCode, err)
+	}
+	res.Body.Close()
+	add("POST", "/api/v1/runs", js, run("number", "X9992", "container_numbers", []string{box}))
 	add("POST", "/api/v1/runs", js, run("departed_at", "1960-01-01T00:00:00Z"))
 	add("POST", "/api/v1/runs", js, `{"route":1,"teu":2.5,"extra":true,"containers":null,"status":"planned","status":"x"}`)
 	add("POST", "/api/v1/runs", "text/plain", run())
@@ -149,6 +164,8 @@ func TestFieldErrorTexts(t *testing.T) {
 		"route not_found":                  {`no route with code "NOPE"`, "没有代码为NOPE的线路"},
 		"to order":                         {"must not be before from", "不能早于开始日期"},
 		"container_numbers too_many":       {"lists 11 containers but containers is 10", "列出了11个箱号，但集装箱数为10"},
+		"container_numbers conflict": {fmt.Sprintf("container %s is on train X9991 (run %d, route SCO-TJ-MOW) at the same time", box, holder.ID),
+			fmt.Sprintf("箱号%s同一时间在SCO-TJ-MOW线路的X9991次班列上（班列记录%d）", box, holder.ID)},
 	}
 	for _, g := range got {
 		if w, ok := want[g.Field+" "+g.Code]; ok {

@@ -80,16 +80,7 @@ func MustOpen(t testing.TB, backend string) *store.Store {
 // the test is skipped, except under CI=true, where it fails.
 func MustOpenAt(t testing.TB, backend string, loc *time.Location, clock *Clock) *store.Store {
 	t.Helper()
-	var dsn string
-	switch backend {
-	case SQLite:
-		dsn = filepath.Join(t.TempDir(), "banlie.db")
-	case Postgres:
-		dsn = scratchPostgres(t)
-	default:
-		t.Fatalf("storetest: unknown backend %q", backend)
-	}
-	db, err := store.Open(dsn, store.Options{})
+	db, err := store.Open(NewDSN(t, backend), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +99,22 @@ func MustOpenAt(t testing.TB, backend string, loc *time.Location, clock *Clock) 
 		t.Fatal(err)
 	}
 	return st
+}
+
+// NewDSN answers the DSN of a new, empty database on backend for one
+// test, as MustOpenAt opens: a file in t.TempDir(), or a scratch PostgreSQL
+// database dropped when the test ends (skipped without a server, except
+// under CI=true).
+func NewDSN(t testing.TB, backend string) string {
+	t.Helper()
+	switch backend {
+	case SQLite:
+		return filepath.Join(t.TempDir(), "banlie.db")
+	case Postgres:
+		return scratchPostgres(t)
+	}
+	t.Fatalf("storetest: unknown backend %q", backend)
+	return ""
 }
 
 func scratchPostgres(t testing.TB) string {

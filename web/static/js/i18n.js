@@ -884,6 +884,9 @@ const fieldCodes = {
   conflict: (p) => {
     switch (p.resource) {
       case "run":
+        if (p.container !== undefined) {
+          return zh() ? `箱号${p.container}同一时间在${p.route}线路的${p.number}次班列上（班列记录${p.id}）` : `container ${p.container} is on train ${p.number} (run ${p.id}, route ${p.route}) at the same time`;
+        }
         return zh() ? `${p.route}线路的${p.number}次班列已于${p.date}登记发车，不能重复登记` : `train ${p.number} already departs on ${p.date} on route ${p.route}`;
       case "sea_rail_count":
         return zh() ? `${p.port}在这一天已有${seaRailZh[p.direction] || p.direction}数量，不能重复登记` : `${p.port} already has an ${p.direction} count for this date`;
