@@ -73,14 +73,22 @@ func (h journeyHandlers) list(c echo.Context) error {
 	return c.JSON(http.StatusOK, eventsPage{RunID: id, Items: tl})
 }
 
+// eventPath reads the run's id and the event's from the path.
+func eventPath(c echo.Context) (id, eid int64, err error) {
+	if id, err = pathID(c, "run"); err != nil {
+		return
+	}
+	eid, err = strconv.ParseInt(c.Param("event_id"), 10, 64)
+	if err != nil || eid < 1 {
+		return id, 0, models.Errorf(models.ENOTFOUND, "run %d has no such event", id)
+	}
+	return id, eid, nil
+}
+
 func (h journeyHandlers) get(c echo.Context) error {
-	id, err := pathID(c, "run")
+	id, eid, err := eventPath(c)
 	if err != nil {
 		return err
-	}
-	eid, err := strconv.ParseInt(c.Param("event_id"), 10, 64)
-	if err != nil || eid < 1 {
-		return models.Errorf(models.ENOTFOUND, "run %d has no such event", id)
 	}
 	_, tl, err := h.st.ListEvents(c.Request().Context(), id)
 	if err != nil {
@@ -95,13 +103,9 @@ func (h journeyHandlers) get(c echo.Context) error {
 }
 
 func (h journeyHandlers) delete(c echo.Context) error {
-	id, err := pathID(c, "run")
+	id, eid, err := eventPath(c)
 	if err != nil {
 		return err
-	}
-	eid, err := strconv.ParseInt(c.Param("event_id"), 10, 64)
-	if err != nil || eid < 1 {
-		return models.Errorf(models.ENOTFOUND, "run %d has no such event", id)
 	}
 	if err := h.st.DeleteEvent(c.Request().Context(), writeOf(c, h.st), id, eid); err != nil {
 		return err

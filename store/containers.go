@@ -274,32 +274,13 @@ func (s *Store) ContainerRuns(ctx context.Context, number string, limit int, cur
 		}
 		return out, nil
 	}
-	routeIDs, runIDs := []int64{}, make([]int64, len(rows))
-	for i, r := range rows {
-		runIDs[i] = r.Row.ID
-		if !slices.Contains(routeIDs, r.Row.RouteID) {
-			routeIDs = append(routeIDs, r.Row.RouteID)
-		}
-	}
-	stops, err := s.withCtx(ctx).routeStops(routeIDs)
+	journeys, err := s.journeysOf(ctx, rows)
 	if err != nil {
 		return out, err
 	}
-	var evs []eventRow
-	if err := s.db.WithContext(ctx).Where("run_id IN ?", runIDs).Order("run_id, at, id").Find(&evs).Error; err != nil {
-		return out, fmt.Errorf("runs.events: %w", err)
-	}
-	byRun := map[int64][]eventRow{}
-	for _, e := range evs {
-		byRun[e.RunID] = append(byRun[e.RunID], e)
-	}
-	for _, r := range rows {
-		j := journeyFor(r.Row, stops[r.Row.RouteID], s.Loc)
-		for _, e := range byRun[r.Row.ID] {
-			j.Events = append(j.Events, e.toEvent(j, s.Loc))
-		}
+	for i, r := range rows {
 		run := models.ContainerRun{ID: r.Row.ID, Route: r.RouteCode, Number: r.Row.Number, Direction: r.Row.Direction,
-			DepartedAt: r.Row.DepartedAt.In(s.Loc), Status: r.Row.Status, LastEvent: j.Position().LastEvent}
+			DepartedAt: r.Row.DepartedAt.In(s.Loc), Status: r.Row.Status, LastEvent: journeys[i].Position().LastEvent}
 		if r.Row.ArrivedAt != nil {
 			t := r.Row.ArrivedAt.In(s.Loc)
 			run.ArrivedAt = &t

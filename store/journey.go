@@ -327,6 +327,30 @@ func (s *Store) InTransit(ctx context.Context, route *string, limit int, cursor 
 	if err := s.joinedContainers(ctx, rows); err != nil {
 		return out, err
 	}
+	journeys, err := s.journeysOf(ctx, rows)
+	if err != nil {
+		return out, err
+	}
+	type key struct {
+		route int64
+		dir   string
+	}
+	hist := map[key][]time.Duration{}
+	for i, r := range rows {
+		k := key{r.Row.RouteID, r.Row.Direction}
+		if _, ok := hist[k]; !ok {
+			if hist[k], err = s.transitHistory(ctx, k.route, k.dir); err != nil {
+				return out, err
+			}
+		}
+		out.Items = append(out.Items, journeys[i].Detail(r.Row.toRun(r.RouteCode, r.RouteMode, s.Loc), hist[k]))
+	}
+	return out, nil
+}
+
+// journeysOf answers the journeys of a page of runs (in its order) in two
+// queries: their routes' stops and their events.
+func (s *Store) journeysOf(ctx context.Context, rows []runWithRoute) ([]models.Journey, error) {
 	routeIDs, runIDs := []int64{}, make([]int64, len(rows))
 	seen := map[int64]bool{}
 	for i, r := range rows {
@@ -338,33 +362,23 @@ func (s *Store) InTransit(ctx context.Context, route *string, limit int, cursor 
 	}
 	stops, err := s.withCtx(ctx).routeStops(routeIDs)
 	if err != nil {
-		return out, err
+		return nil, err
 	}
 	var evs []eventRow
 	if err := s.db.WithContext(ctx).Where("run_id IN ?", runIDs).Order("run_id, at, id").Find(&evs).Error; err != nil {
-		return out, fmt.Errorf("runs.events: %w", err)
+		return nil, fmt.Errorf("runs.events: %w", err)
 	}
 	byRun := map[int64][]eventRow{}
 	for _, e := range evs {
 		byRun[e.RunID] = append(byRun[e.RunID], e)
 	}
-	type key struct {
-		route int64
-		dir   string
-	}
-	hist := map[key][]time.Duration{}
-	for _, r := range rows {
-		k := key{r.Row.RouteID, r.Row.Direction}
-		if _, ok := hist[k]; !ok {
-			if hist[k], err = s.transitHistory(ctx, k.route, k.dir); err != nil {
-				return out, err
-			}
-		}
+	out := make([]models.Journey, len(rows))
+	for i, r := range rows {
 		j := journeyFor(r.Row, stops[r.Row.RouteID], s.Loc)
 		for _, e := range byRun[r.Row.ID] {
 			j.Events = append(j.Events, e.toEvent(j, s.Loc))
 		}
-		out.Items = append(out.Items, j.Detail(r.Row.toRun(r.RouteCode, r.RouteMode, s.Loc), hist[k]))
+		out[i] = j
 	}
 	return out, nil
 }
