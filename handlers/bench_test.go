@@ -626,6 +626,34 @@ func BenchmarkCreateRun(b *testing.B) {
 	}
 }
 
+// pairedGETs sends a GET to each of urls in turn every iteration, timing
+// each, and reports their mean times and the rate ratio of the first to
+// each other one (reportPaired). bump, when not nil, runs untimed before
+// the first url's request (so that banlie computes its answer, as after a
+// write); check, when not nil, sees each of the first url's answers.
+func pairedGETs(b *testing.B, c *http.Client, urls []string, bump func(*testing.B), check func([]byte)) {
+	took := make([]time.Duration, len(urls))
+	n := 0
+	for b.Loop() {
+		for i, url := range urls {
+			if i == 0 && bump != nil {
+				bump(b)
+			}
+			t0 := time.Now()
+			st, got := exchange(b, c, "GET", url, "", nil)
+			took[i] += time.Since(t0)
+			if st != http.StatusOK {
+				b.Fatalf("status %d: %s", st, got)
+			}
+			if i == 0 && check != nil {
+				check(got)
+			}
+		}
+		n++
+	}
+	reportPaired(b, n, took, "banlie", "floor")
+}
+
 // reportPaired reports each side's mean time and the rate ratio of the first
 // side to each other one (the rate ratio banlie/floor is floor time / banlie time).
 func reportPaired(b *testing.B, n int, took []time.Duration, names ...string) {
@@ -832,23 +860,11 @@ func BenchmarkListRuns(b *testing.B) {
 			name = "paired_kept"
 		}
 		b.Run(name, func(b *testing.B) {
-			urls := []string{base + q, floor + q}
-			took := make([]time.Duration, len(urls))
-			n := 0
-			for b.Loop() {
-				for i, url := range urls {
-					if i == 0 && !kept {
-						bump(b)
-					}
-					t0 := time.Now()
-					if st, got := exchange(b, c, "GET", url, "", nil); st != http.StatusOK {
-						b.Fatalf("status %d: %s", st, got)
-					}
-					took[i] += time.Since(t0)
-				}
-				n++
+			var before func(*testing.B)
+			if !kept {
+				before = bump
 			}
-			reportPaired(b, n, took, "banlie", "floor")
+			pairedGETs(b, c, []string{base + q, floor + q}, before, nil)
 		})
 	}
 }
@@ -933,27 +949,11 @@ func BenchmarkRunDetail(b *testing.B) {
 	const q = "/api/v1/runs?limit=50"
 	for _, side := range []struct{ name, url string }{{"detail", detail}, {"events", events}} {
 		b.Run(side.name+"_paired", func(b *testing.B) {
-			urls := []string{side.url, floor + q}
-			took := make([]time.Duration, len(urls))
-			n := 0
-			for b.Loop() {
-				for i, url := range urls {
-					if i == 0 {
-						bump(b)
-					}
-					t0 := time.Now()
-					st, got := exchange(b, c, "GET", url, "", nil)
-					took[i] += time.Since(t0)
-					if st != http.StatusOK {
-						b.Fatalf("status %d: %s", st, got)
-					}
-					if i == 0 && side.name == "detail" {
-						check(got)
-					}
-				}
-				n++
+			var see func([]byte)
+			if side.name == "detail" {
+				see = check
 			}
-			reportPaired(b, n, took, "banlie", "floor")
+			pairedGETs(b, c, []string{side.url, floor + q}, bump, see)
 		})
 	}
 }

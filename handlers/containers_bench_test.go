@@ -332,23 +332,11 @@ func BenchmarkContainerLookup(b *testing.B) {
 			name = "paired_kept"
 		}
 		b.Run(name, func(b *testing.B) {
-			urls := []string{srv.URL + path, floor + path}
-			took := make([]time.Duration, len(urls))
-			n := 0
-			for b.Loop() {
-				for i, url := range urls {
-					if i == 0 && !kept {
-						bump(b)
-					}
-					t0 := time.Now()
-					if st, got := exchange(b, c, "GET", url, "", nil); st != http.StatusOK {
-						b.Fatalf("status %d: %s", st, got)
-					}
-					took[i] += time.Since(t0)
-				}
-				n++
+			var before func(*testing.B)
+			if !kept {
+				before = bump
 			}
-			reportPaired(b, n, took, "banlie", "floor")
+			pairedGETs(b, c, []string{srv.URL + path, floor + path}, before, nil)
 		})
 	}
 }
