@@ -197,6 +197,9 @@ func runFilterQuery(c echo.Context) (models.RunFilter, error) {
 	if f.Counted, err = qBool(c, "counted"); err != nil {
 		return f, err
 	}
+	if f.Overdue, err = qBool(c, "overdue"); err != nil {
+		return f, err
+	}
 	f.From, f.To, err = qRange(c)
 	return f, err
 }

@@ -75,7 +75,7 @@ const (
 	// links start with it, and it may come from the request's host, which
 	// must never reach another client's answer.
 	perBase
-	// countedLive: with counted in the query, the answer depends on the
+	// countedLive: with counted or overdue in the query, the answer depends on the
 	// clock to the second, not the day: it is not kept.
 	countedLive
 	// gzipped: the answer is compressed for clients that accept it.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -101,7 +102,7 @@ func conditionalGET(st *store.Store, base func(echo.Context) string, answers *pr
 			res := c.Response()
 			var version int64 = -1
 			var day, key string
-			if h&kept != 0 && (h&countedLive == 0 || !req.URL.Query().Has("counted")) {
+			if h&kept != 0 && (h&countedLive == 0 || !clockLive(req.URL.Query())) {
 				if v, err := st.DataVersion(req.Context()); err == nil {
 					version, day, key = v, st.Today().String(), req.URL.RequestURI()
 					if h&perBase != 0 {
@@ -174,3 +175,7 @@ func match(header, etag string) bool {
 	}
 	return false
 }
+
+// clockLive reports whether a query of a countedLive endpoint makes its
+// answer depend on the clock to the second (counted, overdue).
+func clockLive(q url.Values) bool { return q.Has("counted") || q.Has("overdue") }

@@ -15,7 +15,7 @@ import (
 )
 
 // runQueryParams are the query parameters GET /api/v1/runs takes.
-var runQueryParams = []string{"container", "counted", "cursor", "direction", "from", "limit", "mode", "number", "route", "status", "to"}
+var runQueryParams = []string{"container", "counted", "cursor", "direction", "from", "limit", "mode", "number", "overdue", "route", "status", "to"}
 
 // unknownParam checks that a problem names exactly the parameters names,
 // in that order, each with code unknown_parameter and the endpoint's

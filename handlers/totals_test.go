@@ -247,7 +247,9 @@ func TestTotalsCountedRuns(t *testing.T) {
 	createRun(t, ts, totRun("SCO-TJ-MOW", "A1", "2024-06-04T10:00:00+08:00", func(b map[string]any) {
 		b["status"], b["arrived_at"] = "arrived", "2024-06-10T10:00:00+08:00"
 	}))
-	createRun(t, ts, totRun("SCO-TJ-MOW", "F1", "2024-06-20T10:00:00+08:00", nil)) // departs in five days
+	createRun(t, ts, totRun("SCO-TJ-MOW", "F1", "2024-06-15T12:03:00+08:00", nil)) // departs in three minutes
+	// Five days ahead is no departure yet: it is refused, to be logged as planned.
+	ts.do(t, "POST", "/api/v1/runs", totRun("SCO-TJ-MOW", "F2", "2024-06-20T10:00:00+08:00", nil)).problem(t, 422)
 	totRollup(t, ts)
 
 	june := func() int64 { return totMonthly(t, ts, "year=2024").Months[5].Runs }
@@ -255,7 +257,7 @@ func TestTotalsCountedRuns(t *testing.T) {
 		t.Fatalf("June: %d runs, want 2 (the departed and the arrived run)", got)
 	}
 	// The clock passes the future departure: it counts after the next roll-up.
-	ts.now = time.Date(2024, 6, 20, 10, 0, 0, 0, shanghai) // the very instant of departure counts
+	ts.now = time.Date(2024, 6, 15, 12, 3, 0, 0, shanghai) // the very instant of departure counts
 	totRollup(t, ts)
 	if got := june(); got != 3 {
 		t.Fatalf("June after the future run departed: %d runs, want 3", got)

@@ -28,6 +28,19 @@ var (
 // the roll-ups, progress and the runs list's counted filter share).
 var CountedStatuses = []string{StatusDeparted, StatusArrived}
 
+// MaxPlanYears is how far ahead a run may be logged (planned): a year.
+const MaxPlanYears = 1
+
+// OverdueAfter is how long past its departure a run may still be planned
+// before it is listed as overdue.
+const OverdueAfter = 24 * time.Hour
+
+// Overdue reports whether a run is planned and its departure passed more
+// than OverdueAfter before now.
+func (r Run) Overdue(now time.Time) bool {
+	return r.Status == StatusPlanned && r.DepartedAt.Before(now.Add(-OverdueAfter))
+}
+
 // Bounds of a run's load.
 const (
 	MaxContainers = 500
@@ -99,6 +112,9 @@ type RunFilter struct {
 	// Counted keeps the runs that count toward totals (true) or those that
 	// do not (false): status departed or arrived and departed_at not in the future.
 	Counted *bool
+	// Overdue keeps the runs still planned more than OverdueAfter past
+	// their departure (true), or all others (false).
+	Overdue *bool
 	From    *Day
 	To      *Day
 	Limit   int
@@ -204,6 +220,30 @@ func (patch RunPatch) Apply(cur RunValues, p *Problems) RunValues {
 		}
 	}
 	return v.check(p)
+}
+
+// CheckCalendar adds the rules that depend on the clock: a run is logged at
+// most MaxPlanYears ahead; a run that has departed (or arrived) did so by
+// now, give or take ClockSkew, and so did its arrival. A run in the future
+// is planned. Fields that already have a problem are not checked again.
+func (v RunValues) CheckCalendar(p *Problems, now time.Time) {
+	defer p.orderFrom(len(p.list), runFields...)
+	latest := now.Add(ClockSkew)
+	if !p.Has("departed_at") && !v.DepartedAt.IsZero() {
+		ahead := now.AddDate(MaxPlanYears, 0, 0)
+		switch {
+		case v.DepartedAt.After(ahead):
+			p.Add("departed_at", CodeOutOfRange, Params{"max": ahead.UTC().Format(time.RFC3339), "relative_to": "now", "unit": "year", "factor": MaxPlanYears},
+				"must be at most a year ahead (until %s)", ahead.UTC().Format(time.RFC3339))
+		case v.DepartedAt.After(latest) && (v.Status == StatusDeparted || v.Status == StatusArrived):
+			p.Add("departed_at", CodeOutOfRange, Params{"max": latest.UTC().Format(time.RFC3339), "relative_to": "now", "if": "status", "equals": v.Status},
+				"must not be in the future for a run that is %s (the server's clock says %s); a run that has not left yet is planned", v.Status, now.UTC().Format(time.RFC3339))
+		}
+	}
+	if !p.Has("arrived_at") && v.ArrivedAt != nil && v.ArrivedAt.After(latest) {
+		p.Add("arrived_at", CodeOutOfRange, Params{"max": latest.UTC().Format(time.RFC3339), "relative_to": "now"},
+			"must not be in the future (the server's clock says %s)", now.UTC().Format(time.RFC3339))
+	}
 }
 
 func set(dst *string, v *string) {

@@ -72,6 +72,18 @@ func (in *SeaRailInput) Validate(p *Problems) {
 	}
 }
 
+// CheckDay adds the rule that depends on the calendar: a count is for a day
+// that has begun (today, in the reporting zone, or before).
+func (in SeaRailInput) CheckDay(p *Problems, today Day) {
+	if p.Has("date") {
+		return
+	}
+	if d, err := ParseDay(in.Date); err == nil && today.Before(d) {
+		p.Add("date", CodeOutOfRange, Params{"max": today.String(), "relative_to": "today"},
+			"must not be after today (%s in the reporting time zone)", today)
+	}
+}
+
 // Apply patches the stored count cur; the result is checked by Validate.
 func (patch SeaRailPatch) Apply(cur SeaRailCount) SeaRailInput {
 	in := SeaRailInput{Date: cur.Date, Port: cur.Port, Direction: cur.Direction, TEU: &cur.TEU, Note: &cur.Note}

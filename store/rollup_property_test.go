@@ -163,6 +163,12 @@ func (p *rollupProp) step() {
 			in.ArrivedAt = arrival(r.dep)
 		}
 		got, err := st.CreateRun(ctx, p.e.w, in)
+		if p.refused(r) {
+			if models.ErrorCode(err) != models.EINVALID {
+				p.rt.Fatalf("create run %+v at %s: %v, want it refused (in the future)", in, p.e.clock.Now(), err)
+			}
+			return
+		}
 		if err != nil {
 			p.rt.Fatalf("create run %+v: %v", in, err)
 		}
@@ -170,6 +176,7 @@ func (p *rollupProp) step() {
 		p.runs = append(p.runs, r)
 	case op <= 5: // update a run: any of its values
 		r := rapid.SampledFrom(p.runs).Draw(p.rt, "run")
+		old := *r
 		var patch models.RunPatch
 		if rapid.Bool().Draw(p.rt, "move") {
 			if rapid.Bool().Draw(p.rt, "move near") {
@@ -200,7 +207,15 @@ func (p *rollupProp) step() {
 		} else {
 			patch.ArrivedAt = models.Opt[string]{Set: true}
 		}
-		if _, err := st.UpdateRun(ctx, p.e.w, r.id, patch); err != nil {
+		_, err := st.UpdateRun(ctx, p.e.w, r.id, patch)
+		if p.refused(r) {
+			if models.ErrorCode(err) != models.EINVALID {
+				p.rt.Fatalf("update run %d with %+v at %s: %v, want it refused (in the future)", r.id, patch, p.e.clock.Now(), err)
+			}
+			*r = old
+			return
+		}
+		if err != nil {
 			p.rt.Fatalf("update run %d with %+v: %v", r.id, patch, err)
 		}
 	case op <= 7: // delete a run
@@ -220,6 +235,28 @@ func (p *rollupProp) step() {
 	default: // sea-rail counts: create, update or delete
 		p.seaStep()
 	}
+}
+
+// refused mirrors the calendar guards (models.RunValues.CheckCalendar):
+// a run that has departed or arrived did so by now give or take the clock
+// skew, its arrival too, and nothing is logged more than a year ahead.
+func (p *rollupProp) refused(r *propRun) bool {
+	now := p.e.clock.Now()
+	latest := now.Add(models.ClockSkew)
+	switch {
+	case r.dep.After(now.AddDate(models.MaxPlanYears, 0, 0)):
+		return true
+	case r.status == models.StatusDeparted && r.dep.After(latest):
+		return true
+	case r.status == models.StatusArrived && r.dep.Add(48*time.Hour).After(latest):
+		return true
+	}
+	return false
+}
+
+// seaFuture reports whether a count's date is after today (reporting zone).
+func (p *rollupProp) seaFuture(date string) bool {
+	return date > models.DayOf(p.e.clock.Now(), p.e.st.Loc).String()
 }
 
 func routeCodes() []string {
@@ -248,6 +285,12 @@ func (p *rollupProp) seaStep() {
 		s := &propSea{date: p.day("sea date"), port: rapid.SampledFrom([]string{"Qingdao", "Rizhao"}).Draw(p.rt, "port"),
 			dir: rapid.SampledFrom(models.SeaRailDirections).Draw(p.rt, "sea direction"), teu: int64(rapid.IntRange(0, 5000).Draw(p.rt, "sea teu"))}
 		got, err := st.CreateSeaRailCount(ctx, p.e.w, seaInput(s.date, s.port, s.dir, int(s.teu)))
+		if p.seaFuture(s.date) {
+			if models.ErrorCode(err) != models.EINVALID {
+				p.rt.Fatalf("a count for %s at %s: %v, want it refused (after today)", s.date, p.e.clock.Now(), err)
+			}
+			return
+		}
 		if p.seaTaken(s.date, s.port, s.dir, nil) {
 			if models.ErrorCode(err) != models.ECONFLICT {
 				p.rt.Fatalf("a second count for %s %s %s: %v, want a conflict", s.date, s.port, s.dir, err)
@@ -267,6 +310,12 @@ func (p *rollupProp) seaStep() {
 		}
 		teu := int64(rapid.IntRange(0, 5000).Draw(p.rt, "new sea teu"))
 		_, err := st.UpdateSeaRailCount(ctx, p.e.w, s.id, models.SeaRailPatch{Date: &date, TEU: ptr(int(teu))})
+		if p.seaFuture(date) {
+			if models.ErrorCode(err) != models.EINVALID {
+				p.rt.Fatalf("moving count %d to %s at %s: %v, want it refused (after today)", s.id, date, p.e.clock.Now(), err)
+			}
+			return
+		}
 		if p.seaTaken(date, s.port, s.dir, s) {
 			if models.ErrorCode(err) != models.ECONFLICT {
 				p.rt.Fatalf("moving count %d onto another's day: %v, want a conflict", s.id, err)

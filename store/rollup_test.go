@@ -18,7 +18,10 @@ func TestRollupCountsDepartures(t *testing.T) {
 		now := e.clock.Now() // 2026-11-26T12:00:00+08:00
 		e.mustRun(t, runInput("R-A", "NOW", now, 1))
 		e.mustRun(t, runInput("R-A", "SOON", now.Add(time.Microsecond), 2))
-		e.mustRun(t, runInput("R-A", "LATER", now.Add(3*time.Hour), 4))
+		e.mustRun(t, runInput("R-A", "LATER", now.Add(3*time.Minute), 4))
+		// Beyond the clock skew, a departure is not logged as departed.
+		_, err := e.st.CreateRun(context.Background(), e.w, runInput("R-A", "LATE", now.Add(3*time.Hour), 4))
+		wantCode(t, err, models.EINVALID)
 		for _, status := range []string{models.StatusPlanned, models.StatusCancelled} {
 			in := runInput("R-A", status, now.Add(-time.Hour), 8)
 			in.Status = status
@@ -53,7 +56,7 @@ func TestRollupCountsDepartures(t *testing.T) {
 			t.Fatalf("idle roll-up %+v", st)
 		}
 		// Totals of a route that does not exist are not found, not zeros.
-		_, err := e.st.MonthlyTotals(context.Background(), 2026, models.Scope{Route: ptr("NOPE")})
+		_, err = e.st.MonthlyTotals(context.Background(), 2026, models.Scope{Route: ptr("NOPE")})
 		wantCode(t, err, models.ENOTFOUND)
 		_, err = e.st.YearlyTotals(context.Background(), 2026, 12, models.Scope{Route: ptr("NOPE")})
 		wantCode(t, err, models.ENOTFOUND)

@@ -39,6 +39,7 @@ func (s *Store) CreateRun(ctx context.Context, w Write, in models.RunInput) (mod
 	err := s.Tx(ctx, w, func(tx *Store) error {
 		var p models.Problems
 		v := in.Validate(&p)
+		v.CheckCalendar(&p, tx.now())
 		route, rerr := tx.routeForRun(&p, v.Route)
 		if err := p.Err(); err != nil {
 			return err
@@ -206,6 +207,14 @@ func (s *Store) ListRuns(ctx context.Context, f models.RunFilter) (models.Page[m
 			q = q.Where("NOT ("+cond+")", args...)
 		}
 	}
+	if f.Overdue != nil {
+		cond, args := "runs.status = ? AND runs.departed_at < ?", []any{models.StatusPlanned, s.now().Add(-models.OverdueAfter)}
+		if *f.Overdue {
+			q = q.Where(cond, args...)
+		} else {
+			q = q.Where("NOT ("+cond+")", args...)
+		}
+	}
 	if f.From != nil {
 		q = q.Where("runs.departed_at >= ?", f.From.Start(s.Loc).UTC())
 	}
@@ -239,6 +248,7 @@ func (s *Store) UpdateRun(ctx context.Context, w Write, id int64, patch models.R
 		}
 		var p models.Problems
 		v := patch.Apply(cur.Row.toRun(cur.RouteCode, cur.RouteMode, s.Loc).Values(), &p)
+		v.CheckCalendar(&p, tx.now())
 		route, rerr := tx.routeForRun(&p, v.Route)
 		if err := tx.journeyGuard(ctx, id, cur, v, &p); err != nil {
 			return err

@@ -42,6 +42,7 @@ func (s *Store) seaRailConflict(err error, r seaRailRow) error {
 func (s *Store) CreateSeaRailCount(ctx context.Context, w Write, in models.SeaRailInput) (models.SeaRailCount, error) {
 	var p models.Problems
 	in.Validate(&p)
+	in.CheckDay(&p, s.Today())
 	if err := p.Err(); err != nil {
 		return models.SeaRailCount{}, err
 	}
@@ -112,6 +113,7 @@ func (s *Store) UpdateSeaRailCount(ctx context.Context, w Write, id int64, patch
 		in := patch.Apply(row.toCount(s.Loc))
 		var p models.Problems
 		in.Validate(&p)
+		in.CheckDay(&p, tx.Today())
 		if err := p.Err(); err != nil {
 			return err
 		}
