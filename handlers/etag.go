@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -119,6 +120,9 @@ func conditionalGET(st *store.Store, base func(echo.Context) string, answers *pr
 						if ans.dispose != "" {
 							res.Header().Set(echo.HeaderContentDisposition, ans.dispose)
 						}
+						if res.Header().Get(echo.HeaderContentEncoding) == "" {
+							res.Header().Set(echo.HeaderContentLength, strconv.Itoa(len(ans.body)))
+						}
 						return c.Blob(http.StatusOK, ans.contentType, ans.body)
 					}
 				}
@@ -155,6 +159,11 @@ func conditionalGET(st *store.Store, base func(echo.Context) string, answers *pr
 					res.Status = http.StatusNotModified
 					return nil
 				}
+			}
+			if res.Header().Get(echo.HeaderContentEncoding) == "" {
+				// The whole answer is at hand: say its length, so that a
+				// long one is not sent chunked (and its HEAD twin agrees).
+				res.Header().Set(echo.HeaderContentLength, strconv.Itoa(w.buf.Len()))
 			}
 			orig.WriteHeader(status)
 			res.Status = status

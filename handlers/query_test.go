@@ -77,12 +77,12 @@ func testUnknownQueryParameters(t *testing.T, ts *testServer) {
 	unknownParam(t, "runs?=x", p, runQueryParams, "")
 
 	// The totals, with their own parameters.
-	totals := []string{"direction", "mode", "route", "through", "year"}
+	totals := []string{"by", "direction", "mode", "route", "through", "year"}
 	p = ts.do(t, "GET", "/api/v1/totals/yearly?year=2024&yaer=2024", nil).problem(t, http.StatusBadRequest)
 	unknownParam(t, "totals/yearly?yaer", p, totals, "yaer")
 	// through is the yearly totals' only.
 	p = ts.do(t, "GET", "/api/v1/totals/monthly?year=2024&through=2024-10", nil).problem(t, http.StatusBadRequest)
-	unknownParam(t, "totals/monthly?through", p, []string{"direction", "mode", "route", "year"}, "through")
+	unknownParam(t, "totals/monthly?through", p, []string{"by", "direction", "mode", "route", "year"}, "through")
 
 	// An endpoint that takes no query parameter says so, a cache buster
 	// included.
@@ -123,7 +123,7 @@ func testUnknownQueryParameters(t *testing.T, ts *testServer) {
 	// A kept answer is not given for the same URL with a parameter more.
 	ts.mustDo(t, http.StatusOK, "GET", "/api/v1/totals/monthly?year=2024", nil)
 	p = ts.do(t, "GET", "/api/v1/totals/monthly?year=2024&nocache=1", nil).problem(t, http.StatusBadRequest)
-	unknownParam(t, "totals/monthly?nocache", p, []string{"direction", "mode", "route", "year"}, "nocache")
+	unknownParam(t, "totals/monthly?nocache", p, []string{"by", "direction", "mode", "route", "year"}, "nocache")
 
 	// The dashboard's pages keep their own query (?lang=, ?refresh=).
 	if r := ts.do(t, "GET", "/?refresh=0&lang=en", nil); r.Status != http.StatusOK {

@@ -44,6 +44,26 @@ func qScope(c echo.Context) (models.Scope, error) {
 	return sc, nil
 }
 
+// splits are the values of ?by=.
+var splits = []string{"corridor"}
+
+// qBy reads ?by=corridor: the figures of each corridor's rail runs beside
+// the scope's own. Corridors are rail's, so a route or another mode is
+// refused with it.
+func qBy(c echo.Context, sc models.Scope) (*string, error) {
+	by, err := qEnum(c, "by", splits)
+	if err != nil || by == nil {
+		return by, err
+	}
+	if sc.Route != nil {
+		return nil, models.BadField("by", models.CodeExclusive, models.Params{"fields": []string{"route", "by"}}, "give route or by, not both: a route has one corridor")
+	}
+	if sc.Mode != nil && *sc.Mode != "rail" {
+		return nil, models.BadField("mode", models.CodeInvalidValue, models.Params{"allowed": []string{"rail"}, "if": "by", "equals": "corridor"}, "corridors are rail's: with by=corridor, mode is rail or not given")
+	}
+	return by, nil
+}
+
 func (h totalsHandlers) monthly(c echo.Context) error {
 	year, err := qYear(c, h.st.Now().In(h.st.Loc).Year())
 	if err != nil {
@@ -53,7 +73,11 @@ func (h totalsHandlers) monthly(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := h.st.MonthlyTotals(c.Request().Context(), year, sc)
+	by, err := qBy(c, sc)
+	if err != nil {
+		return err
+	}
+	t, err := h.st.MonthlyTotalsBy(c.Request().Context(), year, sc, by)
 	if err != nil {
 		return err
 	}
@@ -92,7 +116,11 @@ func (h totalsHandlers) yearly(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := h.st.YearlyTotals(c.Request().Context(), year, through, sc)
+	by, err := qBy(c, sc)
+	if err != nil {
+		return err
+	}
+	t, err := h.st.YearlyTotalsBy(c.Request().Context(), year, through, sc, by)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,12 @@
 package models
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -47,11 +50,16 @@ type Route struct {
 	OpenedOn *string `json:"opened_on"`
 	// PlannedTransitDays is how long the journey is planned to take, in
 	// days, or null.
-	PlannedTransitDays *float64  `json:"planned_transit_days"`
-	Tags               []string  `json:"tags"`
-	Active             bool      `json:"active"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
+	PlannedTransitDays *float64 `json:"planned_transit_days"`
+	// Corridor is the rail route's corridor (west, central, east) or null;
+	// CorridorSource says where it comes from: "border" (its border
+	// crossing, DefaultCorridor) or "set" (an admin's choice).
+	Corridor       *string   `json:"corridor"`
+	CorridorSource string    `json:"corridor_source"`
+	Tags           []string  `json:"tags"`
+	Active         bool      `json:"active"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 // RouteInput is a route as a client sends it for a create.
@@ -64,8 +72,10 @@ type RouteInput struct {
 	OpenedOn *string `json:"opened_on"`
 	// PlannedTransitDays: see Route.
 	PlannedTransitDays *float64 `json:"planned_transit_days"`
-	Tags               []string `json:"tags"`
-	Active             *bool    `json:"active"`
+	// Corridor: see Route; not given, it comes from the border crossing.
+	Corridor Opt[string] `json:"-"`
+	Tags     []string    `json:"tags"`
+	Active   *bool       `json:"active"`
 }
 
 // RoutePatch holds the fields a PATCH changes; nil (or unset) leaves a field as it is.
@@ -78,6 +88,7 @@ type RoutePatch struct {
 	OpenedOn Opt[string]
 	// PlannedTransitDays: see Route.
 	PlannedTransitDays Opt[float64]
+	Corridor           Opt[string]
 	Tags               *[]string
 	Active             *bool
 }
@@ -86,6 +97,21 @@ type RoutePatch struct {
 type Opt[T any] struct {
 	Set   bool // the field was given
 	Value *T   // nil clears it
+}
+
+// UnmarshalJSON makes a member of a JSON body an Opt: given (Set), and
+// null (Value nil) or a value.
+func (o *Opt[T]) UnmarshalJSON(b []byte) error {
+	o.Set, o.Value = true, nil
+	if string(bytes.TrimSpace(b)) == "null" {
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	o.Value = &v
+	return nil
 }
 
 func (o Opt[T]) Apply(cur *T) *T {
@@ -128,6 +154,92 @@ func (in *RouteInput) Validate(p *Problems) {
 			"must be from %g to %g days", minPlannedDays, maxPlannedDays)
 	}
 	in.Tags = validateTags(p, in.Tags)
+	if c := in.Corridor.Value; in.Corridor.Set && c != nil {
+		switch {
+		case !OneOf(*c, Corridors...):
+			p.NotOneOf("corridor", Corridors)
+		case in.Mode != "rail" && !p.Has("mode"):
+			p.Add("corridor", CodeInvalidValue, Params{"allowed": Corridors, "if": "mode", "equals": "rail"},
+				"only a rail route has a corridor")
+		}
+	}
+}
+
+// Corridors of the China–Europe Railway Express, by the exit port.
+const (
+	CorridorWest    = "west"
+	CorridorCentral = "central"
+	CorridorEast    = "east"
+)
+
+// Corridors lists them in the order the releases name them (西、中、东).
+var Corridors = []string{CorridorWest, CorridorCentral, CorridorEast}
+
+// Where a route's corridor comes from.
+const (
+	CorridorFromBorder = "border"
+	CorridorFromSet    = "set"
+)
+
+// corridorOfCrossing maps the border crossings of the six exit ports (both
+// sides, by UN/LOCODE and by name in either language) to their corridor.
+var corridorOfCrossing = map[string]string{
+	"CNAKL": CorridorWest, "alashankou": CorridorWest, "alatawshankou": CorridorWest, "阿拉山口": CorridorWest,
+	"dostyk": CorridorWest, "druzhba": CorridorWest, "多斯特克": CorridorWest,
+	"CNHRS": CorridorWest, "KZHOR": CorridorWest, "khorgos": CorridorWest, "horgos": CorridorWest, "霍尔果斯": CorridorWest,
+	"altynkol": CorridorWest,
+	"CNRLC":    CorridorCentral, "CNERC": CorridorCentral, "MNZUU": CorridorCentral, "erenhot": CorridorCentral,
+	"erlian": CorridorCentral, "二连浩特": CorridorCentral, "二连": CorridorCentral, "zamyn-üüd": CorridorCentral, "zamyn-uud": CorridorCentral, "扎门乌德": CorridorCentral,
+	"CNMLX": CorridorEast, "RUZBK": CorridorEast, "manzhouli": CorridorEast, "满洲里": CorridorEast,
+	"zabaikalsk": CorridorEast, "zabaykalsk": CorridorEast, "zabaykal'sk": CorridorEast, "后贝加尔斯克": CorridorEast,
+	"CNSFH": CorridorEast, "RUGRK": CorridorEast, "suifenhe": CorridorEast, "绥芬河": CorridorEast, "grodekovo": CorridorEast, "格罗捷科沃": CorridorEast,
+	"CNTOJ": CorridorEast, "tongjiang": CorridorEast, "同江": CorridorEast, "同江北": CorridorEast, "nizhneleninskoye": CorridorEast,
+}
+
+// DefaultCorridor is the corridor of a rail route by its first border
+// stop that is one of the six exit ports (or their counterparts), matched
+// by UN/LOCODE, else by name; nil for other modes and for routes through
+// none of them.
+func DefaultCorridor(mode string, stops []Stop) *string {
+	if mode != "rail" {
+		return nil
+	}
+	for _, st := range stops {
+		if st.Role != RoleBorder {
+			continue
+		}
+		if st.Locode != nil {
+			if c, ok := corridorOfCrossing[*st.Locode]; ok {
+				return &c
+			}
+		}
+		name := strings.ToLower(strings.TrimSpace(st.Name))
+		for _, n := range []string{name, strings.TrimSuffix(name, "站"), strings.TrimSuffix(name, "口岸")} {
+			if c, ok := corridorOfCrossing[n]; ok {
+				return &c
+			}
+		}
+		for _, w := range strings.FieldsFunc(name, func(r rune) bool {
+			return r == ' ' || r == '(' || r == ')' || r == '/' || r == ',' || r == '–' || r == '-'
+		}) {
+			if c, ok := corridorOfCrossing[w]; ok {
+				return &c
+			}
+		}
+	}
+	return nil
+}
+
+// EffectiveCorridor is a route's corridor: the admin's choice when set,
+// else DefaultCorridor; and where it comes from.
+func EffectiveCorridor(mode string, stops []Stop, set bool, corridor *string) (*string, string) {
+	if set {
+		if mode != "rail" {
+			return nil, CorridorFromSet
+		}
+		return corridor, CorridorFromSet
+	}
+	return DefaultCorridor(mode, stops), CorridorFromBorder
 }
 
 // Bounds of a route's planned transit time, in days.

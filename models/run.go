@@ -58,6 +58,7 @@ type Run struct {
 	ArrivedAt        *time.Time `json:"arrived_at"`
 	Status           string     `json:"status"`
 	Containers       int        `json:"containers"`
+	EmptyContainers  int        `json:"empty_containers"`
 	TEU              int        `json:"teu"`
 	Cargo            *string    `json:"cargo"`
 	ContainerNumbers []string   `json:"container_numbers"`
@@ -75,6 +76,7 @@ type RunInput struct {
 	ArrivedAt        *string  `json:"arrived_at"`
 	Status           string   `json:"status"`
 	Containers       *int     `json:"containers"`
+	EmptyContainers  *int     `json:"empty_containers"`
 	TEU              *int     `json:"teu"`
 	Cargo            *string  `json:"cargo"`
 	ContainerNumbers []string `json:"container_numbers"`
@@ -89,6 +91,7 @@ type RunPatch struct {
 	ArrivedAt        Opt[string]
 	Status           *string
 	Containers       *int
+	EmptyContainers  *int
 	TEU              *int
 	Cargo            Opt[string]
 	ContainerNumbers Opt[[]string]
@@ -131,6 +134,7 @@ type RunValues struct {
 	ArrivedAt        *time.Time
 	Status           string
 	Containers       int
+	EmptyContainers  int
 	TEU              int
 	Cargo            *string
 	ContainerNumbers []string
@@ -139,7 +143,7 @@ type RunValues struct {
 // Values are the run's writable values, as stored.
 func (r Run) Values() RunValues {
 	return RunValues{Route: r.Route, Number: r.Number, Direction: r.Direction, DepartedAt: r.DepartedAt,
-		ArrivedAt: r.ArrivedAt, Status: r.Status, Containers: r.Containers, TEU: r.TEU, Cargo: r.Cargo,
+		ArrivedAt: r.ArrivedAt, Status: r.Status, Containers: r.Containers, EmptyContainers: r.EmptyContainers, TEU: r.TEU, Cargo: r.Cargo,
 		ContainerNumbers: r.ContainerNumbers}
 }
 
@@ -168,6 +172,9 @@ func (in RunInput) Validate(p *Problems) RunValues {
 	}
 	if in.Containers != nil {
 		v.Containers = *in.Containers
+	}
+	if in.EmptyContainers != nil {
+		v.EmptyContainers = *in.EmptyContainers
 	}
 	if in.TEU != nil {
 		v.TEU = *in.TEU
@@ -208,6 +215,9 @@ func (patch RunPatch) Apply(cur RunValues, p *Problems) RunValues {
 	}
 	if patch.Containers != nil {
 		v.Containers = *patch.Containers
+	}
+	if patch.EmptyContainers != nil {
+		v.EmptyContainers = *patch.EmptyContainers
 	}
 	if patch.TEU != nil {
 		v.TEU = *patch.TEU
@@ -253,7 +263,7 @@ func set(dst *string, v *string) {
 }
 
 // runFields is the order of a run's fields, in which its problems are listed.
-var runFields = []string{"route", "number", "direction", "status", "departed_at", "arrived_at", "containers", "teu", "cargo", "container_numbers"}
+var runFields = []string{"route", "number", "direction", "status", "departed_at", "arrived_at", "containers", "empty_containers", "teu", "cargo", "container_numbers"}
 
 // check normalizes the values and adds every rule they break to p. Fields
 // that failed to parse are already in p and are not checked again.
@@ -288,6 +298,10 @@ func (v RunValues) check(p *Problems) RunValues {
 	}
 	if v.Containers < 0 || v.Containers > MaxContainers {
 		p.OutOfRange("containers", 0, MaxContainers)
+	}
+	if !p.Has("containers") && (v.EmptyContainers < 0 || v.EmptyContainers > v.Containers) {
+		p.Add("empty_containers", CodeOutOfRange, Params{"min": 0, "max": v.Containers, "relative_to": "containers"},
+			"must be between 0 and containers (%d)", v.Containers)
 	}
 	if v.TEU < 0 || v.TEU > MaxTEU {
 		p.OutOfRange("teu", 0, MaxTEU)

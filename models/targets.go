@@ -8,8 +8,10 @@ import (
 // enough that no projection overflows.
 const MaxTargetValue = 1_000_000_000_000
 
-// Target metrics.
-var Metrics = []string{"runs", "containers", "teu", "sea_rail_teu"}
+// Target metrics: runs counts on the 开行 basis (departures),
+// arrivals_departures on the 到发 basis (outbound departures plus inbound
+// arrivals).
+var Metrics = []string{"runs", "containers", "teu", "sea_rail_teu", "arrivals_departures"}
 
 // TargetScope is {} (everything), {"mode": ...} or {"route": ...}.
 type TargetScope struct {

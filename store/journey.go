@@ -186,9 +186,11 @@ func (s *Store) arriveByEvent(ctx context.Context, j *journeyOf, t time.Time, ou
 	before := j.run.Row.toRun(j.run.RouteCode, j.run.RouteMode, s.Loc)
 	row := j.run.Row
 	a := t.UTC()
-	row.ArrivedAt, row.Status, row.UpdatedAt = &a, models.StatusArrived, s.now()
-	if err := s.exec(`UPDATE runs SET arrived_at = ?, status = ?, updated_at = ? WHERE id = ?`,
-		row.ArrivedAt, row.Status, row.UpdatedAt, row.ID); err != nil {
+	day := models.DayOf(a, s.Loc).String()
+	old := row.days()
+	row.ArrivedAt, row.ArrivedDay, row.Status, row.UpdatedAt = &a, &day, models.StatusArrived, s.now()
+	if err := s.exec(`UPDATE runs SET arrived_at = ?, arrived_day = ?, status = ?, updated_at = ? WHERE id = ?`,
+		row.ArrivedAt, row.ArrivedDay, row.Status, row.UpdatedAt, row.ID); err != nil {
 		return fmt.Errorf("runs.arrive: %w", err)
 	}
 	after := row.toRun(j.run.RouteCode, j.run.RouteMode, s.Loc)
@@ -202,7 +204,7 @@ func (s *Store) arriveByEvent(ctx context.Context, j *journeyOf, t time.Time, ou
 			*out = e
 		}
 	}
-	return s.markDirty(row.DepartedDay)
+	return s.markDirty(append(old, day)...)
 }
 
 // DeleteEvent retracts a stored journey event of run id (the audit log

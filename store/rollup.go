@@ -18,6 +18,8 @@ const (
 
 func scopeMode(mode string) string { return "mode:" + mode }
 
+func scopeCorridor(c string) string { return "corridor:" + c }
+
 func scopeRoute(routeID int64) string { return "route:" + strconv.FormatInt(routeID, 10) }
 
 type rollupDailyRow struct {
@@ -27,6 +29,12 @@ type rollupDailyRow struct {
 	Runs       int64
 	Containers int64
 	TEU        int64 `gorm:"column:teu"`
+	// EmptyContainers are the empty boxes among Containers.
+	EmptyContainers int64
+	// ArrivalsDepartures (到发): on a row of direction outbound, the runs
+	// that departed on the day (Runs); inbound, the runs that arrived on
+	// it; direction '', the sum of both.
+	ArrivalsDepartures int64
 }
 
 func (rollupDailyRow) TableName() string { return "rollup_daily" }
@@ -34,10 +42,12 @@ func (rollupDailyRow) TableName() string { return "rollup_daily" }
 type rollupMonthlyRow struct {
 	Scope      string `gorm:"primaryKey"`
 	Direction  string `gorm:"primaryKey"`
-	Month      string `gorm:"primaryKey"`
-	Runs       int64
-	Containers int64
-	TEU        int64 `gorm:"column:teu"`
+	Month              string `gorm:"primaryKey"`
+	Runs               int64
+	Containers         int64
+	TEU                int64 `gorm:"column:teu"`
+	EmptyContainers    int64
+	ArrivalsDepartures int64
 }
 
 func (rollupMonthlyRow) TableName() string { return "rollup_monthly" }
@@ -84,12 +94,17 @@ func (s *Store) markDirty(days ...string) error {
 	return nil
 }
 
-// markRouteDirty marks every day on which a route has runs (its mode changed).
+// markRouteDirty marks every day on which a route has runs depart or arrive
+// (its mode or corridor changed).
 func (s *Store) markRouteDirty(routeID int64) error {
-	var days []string
+	var days, arrived []string
 	if err := s.db.Model(&runRow{}).Distinct("departed_day").Where("route_id = ?", routeID).Pluck("departed_day", &days).Error; err != nil {
 		return err
 	}
+	if err := s.db.Model(&runRow{}).Distinct("arrived_day").Where("route_id = ? AND arrived_day IS NOT NULL", routeID).Pluck("arrived_day", &arrived).Error; err != nil {
+		return err
+	}
+	days = append(days, arrived...)
 	for len(days) > 0 {
 		n := min(len(days), 500)
 		if err := s.markDirty(days[:n]...); err != nil {
@@ -145,13 +160,20 @@ func (s *Store) Rollup(ctx context.Context, full bool) (models.RollupStats, erro
 			if err != nil {
 				return fmt.Errorf("rollup watermark %q: %w", wm.Value, err)
 			}
-			// Runs whose departure time passed since the last roll-up now count.
-			var passed []string
+			// Runs whose departure time passed since the last roll-up now
+			// count, and arrivals that passed count toward 到发.
+			var passed, arrived []string
 			if err := tx.db.Model(&runRow{}).Distinct("departed_day").
 				Where("runs.departed_at > ?", last).Scopes(counted("runs", now)).
 				Pluck("departed_day", &passed).Error; err != nil {
 				return err
 			}
+			if err := tx.db.Model(&runRow{}).Distinct("arrived_day").
+				Where("runs.arrived_at > ? AND runs.arrived_at <= ? AND runs.status = ?", last, now, models.StatusArrived).
+				Pluck("arrived_day", &arrived).Error; err != nil {
+				return err
+			}
+			passed = append(passed, arrived...)
 			var dirty []dirtyRow
 			if err := tx.db.Find(&dirty).Error; err != nil {
 				return err
@@ -247,9 +269,9 @@ func (s *Store) allFigureDays() ([]string, error) {
 	for _, q := range []struct {
 		model any
 		col   string
-	}{{&runRow{}, "departed_day"}, {&seaRailRow{}, "date"}, {&rollupDailyRow{}, "day"}} {
+	}{{&runRow{}, "departed_day"}, {&runRow{}, "arrived_day"}, {&seaRailRow{}, "date"}, {&rollupDailyRow{}, "day"}} {
 		var ds []string
-		if err := s.db.Model(q.model).Distinct(q.col).Pluck(q.col, &ds).Error; err != nil {
+		if err := s.db.Model(q.model).Distinct(q.col).Where(q.col+" IS NOT NULL").Pluck(q.col, &ds).Error; err != nil {
 			return nil, err
 		}
 		for _, d := range ds {
@@ -268,17 +290,19 @@ type figKey struct{ scope, dir, day string }
 // recomputeDays rewrites the daily rows of these days from the raw rows. With
 // compare, it counts the rows whose stored figures differed (drift).
 func (s *Store) recomputeDays(days []string, now time.Time, compare bool) (int, error) {
-	var groups []struct {
-		RouteID     int64
-		Mode        string
-		Direction   string
-		DepartedDay string
-		N           int64
-		Containers  int64
-		TEU         int64
+	type group struct {
+		RouteID    int64
+		Mode       string
+		Direction  string
+		Day        string
+		N          int64
+		Containers int64
+		Empty      int64
+		TEU        int64
 	}
+	var groups []group
 	err := s.db.Table("runs").
-		Select("runs.route_id, routes.mode, runs.direction, runs.departed_day, COUNT(*) AS n, SUM(runs.containers) AS containers, SUM(runs.teu) AS teu").
+		Select("runs.route_id, routes.mode, runs.direction, runs.departed_day AS day, COUNT(*) AS n, SUM(runs.containers) AS containers, SUM(runs.empty_containers) AS empty, SUM(runs.teu) AS teu").
 		Joins("JOIN routes ON routes.id = runs.route_id").
 		Where("runs.departed_day IN ?", days).Scopes(counted("runs", now)).
 		Group("runs.route_id, routes.mode, runs.direction, runs.departed_day").
@@ -286,22 +310,57 @@ func (s *Store) recomputeDays(days []string, now time.Time, compare bool) (int, 
 	if err != nil {
 		return 0, err
 	}
+	// Inbound arrivals at the hub, by the day they arrived, for 到发.
+	var arrivals []group
+	err = s.db.Table("runs").
+		Select("runs.route_id, routes.mode, runs.arrived_day AS day, COUNT(*) AS n").
+		Joins("JOIN routes ON routes.id = runs.route_id").
+		Where("runs.arrived_day IN ? AND runs.direction = ? AND runs.status = ? AND runs.arrived_at <= ?", days, models.DirInbound, models.StatusArrived, now).
+		Group("runs.route_id, routes.mode, runs.arrived_day").
+		Scan(&arrivals).Error
+	if err != nil {
+		return 0, err
+	}
+	corridors, err := s.routeCorridors()
+	if err != nil {
+		return 0, err
+	}
 	figs := map[figKey]*rollupDailyRow{}
-	add := func(scope, dir, day string, n, c, t int64) {
+	add := func(scope, dir, day string, f rollupDailyRow) {
 		k := figKey{scope, dir, day}
 		r := figs[k]
 		if r == nil {
 			r = &rollupDailyRow{Scope: scope, Direction: dir, Day: day}
 			figs[k] = r
 		}
-		r.Runs += n
-		r.Containers += c
-		r.TEU += t
+		r.Runs += f.Runs
+		r.Containers += f.Containers
+		r.EmptyContainers += f.EmptyContainers
+		r.TEU += f.TEU
+		r.ArrivalsDepartures += f.ArrivalsDepartures
+	}
+	scopesOf := func(g group) []string {
+		sc := []string{scopeAll, scopeMode(g.Mode), scopeRoute(g.RouteID)}
+		if c, ok := corridors[g.RouteID]; ok {
+			sc = append(sc, scopeCorridor(c))
+		}
+		return sc
 	}
 	for _, g := range groups {
-		for _, scope := range []string{scopeAll, scopeMode(g.Mode), scopeRoute(g.RouteID)} {
-			add(scope, "", g.DepartedDay, g.N, g.Containers, g.TEU)
-			add(scope, g.Direction, g.DepartedDay, g.N, g.Containers, g.TEU)
+		f := rollupDailyRow{Runs: g.N, Containers: g.Containers, EmptyContainers: g.Empty, TEU: g.TEU}
+		if g.Direction == models.DirOutbound {
+			f.ArrivalsDepartures = g.N
+		}
+		for _, scope := range scopesOf(g) {
+			add(scope, "", g.Day, f)
+			add(scope, g.Direction, g.Day, f)
+		}
+	}
+	for _, g := range arrivals {
+		f := rollupDailyRow{ArrivalsDepartures: g.N}
+		for _, scope := range scopesOf(g) {
+			add(scope, "", g.Day, f)
+			add(scope, models.DirInbound, g.Day, f)
 		}
 	}
 	var sea []struct {
@@ -314,8 +373,8 @@ func (s *Store) recomputeDays(days []string, now time.Time, compare bool) (int, 
 		return 0, err
 	}
 	for _, r := range sea {
-		add(scopeSeaRail, "", r.Date, 0, 0, r.TEU)
-		add(scopeSeaRail, r.Direction, r.Date, 0, 0, r.TEU)
+		add(scopeSeaRail, "", r.Date, rollupDailyRow{TEU: r.TEU})
+		add(scopeSeaRail, r.Direction, r.Date, rollupDailyRow{TEU: r.TEU})
 	}
 	drift := 0
 	if compare {
@@ -366,7 +425,7 @@ func (s *Store) recomputeMonth(month string, compare bool) (int, error) {
 	}
 	var fresh []rollupMonthlyRow
 	err = s.db.Model(&rollupDailyRow{}).
-		Select("scope, direction, SUM(runs) AS runs, SUM(containers) AS containers, SUM(teu) AS teu").
+		Select("scope, direction, SUM(runs) AS runs, SUM(containers) AS containers, SUM(teu) AS teu, SUM(empty_containers) AS empty_containers, SUM(arrivals_departures) AS arrivals_departures").
 		Where("day >= ? AND day <= ?", m.First().String(), m.End().String()).
 		Group("scope, direction").Scan(&fresh).Error
 	if err != nil {

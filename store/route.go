@@ -20,7 +20,10 @@ type routeRow struct {
 	OpenedOn *string
 	// PlannedTransitDays: see models.Route.
 	PlannedTransitDays *float64
-	Active             bool
+	// Corridor is the admin's choice when CorridorSet; see models.EffectiveCorridor.
+	Corridor    *string
+	CorridorSet bool
+	Active      bool
 	CreatedAt          time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt          time.Time `gorm:"autoUpdateTime:false"`
 }
@@ -57,7 +60,8 @@ func (s *Store) CreateRoute(ctx context.Context, w Write, in models.RouteInput) 
 	err := s.Tx(ctx, w, func(tx *Store) error {
 		now := tx.now()
 		row := routeRow{Code: in.Code, Name: in.Name, NameZh: in.NameZh, Mode: in.Mode, OpenedOn: in.OpenedOn,
-			PlannedTransitDays: in.PlannedTransitDays, Active: in.Active == nil || *in.Active, CreatedAt: now, UpdatedAt: now}
+			PlannedTransitDays: in.PlannedTransitDays, Active: in.Active == nil || *in.Active, CreatedAt: now, UpdatedAt: now,
+			Corridor: in.Corridor.Value, CorridorSet: in.Corridor.Set}
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
@@ -136,6 +140,11 @@ func (s *Store) loadRoutes(rows []routeRow) ([]models.Route, error) {
 			PlannedTransitDays: r.PlannedTransitDays, Active: r.Active,
 			Stops: []models.Stop{}, Tags: []string{}, CreatedAt: r.CreatedAt.In(s.Loc), UpdatedAt: r.UpdatedAt.In(s.Loc)}
 	}
+	defer func() {
+		for i, r := range rows {
+			out[i].Corridor, out[i].CorridorSource = models.EffectiveCorridor(r.Mode, out[i].Stops, r.CorridorSet, r.Corridor)
+		}
+	}()
 	var stops []stopRow
 	if err := s.db.Where("route_id IN ?", ids).Order("route_id, seq").Find(&stops).Error; err != nil {
 		return nil, err
@@ -192,7 +201,15 @@ func (s *Store) UpdateRoute(ctx context.Context, w Write, code string, patch mod
 		}
 		in := models.RouteInput{Code: cur.Code, Name: cur.Name, NameZh: patch.NameZh.Apply(cur.NameZh), Mode: cur.Mode,
 			Stops: cur.Stops, OpenedOn: patch.OpenedOn.Apply(cur.OpenedOn),
-			PlannedTransitDays: patch.PlannedTransitDays.Apply(cur.PlannedTransitDays), Tags: cur.Tags, Active: &cur.Active}
+			PlannedTransitDays: patch.PlannedTransitDays.Apply(cur.PlannedTransitDays), Tags: cur.Tags, Active: &cur.Active,
+			Corridor: models.Opt[string]{Set: row.CorridorSet, Value: row.Corridor}}
+		if patch.Corridor.Set {
+			in.Corridor = patch.Corridor
+		}
+		if patch.Mode != nil && *patch.Mode != "rail" && !patch.Corridor.Set {
+			// The admin's corridor goes with the rail mode it was set for.
+			in.Corridor = models.Opt[string]{}
+		}
 		var p models.Problems
 		if patch.Code != nil && *patch.Code != cur.Code {
 			p.Add("code", models.CodeReadOnly, nil, "cannot be changed; create a new route and deactivate this one")
@@ -226,10 +243,15 @@ func (s *Store) UpdateRoute(ctx context.Context, w Write, code string, patch mod
 		if err := p.Err(); err != nil {
 			return err
 		}
-		modeChanged := row.Mode != in.Mode
+		corridor, _ := models.EffectiveCorridor(in.Mode, in.Stops, in.Corridor.Set, in.Corridor.Value)
+		// A change of mode or corridor moves every day of its runs from
+		// one scope's figures to another's.
+		moved := row.Mode != in.Mode || !sameString(cur.Corridor, corridor)
+		sameCorridor := row.CorridorSet == in.Corridor.Set && sameString(row.Corridor, in.Corridor.Value)
 		row.Name, row.NameZh, row.Mode, row.OpenedOn, row.Active = in.Name, in.NameZh, in.Mode, in.OpenedOn, *in.Active
 		row.PlannedTransitDays = in.PlannedTransitDays
-		if sameRoute(cur, in) {
+		row.Corridor, row.CorridorSet = in.Corridor.Value, in.Corridor.Set
+		if sameRoute(cur, in) && sameCorridor {
 			out = cur
 			tx.leavesServedDataAlone()
 			return nil
@@ -249,8 +271,7 @@ func (s *Store) UpdateRoute(ctx context.Context, w Write, code string, patch mod
 				return err
 			}
 		}
-		if modeChanged {
-			// Every day of its runs moves from one mode's figures to another's.
+		if moved {
 			if err := tx.markRouteDirty(row.ID); err != nil {
 				return err
 			}
@@ -335,4 +356,26 @@ func sameRoute(cur models.Route, in models.RouteInput) bool {
 		}
 	}
 	return true
+}
+
+func sameString(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+// routeCorridors answers the corridor of every rail route that has one, by
+// route id.
+func (s *Store) routeCorridors() (map[int64]string, error) {
+	var rows []routeRow
+	if err := s.db.Where("mode = ?", "rail").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	routes, err := s.loadRoutes(rows)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]string{}
+	for i, r := range routes {
+		if r.Corridor != nil {
+			out[rows[i].ID] = *r.Corridor
+		}
+	}
+	return out, nil
 }

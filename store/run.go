@@ -23,7 +23,11 @@ type runRow struct {
 	Status      string
 	Containers  int
 	TEU         int `gorm:"column:teu"`
-	Cargo       *string
+	// EmptyContainers are the empty boxes among Containers.
+	EmptyContainers int
+	// ArrivedDay is ArrivedAt's day in the reporting time zone (fill).
+	ArrivedDay *string
+	Cargo      *string
 	// ContainerNumbers are rows of run_containers (withContainers,
 	// writeContainers), not a column.
 	ContainerNumbers []string  `gorm:"-"`
@@ -53,10 +57,10 @@ func (s *Store) CreateRun(ctx context.Context, w Write, in models.RunInput) (mod
 		// A plain INSERT … RETURNING: GORM's Create costs more than the
 		// statement here, and every logged run comes this way.
 		err := tx.queryRow(ctx, `INSERT INTO runs (route_id, number, number_key, direction, departed_at, departed_day,
-			arrived_at, status, containers, teu, cargo, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			row.RouteID, row.Number, row.NumberKey, row.Direction, row.DepartedAt, row.DepartedDay, row.ArrivedAt,
-			row.Status, row.Containers, row.TEU, row.Cargo, row.CreatedAt, row.UpdatedAt).Scan(&row.ID)
+			arrived_at, arrived_day, status, containers, empty_containers, teu, cargo, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			row.RouteID, row.Number, row.NumberKey, row.Direction, row.DepartedAt, row.DepartedDay, row.ArrivedAt, row.ArrivedDay,
+			row.Status, row.Containers, row.EmptyContainers, row.TEU, row.Cargo, row.CreatedAt, row.UpdatedAt).Scan(&row.ID)
 		if err != nil {
 			return tx.runConflict(tx.translate(err), route.Code, row)
 		}
@@ -72,7 +76,7 @@ func (s *Store) CreateRun(ctx context.Context, w Write, in models.RunInput) (mod
 		if err := tx.audit(ctx, "runs.create", "run", idString(out.ID), nil, out); err != nil {
 			return err
 		}
-		return tx.markDirty(row.DepartedDay)
+		return tx.markDirty(row.days()...)
 	})
 	return out, storeErr("runs.create", err, "", "")
 }
@@ -115,11 +119,13 @@ func fill(row *runRow, v models.RunValues, loc *time.Location) {
 	// Instants are stored in UTC: SQLite compares them as text.
 	row.DepartedAt = v.DepartedAt.UTC()
 	row.DepartedDay = models.DayOf(v.DepartedAt, loc).String()
-	row.ArrivedAt = nil
+	row.ArrivedAt, row.ArrivedDay = nil, nil
 	if v.ArrivedAt != nil {
 		a := v.ArrivedAt.UTC()
-		row.ArrivedAt = &a
+		d := models.DayOf(a, loc).String()
+		row.ArrivedAt, row.ArrivedDay = &a, &d
 	}
+	row.EmptyContainers = v.EmptyContainers
 	row.Status = v.Status
 	row.Containers = v.Containers
 	row.TEU = v.TEU
@@ -132,7 +138,7 @@ func fill(row *runRow, v models.RunValues, loc *time.Location) {
 
 func (r runRow) toRun(code, mode string, loc *time.Location) models.Run {
 	out := models.Run{ID: r.ID, Route: code, Mode: mode, Number: r.Number, Direction: r.Direction,
-		DepartedAt: r.DepartedAt.In(loc), Status: r.Status, Containers: r.Containers, TEU: r.TEU, Cargo: r.Cargo,
+		DepartedAt: r.DepartedAt.In(loc), Status: r.Status, Containers: r.Containers, EmptyContainers: r.EmptyContainers, TEU: r.TEU, Cargo: r.Cargo,
 		ContainerNumbers: r.ContainerNumbers, CreatedAt: r.CreatedAt.In(loc), UpdatedAt: r.UpdatedAt.In(loc)}
 	if out.ContainerNumbers == nil {
 		out.ContainerNumbers = []string{}
@@ -287,7 +293,7 @@ func (s *Store) UpdateRun(ctx context.Context, w Write, id int64, patch models.R
 		if err := tx.audit(ctx, "runs.update", "run", idString(id), cur.Row.toRun(cur.RouteCode, cur.RouteMode, s.Loc), out); err != nil {
 			return err
 		}
-		return tx.markDirty(cur.Row.DepartedDay, row.DepartedDay)
+		return tx.markDirty(append(cur.Row.days(), row.days()...)...)
 	})
 	return out, storeErr("runs.update", err, "", "")
 }
@@ -309,7 +315,7 @@ func (s *Store) DeleteRun(ctx context.Context, w Write, id int64) error {
 		if err := tx.audit(ctx, "runs.delete", "run", idString(id), cur.Row.toRun(cur.RouteCode, cur.RouteMode, s.Loc), nil); err != nil {
 			return err
 		}
-		return tx.markDirty(cur.Row.DepartedDay)
+		return tx.markDirty(cur.Row.days()...)
 	})
 	return storeErr("runs.delete", err, "", "")
 }
@@ -322,7 +328,17 @@ func sameRunRow(a, b runRow) bool {
 	sameCargo := (a.Cargo == nil) == (b.Cargo == nil) && (a.Cargo == nil || *a.Cargo == *b.Cargo)
 	return a.ID == b.ID && a.RouteID == b.RouteID && a.Number == b.Number && a.NumberKey == b.NumberKey && a.Direction == b.Direction &&
 		a.DepartedAt.Equal(b.DepartedAt) && a.DepartedDay == b.DepartedDay && sameArrival && a.Status == b.Status &&
-		a.Containers == b.Containers && a.TEU == b.TEU && sameCargo && slices.Equal(a.ContainerNumbers, b.ContainerNumbers)
+		a.Containers == b.Containers && a.EmptyContainers == b.EmptyContainers && a.TEU == b.TEU && sameCargo &&
+		slices.Equal(a.ContainerNumbers, b.ContainerNumbers)
+}
+
+// days are the days whose figures the run is part of: its departure's and
+// its arrival's (到发 counts inbound runs on the day they arrive).
+func (r runRow) days() []string {
+	if r.ArrivedDay != nil {
+		return []string{r.DepartedDay, *r.ArrivedDay}
+	}
+	return []string{r.DepartedDay}
 }
 
 // numberKey is the key a train number is stored under (runs.number_key):

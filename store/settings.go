@@ -67,6 +67,21 @@ func (s *Store) EnsureReportingZone(ctx context.Context) (bool, error) {
 				}
 			}
 		}
+		// Arrival days: all of them when the zone changed, else those not
+		// yet filled (runs stored before arrived_day existed).
+		q := tx.db.Select("id, arrived_at").Where("arrived_at IS NOT NULL")
+		if !changed {
+			q = q.Where("arrived_day IS NULL")
+		}
+		var arrived []runRow
+		if err := q.Find(&arrived).Error; err != nil {
+			return err
+		}
+		for _, r := range arrived {
+			if err := tx.db.Model(&runRow{}).Where("id = ?", r.ID).Update("arrived_day", models.DayOf(*r.ArrivedAt, s.Loc).String()).Error; err != nil {
+				return err
+			}
+		}
 		if changed {
 			// Every roll-up was bucketed in the old zone: the next roll-up
 			// must recompute them all.

@@ -171,6 +171,8 @@ func metricOf(r rollupDailyRow, metric string) int64 {
 		return r.Runs
 	case "containers":
 		return r.Containers
+	case "arrivals_departures":
+		return r.ArrivalsDepartures
 	}
 	return r.TEU // teu, and sea_rail_teu (stored as TEU of scope sea_rail)
 }

@@ -24,7 +24,8 @@ func (s *Store) rollupScope(ctx context.Context, route, mode *string) (string, e
 }
 
 func growth(this, last models.Figures) models.Growth {
-	g := models.Growth{Runs: models.YoY(this.Runs, last.Runs), Containers: models.YoY(this.Containers, last.Containers), TEU: models.YoY(this.TEU, last.TEU)}
+	g := models.Growth{Runs: models.YoY(this.Runs, last.Runs), Containers: models.YoY(this.Containers, last.Containers), TEU: models.YoY(this.TEU, last.TEU),
+		ArrivalsDepartures: models.YoY(this.ArrivalsDepartures, last.ArrivalsDepartures)}
 	if this.SeaRailTEU != nil && last.SeaRailTEU != nil {
 		g.SeaRailTEU = models.YoY(*this.SeaRailTEU, *last.SeaRailTEU)
 	}
@@ -48,7 +49,13 @@ func (s *Store) monthFigures(ctx context.Context, scope, dir string, from, to mo
 
 // MonthlyTotals answers twelve months of figures for year, from the roll-ups.
 func (s *Store) MonthlyTotals(ctx context.Context, year int, sc models.Scope) (models.MonthlyTotals, error) {
-	out := models.MonthlyTotals{Year: year, Scope: sc, Months: make([]models.MonthTotals, 0, 12)}
+	return s.MonthlyTotalsBy(ctx, year, sc, nil)
+}
+
+// MonthlyTotalsBy is MonthlyTotals with a split: by "corridor" adds each
+// month's figures per corridor.
+func (s *Store) MonthlyTotalsBy(ctx context.Context, year int, sc models.Scope, by *string) (models.MonthlyTotals, error) {
+	out := models.MonthlyTotals{Year: year, Scope: sc, By: by, Bases: models.CountingBases, Months: make([]models.MonthTotals, 0, 12)}
 	scope, err := s.rollupScope(ctx, sc.Route, sc.Mode)
 	if err != nil {
 		return out, err
@@ -72,14 +79,30 @@ func (s *Store) MonthlyTotals(ctx context.Context, year int, sc models.Scope) (m
 			return out, fmt.Errorf("totals.monthly: %w", err)
 		}
 	}
+	byCorridor := map[string]map[string]rollupMonthlyRow{}
+	if by != nil {
+		for _, c := range models.Corridors {
+			if byCorridor[c], err = s.monthFigures(ctx, scopeCorridor(c), dir, y.Month(1), y.Month(12)); err != nil {
+				return out, fmt.Errorf("totals.monthly: %w", err)
+			}
+		}
+	}
 	var cum int64
 	for _, m := range y.Months() {
 		key := m.String()
 		lkey := m.Add(-12).String()
 		f := this[key]
 		cum += f.Runs
-		mt := models.MonthTotals{Month: key, Runs: f.Runs, Containers: f.Containers, TEU: f.TEU, CumulativeRuns: cum,
+		mt := models.MonthTotals{Month: key, Runs: f.Runs, Containers: f.Containers, EmptyContainers: f.EmptyContainers,
+			LadenRatioPct: models.Pct(f.Containers-f.EmptyContainers, f.Containers), TEU: f.TEU,
+			ArrivalsDepartures: f.ArrivalsDepartures, CumulativeRuns: cum,
 			RunsLastYear: last[lkey].Runs, RunsYoYPct: models.YoY(f.Runs, last[lkey].Runs)}
+		if by != nil {
+			mt.ByCorridor = []models.CorridorFigures{}
+			for _, c := range models.Corridors {
+				mt.ByCorridor = append(mt.ByCorridor, models.CorridorFigures{Corridor: c, Figures: figuresOf(byCorridor[c][key])})
+			}
+		}
 		if sea != nil {
 			v := sea[key].TEU
 			mt.SeaRailTEU = &v
@@ -102,7 +125,13 @@ func (s *Store) DefaultThrough(year int) int {
 // YearlyTotals answers January..through of year and of the year before, and
 // the whole year before, from the roll-ups.
 func (s *Store) YearlyTotals(ctx context.Context, year, through int, sc models.Scope) (models.YearlyTotals, error) {
-	out := models.YearlyTotals{Year: year, Through: models.Year(year).Month(through).String(), Scope: sc}
+	return s.YearlyTotalsBy(ctx, year, through, sc, nil)
+}
+
+// YearlyTotalsBy is YearlyTotals with a split: by "corridor" adds the
+// figures of each corridor, this year and last.
+func (s *Store) YearlyTotalsBy(ctx context.Context, year, through int, sc models.Scope, by *string) (models.YearlyTotals, error) {
+	out := models.YearlyTotals{Year: year, Through: models.Year(year).Month(through).String(), Scope: sc, By: by, Bases: models.CountingBases}
 	scope, err := s.rollupScope(ctx, sc.Route, sc.Mode)
 	if err != nil {
 		return out, err
@@ -111,17 +140,26 @@ func (s *Store) YearlyTotals(ctx context.Context, year, through int, sc models.S
 	if sc.Direction != nil {
 		dir = *sc.Direction
 	}
-	sum := func(y models.Year, m1, m2 int) (models.Figures, error) {
-		from, to := y.Month(m1), y.Month(m2)
-		rows, err := s.monthFigures(ctx, scope, dir, from, to)
+	sumOf := func(scope string, y models.Year, m1, m2 int) (models.Figures, error) {
+		rows, err := s.monthFigures(ctx, scope, dir, y.Month(m1), y.Month(m2))
 		if err != nil {
 			return models.Figures{}, err
 		}
-		var f models.Figures
+		var t rollupMonthlyRow
 		for _, r := range rows {
-			f.Runs += r.Runs
-			f.Containers += r.Containers
-			f.TEU += r.TEU
+			t.Runs += r.Runs
+			t.Containers += r.Containers
+			t.EmptyContainers += r.EmptyContainers
+			t.TEU += r.TEU
+			t.ArrivalsDepartures += r.ArrivalsDepartures
+		}
+		return figuresOf(t), nil
+	}
+	sum := func(y models.Year, m1, m2 int) (models.Figures, error) {
+		from, to := y.Month(m1), y.Month(m2)
+		f, err := sumOf(scope, y, m1, m2)
+		if err != nil {
+			return models.Figures{}, err
 		}
 		if !sc.Any() {
 			sea, err := s.monthFigures(ctx, scopeSeaRail, "", from, to)
@@ -145,6 +183,21 @@ func (s *Store) YearlyTotals(ctx context.Context, year, through int, sc models.S
 		return out, fmt.Errorf("totals.yearly: %w", err)
 	}
 	out.YoYPct = growth(out.Figures, out.SamePeriodLastYear)
+	if by != nil {
+		out.ByCorridor = []models.CorridorFigures{}
+		for _, c := range models.Corridors {
+			this, err := sumOf(scopeCorridor(c), models.Year(year), 1, through)
+			if err != nil {
+				return out, fmt.Errorf("totals.yearly: %w", err)
+			}
+			last, err := sumOf(scopeCorridor(c), models.Year(year-1), 1, through)
+			if err != nil {
+				return out, fmt.Errorf("totals.yearly: %w", err)
+			}
+			g := growth(this, last)
+			out.ByCorridor = append(out.ByCorridor, models.CorridorFigures{Corridor: c, Figures: this, SamePeriodLastYear: &last, YoYPct: &g})
+		}
+	}
 	y := models.Year(year)
 	if out.Transit, err = s.transitTimes(ctx, y.First(), y.Month(through).End(), sc); err != nil {
 		return out, fmt.Errorf("totals.transit: %w", err)
@@ -196,7 +249,7 @@ func (s *Store) transitTimes(ctx context.Context, from, to models.Day, sc models
 func (s *Store) dayFigures(ctx context.Context, scope string, from, to models.Day) (rollupDailyRow, error) {
 	var r rollupDailyRow
 	err := s.db.WithContext(ctx).Model(&rollupDailyRow{}).
-		Select("COALESCE(SUM(runs), 0) AS runs, COALESCE(SUM(containers), 0) AS containers, COALESCE(SUM(teu), 0) AS teu").
+		Select("COALESCE(SUM(runs), 0) AS runs, COALESCE(SUM(containers), 0) AS containers, COALESCE(SUM(teu), 0) AS teu, COALESCE(SUM(arrivals_departures), 0) AS arrivals_departures").
 		Where("scope = ? AND direction = ? AND day >= ? AND day <= ?", scope, "", from.String(), to.String()).
 		Scan(&r).Error
 	return r, err
@@ -224,4 +277,12 @@ func (s *Store) DataYears(ctx context.Context) ([]int, string, error) {
 	err := s.db.WithContext(ctx).Model(&rollupMonthlyRow{}).Select("COALESCE(MAX(month), '')").
 		Where("scope = ? AND direction = ? AND runs > 0", scopeAll, "").Scan(&latest).Error
 	return years, latest, err
+}
+
+// figuresOf are the figures of a month's (or a sum's) roll-up row.
+func figuresOf(r rollupMonthlyRow) models.Figures {
+	f := models.Figures{Runs: r.Runs, Containers: r.Containers, EmptyContainers: r.EmptyContainers, TEU: r.TEU,
+		ArrivalsDepartures: r.ArrivalsDepartures}
+	f.Settle()
+	return f
 }

@@ -135,6 +135,8 @@ func zhAmount(metric string, n int64) string {
 		return strconv.FormatInt(n, 10) + "列"
 	case "containers":
 		return zhWan(n) + "箱"
+	case "arrivals_departures":
+		return "到发" + strconv.FormatInt(n, 10) + "列"
 	}
 	return zhTEU(n)
 }
@@ -149,6 +151,10 @@ func enAmount(metric string, n int64) string {
 		return "1 container"
 	case metric == "containers":
 		return enNum(n) + " containers"
+	case metric == "arrivals_departures" && n == 1:
+		return "1 train arriving or departing"
+	case metric == "arrivals_departures":
+		return enNum(n) + " trains arriving and departing"
 	}
 	return enNum(n) + " TEU"
 }
