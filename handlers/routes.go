@@ -65,6 +65,7 @@ func (h routeHandlers) update(c echo.Context) error {
 		"tags":                 into(&p.Tags),
 		"active":               into(&p.Active),
 		"planned_transit_days": opt(&p.PlannedTransitDays),
+		"corridor":             opt(&p.Corridor),
 	})
 	if err != nil {
 		return err

@@ -73,7 +73,7 @@ type RouteInput struct {
 	// PlannedTransitDays: see Route.
 	PlannedTransitDays *float64 `json:"planned_transit_days"`
 	// Corridor: see Route; not given, it comes from the border crossing.
-	Corridor Opt[string] `json:"-"`
+	Corridor Opt[string] `json:"corridor"`
 	Tags     []string    `json:"tags"`
 	Active   *bool       `json:"active"`
 }
