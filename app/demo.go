@@ -762,7 +762,7 @@ func (g *demoGen) seaRailCounts() []models.SeaRailInput {
 			for _, dir := range dirs {
 				noise := 94 + g.rng.Int64N(13)
 				w = append(w, dir.share*month[d.Month()-1]*weekday[d.Weekday()]*holiday*noise)
-				in := models.SeaRailInput{Date: models.DayOf(d, time.UTC).String(), Port: "Qingdao", Direction: dir.name}
+				in := models.SeaRailInput{Date: models.DayOf(d, time.UTC).String(), Port: "CNQIN", Direction: dir.name}
 				if d.Equal(sf) {
 					in.Note = demoPtr("Spring Festival (春节)")
 				}
