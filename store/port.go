@@ -315,7 +315,10 @@ func (s *Store) DeletePort(ctx context.Context, w Write, code string) error {
 func (s *Store) MergePort(ctx context.Context, w Write, code string, m models.PortMerge) (models.Port, error) {
 	var out models.Port
 	err := s.Tx(ctx, w, func(tx *Store) error {
-		into := models.PortCode(m.Into)
+		into, err := tx.portCodeOf(ctx, m.Into)
+		if err != nil {
+			return err
+		}
 		var p models.Problems
 		if into == "" {
 			p.Required("into")
