@@ -21,6 +21,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -602,6 +603,9 @@ func (g *demoGen) format(t time.Time) string { return t.In(g.loc).Format(time.RF
 func (g *demoGen) run(r *demoRail, number, dir, status string, t time.Time, containers, teu int, cargo *string) demoRun {
 	in := models.RunInput{Route: r.code, Number: number, Direction: dir, DepartedAt: g.format(t),
 		Status: status, Containers: demoPtr(containers), TEU: demoPtr(teu), Cargo: cargo}
+	if dir == models.DirInbound {
+		in.EmptyContainers = demoPtr(demoEmpty(r.code, number, in.DepartedAt, containers))
+	}
 	if status == "" {
 		days := r.days[0] + g.rng.IntN(r.days[1]-r.days[0]+1)
 		arr := t.Add(time.Duration(days*24+g.rng.IntN(24)-12)*time.Hour + time.Duration(g.rng.IntN(60))*time.Minute)
@@ -762,7 +766,7 @@ func (g *demoGen) seaRailCounts() []models.SeaRailInput {
 			for _, dir := range dirs {
 				noise := 94 + g.rng.Int64N(13)
 				w = append(w, dir.share*month[d.Month()-1]*weekday[d.Weekday()]*holiday*noise)
-				in := models.SeaRailInput{Date: models.DayOf(d, time.UTC).String(), Port: "Qingdao", Direction: dir.name}
+				in := models.SeaRailInput{Date: models.DayOf(d, time.UTC).String(), Port: "CNQIN", Direction: dir.name}
 				if d.Equal(sf) {
 					in.Note = demoPtr("Spring Festival (春节)")
 				}
@@ -775,4 +779,23 @@ func (g *demoGen) seaRailCounts() []models.SeaRailInput {
 		out = append(out, rows...)
 	}
 	return out
+}
+
+// demoEmpty answers the empty boxes of an inbound train: westbound trains
+// leave full, but return loads fall short of them, so most inbound trains
+// bring back a few empty boxes (about 6% over the year, some none, a few a
+// fifth). It draws from a stream of the run's own, so that the rest of the
+// data set does not change with it.
+func demoEmpty(route, number, departed string, containers int) int {
+	h := fnv.New64a()
+	h.Write([]byte(route + "\x00" + number + "\x00" + departed))
+	rng := rand.New(rand.NewPCG(h.Sum64(), 0x656d707479))
+	switch x := rng.IntN(100); {
+	case x < 30:
+		return 0
+	case x < 90:
+		return containers * (1 + rng.IntN(10)) / 100
+	default:
+		return containers * (10 + rng.IntN(12)) / 100
+	}
 }

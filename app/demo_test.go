@@ -294,7 +294,7 @@ func TestDemoSeedCalibration(t *testing.T) {
 	perYear := map[string]int{}
 	for _, c := range counts {
 		perYear[c.Date[:4]] += c.TEU
-		if c.Port != "Qingdao" {
+		if c.Port != "CNQIN" || c.PortName != (models.PortName{Zh: "青岛港", En: "Qingdao"}) {
 			t.Errorf("sea-rail count %d at %q", c.ID, c.Port)
 		}
 	}

@@ -23,6 +23,9 @@ func writes(t *testing.T, ts *testServer) []struct {
 	run := createRun(t, ts, runBody("RA", "X1", "2024-10-12T09:30:00+08:00"))
 	var sr seaRailJSON
 	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", seaRailBody("2024-10-12", "export", 10)).decode(t, &sr)
+	for _, code := range []string{"CNYTG", "CNWEI"} {
+		ts.mustDo(t, 201, "POST", "/api/v1/ports", map[string]any{"code": code, "name_en": code, "name_zh": code})
+	}
 	var target struct{ ID int64 }
 	ts.mustDo(t, 201, "POST", "/api/v1/targets", map[string]any{"year": 2024, "metric": "runs", "scope": map[string]any{}, "value": 5, "label": "t"}).decode(t, &target)
 	return []struct {
@@ -37,6 +40,10 @@ func writes(t *testing.T, ts *testServer) []struct {
 		{"PATCH", fmt.Sprintf("/api/v1/sea-rail-counts/%d", sr.ID), map[string]any{"teu": 11}, "operator"},
 		{"DELETE", fmt.Sprintf("/api/v1/sea-rail-counts/%d", sr.ID), nil, "operator"},
 		{"POST", "/api/v1/routes", routeBody("RB"), "admin"},
+		{"POST", "/api/v1/ports", map[string]any{"code": "CNLYG", "name_en": "Lianyungang", "name_zh": "连云港"}, "admin"},
+		{"PATCH", "/api/v1/ports/CNYTG", map[string]any{"name_en": "Yantai"}, "admin"},
+		{"DELETE", "/api/v1/ports/CNYTG", nil, "admin"},
+		{"POST", "/api/v1/ports/CNWEI/merge", map[string]any{"into": "CNRZH"}, "admin"},
 		{"PATCH", "/api/v1/routes/RA", map[string]any{"active": false}, "admin"},
 		{"DELETE", "/api/v1/routes/RB", nil, "admin"},
 		{"POST", "/api/v1/targets", map[string]any{"year": 2024, "metric": "teu", "value": 5}, "admin"},
@@ -182,7 +189,7 @@ func TestAuditRecordsEveryWriteKind(t *testing.T) {
 		}
 	}
 	for _, a := range []string{"routes.create", "routes.update", "routes.delete", "runs.create", "runs.update", "runs.delete",
-		"sea_rail_counts.create", "sea_rail_counts.update", "sea_rail_counts.delete", "targets.create", "targets.delete",
+		"sea_rail_counts.create", "sea_rail_counts.update", "sea_rail_counts.delete", "ports.create", "ports.update", "ports.delete", "ports.merge", "targets.create", "targets.delete",
 		"jobs.run", "summaries.write", "tokens.create"} {
 		if seen[a] == 0 {
 			t.Errorf("no audit entry for %s (have %v)", a, seen)

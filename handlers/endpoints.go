@@ -119,6 +119,7 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler)
 	runs := runHandlers{cfg.Store}
 	csv := csvHandlers{cfg.Store, cfg.Log}
 	seaRail := seaRailHandlers{cfg.Store}
+	ports := portHandlers{cfg.Store}
 	totals := totalsHandlers{cfg.Store}
 	targets := targetHandlers{cfg.Store}
 	summaries := summaryHandlers{cfg.Store, base}
@@ -165,6 +166,13 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler)
 		{GET, "/api/v1/sea-rail-counts/:id", seaRail.get, readers, poll},
 		{PATCH, "/api/v1/sea-rail-counts/:id", seaRail.update, operators, write},
 		{DELETE, "/api/v1/sea-rail-counts/:id", seaRail.delete, operators, write},
+
+		{POST, "/api/v1/ports", ports.create, admins, write | idempotent},
+		{GET, "/api/v1/ports", ports.list, readers, poll},
+		{GET, "/api/v1/ports/:code", ports.get, readers, poll},
+		{PATCH, "/api/v1/ports/:code", ports.update, admins, write},
+		{DELETE, "/api/v1/ports/:code", ports.delete, admins, write},
+		{POST, "/api/v1/ports/:code/merge", ports.merge, admins, write | idempotent},
 
 		{GET, "/api/v1/totals/monthly", totals.monthly, readers, poll},
 		{GET, "/api/v1/totals/yearly", totals.yearly, readers, poll},

@@ -120,7 +120,7 @@ func FuzzCreateRoute(f *testing.F) {
 func FuzzCreateSeaRailCount(f *testing.F) {
 	e, secret := fuzzServer(f)
 	for _, s := range []string{
-		`{"date":"2024-10-12","port":"Qingdao","direction":"export","teu":1520,"note":""}`,
+		`{"date":"2024-10-12","port":"CNQIN","direction":"export","teu":1520,"note":""}`,
 		`{"date":"2024-02-30","teu":-1}`, `{"teu":1000001}`, `{"date":"0000-01-01","port":" ","direction":"import","teu":0}`,
 	} {
 		f.Add([]byte(s))

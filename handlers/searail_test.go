@@ -8,16 +8,17 @@ import (
 )
 
 type seaRailJSON struct {
-	ID        int64  `json:"id"`
-	Date      string `json:"date"`
-	Port      string `json:"port"`
-	Direction string `json:"direction"`
-	TEU       int    `json:"teu"`
-	Note      string `json:"note"`
+	ID        int64                   `json:"id"`
+	Date      string                  `json:"date"`
+	Port      string                  `json:"port"`
+	PortName  struct{ Zh, En string } `json:"port_name"`
+	Direction string                  `json:"direction"`
+	TEU       int                     `json:"teu"`
+	Note      string                  `json:"note"`
 }
 
 func seaRailBody(date, dir string, teu int) map[string]any {
-	return map[string]any{"date": date, "port": "Qingdao", "direction": dir, "teu": teu, "note": ""}
+	return map[string]any{"date": date, "port": "CNQIN", "direction": dir, "teu": teu, "note": ""}
 }
 
 func TestSeaRailCounts(t *testing.T) {
@@ -29,7 +30,8 @@ func TestSeaRailCounts(t *testing.T) {
 	if r.Header.Get("Location") != fmt.Sprintf("/api/v1/sea-rail-counts/%d", got.ID) {
 		t.Fatalf("Location %q", r.Header.Get("Location"))
 	}
-	want := seaRailJSON{ID: got.ID, Date: "2024-10-12", Port: "Qingdao", Direction: "export", TEU: 1520, Note: ""}
+	want := seaRailJSON{ID: got.ID, Date: "2024-10-12", Port: "CNQIN", Direction: "export", TEU: 1520, Note: ""}
+	want.PortName.Zh, want.PortName.En = "青岛港", "Qingdao"
 	if got != want {
 		t.Fatalf("got %+v", got)
 	}
@@ -38,7 +40,7 @@ func TestSeaRailCounts(t *testing.T) {
 	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", seaRailBody("2024-10-12", "import", 900))
 	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", seaRailBody("2024-10-13", "export", 1000000))
 	other := seaRailBody("2024-10-12", "export", 10)
-	other["port"] = "Rizhao"
+	other["port"] = "cnrzh"
 	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", other)
 
 	for _, c := range []struct {
@@ -78,7 +80,7 @@ func TestSeaRailCounts(t *testing.T) {
 	if got := list(""); len(got) != 4 || got[0].Date != "2024-10-13" {
 		t.Fatalf("list %+v", got)
 	}
-	if got := list("port=Qingdao&direction=export"); len(got) != 2 {
+	if got := list("port=cnqin&direction=export"); len(got) != 2 {
 		t.Fatalf("port+direction %+v", got)
 	}
 	if got := list("from=2024-10-13&to=2024-10-13"); len(got) != 1 || got[0].TEU != 1000000 {

@@ -1461,23 +1461,25 @@ func TestSummaryTextSeaRailPorts(t *testing.T) {
 	ts := newTestServer(t)
 	createRoute(t, ts, "SCO-TJ-MOW", nil)
 	sumRuns(t, ts, "SCO-TJ-MOW", "2024-10-10")
-	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", port("2024-10-12", "Rizhao Port", 1500))
+	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", port("2024-10-12", "CNRZH", 1500))
 	sumRollup(t, ts)
 	s := sumGenerate(t, ts, "2024-10")
 	sumWantLines(t, "text_zh", s.TextZh, "日照港海铁联运10月完成1500标箱；1—10月累计1500标箱。")
 	sumWantLines(t, "text_en", s.TextEn, "Sea-rail intermodal volume at Rizhao port: 1,500 TEU in October; 1,500 TEU in January–October.")
-	if f := s.figures(t); !reflect.DeepEqual(f.SeaRail.Ports, []string{"Rizhao Port"}) {
+	rizhao := models.PortRef{Code: "CNRZH", NameEn: "Rizhao", NameZh: "日照港"}
+	if f := s.figures(t); !reflect.DeepEqual(f.SeaRail.Ports, []models.PortRef{rizhao}) {
 		t.Errorf("figures.sea_rail.ports = %q", f.SeaRail.Ports)
 	}
 
 	// A second port, last year: the figures add both, so the text names neither.
-	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", port("2023-10-12", "Qingdao", 1000))
+	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", port("2023-10-12", "cntao", 1000))
 	sumRollup(t, ts)
 	s = sumGenerate(t, ts, "2024-10")
 	sumWantLines(t, "text_zh", s.TextZh, "各港口海铁联运10月完成1500标箱，同比增长50.0%；1—10月累计1500标箱，同比增长50.0%。")
 	sumWantLines(t, "text_en", s.TextEn, "Sea-rail intermodal volume, 2 ports together: 1,500 TEU in October, up 50.0% year on year; 1,500 TEU in January–October, up 50.0% year on year.")
 	sumLacks(t, "text_zh", s.TextZh, "青岛港")
-	if f := s.figures(t); !reflect.DeepEqual(f.SeaRail.Ports, []string{"Qingdao", "Rizhao Port"}) {
+	qingdao := models.PortRef{Code: "CNQIN", NameEn: "Qingdao", NameZh: "青岛港"}
+	if f := s.figures(t); !reflect.DeepEqual(f.SeaRail.Ports, []models.PortRef{qingdao, rizhao}) {
 		t.Errorf("figures.sea_rail.ports = %q", f.SeaRail.Ports)
 	}
 	sumCheckFigures(t, ts, s)

@@ -462,7 +462,7 @@ func (p *propCase) deleteRun() {
 
 func (p *propCase) createSea() {
 	rt := p.rt
-	s := &propSea{Date: p.date("sea date"), Port: rapid.SampledFrom([]string{"Qingdao", "Rizhao"}).Draw(rt, "port"),
+	s := &propSea{Date: p.date("sea date"), Port: rapid.SampledFrom([]string{"CNQIN", "CNRZH"}).Draw(rt, "port"),
 		Dir: rapid.SampledFrom([]string{"import", "export"}).Draw(rt, "sea direction"), TEU: int64(rapid.IntRange(0, 3000).Draw(rt, "sea teu"))}
 	want := 201
 	if p.seaFuture(s.Date) {

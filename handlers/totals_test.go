@@ -336,7 +336,7 @@ func TestTotalsSeaRailOnlyUnscoped(t *testing.T) {
 	createRun(t, ts, totRun("SCO-TJ-MOW", "X1", "2024-10-12T09:30:00+08:00", nil))
 	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", seaRailBody("2024-10-12", "export", 1520))
 	rz := seaRailBody("2024-10-12", "import", 480)
-	rz["port"] = "Rizhao"
+	rz["port"] = "CNRZH"
 	ts.mustDo(t, 201, "POST", "/api/v1/sea-rail-counts", rz)
 	totRollup(t, ts)
 

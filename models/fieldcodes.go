@@ -25,6 +25,7 @@ const (
 	CodeOrder            = "order"
 	CodeExclusive        = "exclusive"
 	CodeNoData           = "no_data"
+	CodeUnknownPort      = "unknown_port"
 )
 
 // FieldCode documents one code: what it means and the params it carries.
@@ -59,6 +60,7 @@ var FieldCodes = []FieldCode{
 	{CodeOrder, []string{"other|min|before|other_stop"}, "The value is on the wrong side of another: it must not be before the field `other`, not before the value `min`, or it must be before the value `before` (`other_event` names the journey event that sets the bound). A journey event out of the route's order of stops has `other_stop`, `other_type` and `other_at` (and `other_event` when that event is stored): the event it contradicts."},
 	{CodeExclusive, []string{"fields"}, "The `fields` (a list) exclude each other; give one of them."},
 	{CodeNoData, []string{"year"}, "There are no figures (runs or sea-rail counts) for `year`."},
+	{CodeUnknownPort, []string{"value", "known"}, "No port has the code or alias `value` (a sea-rail count's `port`); `known` lists the codes of the known ports."},
 }
 
 // Required records that field has no value.

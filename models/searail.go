@@ -13,9 +13,11 @@ const MaxSeaRailTEU = 1_000_000
 
 // SeaRailCount is one day's sea-rail intermodal volume at a port, in one direction.
 type SeaRailCount struct {
-	ID        int64     `json:"id"`
-	Date      string    `json:"date"`
+	ID   int64  `json:"id"`
+	Date string `json:"date"`
+	// Port is the port's code (see Port); PortName its names.
 	Port      string    `json:"port"`
+	PortName  PortName  `json:"port_name"`
 	Direction string    `json:"direction"`
 	TEU       int       `json:"teu"`
 	Note      string    `json:"note"`
@@ -23,7 +25,8 @@ type SeaRailCount struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// SeaRailInput is a count as a client sends it for a create.
+// SeaRailInput is a count as a client sends it for a create. Port is the
+// code of a known port, or one of its aliases.
 type SeaRailInput struct {
 	Date      string  `json:"date"`
 	Port      string  `json:"port"`

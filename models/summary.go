@@ -24,8 +24,9 @@ type SeaRailFigures struct {
 	YearToDateLastYear int64    `json:"year_to_date_last_year"`
 	YearToDateYoYPct   *float64 `json:"year_to_date_yoy_pct"`
 	// Ports whose counts these figures add up (January of last year to the
-	// end of the month), by name; the texts name the port when there is one.
-	Ports []string `json:"ports"`
+	// end of the month), in code order; the texts name the port when there
+	// is one.
+	Ports []PortRef `json:"ports"`
 }
 
 // RouteRef names a route in a summary.

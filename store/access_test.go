@@ -102,7 +102,7 @@ func TestAuditActorsAndPages(t *testing.T) {
 		for i, name := range []string{"alice", "bob", "alice", "alice"} {
 			w := store.Write{Actor: models.Actor{Name: name, RequestID: "r" + idOf(int64(i))}}
 			e.clock.Advance(time.Minute)
-			if _, err := e.st.CreateSeaRailCount(context.Background(), w, seaInput("2026-10-0"+idOf(int64(i+1)), "Qingdao", "import", i)); err != nil {
+			if _, err := e.st.CreateSeaRailCount(context.Background(), w, seaInput("2026-10-0"+idOf(int64(i+1)), "CNQIN", "import", i)); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -282,7 +282,7 @@ func (p *rollupProp) seaStep() {
 	st := p.e.st
 	switch op := rapid.IntRange(0, 4).Draw(p.rt, "sea op"); {
 	case op <= 1 || len(p.sea) == 0:
-		s := &propSea{date: p.day("sea date"), port: rapid.SampledFrom([]string{"Qingdao", "Rizhao"}).Draw(p.rt, "port"),
+		s := &propSea{date: p.day("sea date"), port: rapid.SampledFrom([]string{"CNQIN", "CNRZH"}).Draw(p.rt, "port"),
 			dir: rapid.SampledFrom(models.SeaRailDirections).Draw(p.rt, "sea direction"), teu: int64(rapid.IntRange(0, 5000).Draw(p.rt, "sea teu"))}
 		got, err := st.CreateSeaRailCount(ctx, p.e.w, seaInput(s.date, s.port, s.dir, int(s.teu)))
 		if p.seaFuture(s.date) {

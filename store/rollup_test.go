@@ -72,7 +72,7 @@ func TestRollupRebuildDrift(t *testing.T) {
 		e.mustRun(t, runInput("R-A", "X1", at("2026-10-05T08:00:00+08:00"), 10))
 		e.mustRun(t, runInput("R-B", "X2", at("2026-10-06T08:00:00+08:00"), 20))
 		e.mustRun(t, runInput("R-A", "X3", at("2025-10-05T08:00:00+08:00"), 30))
-		if _, err := e.st.CreateSeaRailCount(e.ctx, e.w, seaInput("2026-10-07", "Qingdao", "import", 500)); err != nil {
+		if _, err := e.st.CreateSeaRailCount(e.ctx, e.w, seaInput("2026-10-07", "CNQIN", "import", 500)); err != nil {
 			t.Fatal(err)
 		}
 		e.mustRollup(t, false)

@@ -260,10 +260,10 @@ func TestListRunsPages(t *testing.T) {
 		}
 
 		// Cursors of another list, or made up, are refused.
-		if _, err := e.st.CreateSeaRailCount(e.ctx, e.w, seaInput("2026-10-01", "Qingdao", "import", 5)); err != nil {
+		if _, err := e.st.CreateSeaRailCount(e.ctx, e.w, seaInput("2026-10-01", "CNQIN", "import", 5)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.st.CreateSeaRailCount(e.ctx, e.w, seaInput("2026-10-02", "Qingdao", "import", 5)); err != nil {
+		if _, err := e.st.CreateSeaRailCount(e.ctx, e.w, seaInput("2026-10-02", "CNQIN", "import", 5)); err != nil {
 			t.Fatal(err)
 		}
 		sea, err := e.st.ListSeaRailCounts(context.Background(), models.SeaRailFilter{Limit: 1})

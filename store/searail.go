@@ -3,8 +3,10 @@ package store
 import (
 	"banlie/models"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -22,9 +24,15 @@ type seaRailRow struct {
 
 func (seaRailRow) TableName() string { return "sea_rail_counts" }
 
-func (r seaRailRow) toCount(loc *time.Location) models.SeaRailCount {
-	return models.SeaRailCount{ID: r.ID, Date: r.Date, Port: r.Port, Direction: r.Direction, TEU: r.TEU, Note: r.Note,
+func (r seaRailRow) toCount(loc *time.Location, names map[string]models.PortName) models.SeaRailCount {
+	return models.SeaRailCount{ID: r.ID, Date: r.Date, Port: r.Port, PortName: names[r.Port], Direction: r.Direction, TEU: r.TEU, Note: r.Note,
 		CreatedAt: r.CreatedAt.In(loc), UpdatedAt: r.UpdatedAt.In(loc)}
+}
+
+// countOf answers a stored row as a count, with its port's names.
+func (s *Store) countOf(ctx context.Context, r seaRailRow) (models.SeaRailCount, error) {
+	names, err := s.portNames(ctx, []string{r.Port})
+	return r.toCount(s.Loc, names), err
 }
 
 func (s *Store) seaRailConflict(err error, r seaRailRow) error {
@@ -38,37 +46,53 @@ func (s *Store) seaRailConflict(err error, r seaRailRow) error {
 	return err
 }
 
-// CreateSeaRailCount validates and stores one day's count.
+// CreateSeaRailCount validates and stores one day's count. Its port is
+// given by code or alias, and stored as the port's code.
 func (s *Store) CreateSeaRailCount(ctx context.Context, w Write, in models.SeaRailInput) (models.SeaRailCount, error) {
-	var p models.Problems
-	in.Validate(&p)
-	in.CheckDay(&p, s.Today())
-	if err := p.Err(); err != nil {
-		return models.SeaRailCount{}, err
-	}
-	row := seaRailRow{Date: in.Date, Port: in.Port, PortKey: foldKey(in.Port), Direction: in.Direction, TEU: *in.TEU}
-	if in.Note != nil {
-		row.Note = *in.Note
-	}
+	var out models.SeaRailCount
 	err := s.Tx(ctx, w, func(tx *Store) error {
+		var p models.Problems
+		in.Validate(&p)
+		in.CheckDay(&p, tx.Today())
+		if !p.Has("port") {
+			code, err := tx.resolvePort(ctx, &p, "port", in.Port)
+			if err != nil {
+				return err
+			}
+			in.Port = code
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		row := seaRailRow{Date: in.Date, Port: in.Port, PortKey: foldKey(in.Port), Direction: in.Direction, TEU: *in.TEU}
+		if in.Note != nil {
+			row.Note = *in.Note
+		}
 		row.CreatedAt = tx.now()
 		row.UpdatedAt = row.CreatedAt
 		if err := tx.db.Create(&row).Error; err != nil {
 			return tx.seaRailConflict(err, row)
 		}
-		if err := tx.audit(ctx, "sea_rail_counts.create", "sea_rail_count", idString(row.ID), nil, row.toCount(s.Loc)); err != nil {
+		var err error
+		if out, err = tx.countOf(ctx, row); err != nil {
+			return err
+		}
+		if err := tx.audit(ctx, "sea_rail_counts.create", "sea_rail_count", idString(row.ID), nil, out); err != nil {
 			return err
 		}
 		return tx.markDirty(row.Date)
 	})
-	return row.toCount(s.Loc), storeErr("sea_rail.create", err, "", "")
+	return out, storeErr("sea_rail.create", err, "", "")
 }
 
 // GetSeaRailCount answers one count.
 func (s *Store) GetSeaRailCount(ctx context.Context, id int64) (models.SeaRailCount, error) {
 	var row seaRailRow
-	err := s.db.WithContext(ctx).Take(&row, id).Error
-	return row.toCount(s.Loc), storeErr("sea_rail.get", err, fmt.Sprintf("no sea-rail count with id %d", id), "")
+	if err := s.db.WithContext(ctx).Take(&row, id).Error; err != nil {
+		return models.SeaRailCount{}, storeErr("sea_rail.get", err, fmt.Sprintf("no sea-rail count with id %d", id), "")
+	}
+	out, err := s.countOf(ctx, row)
+	return out, storeErr("sea_rail.get", err, "", "")
 }
 
 // seaRailPager pages counts newest day first.
@@ -80,7 +104,11 @@ var seaRailPager = pager[seaRailRow]{list: "sea_rail_counts", desc: true,
 func (s *Store) ListSeaRailCounts(ctx context.Context, f models.SeaRailFilter) (models.Page[models.SeaRailCount], error) {
 	q := s.db.WithContext(ctx).Model(&seaRailRow{})
 	if f.Port != nil {
-		q = q.Where("port_key = ?", foldKey(models.NormalizeText(*f.Port)))
+		code, err := s.portCodeOf(ctx, *f.Port)
+		if err != nil {
+			return models.Page[models.SeaRailCount]{}, fmt.Errorf("sea_rail.list: %w", err)
+		}
+		q = q.Where("port = ?", code)
 	}
 	if f.Direction != nil {
 		q = q.Where("direction = ?", *f.Direction)
@@ -95,11 +123,34 @@ func (s *Store) ListSeaRailCounts(ctx context.Context, f models.SeaRailFilter) (
 	if err != nil {
 		return models.Page[models.SeaRailCount]{}, storeErr("sea_rail.list", err, "", "")
 	}
+	var codes []string
+	for _, r := range rows {
+		if !slices.Contains(codes, r.Port) {
+			codes = append(codes, r.Port)
+		}
+	}
+	names, err := s.portNames(ctx, codes)
+	if err != nil {
+		return models.Page[models.SeaRailCount]{}, fmt.Errorf("sea_rail.list: %w", err)
+	}
 	page := models.Page[models.SeaRailCount]{Items: make([]models.SeaRailCount, 0, len(rows)), NextCursor: next}
 	for _, r := range rows {
-		page.Items = append(page.Items, r.toCount(s.Loc))
+		page.Items = append(page.Items, r.toCount(s.Loc, names))
 	}
 	return page, nil
+}
+
+// portCodeOf answers the code of the port that text names (a code or an
+// alias, in any case): a filter's port. A text that names none is answered
+// as a code, which selects nothing, or a port under review.
+func (s *Store) portCodeOf(ctx context.Context, text string) (string, error) {
+	code := models.PortCode(text)
+	var port string
+	err := s.queryRow(ctx, `SELECT p.code FROM port_codes c JOIN ports p ON p.id = c.port_id WHERE c.code = ?`, code).Scan(&port)
+	if errors.Is(err, sql.ErrNoRows) {
+		return code, nil
+	}
+	return port, err
 }
 
 // UpdateSeaRailCount applies a partial update.
@@ -110,18 +161,27 @@ func (s *Store) UpdateSeaRailCount(ctx context.Context, w Write, id int64, patch
 		if err := tx.forUpdate(tx.db, "sea_rail_counts").Take(&row, id).Error; err != nil {
 			return storeErr("sea_rail.get", err, fmt.Sprintf("no sea-rail count with id %d", id), "")
 		}
-		in := patch.Apply(row.toCount(s.Loc))
+		before, err := tx.countOf(ctx, row)
+		if err != nil {
+			return err
+		}
+		in := patch.Apply(before)
 		var p models.Problems
 		in.Validate(&p)
 		in.CheckDay(&p, tx.Today())
+		if patch.Port != nil && !p.Has("port") {
+			if in.Port, err = tx.resolvePort(ctx, &p, "port", in.Port); err != nil {
+				return err
+			}
+		}
 		if err := p.Err(); err != nil {
 			return err
 		}
 		old := row
-		oldDate, before := row.Date, row.toCount(s.Loc)
+		oldDate := row.Date
 		row.Date, row.Port, row.PortKey, row.Direction, row.TEU, row.Note = in.Date, in.Port, foldKey(in.Port), in.Direction, *in.TEU, *in.Note
 		if row.Date == old.Date && row.Port == old.Port && row.Direction == old.Direction && row.TEU == old.TEU && row.Note == old.Note {
-			out = row.toCount(s.Loc)
+			out = before
 			tx.leavesServedDataAlone()
 			return nil
 		}
@@ -129,7 +189,9 @@ func (s *Store) UpdateSeaRailCount(ctx context.Context, w Write, id int64, patch
 		if err := tx.db.Save(&row).Error; err != nil {
 			return tx.seaRailConflict(err, row)
 		}
-		out = row.toCount(s.Loc)
+		if out, err = tx.countOf(ctx, row); err != nil {
+			return err
+		}
 		if err := tx.audit(ctx, "sea_rail_counts.update", "sea_rail_count", idString(id), before, out); err != nil {
 			return err
 		}
@@ -148,7 +210,11 @@ func (s *Store) DeleteSeaRailCount(ctx context.Context, w Write, id int64) error
 		if err := tx.db.Delete(&row).Error; err != nil {
 			return err
 		}
-		if err := tx.audit(ctx, "sea_rail_counts.delete", "sea_rail_count", idString(id), row.toCount(s.Loc), nil); err != nil {
+		before, err := tx.countOf(ctx, row)
+		if err != nil {
+			return err
+		}
+		if err := tx.audit(ctx, "sea_rail_counts.delete", "sea_rail_count", idString(id), before, nil); err != nil {
 			return err
 		}
 		return tx.markDirty(row.Date)

@@ -17,13 +17,13 @@ func seaInput(date, port, dir string, teu int) models.SeaRailInput {
 func TestSeaRailLifecycle(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		ctx := e.ctx
-		in := seaInput("2026-10-31", "  Qingdao   Port ", "import", 120)
+		in := seaInput("2026-10-31", "  cn qin ", "import", 120)
 		in.Note = ptr("from the port's report")
 		c, err := e.st.CreateSeaRailCount(ctx, e.w, in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.ID <= 0 || c.Port != "Qingdao Port" || c.Date != "2026-10-31" || c.TEU != 120 || c.Note != "from the port's report" ||
+		if c.ID <= 0 || c.Port != "CNQIN" || c.PortName != (models.PortName{Zh: "青岛港", En: "Qingdao"}) || c.Date != "2026-10-31" || c.TEU != 120 || c.Note != "from the port's report" ||
 			!c.CreatedAt.Equal(e.clock.Now()) {
 			t.Fatalf("created %+v", c)
 		}
@@ -34,10 +34,10 @@ func TestSeaRailLifecycle(t *testing.T) {
 		if !reflect.DeepEqual(got, c) {
 			t.Fatalf("read back %+v, want %+v", got, c)
 		}
-		// The same port (in any case), day and direction is a conflict naming the date.
-		_, err = e.st.CreateSeaRailCount(ctx, e.w, seaInput("2026-10-31", "QINGDAO PORT", "import", 1))
+		// The same port (by an alias too), day and direction is a conflict naming the date.
+		_, err = e.st.CreateSeaRailCount(ctx, e.w, seaInput("2026-10-31", "CNTAO", "import", 1))
 		wantFields(t, err, models.ECONFLICT, "date")
-		other, err := e.st.CreateSeaRailCount(ctx, e.w, seaInput("2026-10-31", "Qingdao Port", "export", 7))
+		other, err := e.st.CreateSeaRailCount(ctx, e.w, seaInput("2026-10-31", "CNQIN", "export", 7))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,9 +101,12 @@ func seaMonth(t testing.TB, e *env, year, month int) int64 {
 // Counts page newest date first, by id within a date.
 func TestListSeaRailPages(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
+		if _, err := e.st.CreatePort(e.ctx, e.w, models.PortInput{Code: "CNLYG", NameEn: "Lianyungang", NameZh: "连云港"}); err != nil {
+			t.Fatal(err)
+		}
 		var want []int64
 		// Three on one date, so that the page boundary falls among them.
-		for _, x := range []struct{ date, port string }{{"2026-10-03", "A"}, {"2026-10-02", "A"}, {"2026-10-02", "B"}, {"2026-10-02", "C"}, {"2026-10-01", "A"}} {
+		for _, x := range []struct{ date, port string }{{"2026-10-03", "CNQIN"}, {"2026-10-02", "CNQIN"}, {"2026-10-02", "CNRZH"}, {"2026-10-02", "CNLYG"}, {"2026-10-01", "CNQIN"}} {
 			c, err := e.st.CreateSeaRailCount(e.ctx, e.w, seaInput(x.date, x.port, "import", 1))
 			if err != nil {
 				t.Fatal(err)
@@ -130,9 +133,9 @@ func TestListSeaRailPages(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("pages hold %v, want %v", got, want)
 		}
-		page, err := e.st.ListSeaRailCounts(context.Background(), models.SeaRailFilter{Port: ptr("b"), From: &models.Day{Year: 2026, Month: 10, Day: 2}})
-		if err != nil || len(page.Items) != 1 || page.Items[0].Port != "B" {
-			t.Fatalf("port b from October 2nd: %+v %v", page, err)
+		page, err := e.st.ListSeaRailCounts(context.Background(), models.SeaRailFilter{Port: ptr("cnrzh"), From: &models.Day{Year: 2026, Month: 10, Day: 2}})
+		if err != nil || len(page.Items) != 1 || page.Items[0].Port != "CNRZH" {
+			t.Fatalf("port CNRZH from October 2nd: %+v %v", page, err)
 		}
 	})
 }

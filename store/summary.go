@@ -298,18 +298,14 @@ func (s *Store) SummaryExists(ctx context.Context, period models.Month) (bool, e
 	return n > 0, err
 }
 
-// seaRailPorts names the ports with sea-rail counts between two days, one
-// name per port (the first spelling), in name order.
-func (s *Store) seaRailPorts(ctx context.Context, from, to string) ([]string, error) {
-	var rows []struct{ Port string }
-	err := s.db.WithContext(ctx).Model(&seaRailRow{}).Select("MIN(port) AS port").
-		Where("date >= ? AND date <= ?", from, to).Group("port_key").Order("1").Scan(&rows).Error
+// seaRailPorts answers the ports with sea-rail counts between two days,
+// with their names, in code order.
+func (s *Store) seaRailPorts(ctx context.Context, from, to string) ([]models.PortRef, error) {
+	ports := []models.PortRef{}
+	err := s.db.WithContext(ctx).Raw(`SELECT p.code, p.name_en, p.name_zh FROM ports p
+		WHERE p.code IN (SELECT port FROM sea_rail_counts WHERE date >= ? AND date <= ?) ORDER BY p.code`, from, to).Scan(&ports).Error
 	if err != nil {
 		return nil, fmt.Errorf("summary.ports: %w", err)
-	}
-	ports := make([]string, 0, len(rows))
-	for _, r := range rows {
-		ports = append(ports, r.Port)
 	}
 	return ports, nil
 }

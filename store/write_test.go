@@ -40,7 +40,7 @@ func TestWriteTimeIsTheWritesNow(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("run update", "run", idOf(run.ID), run.CreatedAt, run.UpdatedAt)
-		c, err := e.st.CreateSeaRailCount(ctx, w, seaInput("2026-10-01", "Qingdao", "import", 1))
+		c, err := e.st.CreateSeaRailCount(ctx, w, seaInput("2026-10-01", "CNQIN", "import", 1))
 		if err != nil {
 			t.Fatal(err)
 		}

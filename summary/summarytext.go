@@ -208,34 +208,22 @@ type summaryText struct {
 	Others           []targetText
 }
 
-// zhPortNames are the Chinese names of the sea-rail ports most often named
-// in English.
-var zhPortNames = map[string]string{
-	"qingdao": "青岛", "rizhao": "日照", "yantai": "烟台", "weihai": "威海",
-	"lianyungang": "连云港", "tianjin": "天津", "dalian": "大连", "yingkou": "营口",
-	"shanghai": "上海", "ningbo": "宁波", "ningbo-zhoushan": "宁波舟山", "ningbo zhoushan": "宁波舟山",
-	"xiamen": "厦门", "guangzhou": "广州", "shenzhen": "深圳", "qinzhou": "钦州", "beibu gulf": "北部湾",
-}
-
-// seaRailSubject names the port of the sea-rail sentence: the port itself
-// when all the counts come from one, all ports together otherwise.
-func seaRailSubject(ports []string) (zh, en string) {
+// seaRailSubject names the port of the sea-rail sentence: the port itself,
+// by its names, when all the counts come from one, all ports together
+// otherwise.
+func seaRailSubject(ports []models.PortRef) (zh, en string) {
 	if len(ports) != 1 {
 		if len(ports) > 1 {
 			return "各港口海铁联运", "Sea-rail intermodal volume, " + enNum(int64(len(ports))) + " ports together"
 		}
 		return "海铁联运", "Sea-rail intermodal volume"
 	}
-	name := strings.TrimSpace(ports[0])
-	for _, suffix := range []string{" Port", " port", " PORT", "港"} {
-		name = strings.TrimSpace(strings.TrimSuffix(name, suffix))
+	zhName := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(ports[0].NameZh), "港"))
+	enName := strings.TrimSpace(ports[0].NameEn)
+	for _, suffix := range []string{" Port", " port", " PORT"} {
+		enName = strings.TrimSpace(strings.TrimSuffix(enName, suffix))
 	}
-	zhName := name
-	if z, ok := zhPortNames[strings.ToLower(name)]; ok {
-		zhName = z
-	}
-	enName := name
-	for _, r := range name {
+	for _, r := range enName {
 		if unicode.Is(unicode.Han, r) {
 			enName = "" // a Chinese name only: the English sentence does not repeat it
 			break

@@ -80,6 +80,7 @@ func TestFieldErrorTexts(t *testing.T) {
 	add("POST", "/api/v1/runs", "application/json; charset=latin1", run())
 	add("PATCH", "/api/v1/runs/1", js, `{"teu":null,"id":3}`)
 	add("POST", "/api/v1/sea-rail-counts", js, `{"date":"2024-02-30","port":"","direction":"in","teu":-1}`)
+	add("POST", "/api/v1/sea-rail-counts", js, `{"date":"2024-10-12","port":"Qindao","direction":"export","teu":1}`)
 	add("GET", "/api/v1/runs?from=2024-10-10&to=2024-10-01", "", "")
 	add("GET", "/api/v1/runs?counted=maybe", "", "")
 	add("GET", "/api/v1/runs?limit=x", "", "")
@@ -162,6 +163,7 @@ func TestFieldErrorTexts(t *testing.T) {
 		"arrived_at order":                 {"must not be before departed_at", "不能早于发车时间"},
 		"arrived_at required":              {"is required when status is arrived", "状态为已到达时必填"},
 		"route not_found":                  {`no route with code "NOPE"`, "没有代码为NOPE的线路"},
+		"port unknown_port":                {`no port has the code "Qindao"; known ports: CNQIN, CNRZH`, "没有代码为Qindao的港口；已知港口：CNQIN、CNRZH"},
 		"to order":                         {"must not be before from", "不能早于开始日期"},
 		"container_numbers too_many":       {"lists 11 containers but containers is 10", "列出了11个箱号，但集装箱数为10"},
 		"container_numbers conflict": {fmt.Sprintf("container %s is on train X9991 (run %d, route SCO-TJ-MOW) at the same time", box, holder.ID),

@@ -919,6 +919,7 @@ const fieldCodes = {
   },
   exclusive: (p) => zh() ? `${(p.fields || []).map(fieldName).join("和")}只能给出其一` : `give ${(p.fields || []).join(" or ")}, not both`,
   no_data: (p) => zh() ? `${p.year}年没有班列或海铁联运数据` : `${p.year} has no runs or sea-rail counts`,
+  unknown_port: (p) => zh() ? `没有代码为${p.value}的港口；已知港口：${(p.known || []).join("、")}` : `no port has the code "${p.value}"; known ports: ${(p.known || []).join(", ")}`,
 };
 
 // fieldText says one of the server's field errors ({ field, code, params,
