@@ -242,12 +242,12 @@ func (v RunValues) CheckCalendar(p *Problems, now time.Time) {
 	if !p.Has("departed_at") && !v.DepartedAt.IsZero() {
 		ahead := now.AddDate(MaxPlanYears, 0, 0)
 		switch {
-		case v.DepartedAt.After(ahead):
-			p.Add("departed_at", CodeOutOfRange, Params{"max": ahead.UTC().Format(time.RFC3339), "relative_to": "now", "unit": "year", "factor": MaxPlanYears},
-				"must be at most a year ahead (until %s)", ahead.UTC().Format(time.RFC3339))
 		case v.DepartedAt.After(latest) && (v.Status == StatusDeparted || v.Status == StatusArrived):
 			p.Add("departed_at", CodeOutOfRange, Params{"max": latest.UTC().Format(time.RFC3339), "relative_to": "now", "if": "status", "equals": v.Status},
 				"must not be in the future for a run that is %s (the server's clock says %s); a run that has not left yet is planned", v.Status, now.UTC().Format(time.RFC3339))
+		case v.DepartedAt.After(ahead):
+			p.Add("departed_at", CodeOutOfRange, Params{"max": ahead.UTC().Format(time.RFC3339), "relative_to": "now", "unit": "year", "factor": MaxPlanYears},
+				"must be at most a year ahead (until %s)", ahead.UTC().Format(time.RFC3339))
 		}
 	}
 	if !p.Has("arrived_at") && v.ArrivedAt != nil && v.ArrivedAt.After(latest) {

@@ -13,6 +13,15 @@ export function routeName(r, lang) {
   return lang === "zh" && r.name_zh ? r.name_zh : r.name;
 }
 
+// OVERDUE_MS is how long past its departure a run may still be planned
+// before it is overdue (models.OverdueAfter; GET /runs?overdue=true).
+const OVERDUE_MS = 24 * 3600 * 1000;
+
+// overdue reports whether a run is still planned a day after its departure.
+export function overdue(r) {
+  return r.status === "planned" && Date.parse(r.departed_at) < Date.now() - OVERDUE_MS;
+}
+
 // runTable lists runs; routes maps a code to its route (for names), newIds
 // marks runs just logged.
 export function runTable(label, runs, routes, lang, newIds) {
@@ -33,7 +42,8 @@ export function runTable(label, runs, routes, lang, newIds) {
       { node: h("span", null, dateTime(r.departed_at), isNew ? h("span", { class: "badge new", text: t("runs.new") }) : null) },
       { node: h("span", { class: "code", title: route ? routeName(route, lang) : null, text: r.route }) },
       { node: h("a", { href: "#/run/" + r.id, class: "mono run-link", text: r.number }) },
-      { node: h("span", { class: "status s-" + r.status, text: t("status." + r.status) }) },
+      { node: h("span", null, h("span", { class: "status s-" + r.status, text: t("status." + r.status) }),
+        overdue(r) ? h("span", { class: "badge overdue", title: t("runs.overdueTitle"), text: t("runs.overdueBadge") }) : null) },
       { text: t("dir." + r.direction) },
       { text: num(r.containers) },
       { text: num(r.teu) },

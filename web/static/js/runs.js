@@ -7,7 +7,7 @@ import { h, $, clear } from "./dom.js";
 import { MODES, DIRECTIONS, STATUSES, runTable, showError, errorNodes, detailNode, fillSelect, routeName, announceShown, zonedInstant } from "./common.js";
 
 const PAGE = 25;
-const FILTERS = ["number", "container", "route", "mode", "direction", "status", "from", "to"];
+const FILTERS = ["number", "container", "route", "mode", "direction", "status", "overdue", "from", "to"];
 
 const st = {
   started: false,
@@ -123,6 +123,7 @@ function fillSelects() {
   fillSelect($("#f-mode"), [any, ...MODES.map((m) => [m, t("mode." + m)])]);
   fillSelect($("#f-direction"), [any, ...DIRECTIONS.map((d) => [d, t("dir." + d)])]);
   fillSelect($("#f-status"), [any, ...STATUSES.map((x) => [x, t("status." + x)])]);
+  fillSelect($("#f-overdue"), [any, ["true", t("runs.overdueOnly")]]);
   // The form offers active routes, grouped by mode.
   const sel = $("#r-route");
   const cur = sel.value;
