@@ -49,7 +49,9 @@ var runColumns = []runColumn{
 		func(p *models.RunPatch, in models.RunInput) { p.DepartedAt = &in.DepartedAt }},
 	{"arrived_at", "到达时间", func(r models.Run) string { return timeCell(r.ArrivedAt) },
 		func(in *models.RunInput, v string) error { in.ArrivedAt = optCell(v); return nil },
-		func(p *models.RunPatch, in models.RunInput) { p.ArrivedAt = models.Opt[string]{Set: true, Value: in.ArrivedAt} }},
+		func(p *models.RunPatch, in models.RunInput) {
+			p.ArrivedAt = models.Opt[string]{Set: true, Value: in.ArrivedAt}
+		}},
 	{"status", "状态", func(r models.Run) string { return r.Status },
 		func(in *models.RunInput, v string) error { in.Status = cellValue(CSVStatuses, v); return nil },
 		func(p *models.RunPatch, in models.RunInput) {
