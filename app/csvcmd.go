@@ -7,27 +7,43 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 
 	"banlie/models"
 	"banlie/store"
 )
 
-const csvHelp = `CSV columns (header line required, any order): route, number, direction,
-departed_at (RFC 3339 with offset), arrived_at, status, containers, teu, cargo,
-container_numbers (separated by ; or spaces).`
+const csvHelp = `CSV columns (header line required, any order; names without regard to case, or
+the Chinese headers in brackets): id (upsert only), route [线路], number [车次],
+direction [方向] (outbound/去程, inbound/回程), departed_at [发车时间] (RFC 3339
+with offset), arrived_at [到达时间], status [状态] (planned/计划, departed/已发车,
+arrived/已到达, cancelled/已取消), containers [箱数], teu [标箱], cargo [货物],
+container_numbers [箱号] (separated by ; or spaces). Cells are separated by
+commas, semicolons or tabs (found from the header line).`
 
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
 	var cfg Config
-	var runs string
+	var runs, mode, encoding string
 	var dry bool
-	fs := newFlagSet("import", "Logs runs from a CSV file in one transaction: if any line is invalid, nothing is written\nand every problem is listed with its line. Lines already stored with the same values are\nskipped, so importing a file again never counts a train twice.\n\n"+csvHelp, stderr, &cfg)
+	fs := newFlagSet("import", "Logs runs from a CSV file in one transaction: if any line is invalid, nothing is written\nand every problem is listed with its line. Lines already stored with the same values are\nskipped, so importing a file again never counts a train twice; lines whose cells are all\nblank are skipped too. With --mode upsert, a line with an id updates that run (audited as\na change); a line without one is logged as a new run.\n\n"+csvHelp, stderr, &cfg)
 	fs.StringVar(&runs, "runs", "", "the CSV file of runs (- for standard input)")
 	fs.BoolVar(&dry, "dry-run", false, "check the file and say what would be imported, write nothing")
+	fs.StringVar(&mode, "mode", store.ImportCreate, "create (every line a new run; an id column is refused) or upsert (a line with an id updates that run)")
+	fs.StringVar(&encoding, "encoding", store.CharsetUTF8, "the file's charset: utf-8, gb18030 or gbk (what Chinese Excel saves as \"CSV\")")
 	if err := parse(fs, &cfg, args); err != nil {
 		return err
 	}
 	if runs == "" {
 		return errors.New("import: say what: --runs FILE.csv")
+	}
+	if !slices.Contains(store.ImportModes, mode) {
+		return fmt.Errorf("import: --mode must be one of %s, not %q", strings.Join(store.ImportModes, ", "), mode)
+	}
+	charset, ok := store.CSVCharset(encoding)
+	if !ok {
+		return fmt.Errorf("import: --encoding must be one of %s, not %q", strings.Join(store.CSVCharsets, ", "), encoding)
 	}
 	var in io.Reader = os.Stdin
 	if runs != "-" {
@@ -38,36 +54,88 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 		defer f.Close()
 		in = f
 	}
+	b, err := io.ReadAll(in)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	file, err := store.ReadRunsCSV(b, charset)
+	if err != nil {
+		return printImportError(stderr, err)
+	}
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer store.Close(st.DB())
-	res, err := st.ImportRuns(ctx, st.WriteBy(models.Actor{Name: "cli-import"}, nil), in, dry)
+	res, err := st.ImportRuns(ctx, st.WriteBy(models.Actor{Name: "cli-import"}, nil), file, store.ImportOptions{Mode: mode, DryRun: dry})
 	if err != nil {
-		var e *models.Error
-		if errors.As(err, &e) {
-			for _, f := range e.Fields {
-				fmt.Fprintf(stderr, "%s: %s\n", f.Field, f.Message)
-			}
-			return errors.New(e.Message)
-		}
-		return err
+		return printImportError(stderr, err)
 	}
+	fmt.Fprintf(stdout, "read as %s, separator %s; columns: %s\n", res.Format.Charset, separatorName(res.Format.Separator), columnsRead(res.Format.Columns))
 	verb := "imported"
 	if dry {
 		verb = "would import"
 	}
-	fmt.Fprintf(stdout, "%s %d runs; %d already stored with the same values\n", verb, res.Created, res.Skipped)
+	fmt.Fprintf(stdout, "%s %d runs; %d already stored with the same values", verb, res.Created, res.Skipped)
+	if mode == store.ImportUpsert {
+		v := "updated"
+		if dry {
+			v = "would update"
+		}
+		fmt.Fprintf(stdout, "; %s %d runs, %d unchanged", v, res.Updated, res.Unchanged)
+	}
+	if res.SkippedBlank > 0 {
+		fmt.Fprintf(stdout, "; %d blank lines skipped", res.SkippedBlank)
+	}
+	fmt.Fprintln(stdout)
 	return nil
+}
+
+// printImportError lists a refused import's problems, each with its code.
+func printImportError(stderr io.Writer, err error) error {
+	var e *models.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	for _, f := range e.Fields {
+		fmt.Fprintf(stderr, "%s: %s [%s]\n", f.Field, f.Message, f.Code)
+	}
+	return errors.New(e.Message)
+}
+
+func separatorName(sep string) string {
+	switch sep {
+	case ",":
+		return "comma"
+	case ";":
+		return "semicolon"
+	case "\t":
+		return "tab"
+	}
+	return strconv.Quote(sep)
+}
+
+// columnsRead says which field each column was read as, in the order of
+// the fields ("线路=route, number=number, …").
+func columnsRead(cols map[string]string) string {
+	var out []string
+	for _, name := range store.RunCSVHeader {
+		for written, field := range cols {
+			if field == name {
+				out = append(out, written+"="+field)
+			}
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
 	var cfg Config
 	var from, to, route, mode, out string
-	var runs bool
-	fs := newFlagSet("export", "Writes runs as CSV (newest departure first), in the format import reads.\n\n"+csvHelp, stderr, &cfg)
+	var runs, bom bool
+	fs := newFlagSet("export", "Writes runs as CSV (newest departure first), in the format import reads: the id column\nfirst, so that a file edited in a spreadsheet imports back with --mode upsert.\n\n"+csvHelp, stderr, &cfg)
 	fs.BoolVar(&runs, "runs", false, "export runs")
+	fs.BoolVar(&bom, "bom", false, "write a UTF-8 byte order mark first (Excel then reads the file as UTF-8)")
 	fs.StringVar(&from, "from", "", "first departure date, YYYY-MM-DD (reporting zone)")
 	fs.StringVar(&to, "to", "", "last departure date, YYYY-MM-DD (reporting zone)")
 	fs.StringVar(&route, "route", "", "only this route's runs")
@@ -111,6 +179,9 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 		}
 		defer file.Close()
 		w = file
+	}
+	if bom {
+		w = store.WithBOM(w)
 	}
 	n, err := st.ExportRuns(ctx, f, w)
 	if err != nil {

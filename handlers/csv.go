@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"io"
 	"log/slog"
@@ -31,39 +29,25 @@ var csvMediaTypes = []string{"text/csv", "text/plain"}
 // MaxImportLines bounds the lines of one import request.
 const MaxImportLines = 2000
 
-// csvRecords counts the records of a CSV (quoted line breaks included). A
-// CSV it cannot read to the end (a stray quote) counts its lines instead: the
-// bound must hold before the import reads anything in its transaction.
-func csvRecords(b []byte) int {
-	r := csv.NewReader(bytes.NewReader(b))
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
-	n := 0
-	for {
-		_, err := r.Read()
-		if err == io.EOF {
-			return n
-		}
-		if err != nil {
-			return bytes.Count(b, []byte("\n")) + 1
-		}
-		n++
-	}
-}
-
 // importRuns logs the runs of a CSV body in one transaction (see
 // store.Store.ImportRuns): 200 with what was (or, with dry_run=true, would
-// be) created and skipped; 422 listing every invalid line, nothing written;
-// 400 for a header it cannot read. Retrying is safe: lines already stored
-// with the same values are skipped, and Idempotency-Key replays the answer.
+// be) created, updated (mode=upsert) and skipped, and how the file was read;
+// 422 listing every invalid line, nothing written; 400 for a header it
+// cannot read. Retrying is safe: lines already stored with the same values
+// are skipped (or unchanged), and Idempotency-Key replays the answer.
 func (h csvHandlers) importRuns(c echo.Context) error {
 	if err := requireMediaType(c, csvMediaTypes...); err != nil {
 		return err
 	}
-	if err := requireUTF8Charset(c); err != nil {
+	charset, err := csvCharset(c)
+	if err != nil {
 		return err
 	}
 	dry, err := qBool(c, "dry_run")
+	if err != nil {
+		return err
+	}
+	mode, err := qEnum(c, "mode", store.ImportModes)
 	if err != nil {
 		return err
 	}
@@ -77,25 +61,44 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 		}
 		return models.BadRequestf("the request body could not be read")
 	}
-	b = bytes.TrimPrefix(b, []byte("\ufeff")) // Excel's "CSV UTF-8" starts with a BOM
-	if len(bytes.TrimSpace(b)) == 0 {
-		return models.BadRequestf("the request body is empty; send the CSV, header line first: %s", strings.Join(store.RunCSVHeader, ","))
-	}
-	if !utf8.Valid(b) {
-		return models.BadRequestf("the CSV is not valid UTF-8; save it as UTF-8 (in Excel: CSV UTF-8)")
+	f, err := store.ReadRunsCSV(b, charset)
+	if err != nil {
+		return err
 	}
 	// One import is one write transaction, and every other write waits for
 	// it: a request holds at most MaxImportLines lines (a few seconds).
-	if n := csvRecords(b); n-1 > MaxImportLines {
-		f := models.NewFieldError("csv", models.CodeTooMany, models.Params{"max": MaxImportLines, "count": n - 1},
+	if n := f.Records(); n-1 > MaxImportLines {
+		fe := models.NewFieldError("csv", models.CodeTooMany, models.Params{"max": MaxImportLines, "count": n - 1},
 			"has %d lines; send at most %d per request (split the file: lines already imported are skipped when sent again)", n-1, MaxImportLines)
-		return &models.Error{Code: models.EINVALID, Message: "the CSV " + f.Message, Fields: []models.FieldError{f}}
+		return &models.Error{Code: models.EINVALID, Message: "the CSV " + fe.Message, Fields: []models.FieldError{fe}}
 	}
-	res, err := h.st.ImportRuns(c.Request().Context(), writeOf(c, h.st), bytes.NewReader(b), dry != nil && *dry)
+	opt := store.ImportOptions{DryRun: dry != nil && *dry}
+	if mode != nil {
+		opt.Mode = *mode
+	}
+	res, err := h.st.ImportRuns(c.Request().Context(), writeOf(c, h.st), f, opt)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, res)
+}
+
+// csvCharset answers the charset the import body is in: UTF-8 unless the
+// Content-Type names another that store.CSVCharsets holds (GB18030, GBK);
+// any other charset is a 415 naming Content-Type.
+func csvCharset(c echo.Context) (string, error) {
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	_, params, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil {
+		return store.CharsetUTF8, nil
+	}
+	if cs, ok := store.CSVCharset(params["charset"]); ok {
+		return cs, nil
+	}
+	allowed := []string{"UTF-8", "GB18030", "GBK"}
+	f := models.NewFieldError("Content-Type", models.CodeInvalidValue, models.Params{"allowed": allowed, "value": params["charset"], "param": "charset"},
+		"must be UTF-8, GB18030 or GBK, not charset %q", params["charset"])
+	return "", &models.Error{Code: models.EMEDIATYPE, Message: "Content-Type " + f.Message, Fields: []models.FieldError{f}}
 }
 
 // requireUTF8Charset refuses a body whose Content-Type names a charset other
@@ -123,8 +126,16 @@ func (h csvHandlers) exportRuns(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	bom, err := qBool(c, "bom")
+	if err != nil {
+		return err
+	}
 	out := &csvAnswer{res: c.Response()}
-	n, err := h.st.ExportRuns(c.Request().Context(), f, out)
+	var w io.Writer = out
+	if bom != nil && *bom {
+		w = store.WithBOM(out) // sent with the header line
+	}
+	n, err := h.st.ExportRuns(c.Request().Context(), f, w)
 	if err == nil && !c.Response().Committed {
 		out.commit() // never happens: the header line is always written
 	}

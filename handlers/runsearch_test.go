@@ -77,12 +77,12 @@ func testRunsByNumber(t *testing.T, ts *testServer) {
 	_, rows := exportCSV(t, ts, "?number="+url.QueryEscape(" X8024 "))
 	var got [][2]string
 	for _, row := range rows {
-		got = append(got, [2]string{row[0], row[1]})
+		got = append(got, [2]string{row[1], row[2]})
 	}
 	if want := [][2]string{{"QD-MNL", "x8024"}, {"QD-MNL", "x8024"}, {"SCO-TJ-MOW", "X8024"}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("export?number= X8024 : %v, want %v", got, want)
 	}
-	if _, rows := exportCSV(t, ts, "?number=x8024&route=SCO-TJ-MOW"); len(rows) != 1 || rows[0][1] != "X8024" {
+	if _, rows := exportCSV(t, ts, "?number=x8024&route=SCO-TJ-MOW"); len(rows) != 1 || rows[0][2] != "X8024" {
 		t.Errorf("export?number=x8024&route=SCO-TJ-MOW: %v", rows)
 	}
 	ts.do(t, "GET", "/api/v1/runs/export?number="+strings.Repeat("X", 65), nil).problem(t, http.StatusBadRequest)

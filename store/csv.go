@@ -2,6 +2,8 @@ package store
 
 import (
 	"banlie/models"
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -11,52 +13,416 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
-// RunCSVHeader is the header of the runs CSV that import reads and export writes.
-var RunCSVHeader = []string{"route", "number", "direction", "departed_at", "arrived_at", "status", "containers", "teu", "cargo", "container_numbers"}
+// runColumn is one column of the runs CSV: the name export writes and
+// import reads (without regard to case or surrounding spaces), the Chinese
+// header an office writes for it, the cell export writes for a run, and
+// how import reads a cell into a create (read) and, in upsert mode, into
+// the update of a stored run (patch, for the columns the file has).
+type runColumn struct {
+	name, zh string
+	cell     func(r models.Run) string
+	read     func(in *models.RunInput, v string) error
+	patch    func(p *models.RunPatch, in models.RunInput)
+}
+
+// runColumns are the columns of the runs CSV, in the order export writes
+// them. id is the stored run's: in upsert mode a line with an id updates it.
+var runColumns = []runColumn{
+	{"id", "", func(r models.Run) string { return strconv.FormatInt(r.ID, 10) }, nil, nil},
+	{"route", "线路", func(r models.Run) string { return r.Route },
+		func(in *models.RunInput, v string) error { in.Route = v; return nil },
+		func(p *models.RunPatch, in models.RunInput) { p.Route = &in.Route }},
+	{"number", "车次", func(r models.Run) string { return r.Number },
+		func(in *models.RunInput, v string) error { in.Number = v; return nil },
+		func(p *models.RunPatch, in models.RunInput) { p.Number = &in.Number }},
+	{"direction", "方向", func(r models.Run) string { return r.Direction },
+		func(in *models.RunInput, v string) error { in.Direction = cellValue(CSVDirections, v); return nil },
+		func(p *models.RunPatch, in models.RunInput) { p.Direction = &in.Direction }},
+	{"departed_at", "发车时间", func(r models.Run) string { return r.DepartedAt.Format(time.RFC3339Nano) },
+		func(in *models.RunInput, v string) error { in.DepartedAt = v; return nil },
+		func(p *models.RunPatch, in models.RunInput) { p.DepartedAt = &in.DepartedAt }},
+	{"arrived_at", "到达时间", func(r models.Run) string { return timeCell(r.ArrivedAt) },
+		func(in *models.RunInput, v string) error { in.ArrivedAt = optCell(v); return nil },
+		func(p *models.RunPatch, in models.RunInput) {
+			p.ArrivedAt = models.Opt[string]{Set: true, Value: in.ArrivedAt}
+		}},
+	{"status", "状态", func(r models.Run) string { return r.Status },
+		func(in *models.RunInput, v string) error { in.Status = cellValue(CSVStatuses, v); return nil },
+		func(p *models.RunPatch, in models.RunInput) {
+			s := cmp.Or(in.Status, models.StatusDeparted) // a blank cell reads as in a create
+			p.Status = &s
+		}},
+	{"containers", "箱数", func(r models.Run) string { return strconv.Itoa(r.Containers) },
+		func(in *models.RunInput, v string) error { return intCell(&in.Containers, v) },
+		func(p *models.RunPatch, in models.RunInput) { p.Containers = intOrZero(in.Containers) }},
+	{"teu", "标箱", func(r models.Run) string { return strconv.Itoa(r.TEU) },
+		func(in *models.RunInput, v string) error { return intCell(&in.TEU, v) },
+		func(p *models.RunPatch, in models.RunInput) { p.TEU = intOrZero(in.TEU) }},
+	{"cargo", "货物", func(r models.Run) string { return textCell(r.Cargo) },
+		func(in *models.RunInput, v string) error { in.Cargo = optCell(v); return nil },
+		func(p *models.RunPatch, in models.RunInput) { p.Cargo = models.Opt[string]{Set: true, Value: in.Cargo} }},
+	{"container_numbers", "箱号", func(r models.Run) string { return strings.Join(r.ContainerNumbers, ";") },
+		func(in *models.RunInput, v string) error {
+			in.ContainerNumbers = strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == ' ' })
+			return nil
+		},
+		func(p *models.RunPatch, in models.RunInput) {
+			p.ContainerNumbers = models.Opt[[]string]{Set: true, Value: &in.ContainerNumbers}
+		}},
+	{"empty_containers", "空箱数", func(r models.Run) string { return strconv.Itoa(r.EmptyContainers) },
+		func(in *models.RunInput, v string) error { return intCell(&in.EmptyContainers, v) },
+		func(p *models.RunPatch, in models.RunInput) { p.EmptyContainers = intOrZero(in.EmptyContainers) }},
+}
+
+// RunCSVHeader is the header of the runs CSV that export writes.
+var RunCSVHeader = func() []string {
+	h := make([]string, len(runColumns))
+	for i, c := range runColumns {
+		h[i] = c.name
+	}
+	return h
+}()
+
+// requiredColumns are the columns every runs CSV has.
+var requiredColumns = []string{"route", "number", "direction", "departed_at"}
+
+// CSVDirections and CSVStatuses are the Chinese cell values import reads
+// as the API's direction and status (the dashboard's own words for them);
+// the API's values are read as they are.
+var (
+	CSVDirections = map[string]string{"去程": models.DirOutbound, "回程": models.DirInbound}
+	CSVStatuses   = map[string]string{"计划": models.StatusPlanned, "已发车": models.StatusDeparted, "已到达": models.StatusArrived, "已取消": models.StatusCancelled}
+)
+
+func cellValue(names map[string]string, v string) string {
+	if api, ok := names[v]; ok {
+		return api
+	}
+	return v
+}
+
+// errNotInteger is a containers or teu cell that is no whole number.
+var errNotInteger = errors.New("not a whole number")
+
+func intCell(dst **int, v string) error {
+	if v == "" {
+		return nil
+	}
+	k, err := strconv.Atoi(v)
+	if err != nil {
+		return errNotInteger
+	}
+	*dst = &k
+	return nil
+}
+
+func intOrZero(p *int) *int {
+	if p == nil {
+		return new(int)
+	}
+	return p
+}
+
+func optCell(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
+}
+
+func textCell(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func timeCell(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+// Import modes: create logs every line as a new run (today's and the
+// default); upsert also reads an id column, whose lines update those runs.
+const (
+	ImportCreate = "create"
+	ImportUpsert = "upsert"
+)
+
+// ImportModes lists the import modes, the default first.
+var ImportModes = []string{ImportCreate, ImportUpsert}
+
+// Charsets a runs CSV may be in: UTF-8, or what Chinese Excel writes as
+// "CSV" (GB18030, or its subset GBK).
+const (
+	CharsetUTF8    = "utf-8"
+	CharsetGB18030 = "gb18030"
+	CharsetGBK     = "gbk"
+)
+
+// CSVCharsets lists the charsets ReadRunsCSV decodes.
+var CSVCharsets = []string{CharsetUTF8, CharsetGB18030, CharsetGBK}
+
+// CSVCharset answers the charset of CSVCharsets that name (a Content-Type
+// charset or a command's --encoding, any case) stands for, if any; "" is
+// UTF-8, as are its names utf8 and its subset us-ascii.
+func CSVCharset(name string) (string, bool) {
+	switch n := strings.ToLower(strings.TrimSpace(name)); n {
+	case "", "utf-8", "utf8", "us-ascii":
+		return CharsetUTF8, true
+	case CharsetGB18030, CharsetGBK:
+		return n, true
+	}
+	return "", false
+}
+
+// csvSeparators are the separators a runs CSV may use, comma first: it
+// wins a tie.
+var csvSeparators = []rune{',', ';', '\t'}
+
+// RunsCSV is a runs CSV read into memory: its text in UTF-8 (a byte order
+// mark taken off), the separator its header line uses, its charset.
+type RunsCSV struct {
+	text    []byte
+	sep     rune
+	charset string
+}
+
+// ReadRunsCSV decodes b from charset (one of CSVCharsets) and finds its
+// separator: of comma, semicolon and tab, the one that splits the header
+// line (the first line that is not blank, outside quotes) into the most
+// column names that import knows; a tie goes to the comma. An empty file,
+// or one that is not valid in its charset, is refused (400, naming csv).
+func ReadRunsCSV(b []byte, charset string) (RunsCSV, error) {
+	f := RunsCSV{sep: ',', charset: charset}
+	var dec *encoding.Decoder
+	switch charset {
+	case CharsetUTF8:
+	case CharsetGB18030:
+		dec = simplifiedchinese.GB18030.NewDecoder()
+	case CharsetGBK:
+		dec = simplifiedchinese.GBK.NewDecoder()
+	default:
+		return f, models.BadField("charset", models.CodeInvalidValue, models.Params{"allowed": CSVCharsets, "value": charset}, "charset must be one of %s, not %q", strings.Join(CSVCharsets, ", "), charset)
+	}
+	if dec != nil {
+		// The decoders write U+FFFD for bytes that are not in the charset.
+		out, err := dec.Bytes(b)
+		if err != nil || bytes.ContainsRune(out, utf8.RuneError) {
+			return f, models.BadField("csv", models.CodeInvalidText, models.Params{"reason": charset},
+				"the CSV is not valid %s text; send it in the charset it was saved in (UTF-8, GB18030 or GBK)", strings.ToUpper(charset))
+		}
+		b = out
+	}
+	b = bytes.TrimPrefix(b, []byte("\ufeff")) // Excel's "CSV UTF-8" starts with a BOM
+	if len(bytes.TrimSpace(b)) == 0 {
+		return f, models.BadField("csv", models.CodeRequired, nil, "the CSV is empty; send the CSV, header line first: %s", strings.Join(RunCSVHeader[1:], ","))
+	}
+	if !utf8.Valid(b) {
+		return f, models.BadField("csv", models.CodeInvalidText, models.Params{"reason": "utf8"},
+			"the CSV is not valid UTF-8; save it as UTF-8 (in Excel: CSV UTF-8), or declare its charset (GB18030 or GBK)")
+	}
+	f.text = b
+	head := headerLine(b)
+	best := -1
+	for _, sep := range csvSeparators {
+		r := csv.NewReader(bytes.NewReader(head))
+		r.Comma = sep
+		r.FieldsPerRecord = -1
+		names, err := r.Read()
+		if err != nil {
+			continue
+		}
+		n := 0
+		for _, name := range names {
+			if _, ok := columnOf(name); ok {
+				n++
+			}
+		}
+		if n > best {
+			best, f.sep = n, sep
+		}
+	}
+	return f, nil
+}
+
+// headerLine is the first line of b that is not blank, up to its end
+// outside quotes.
+func headerLine(b []byte) []byte {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 || len(bytes.TrimSpace(b[:i])) > 0 {
+			break
+		}
+		b = b[i+1:]
+	}
+	quoted := false
+	for i, c := range b {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == '\n' && !quoted:
+			return b[:i]
+		}
+	}
+	return b
+}
+
+// Records counts the records of the CSV (quoted line breaks included). A
+// CSV it cannot read to the end (a stray quote) counts its lines instead:
+// a bound on its lines must hold before the import reads anything in its
+// transaction.
+func (f RunsCSV) Records() int {
+	r := csv.NewReader(bytes.NewReader(f.text))
+	r.Comma = f.sep
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	n := 0
+	for {
+		_, err := r.Read()
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			return bytes.Count(f.text, []byte("\n")) + 1
+		}
+		n++
+	}
+}
+
+// columnOf answers the column a header cell names: its English name or its
+// Chinese header, without regard to case or surrounding spaces.
+func columnOf(name string) (runColumn, bool) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	for _, c := range runColumns {
+		if n == c.name || c.zh != "" && n == c.zh {
+			return c, true
+		}
+	}
+	return runColumn{}, false
+}
+
+// CSVFormat says how an import read its file: the separator, the charset,
+// and which field each column of the header was read as (by the column's
+// name as written).
+type CSVFormat struct {
+	Separator string            `json:"separator"`
+	Charset   string            `json:"charset"`
+	Columns   map[string]string `json:"columns"`
+}
+
+// ImportOptions say how to import: Mode is one of ImportModes ("" is
+// create); a dry run writes nothing.
+type ImportOptions struct {
+	Mode   string
+	DryRun bool
+}
 
 // ImportResult says what an import did (or, in a dry run, would do).
 type ImportResult struct {
-	Created int                 `json:"created"`
-	Skipped int                 `json:"skipped"` // already stored with the same values: a re-import is harmless
-	Errors  []models.FieldError `json:"errors"`  // field is "line N: column"
+	Mode         string              `json:"mode"`
+	Created      int                 `json:"created"`
+	Updated      int                 `json:"updated"`       // upsert: runs the lines with an id changed
+	UpdatedIDs   []int64             `json:"updated_ids"`   // their ids, in the file's order
+	Unchanged    int                 `json:"unchanged"`     // upsert: lines with an id that hold the run's stored values
+	Skipped      int                 `json:"skipped"`       // already stored with the same values: a re-import is harmless
+	SkippedBlank int                 `json:"skipped_blank"` // lines whose cells are all blank
+	Errors       []models.FieldError `json:"errors"`        // field is "line N: column"
+	Format       CSVFormat           `json:"format"`
 }
 
-// ImportRuns reads runs from CSV (RunCSVHeader, in any column order) and
-// logs them in one transaction: if any line is invalid or conflicts with a
-// different stored run, nothing is written and every problem is listed with
-// its line. A line that matches a stored run exactly (same route, number,
-// departure day and values) is skipped, so importing a file twice never
-// counts a train twice. A cell's apostrophe that ExportRuns put in front of
-// a formula-like value is taken off.
-func (s *Store) ImportRuns(ctx context.Context, w Write, r io.Reader, dryRun bool) (ImportResult, error) {
-	res := ImportResult{Errors: []models.FieldError{}}
-	cr := csv.NewReader(r)
+// importLine is a line of the file as read: the run it describes, and in
+// upsert mode the id of the run it updates (0: none, a create).
+type importLine struct {
+	prefix string
+	id     int64
+	in     models.RunInput
+}
+
+// readHeader reads the header line into the columns of each cell, and
+// lists every problem of the header (a 400, each field "header: name").
+func readHeader(head []string, mode string, format *CSVFormat) ([]runColumn, error) {
+	cols := make([]runColumn, len(head))
+	var problems []models.FieldError
+	seen := map[string]string{}
+	for i, h := range head {
+		written := strings.TrimSpace(h)
+		field := "header: " + written
+		c, ok := columnOf(h)
+		switch {
+		case !ok:
+			problems = append(problems, models.NewFieldError(field, models.CodeUnknownField, models.Params{"allowed": RunCSVHeader},
+				"the CSV header has an unknown column %q (expected %s)", written, strings.Join(RunCSVHeader, ",")))
+		case c.name == "id" && mode != ImportUpsert:
+			problems = append(problems, models.NewFieldError(field, models.CodeUnknownField, models.Params{"mode": ImportUpsert},
+				"the CSV header has the column %q, which updates stored runs: import with mode=upsert, or take the column out to create every line as a new run", written))
+		case seen[c.name] != "":
+			problems = append(problems, models.NewFieldError(field, models.CodeDuplicate, models.Params{"value": c.name},
+				"the CSV header has the column %q twice (%q and %q)", c.name, seen[c.name], written))
+		default:
+			seen[c.name] = written
+			format.Columns[written] = c.name
+		}
+		cols[i] = c
+	}
+	for _, need := range requiredColumns {
+		if _, ok := seen[need]; !ok && !slices.ContainsFunc(problems, func(f models.FieldError) bool { return f.Code == models.CodeDuplicate && f.Params["value"] == need }) {
+			problems = append(problems, models.NewFieldError("header: "+need, models.CodeRequired, nil,
+				"the CSV header lacks the column %q (expected %s)", need, strings.Join(RunCSVHeader, ",")))
+		}
+	}
+	switch len(problems) {
+	case 0:
+		return cols, nil
+	case 1:
+		return nil, &models.Error{Code: models.EBADREQUEST, Message: problems[0].Message, Fields: problems}
+	}
+	return nil, &models.Error{Code: models.EBADREQUEST, Message: fmt.Sprintf("%d problems in the CSV header: %s", len(problems), problems[0].Message), Fields: problems}
+}
+
+// ImportRuns logs the runs of a CSV (see ReadRunsCSV; RunCSVHeader, in any
+// column order, or the Chinese headers of runColumns) in one transaction:
+// if any line is invalid or conflicts with a different stored run, nothing
+// is written and every problem is listed with its line. A line that
+// matches a stored run exactly (same route, number, departure day and
+// values) is skipped, so importing a file twice never counts a train
+// twice; a line whose cells are all blank is skipped too. In upsert mode a
+// line with an id updates that run to the line's values (the columns the
+// file lacks are left as stored), as a PATCH does: validated, audited,
+// counted as unchanged when it holds the stored values already. A cell's
+// apostrophe that ExportRuns put in front of a formula-like value is taken
+// off.
+func (s *Store) ImportRuns(ctx context.Context, w Write, f RunsCSV, opt ImportOptions) (ImportResult, error) {
+	mode := cmp.Or(opt.Mode, ImportCreate)
+	res := ImportResult{Mode: mode, Errors: []models.FieldError{}, UpdatedIDs: []int64{},
+		Format: CSVFormat{Separator: string(f.sep), Charset: f.charset, Columns: map[string]string{}}}
+	if !slices.Contains(ImportModes, mode) {
+		return res, models.BadField("mode", models.CodeInvalidValue, models.Params{"allowed": ImportModes}, "mode must be one of %s", strings.Join(ImportModes, ", "))
+	}
+	if f.text == nil {
+		return res, models.BadField("csv", models.CodeRequired, nil, "the CSV is empty")
+	}
+	cr := csv.NewReader(bytes.NewReader(f.text))
+	cr.Comma = f.sep
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
 	if err != nil {
-		return res, models.BadRequestf("the CSV has no header line: %s", strings.Join(RunCSVHeader, ","))
+		return res, models.BadField("csv", models.CodeInvalidFormat, models.Params{"format": "csv"}, "the CSV has no header line: %s", strings.Join(RunCSVHeader, ","))
 	}
-	col := map[string]int{}
-	for i, h := range head {
-		name := strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		if _, twice := col[name]; twice {
-			return res, models.BadRequestf("the CSV header has the column %q twice", name)
-		}
-		col[name] = i
-	}
-	for _, need := range []string{"route", "number", "direction", "departed_at"} {
-		if _, ok := col[need]; !ok {
-			return res, models.BadRequestf("the CSV header lacks the column %q (expected %s)", need, strings.Join(RunCSVHeader, ","))
-		}
-	}
-	for name := range col {
-		if !models.OneOf(name, RunCSVHeader...) {
-			return res, models.BadRequestf("the CSV header has an unknown column %q (expected %s)", name, strings.Join(RunCSVHeader, ","))
-		}
+	cols, err := readHeader(head, mode, &res.Format)
+	if err != nil {
+		return res, err
 	}
 	errRollback := errors.New("dry run or invalid lines: roll back")
+	ids := map[int64]int{} // the line of each id
 	err = s.Tx(ctx, w, func(tx *Store) error {
 		for {
 			rec, err := cr.Read()
@@ -73,80 +439,54 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, r io.Reader, dryRun boo
 				res.Errors = append(res.Errors, models.NewFieldError(fmt.Sprintf("line %d", line), models.CodeInvalidFormat, models.Params{"format": "csv"}, "is not valid CSV"))
 				break
 			}
-			line, _ := cr.FieldPos(0)
-			prefix := fmt.Sprintf("line %d", line)
-			if len(rec) > len(head) {
-				res.Errors = append(res.Errors, models.NewFieldError(prefix, models.CodeTooMany, models.Params{"max": len(head), "count": len(rec)},
-					"has %d cells but the header %d (a value with a comma needs quotes)", len(rec), len(head)))
+			lineNo, _ := cr.FieldPos(0)
+			l := importLine{prefix: fmt.Sprintf("line %d", lineNo)}
+			if !slices.ContainsFunc(rec, func(c string) bool { return importCell(c) != "" }) {
+				res.SkippedBlank++
 				continue
 			}
-			get := func(name string) string {
-				if i, ok := col[name]; ok && i < len(rec) {
-					return importCell(rec[i])
-				}
-				return ""
+			if len(rec) > len(head) {
+				res.Errors = append(res.Errors, models.NewFieldError(l.prefix, models.CodeTooMany, models.Params{"max": len(head), "count": len(rec)},
+					"has %d cells but the header %d (a value with a separator needs quotes)", len(rec), len(head)))
+				continue
 			}
-			in := models.RunInput{Route: get("route"), Number: get("number"), Direction: get("direction"), DepartedAt: get("departed_at"), Status: get("status")}
-			if v := get("arrived_at"); v != "" {
-				in.ArrivedAt = &v
-			}
-			if v := get("cargo"); v != "" {
-				in.Cargo = &v
-			}
-			if v := get("container_numbers"); v != "" {
-				in.ContainerNumbers = strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == ' ' })
-			}
-			// A number that does not parse is listed; the line is still
+			// A cell that does not parse is listed; the line is still
 			// validated for its other problems (nothing is kept anyway).
-			for _, n := range []struct {
-				name string
-				dst  **int
-			}{{"containers", &in.Containers}, {"teu", &in.TEU}} {
-				if v := get(n.name); v != "" {
-					k, err := strconv.Atoi(v)
-					if err != nil {
-						res.Errors = append(res.Errors, models.NewFieldError(prefix+": "+n.name, models.CodeInvalidFormat, models.Params{"format": "integer"}, "must be a whole number"))
-						continue
+			for i, raw := range rec {
+				c, v := cols[i], importCell(raw)
+				if c.name == "id" {
+					if v != "" {
+						if l.id, err = strconv.ParseInt(v, 10, 64); err != nil || l.id <= 0 {
+							res.Errors = append(res.Errors, models.NewFieldError(l.prefix+": id", models.CodeInvalidFormat, models.Params{"format": "integer"}, "must be the id of a stored run, a whole number"))
+							l.id = -1 // listed: the line is not written
+						}
 					}
-					*n.dst = &k
+					continue
+				}
+				if err := c.read(&l.in, v); err != nil {
+					res.Errors = append(res.Errors, models.NewFieldError(l.prefix+": "+c.name, models.CodeInvalidFormat, models.Params{"format": "integer"}, "must be a whole number"))
 				}
 			}
-			_, err = tx.CreateRun(ctx, w, in)
-			var e *models.Error
 			switch {
-			case err == nil:
-				res.Created++
-			case errors.As(err, &e) && e.Code == models.EINVALID:
-				for _, f := range e.Fields {
-					f.Field = prefix + ": " + f.Field
-					res.Errors = append(res.Errors, f)
+			case l.id < 0:
+				continue
+			case l.id > 0:
+				if first, twice := ids[l.id]; twice {
+					res.Errors = append(res.Errors, models.NewFieldError(l.prefix+": id", models.CodeDuplicate, models.Params{"value": l.id, "line": first},
+						"run %d is on line %d already; a file updates a run once", l.id, first))
+					continue
 				}
-			case errors.As(err, &e) && e.Code == models.ECONFLICT && len(e.Fields) > 0 && e.Fields[0].Field == "container_numbers":
-				// Its containers are on other runs at the time (or on an
-				// earlier line's).
-				for _, f := range e.Fields {
-					f.Field = prefix + ": " + f.Field
-					res.Errors = append(res.Errors, f)
-				}
-			case errors.As(err, &e) && e.Code == models.ECONFLICT:
-				same, cerr := tx.sameAsStored(ctx, in)
-				if cerr != nil {
-					return cerr
-				}
-				if same {
-					res.Skipped++
-				} else {
-					params := models.Params{"resource": "run"}
-					if len(e.Fields) == 1 && e.Fields[0].Code == models.CodeConflict {
-						params = e.Fields[0].Params
-					}
-					res.Errors = append(res.Errors, models.NewFieldError(prefix, models.CodeConflict, params, "%s, with other values", e.Message))
+				ids[l.id] = lineNo
+				if err := tx.upsertLine(ctx, w, l, cols, &res); err != nil {
+					return err
 				}
 			default:
-				return err
+				if err := tx.createLine(ctx, w, l, &res); err != nil {
+					return err
+				}
 			}
 		}
-		if dryRun || len(res.Errors) > 0 {
+		if opt.DryRun || len(res.Errors) > 0 {
 			return errRollback
 		}
 		return nil
@@ -162,6 +502,81 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, r io.Reader, dryRun boo
 		return res, &models.Error{Code: models.EINVALID, Message: msg, Fields: res.Errors}
 	}
 	return res, err
+}
+
+// lineErrors lists a write's refusal under the line's prefix; other errors
+// are answered.
+func lineErrors(res *ImportResult, prefix string, err error) error {
+	var e *models.Error
+	if !errors.As(err, &e) || e.Code != models.EINVALID && e.Code != models.ECONFLICT {
+		return err
+	}
+	if len(e.Fields) == 0 {
+		res.Errors = append(res.Errors, models.NewFieldError(prefix, models.CodeConflict, models.Params{"resource": "run"}, "%s", e.Message))
+	}
+	for _, f := range e.Fields {
+		f.Field = prefix + ": " + f.Field
+		res.Errors = append(res.Errors, f)
+	}
+	return nil
+}
+
+// createLine logs a line without an id as a new run: skipped when the run
+// is stored with the same values already.
+func (s *Store) createLine(ctx context.Context, w Write, l importLine, res *ImportResult) error {
+	_, err := s.CreateRun(ctx, w, l.in)
+	var e *models.Error
+	switch {
+	case err == nil:
+		res.Created++
+		return nil
+	case errors.As(err, &e) && e.Code == models.ECONFLICT && (len(e.Fields) == 0 || e.Fields[0].Field != "container_numbers"):
+		// The same train on the same day: the same run, or another one.
+		// (Containers on other runs at the time, or on an earlier line's,
+		// are listed as they are.)
+		same, cerr := s.sameAsStored(ctx, l.in)
+		if cerr != nil {
+			return cerr
+		}
+		if same {
+			res.Skipped++
+			return nil
+		}
+		params := models.Params{"resource": "run"}
+		if len(e.Fields) == 1 && e.Fields[0].Code == models.CodeConflict {
+			params = e.Fields[0].Params
+		}
+		res.Errors = append(res.Errors, models.NewFieldError(l.prefix, models.CodeConflict, params, "%s, with other values", e.Message))
+		return nil
+	}
+	return lineErrors(res, l.prefix, err)
+}
+
+// upsertLine updates the run a line's id names to the line's values, for
+// the columns the file has, through UpdateRun's checks.
+func (s *Store) upsertLine(ctx context.Context, w Write, l importLine, cols []runColumn, res *ImportResult) error {
+	var patch models.RunPatch
+	for _, c := range cols {
+		if c.patch != nil {
+			c.patch(&patch, l.in)
+		}
+	}
+	_, changed, err := s.updateRun(ctx, w, l.id, patch)
+	var e *models.Error
+	switch {
+	case err == nil && changed:
+		res.Updated++
+		res.UpdatedIDs = append(res.UpdatedIDs, l.id)
+		return nil
+	case err == nil:
+		res.Unchanged++
+		return nil
+	case errors.As(err, &e) && e.Code == models.ENOTFOUND:
+		res.Errors = append(res.Errors, models.NewFieldError(l.prefix+": id", models.CodeNotFound, models.Params{"resource": "run", "value": l.id},
+			"no run with id %d (leave the id blank to create the line as a new run)", l.id))
+		return nil
+	}
+	return lineErrors(res, l.prefix, err)
 }
 
 // sameAsStored reports whether the run that conflicts with in (same route,
@@ -194,8 +609,11 @@ func (s *Store) sameAsStored(ctx context.Context, in models.RunInput) (bool, err
 		}
 		return text(a) == text(b)
 	}
+	// A file without empty boxes (one written before the column existed)
+	// says nothing of them: it matches whatever is stored.
+	sameEmpty := in.EmptyContainers == nil || row.EmptyContainers == want.EmptyContainers
 	return row.DepartedAt.Equal(want.DepartedAt) && sameTime(row.ArrivedAt, want.ArrivedAt) && row.Direction == want.Direction &&
-		row.Status == want.Status && row.Containers == want.Containers && row.TEU == want.TEU &&
+		row.Status == want.Status && row.Containers == want.Containers && sameEmpty && row.TEU == want.TEU &&
 		sameText(row.Cargo, want.Cargo) && slices.Equal(row.ContainerNumbers, want.ContainerNumbers), nil
 }
 
@@ -254,17 +672,9 @@ func (s *Store) ExportRuns(ctx context.Context, f models.RunFilter, w io.Writer)
 			return n, err
 		}
 		for _, r := range page.Items {
-			arrived, cargo := "", ""
-			if r.ArrivedAt != nil {
-				arrived = r.ArrivedAt.Format(time.RFC3339Nano)
-			}
-			if r.Cargo != nil {
-				cargo = *r.Cargo
-			}
-			rec := []string{r.Route, r.Number, r.Direction, r.DepartedAt.Format(time.RFC3339Nano), arrived, r.Status,
-				strconv.Itoa(r.Containers), strconv.Itoa(r.TEU), cargo, strings.Join(r.ContainerNumbers, ";")}
-			for i := range rec {
-				rec[i] = neutralizeCell(rec[i])
+			rec := make([]string, len(runColumns))
+			for i, c := range runColumns {
+				rec[i] = neutralizeCell(c.cell(r))
 			}
 			if err := cw.Write(rec); err != nil {
 				return n, err
@@ -278,4 +688,23 @@ func (s *Store) ExportRuns(ctx context.Context, f models.RunFilter, w io.Writer)
 	}
 	cw.Flush()
 	return n, cw.Error()
+}
+
+// WithBOM is w with a UTF-8 byte order mark written before the first
+// bytes (Excel then reads the CSV as UTF-8, not in the system's charset).
+// Nothing is written before the first write.
+func WithBOM(w io.Writer) io.Writer { return &bomWriter{w: w} }
+
+type bomWriter struct {
+	w    io.Writer
+	done bool
+}
+
+func (b *bomWriter) Write(p []byte) (int, error) {
+	if !b.done {
+		b.done = true
+		n, err := b.w.Write(append([]byte("\ufeff"), p...))
+		return max(n-3, 0), err
+	}
+	return b.w.Write(p)
 }

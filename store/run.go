@@ -243,7 +243,15 @@ func (s *Store) ListRuns(ctx context.Context, f models.RunFilter) (models.Page[m
 
 // UpdateRun applies a partial update and validates the run as a whole.
 func (s *Store) UpdateRun(ctx context.Context, w Write, id int64, patch models.RunPatch) (models.Run, error) {
+	out, _, err := s.updateRun(ctx, w, id, patch)
+	return out, err
+}
+
+// updateRun is UpdateRun that also says whether the run changed (a patch
+// that changes nothing writes nothing).
+func (s *Store) updateRun(ctx context.Context, w Write, id int64, patch models.RunPatch) (models.Run, bool, error) {
 	var out models.Run
+	changed := false
 	err := s.Tx(ctx, w, func(tx *Store) error {
 		var cur runWithRoute
 		if err := tx.forUpdate(tx.runsJoined(), "runs").Where("runs.id = ?", id).Take(&cur).Error; err != nil {
@@ -275,6 +283,7 @@ func (s *Store) UpdateRun(ctx context.Context, w Write, id int64, patch models.R
 			out = row.toRun(route.Code, route.Mode, s.Loc)
 			return nil
 		}
+		changed = true
 		row.UpdatedAt = tx.now()
 		if err := tx.db.Save(&row).Error; err != nil {
 			return tx.runConflict(err, route.Code, row)
@@ -295,7 +304,7 @@ func (s *Store) UpdateRun(ctx context.Context, w Write, id int64, patch models.R
 		}
 		return tx.markDirty(append(cur.Row.days(), row.days()...)...)
 	})
-	return out, storeErr("runs.update", err, "", "")
+	return out, changed, storeErr("runs.update", err, "", "")
 }
 
 // DeleteRun removes a run.

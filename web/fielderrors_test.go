@@ -89,6 +89,10 @@ func TestFieldErrorTexts(t *testing.T) {
 	add("GET", "/api/v1/totals/monthly?route=SCO-TJ-MOW&mode=rail", "", "")
 	add("GET", "/api/v1/totals/yearly?year=2024&through=2023-10", "", "")
 	add("POST", "/api/v1/runs/import", "text/csv", "route,number,direction,departed_at,containers\nSCO-TJ-MOW,X1,west,2024-10-14T09:30:00+08:00,x\nA,B,C,D,E,F\n\"A\n")
+	// A header's problems, and the lines of an upsert.
+	add("POST", "/api/v1/runs/import", "text/csv", "id,route,线路,wagons\n")
+	add("POST", "/api/v1/runs/import?mode=upsert", "text/csv", "id,route,number,direction,departed_at\n999999,SCO-TJ-MOW,X1,outbound,2024-10-14T09:30:00+08:00\n999999,SCO-TJ-MOW,X2,outbound,2024-10-14T09:30:00+08:00\n")
+	add("POST", "/api/v1/runs/import", "text/csv; charset=gbk", "route,number,direction,departed_at\n\xff\xff,X1,outbound,2024-10-14T09:30:00+08:00\n")
 	// Routes need an administrator; their validation is the model's.
 	var p models.Problems
 	(&models.RouteInput{Code: "bad code", Mode: "ship", OpenedOn: ptr("2024-13-01"), Tags: make([]string, 21),

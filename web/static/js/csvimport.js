@@ -4,7 +4,7 @@
 // requests carry an Idempotency-Key (api.postCSV): a retry of the same
 // content reuses its key, so a lost answer cannot import a file twice.
 import * as api from "./api.js";
-import { t, lang, num, problemText } from "./i18n.js";
+import { t, lang, num, problemText, fieldText, fieldName } from "./i18n.js";
 import { h, $ } from "./dom.js";
 import { detailNode } from "./common.js";
 
@@ -48,8 +48,10 @@ function reset() {
   render(null);
 }
 
-// readFile answers the file's text, refusing bytes that are not UTF-8 (a
-// lenient decoder would turn them into U+FFFD and import garbled names).
+// readFile answers the file's text: UTF-8, or else GB18030 (what Chinese
+// Excel saves as "CSV"; GBK is part of it), refusing bytes that are neither
+// (a lenient decoder would turn them into U+FFFD and import garbled names).
+// The text is sent as UTF-8 either way.
 async function readFile(file) {
   if (file.size > MAX_READ) return { error: { key: "imp.413" } };
   let buf;
@@ -58,11 +60,14 @@ async function readFile(file) {
   } catch (e) {
     return { error: { key: "imp.unreadable" } };
   }
-  try {
-    return { text: new TextDecoder("utf-8", { fatal: true }).decode(buf) }; // drops a byte order mark
-  } catch (e) {
-    return { error: { key: "imp.notUtf8" } };
+  for (const charset of ["utf-8", "gb18030"]) {
+    try {
+      return { text: new TextDecoder(charset, { fatal: true }).decode(buf) }; // drops a byte order mark
+    } catch (e) {
+      // not this charset
+    }
   }
+  return { error: { key: "imp.notUtf8" } };
 }
 
 async function check() {
@@ -154,7 +159,7 @@ function failed(err, planned) {
   if (!again) st.text = "";
   const p = err.problem || {};
   if (err.status === 401) hooks.forgetToken();
-  const errors = (p.errors || []).map((e) => ({ field: e.field || "", message: e.message || "" }));
+  const errors = (p.errors || []).map((e) => ({ field: e.field || "", code: e.code, params: e.params || {}, message: e.message || "" }));
   if (err.status === 422 && errors.length && errors.every((e) => /^line \d+/.test(e.field))) {
     render({ kind: "problems", errors });
     return;
@@ -162,11 +167,14 @@ function failed(err, planned) {
   render({ kind: "refused", err, status: err.status, detail: p.detail || "", errors, created: again ? planned : 0 });
 }
 
-// where names a problem's place: "line 3: teu" → "Line 3 · teu" / "第3行 · teu".
+// where names a problem's place: "line 3: teu" → "Line 3 · teu" / "第3行 ·
+// 标箱数"; "header: 线路" → "Header · 线路".
 function where(field) {
+  const h = /^header: (.*)$/.exec(field);
+  if (h) return t("imp.header") + " · " + fieldName(h[1]);
   const m = /^line (\d+)(?::\s*(.*))?$/.exec(field);
-  if (!m) return field;
-  return t("imp.line", { line: num(Number(m[1])) }) + (m[2] ? " · " + m[2] : "");
+  if (!m) return fieldName(field);
+  return t("imp.line", { line: num(Number(m[1])) }) + (m[2] ? " · " + fieldName(m[2]) : "");
 }
 
 function render(s) {
@@ -209,10 +217,10 @@ function render(s) {
     case "problems":
       nodes = [s.errors.length === 1 ? t("imp.problems1") : t("imp.problems", { n: num(s.errors.length) })];
       $("#imp-problems-h").textContent = t("imp.problemsHeading", { file: st.file });
-      // The server's messages as given (English), each under its line and column.
+      // Each problem under its line and column, said from its code.
       list.replaceChildren(...s.errors.map((e) => h("li", null,
         h("span", { class: "where", text: where(e.field) }), " ",
-        h("span", { class: "what", lang: "en", text: e.message }))));
+        h("span", { class: "what", text: fieldText(e) }))));
       probs.hidden = false;
       break;
     case "network":
@@ -239,7 +247,9 @@ function refusal(s) {
   const detail = problemText(s.err);
   let lead;
   switch (s.status) {
-    case 400: lead = t("imp.400", { detail: s.detail }); break; // the header's problem as the server says it
+    case 400: // the header's problems, listed below in the page's language; else the server's words
+      lead = s.errors.length ? t("imp.400list") : t("imp.400", { detail: s.detail });
+      break;
     case 401: case 403: case 413: case 415: case 429: lead = t("imp." + s.status); break;
     case 422: lead = t("imp.422", { detail }); break;
     default: lead = t("imp.failed", { status: s.status, detail });
@@ -248,7 +258,7 @@ function refusal(s) {
   if (s.errors.length) {
     nodes.push(h("ul", null, ...s.errors.map((e) => h("li", null,
       e.field ? h("span", { class: "where", text: where(e.field) }) : null, e.field ? " " : null,
-      h("span", { lang: "en", text: e.message })))));
+      h("span", { text: fieldText(e) })))));
   }
   if (s.status !== 400) nodes.push(detailNode(s.err, [401, 403, 413, 415, 429].includes(s.status)));
   return nodes;

@@ -166,7 +166,7 @@ const texts = {
     "csv.failed": "未能下载CSV（{status}）：{detail}",
     "csv.network": "网络错误，未能下载CSV，请重试。",
     "imp.heading": "导入CSV",
-    "imp.intro": "从CSV文件（UTF-8，首行为表头：route,number,direction,departed_at,…）批量登记班列。需要操作员令牌（在上方“登记发车”中输入）。文件先经检查，确认后才写入；已存在且内容相同的记录会跳过。",
+    "imp.intro": "从CSV文件（UTF-8或GB18030，逗号、分号或制表符分隔，首行为表头：route,number,direction,departed_at,…，或线路,车次,方向,发车时间,…）批量登记班列。需要操作员令牌（在上方“登记发车”中输入）。文件先经检查，确认后才写入；已存在且内容相同的记录会跳过。",
     "imp.file": "CSV文件",
     "imp.check": "检查文件",
     "imp.checking": "正在检查…",
@@ -181,11 +181,13 @@ const texts = {
     "imp.problems1": "文件中有1处问题，未导入任何记录。请改正后重新检查。",
     "imp.problemsHeading": "{file}中的问题",
     "imp.line": "第{line}行",
+    "imp.header": "表头",
     "imp.noFile": "请先选择CSV文件。",
     "imp.needToken": "请先在“登记发车”的“访问令牌”中输入操作员令牌。",
-    "imp.notUtf8": "文件不是UTF-8文本：请另存为“CSV UTF-8”后重新选择。",
+    "imp.notUtf8": "文件既不是UTF-8也不是GB18030（GBK）文本：请另存为“CSV UTF-8”后重新选择。",
     "imp.unreadable": "无法读取所选文件，请重新选择。",
     "imp.400": "文件无法读取（400）：{detail}",
+    "imp.400list": "文件无法读取（400），未导入任何记录：",
     "imp.401": "令牌无效或已撤销，请在“登记发车”中重新输入。",
     "imp.403": "导入需要操作员（operator）令牌，此令牌的权限不足。",
     "imp.413": "文件太大，超过单次请求的上限：请拆分为较小的文件（已导入的记录重新提交时会跳过）。",
@@ -455,7 +457,7 @@ const texts = {
     "csv.failed": "Could not download the CSV ({status}): {detail}",
     "csv.network": "Network error: the CSV was not downloaded; try again.",
     "imp.heading": "Import CSV",
-    "imp.intro": "Log many runs at once from a CSV file (UTF-8, header line first: route,number,direction,departed_at,…). Needs an operator token (typed under “Log a departure”). The file is checked first and written only when you confirm; lines already stored with the same values are skipped.",
+    "imp.intro": "Log many runs at once from a CSV file (UTF-8 or GB18030, separated by commas, semicolons or tabs, header line first: route,number,direction,departed_at,… or 线路,车次,方向,发车时间,…). Needs an operator token (typed under “Log a departure”). The file is checked first and written only when you confirm; lines already stored with the same values are skipped.",
     "imp.file": "CSV file",
     "imp.check": "Check file",
     "imp.checking": "Checking…",
@@ -470,11 +472,13 @@ const texts = {
     "imp.problems1": "1 problem in the file; nothing was imported. Correct it and check the file again.",
     "imp.problemsHeading": "Problems in {file}",
     "imp.line": "Line {line}",
+    "imp.header": "Header",
     "imp.noFile": "Choose a CSV file first.",
     "imp.needToken": "Type an operator token first (“Access token” under “Log a departure”).",
-    "imp.notUtf8": "The file is not UTF-8 text: save it as “CSV UTF-8” and choose it again.",
+    "imp.notUtf8": "The file is neither UTF-8 nor GB18030 (GBK) text: save it as “CSV UTF-8” and choose it again.",
     "imp.unreadable": "The chosen file could not be read; choose it again.",
     "imp.400": "The file cannot be read (400): {detail}",
+    "imp.400list": "The file cannot be read (400); nothing was imported:",
     "imp.401": "The token is unknown or revoked; type it again under “Log a departure”.",
     "imp.403": "Importing needs an operator token; this token's role is too low.",
     "imp.413": "The file is larger than one request may be: split it into smaller files (lines already imported are skipped when sent again).",
@@ -835,7 +839,9 @@ const typesEn = { string: "a string", integer: "an integer", number: "a number",
 
 // fieldCodes builds the text of each code from its params (p) and field (f).
 const fieldCodes = {
-  required: (p) => {
+  required: (p, f) => {
+    if (/^header: /.test(f)) return zh() ? "表头缺少这一列" : "is a column the header lacks";
+    if (f === "csv") return zh() ? "是空的：请先写表头行" : "is empty: send the header line first";
     if (p.if === undefined) return zh() ? "必填" : "is required";
     if (p.not_equals !== undefined) return zh() ? `${fieldName(p.if)}不是${p.not_equals}时必填` : `is required unless ${p.if} is ${p.not_equals}`;
     return zh() ? `${fieldName(p.if)}为${valueName(p.if, p.equals)}时必填` : `is required when ${p.if} is ${p.equals}`;
@@ -880,7 +886,11 @@ const fieldCodes = {
     if (p.got === undefined) return zh() ? `校验位须为数字${p.expected}` : `check digit must be the digit ${p.expected}`;
     return zh() ? `校验位应为${p.expected}，而不是${p.got}` : `check digit must be ${p.expected}, not ${p.got}`;
   },
-  unknown_field: () => zh() ? "不是这类数据的字段，或不能修改" : "is not a field of this resource, or cannot be changed",
+  unknown_field: (p, f) => {
+    if (p.mode !== undefined) return zh() ? `只在导入方式${p.mode}（mode=${p.mode}，更新已有记录）时可用；否则请删去这一列` : `is read only with mode=${p.mode} (which updates stored runs); otherwise take the column out`;
+    if (/^header: /.test(f)) return zh() ? `不是可导入的列；可用的有${(p.allowed || []).join("、")}` : `is not a column the import reads; it reads ${(p.allowed || []).join(", ")}`;
+    return zh() ? "不是这类数据的字段，或不能修改" : "is not a field of this resource, or cannot be changed";
+  },
   unknown_parameter: (p) => {
     const known = p.allowed || [];
     if (!known.length) return zh() ? "不是这一请求可用的查询参数（它不接受查询参数）" : "is not a query parameter of this request, which takes none";
@@ -888,7 +898,11 @@ const fieldCodes = {
   },
   read_only: () => zh() ? "不能修改" : "cannot be changed",
   duplicate_key: () => zh() ? "重复出现" : "is given twice",
-  duplicate: (p) => zh() ? `${p.value}重复列出` : `${p.value} is listed twice`,
+  duplicate: (p, f) => {
+    if (/^header: /.test(f)) return zh() ? `与另一列同为${fieldName(p.value)}` : `is the column ${p.value} a second time`;
+    if (p.line !== undefined) return zh() ? `班列记录${p.value}已在第${p.line}行，一个文件只能修改一次` : `run ${p.value} is on line ${p.line} already; a file updates a run once`;
+    return zh() ? `${p.value}重复列出` : `${p.value} is listed twice`;
+  },
   conflict: (p) => {
     switch (p.resource) {
       case "run":
@@ -905,14 +919,18 @@ const fieldCodes = {
     }
     return zh() ? "已存在，不能重复登记" : "already exists";
   },
-  not_found: (p) => p.resource === "route"
-    ? (zh() ? `没有代码为${p.value}的线路` : `no route with code "${p.value}"`)
-    : (zh() ? `没有${p.value}` : `no ${p.resource} ${p.value}`),
+  not_found: (p) => {
+    if (p.resource === "route") return zh() ? `没有代码为${p.value}的线路` : `no route with code "${p.value}"`;
+    if (p.resource === "run") return zh() ? `没有编号为${p.value}的班列记录（新记录请留空id）` : `no run with id ${p.value} (leave the id blank for a new run)`;
+    return zh() ? `没有${p.value}` : `no ${p.resource} ${p.value}`;
+  },
   invalid_text: (p) => ({
     utf8: () => zh() ? "须为有效的UTF-8文本" : "must be valid UTF-8",
     control: () => zh() ? "不能含有控制字符" : "must not contain control characters",
     invisible: () => zh() ? "不能含有不可见的格式字符" : "must not contain invisible formatting characters",
     line_break: () => zh() ? "须为一行，不能含换行或制表符" : "must be one line, without line breaks or tabs",
+    gb18030: () => zh() ? "不是有效的GB18030文本" : "is not valid GB18030 text",
+    gbk: () => zh() ? "不是有效的GBK文本" : "is not valid GBK text",
   }[p.reason] || (() => zh() ? "含有不允许的字符" : "holds characters that are not allowed"))(),
   order: (p) => {
     if (p.other_stop !== undefined) {

@@ -279,10 +279,11 @@ function renderList() {
 // --- the CSV download ------------------------------------------------------
 
 // exportLink points the download at the filters applied (those of the list
-// shown), not at choices not applied yet.
+// shown), not at choices not applied yet. The file starts with a byte order
+// mark, so that Excel reads it as UTF-8.
 function exportLink() {
   const a = $("#runs-csv");
-  a.href = "/api/v1/runs/export" + (st.query ? "?" + st.query : "");
+  a.href = "/api/v1/runs/export?" + (st.query ? st.query + "&" : "") + "bom=true";
   setCSVStatus(null);
 }
 
