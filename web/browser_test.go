@@ -587,6 +587,20 @@ func TestChineseFigures(t *testing.T) {
 	if got := tb.text("#tile-runs .n"); got != "915" {
 		t.Errorf("runs tile reads %q", got)
 	}
+	// Under the tiles, the releases' other figures, from the same answer.
+	var rail struct {
+		ArrivalsDepartures int64   `json:"arrivals_departures"`
+		LadenRatioPct      float64 `json:"laden_ratio_pct"`
+		ByCorridor         []struct {
+			Runs int64 `json:"runs"`
+		} `json:"by_corridor"`
+	}
+	s.getJSON(t, "/api/v1/totals/yearly?year=2024&through=2024-10&mode=rail&by=corridor", &rail)
+	want := fmt.Sprintf("到发%d列；西、中、东通道分别开行%d列、%d列、%d列；综合重箱率%.1f%%", rail.ArrivalsDepartures,
+		rail.ByCorridor[0].Runs, rail.ByCorridor[1].Runs, rail.ByCorridor[2].Runs, rail.LadenRatioPct)
+	if got := tb.text("#tiles-bases"); got != want {
+		t.Errorf("under the tiles: %q, want %q", got, want)
+	}
 	tb.wait("the targets", `document.querySelector("#targets .target")`, 15*time.Second)
 	if got := tb.text("#targets"); !strings.Contains(got, "200万") || strings.Contains(got, "2,000,000") {
 		t.Errorf("the TEU target is not written in 万: %q", got)

@@ -163,7 +163,7 @@ async function loadTiles(gen, year, through, force) {
   const ym = `${year}-${pad(through)}`;
   try {
     const [rail, all] = await Promise.all([
-      api.get(`/api/v1/totals/yearly?year=${year}&through=${ym}&mode=rail`),
+      api.get(`/api/v1/totals/yearly?year=${year}&through=${ym}&mode=rail&by=corridor`),
       api.get(`/api/v1/totals/yearly?year=${year}&through=${ym}`),
     ]);
     if (!current(gen)) return false;
@@ -203,6 +203,13 @@ function renderTiles({ rail, all, year, through }) {
     y.className = "yoy" + (yoy > 0 ? " up" : yoy < 0 ? " down" : "");
     $(".last", tile).textContent = t("tile.lastYear", { n: fmt(last) });
   }
+  // The releases' other figures: 到发, the corridors' trains, 综合重箱率.
+  const bases = [t("ov.ad", { n: num(rail.arrivals_departures) })];
+  if (rail.by_corridor && rail.by_corridor.some((c) => c.runs > 0)) {
+    bases.push(t("ov.corridors", { w: num(rail.by_corridor[0].runs), c: num(rail.by_corridor[1].runs), e: num(rail.by_corridor[2].runs) }));
+  }
+  if (rail.laden_ratio_pct !== null) bases.push(t("ov.laden", { pct: pct(rail.laden_ratio_pct) }));
+  $("#tiles-bases").textContent = bases.join(t("ov.sep"));
   $("#period-caption").textContent = t("ov.period", { period: period(year, through), last: year - 1 });
   $("#tiles").dataset.period = ym;
   const root = document.documentElement;
