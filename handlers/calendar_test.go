@@ -125,4 +125,20 @@ func testCalendarGuards(t *testing.T, ts *testServer) {
 		t.Fatalf("overdue two hours later: %+v", overdue.Items)
 	}
 	ts.do(t, "GET", "/api/v1/runs?overdue=maybe", nil).problem(t, 400)
+
+	// The rules hold for what a write changes. A plan that is now more
+	// than a year ahead (the clock went back, as for a run stored before
+	// the rule) can still be corrected, cancelled or planned again; moving
+	// it is checked.
+	ts.now = ts.now.Add(-200 * 24 * time.Hour)
+	path := fmt.Sprintf("/api/v1/runs/%d", planned.ID)
+	ts.mustDo(t, 200, "PATCH", path, map[string]any{"cargo": "timber"})
+	ts.mustDo(t, 200, "PATCH", path, map[string]any{"status": "cancelled"})
+	ts.mustDo(t, 200, "PATCH", path, map[string]any{"status": "planned"})
+	p = ts.do(t, "PATCH", path, map[string]any{"departed_at": now.Add(301 * 24 * time.Hour).Format(time.RFC3339)}).problem(t, 422)
+	if len(p.Errors) != 1 || p.Errors[0].Field != "departed_at" {
+		t.Fatalf("moving a plan beyond a year: %+v", p.Errors)
+	}
+	// So can a sea-rail count's TEU, on a day that is after today again.
+	ts.mustDo(t, 200, "PATCH", fmt.Sprintf("/api/v1/sea-rail-counts/%d", cnt.ID), map[string]any{"teu": 801})
 }

@@ -48,6 +48,13 @@ func testCorridorsAndBases(t *testing.T, ts *testServer) {
 	if r := route("SCO-AKL-DUI"); r.Corridor == nil || *r.Corridor != "central" || r.CorridorSource != "set" {
 		t.Fatalf("after PATCH: %+v", r)
 	}
+	ts.mustDo(t, 200, "PATCH", "/api/v1/routes/SCO-AKL-DUI", map[string]any{"corridor_source": "border"})
+	if r := route("SCO-AKL-DUI"); r.Corridor == nil || *r.Corridor != "west" || r.CorridorSource != "border" {
+		t.Fatalf("back to the border's corridor: %+v", r)
+	}
+	ts.do(t, "PATCH", "/api/v1/routes/SCO-AKL-DUI", map[string]any{"corridor_source": "set"}).problem(t, 422)
+	ts.do(t, "PATCH", "/api/v1/routes/SCO-AKL-DUI", map[string]any{"corridor_source": "border", "corridor": "east"}).problem(t, 422)
+	ts.mustDo(t, 200, "PATCH", "/api/v1/routes/SCO-AKL-DUI", map[string]any{"corridor": "central"})
 	createRoute(t, ts, "TIR-1", func(b map[string]any) { b["mode"] = "road" })
 	if r := route("TIR-1"); r.Corridor != nil {
 		t.Fatalf("a road route has a corridor: %+v", r)
@@ -74,7 +81,11 @@ func testCorridorsAndBases(t *testing.T, ts *testServer) {
 	b = runBody("SCO-AKL-DUI", "X2", "2024-09-20T09:30:00+08:00")
 	b["direction"], b["status"], b["arrived_at"] = "inbound", "arrived", "2024-10-08T10:00:00+08:00"
 	b["containers"], b["teu"], b["empty_containers"] = 40, 80, 10
-	createRun(t, ts, b)
+	inbound := createRun(t, ts, b)
+	// A PATCH corrects the empty boxes, within the containers.
+	ts.mustDo(t, 200, "PATCH", fmt.Sprintf("/api/v1/runs/%d", inbound.ID), map[string]any{"empty_containers": 9})
+	ts.do(t, "PATCH", fmt.Sprintf("/api/v1/runs/%d", inbound.ID), map[string]any{"empty_containers": 41}).problem(t, 422)
+	ts.mustDo(t, 200, "PATCH", fmt.Sprintf("/api/v1/runs/%d", inbound.ID), map[string]any{"empty_containers": 10})
 	ts.mustDo(t, 200, "POST", "/api/v1/jobs/rollup/run", nil)
 
 	type figs struct {

@@ -66,6 +66,7 @@ func (h routeHandlers) update(c echo.Context) error {
 		"active":               into(&p.Active),
 		"planned_transit_days": opt(&p.PlannedTransitDays),
 		"corridor":             opt(&p.Corridor),
+		"corridor_source":      into(&p.CorridorSource),
 	})
 	if err != nil {
 		return err

@@ -66,6 +66,7 @@ func (h runHandlers) update(c echo.Context) error {
 		"arrived_at":        opt(&p.ArrivedAt),
 		"status":            into(&p.Status),
 		"containers":        into(&p.Containers),
+		"empty_containers":  into(&p.EmptyContainers),
 		"teu":               into(&p.TEU),
 		"cargo":             opt(&p.Cargo),
 		"container_numbers": opt(&p.ContainerNumbers),

@@ -89,8 +89,11 @@ type RoutePatch struct {
 	// PlannedTransitDays: see Route.
 	PlannedTransitDays Opt[float64]
 	Corridor           Opt[string]
-	Tags               *[]string
-	Active             *bool
+	// CorridorSource "border" returns the corridor to the one of the
+	// route's border crossing (DefaultCorridor).
+	CorridorSource *string
+	Tags           *[]string
+	Active         *bool
 }
 
 // Opt is a field of a partial update that can be left alone, set, or cleared.

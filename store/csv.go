@@ -76,7 +76,11 @@ var runColumns = []runColumn{
 			p.ContainerNumbers = models.Opt[[]string]{Set: true, Value: &in.ContainerNumbers}
 		}},
 	{"empty_containers", "空箱数", func(r models.Run) string { return strconv.Itoa(r.EmptyContainers) },
-		func(in *models.RunInput, v string) error { return intCell(&in.EmptyContainers, v) },
+		func(in *models.RunInput, v string) error {
+			// The column is there: a blank cell is none, not "not said".
+			in.EmptyContainers = intOrZero(nil)
+			return intCell(&in.EmptyContainers, v)
+		},
 		func(p *models.RunPatch, in models.RunInput) { p.EmptyContainers = intOrZero(in.EmptyContainers) }},
 }
 
@@ -609,8 +613,9 @@ func (s *Store) sameAsStored(ctx context.Context, in models.RunInput) (bool, err
 		}
 		return text(a) == text(b)
 	}
-	// A file without empty boxes (one written before the column existed)
-	// says nothing of them: it matches whatever is stored.
+	// A file without the empty boxes' column (one written before it
+	// existed) says nothing of them: it matches whatever is stored. (With
+	// the column, a blank cell reads as 0.)
 	sameEmpty := in.EmptyContainers == nil || row.EmptyContainers == want.EmptyContainers
 	return row.DepartedAt.Equal(want.DepartedAt) && sameTime(row.ArrivedAt, want.ArrivedAt) && row.Direction == want.Direction &&
 		row.Status == want.Status && row.Containers == want.Containers && sameEmpty && row.TEU == want.TEU &&

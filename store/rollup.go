@@ -40,8 +40,8 @@ type rollupDailyRow struct {
 func (rollupDailyRow) TableName() string { return "rollup_daily" }
 
 type rollupMonthlyRow struct {
-	Scope      string `gorm:"primaryKey"`
-	Direction  string `gorm:"primaryKey"`
+	Scope              string `gorm:"primaryKey"`
+	Direction          string `gorm:"primaryKey"`
 	Month              string `gorm:"primaryKey"`
 	Runs               int64
 	Containers         int64
@@ -169,7 +169,7 @@ func (s *Store) Rollup(ctx context.Context, full bool) (models.RollupStats, erro
 				return err
 			}
 			if err := tx.db.Model(&runRow{}).Distinct("arrived_day").
-				Where("runs.arrived_at > ? AND runs.arrived_at <= ? AND runs.status = ?", last, now, models.StatusArrived).
+				Where("runs.arrived_at > ? AND runs.arrived_at <= ? AND runs.status = ? AND runs.arrived_day IS NOT NULL", last, now, models.StatusArrived).
 				Pluck("arrived_day", &arrived).Error; err != nil {
 				return err
 			}

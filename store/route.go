@@ -24,8 +24,8 @@ type routeRow struct {
 	Corridor    *string
 	CorridorSet bool
 	Active      bool
-	CreatedAt          time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt          time.Time `gorm:"autoUpdateTime:false"`
+	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (routeRow) TableName() string { return "routes" }
@@ -211,6 +211,18 @@ func (s *Store) UpdateRoute(ctx context.Context, w Write, code string, patch mod
 			in.Corridor = models.Opt[string]{}
 		}
 		var p models.Problems
+		if cs := patch.CorridorSource; cs != nil {
+			switch {
+			case *cs != models.CorridorFromBorder:
+				p.Add("corridor_source", models.CodeInvalidValue, models.Params{"allowed": []string{models.CorridorFromBorder}},
+					"only border can be given (the corridor of the border crossing); to set one, give corridor")
+			case patch.Corridor.Set:
+				p.Add("corridor_source", models.CodeExclusive, models.Params{"fields": []string{"corridor", "corridor_source"}},
+					"give corridor or corridor_source, not both")
+			default:
+				in.Corridor = models.Opt[string]{}
+			}
+		}
 		if patch.Code != nil && *patch.Code != cur.Code {
 			p.Add("code", models.CodeReadOnly, nil, "cannot be changed; create a new route and deactivate this one")
 		}

@@ -261,8 +261,14 @@ func (s *Store) updateRun(ctx context.Context, w Write, id int64, patch models.R
 			return err
 		}
 		var p models.Problems
-		v := patch.Apply(cur.Row.toRun(cur.RouteCode, cur.RouteMode, s.Loc).Values(), &p)
-		v.CheckCalendar(&p, tx.now())
+		old := cur.Row.toRun(cur.RouteCode, cur.RouteMode, s.Loc).Values()
+		v := patch.Apply(old, &p)
+		// The clock's rules hold for what changes: a run stored before them
+		// (a plan further ahead than a year) can still be corrected,
+		// cancelled or planned, and an unchanged re-import stays unchanged.
+		if calendarChanges(old, v) {
+			v.CheckCalendar(&p, tx.now())
+		}
 		route, rerr := tx.routeForRun(&p, v.Route)
 		if err := tx.journeyGuard(ctx, id, cur, v, &p); err != nil {
 			return err
@@ -366,4 +372,12 @@ func upperASCII(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// calendarChanges reports whether an update moves the run in time: its
+// departure or arrival, or its status to departed or arrived.
+func calendarChanges(old, v models.RunValues) bool {
+	sameArrival := (old.ArrivedAt == nil) == (v.ArrivedAt == nil) && (old.ArrivedAt == nil || old.ArrivedAt.Equal(*v.ArrivedAt))
+	counted := v.Status == models.StatusDeparted || v.Status == models.StatusArrived
+	return !old.DepartedAt.Equal(v.DepartedAt) || !sameArrival || (v.Status != old.Status && counted)
 }

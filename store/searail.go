@@ -168,7 +168,9 @@ func (s *Store) UpdateSeaRailCount(ctx context.Context, w Write, id int64, patch
 		in := patch.Apply(before)
 		var p models.Problems
 		in.Validate(&p)
-		in.CheckDay(&p, tx.Today())
+		if in.Date != row.Date {
+			in.CheckDay(&p, tx.Today()) // a count stored before the rule can still be corrected
+		}
 		if patch.Port != nil && !p.Has("port") {
 			if in.Port, err = tx.resolvePort(ctx, &p, "port", in.Port); err != nil {
 				return err

@@ -46,7 +46,7 @@ func (s *Store) EnsureReportingZone(ctx context.Context) (bool, error) {
 		case err != nil:
 			return err
 		case row.Value == s.Loc.String():
-			return nil
+			return tx.fillArrivalDays(false)
 		default:
 			changed = true
 			var runs []runRow
@@ -67,20 +67,8 @@ func (s *Store) EnsureReportingZone(ctx context.Context) (bool, error) {
 				}
 			}
 		}
-		// Arrival days: all of them when the zone changed, else those not
-		// yet filled (runs stored before arrived_day existed).
-		q := tx.db.Select("id, arrived_at").Where("arrived_at IS NOT NULL")
-		if !changed {
-			q = q.Where("arrived_day IS NULL")
-		}
-		var arrived []runRow
-		if err := q.Find(&arrived).Error; err != nil {
+		if err := tx.fillArrivalDays(changed); err != nil {
 			return err
-		}
-		for _, r := range arrived {
-			if err := tx.db.Model(&runRow{}).Where("id = ?", r.ID).Update("arrived_day", models.DayOf(*r.ArrivedAt, s.Loc).String()).Error; err != nil {
-				return err
-			}
 		}
 		if changed {
 			// Every roll-up was bucketed in the old zone: the next roll-up
@@ -92,4 +80,35 @@ func (s *Store) EnsureReportingZone(ctx context.Context) (bool, error) {
 		return tx.db.Save(&settingRow{Key: settingZone, Value: s.Loc.String()}).Error
 	})
 	return changed, err
+}
+
+// fillArrivalDays stores each arrival's day in the reporting zone: all of
+// them (the zone changed), or those not filled yet (runs stored before
+// arrived_day existed). A run whose arrival day is filled so is marked
+// dirty, so that the next roll-up counts it toward 到发.
+func (s *Store) fillArrivalDays(all bool) error {
+	q := s.db.Select("id, arrived_at").Where("arrived_at IS NOT NULL")
+	if !all {
+		q = q.Where("arrived_day IS NULL")
+	}
+	var arrived []runRow
+	if err := q.Find(&arrived).Error; err != nil {
+		return err
+	}
+	days := make([]string, 0, len(arrived))
+	for _, r := range arrived {
+		d := models.DayOf(*r.ArrivedAt, s.Loc).String()
+		if err := s.db.Model(&runRow{}).Where("id = ?", r.ID).Update("arrived_day", d).Error; err != nil {
+			return err
+		}
+		days = append(days, d)
+	}
+	for len(days) > 0 {
+		n := min(len(days), 500)
+		if err := s.markDirty(days[:n]...); err != nil {
+			return err
+		}
+		days = days[n:]
+	}
+	return nil
 }

@@ -60,7 +60,7 @@ func (s *Store) bestEarlierYear(ctx context.Context, t models.Target) (int64, bo
 		if err != nil {
 			return 0, false, fmt.Errorf("summary: stored month %q: %w", r.Month, err)
 		}
-		perYear[m.Year] += metricOf(rollupDailyRow{Runs: r.Runs, Containers: r.Containers, TEU: r.TEU}, t.Metric)
+		perYear[m.Year] += metricOf(rollupDailyRow{Runs: r.Runs, Containers: r.Containers, TEU: r.TEU, ArrivalsDepartures: r.ArrivalsDepartures}, t.Metric)
 	}
 	var best int64
 	anyData := false
