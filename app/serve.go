@@ -33,8 +33,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Lo
 		"when the rollup job brings totals up to date: cron spec, 5 fields or 6 with seconds, or @every 30s [BANLIE_ROLLUP_SCHEDULE]")
 	fs.StringVar(&cfg.RebuildSchedule, "rebuild-schedule", envOr("BANLIE_REBUILD_SCHEDULE", "30 3 * * *"),
 		"when the rebuild job recomputes every roll-up and logs any drift [BANLIE_REBUILD_SCHEDULE]")
-	fs.StringVar(&cfg.SummarySchedule, "summary-schedule", envOr("BANLIE_SUMMARY_SCHEDULE", "10 0 1 * *"),
-		"when the summary job writes the summary of the month just ended [BANLIE_SUMMARY_SCHEDULE]")
+	fs.StringVar(&cfg.SummarySchedule, "summary-schedule", envOr("BANLIE_SUMMARY_SCHEDULE", "15 1 * * *"),
+		"when the summary job writes the summaries of ended months that are missing or whose figures changed (reporting zone) [BANLIE_SUMMARY_SCHEDULE]")
 	fs.BoolVar(&cfg.PrivateReads, "private-reads", envBool("BANLIE_PRIVATE_READS", false), "reads need a viewer token too [BANLIE_PRIVATE_READS]")
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", envFloat("BANLIE_RATE_LIMIT", 50), "requests per second per token, or per client address without one, bursts of twice that; 0 turns limiting off [BANLIE_RATE_LIMIT]")
 	fs.StringVar(&cfg.CORSOrigins, "cors-origins", envOr("BANLIE_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API from a browser, e.g. https://wall.example; none by default [BANLIE_CORS_ORIGINS]")
@@ -80,7 +80,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 	for _, j := range []jobs.Job{
 		jobs.RollupJob(st, log, orDefault(cfg.RollupSchedule, "* * * * *")),
 		jobs.RebuildJob(st, log, orDefault(cfg.RebuildSchedule, "30 3 * * *")),
-		jobs.SummaryJob(st, log, orDefault(cfg.SummarySchedule, "10 0 1 * *")),
+		jobs.SummaryJob(st, log, orDefault(cfg.SummarySchedule, "15 1 * * *")),
 		jobs.PurgeJob(st, log, "17 * * * *"),
 	} {
 		if err := sched.Add(j); err != nil {

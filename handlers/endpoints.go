@@ -187,6 +187,7 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler)
 		{GET, "/api/v1/summaries", summaries.list, readers, poll},
 		{GET, "/api/v1/summaries.atom", summaries.atom, readers, poll | perBase},
 		{GET, "/api/v1/summaries/:period", summaries.get, readers, poll},
+		{GET, "/api/v1/summaries/:period/revisions", summaries.revisions, readers, poll},
 		{POST, "/api/v1/summaries/:period/generate", summaries.generate, admins, write | idempotent},
 
 		{GET, "/api/v1/audit", audit.list, admins, read},

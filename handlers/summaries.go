@@ -71,6 +71,15 @@ func (h summaryHandlers) get(c echo.Context) error {
 	return render(c, s)
 }
 
+// revisions answers a summary's earlier versions, newest first.
+func (h summaryHandlers) revisions(c echo.Context) error {
+	r, err := h.st.SummaryRevisions(c.Request().Context(), c.Param("period"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
 func (h summaryHandlers) generate(c echo.Context) error {
 	period, err := models.ParsePeriod(c.Param("period"))
 	if err != nil {
@@ -113,12 +122,17 @@ func (h summaryHandlers) atom(c echo.Context) error {
 			Description: firstLine(s.TextZh),
 			Content:     "<p>" + strings.ReplaceAll(escape(s.TextZh), "\n", "</p><p>") + "</p><hr/><p>" + strings.ReplaceAll(escape(s.TextEn), "\n", "</p><p>") + "</p>",
 			Updated:     s.GeneratedAt,
-			Created:     s.GeneratedAt,
+			Created:     s.FirstGeneratedAt,
 		})
 	}
 	// The library writes one feed-level link and takes the feed's id from
 	// it: the feed gets both of its links here, and the URN as its id.
 	af := (&feeds.Atom{Feed: feed}).AtomFeed()
+	// A revised summary is the same entry, updated: published is when its
+	// first revision was written (the library writes no published).
+	for i, e := range af.Entries {
+		e.Published = sums[i].FirstGeneratedAt.Format(time.RFC3339)
+	}
 	atom, err := feeds.ToXML(&atomFeed{
 		Xmlns: af.Xmlns, Title: af.Title, Id: feed.Id, Updated: af.Updated, Subtitle: af.Subtitle,
 		Links: []feeds.AtomLink{

@@ -400,11 +400,12 @@ func TestSummaryDemoData(t *testing.T) {
 	dec := sumGenerate(t, ts, "2024-12")
 	t.Logf("2024-10 zh:\n%s\n2024-10 en:\n%s\n2024-12 zh:\n%s\n2024-12 en:\n%s", oct.TextZh, oct.TextEn, dec.TextZh, dec.TextEn)
 
-	sumContains(t, "2024-10 text_zh", oct.TextZh, "1—10月，累计开行中欧班列915列，同比增长18.1%", "预计全年首次超过1000列")
-	sumContains(t, "2024-10 text_en", oct.TextEn, "915 China–Europe trains, up 18.1% year on year", "projected to exceed 1,000 trains for the first time")
-	// The seed article's sentence, word for word but for the comma.
-	sumWantLines(t, "2024-10 text_zh", oct.TextZh, "1—10月，累计开行中欧班列915列，同比增长18.1%，预计全年首次超过1000列。")
-	sumWantLines(t, "2024-10 text_en", oct.TextEn, "January–October: 915 China–Europe trains, up 18.1% year on year; the full year is projected to exceed 1,000 trains for the first time.")
+	sumContains(t, "2024-10 text_zh", oct.TextZh, "1—10月，累计开行中欧班列915列，同比增长18.1%", "预计全年首次超过1000列", "综合重箱率98.3%")
+	sumContains(t, "2024-10 text_en", oct.TextEn, "915 China–Europe trains (567 outbound, 348 return), up 18.1% year on year", "projected to exceed 1,000 trains for the first time")
+	// The seed article's sentence, with the release's split (去程/回程,
+	// the corridors, the laden ratio) before the target.
+	sumWantLines(t, "2024-10 text_zh", oct.TextZh, "1—10月，累计开行中欧班列915列，同比增长18.1%，其中去程567列、回程348列，西、中、东通道分别开行526列、111列、278列，综合重箱率98.3%；预计全年首次超过1000列。")
+	sumWantLines(t, "2024-10 text_en", oct.TextEn, "January–October: 915 China–Europe trains (567 outbound, 348 return), up 18.1% year on year; the western, central and eastern corridors ran 526, 111 and 278 trains; loaded-container ratio 98.3%; the full year is projected to exceed 1,000 trains for the first time.")
 
 	// The 1,000th counted rail run of 2024, found through the API.
 	var runs runPage
@@ -426,7 +427,7 @@ func TestSummaryDemoData(t *testing.T) {
 	sumContains(t, "2024-12 text_zh", dec.TextZh, "X8065", "12月19日", route.NameZh, "第1000列")
 	sumContains(t, "2024-12 text_en", dec.TextEn, "X8065", "19 December", route.Name, "1,000th")
 	sumWantLines(t, "2024-12 text_zh", dec.TextZh,
-		"1—12月，累计开行中欧班列1024列，同比增长18.7%，12月19日，X8065次班列（上合示范区—同江—莫斯科）发出，为全年第1000列，1000列的目标达成。")
+		"1—12月，累计开行中欧班列1024列，同比增长18.7%，其中去程633列、回程391列，西、中、东通道分别开行590列、123列、311列，综合重箱率98.3%；12月19日，X8065次班列（上合示范区—同江—莫斯科）发出，为全年第1000列，1000列的目标达成。")
 	df := dec.figures(t)
 	var main *models.Progress
 	for i, p := range df.Targets {
@@ -513,24 +514,24 @@ func TestSummaryTextYoYCases(t *testing.T) {
 	}{
 		{"growth", 2, 3,
 			"2024年10月，上合示范区开行中欧班列3列，同比增长50.0%，运送集装箱165箱、330标箱，标箱量同比增长50.0%。",
-			"1—10月，累计开行中欧班列3列，同比增长50.0%。",
+			"1—10月，累计开行中欧班列3列，同比增长50.0%，综合重箱率100.0%。",
 			"In October 2024 the SCO zone ran 3 China–Europe trains, up 50.0% year on year, carrying 165 containers (330 TEU, up 50.0% year on year).",
-			"January–October: 3 China–Europe trains, up 50.0% year on year."},
+			"January–October: 3 China–Europe trains, up 50.0% year on year; loaded-container ratio 100.0%."},
 		{"decline", 3, 1,
 			"2024年10月，上合示范区开行中欧班列1列，同比下降66.7%，运送集装箱55箱、110标箱，标箱量同比下降66.7%。",
-			"1—10月，累计开行中欧班列1列，同比下降66.7%。",
+			"1—10月，累计开行中欧班列1列，同比下降66.7%，综合重箱率100.0%。",
 			"In October 2024 the SCO zone ran 1 China–Europe train, down 66.7% year on year, carrying 55 containers (110 TEU, down 66.7% year on year).",
-			"January–October: 1 China–Europe train, down 66.7% year on year."},
+			"January–October: 1 China–Europe train, down 66.7% year on year; loaded-container ratio 100.0%."},
 		{"flat", 2, 2,
 			"2024年10月，上合示范区开行中欧班列2列，与上年同期持平，运送集装箱110箱、220标箱，标箱量与上年同期持平。",
-			"1—10月，累计开行中欧班列2列，与上年同期持平。",
+			"1—10月，累计开行中欧班列2列，与上年同期持平，综合重箱率100.0%。",
 			"In October 2024 the SCO zone ran 2 China–Europe trains, unchanged year on year, carrying 110 containers (220 TEU, unchanged year on year).",
-			"January–October: 2 China–Europe trains, unchanged year on year."},
+			"January–October: 2 China–Europe trains, unchanged year on year; loaded-container ratio 100.0%."},
 		{"no previous year", 0, 2,
 			"2024年10月，上合示范区开行中欧班列2列，运送集装箱110箱、220标箱。",
-			"1—10月，累计开行中欧班列2列。",
+			"1—10月，累计开行中欧班列2列，综合重箱率100.0%。",
 			"In October 2024 the SCO zone ran 2 China–Europe trains, carrying 110 containers (220 TEU).",
-			"January–October: 2 China–Europe trains."},
+			"January–October: 2 China–Europe trains; loaded-container ratio 100.0%."},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -558,8 +559,8 @@ func TestSummaryTextJanuary(t *testing.T) {
 	sumRuns(t, ts, "SCO-TJ-MOW", "2023-01-05", "2023-01-06", "2023-01-07", "2023-01-08", "2024-01-05", "2024-01-06", "2024-01-07", "2024-01-08", "2024-01-09")
 	sumRollup(t, ts)
 	s := sumGenerate(t, ts, "2024-01")
-	sumWantLines(t, "text_zh", s.TextZh, "1月，累计开行中欧班列5列，同比增长25.0%。")
-	sumWantLines(t, "text_en", s.TextEn, "January: 5 China–Europe trains, up 25.0% year on year.")
+	sumWantLines(t, "text_zh", s.TextZh, "1月，累计开行中欧班列5列，同比增长25.0%，综合重箱率100.0%。")
+	sumWantLines(t, "text_en", s.TextEn, "January: 5 China–Europe trains, up 25.0% year on year; loaded-container ratio 100.0%.")
 	sumLacks(t, "text_zh", s.TextZh, "1—1月")
 	sumLacks(t, "text_en", s.TextEn, "January–January")
 }
@@ -572,8 +573,8 @@ func TestSummaryTextNoTrainsThisMonth(t *testing.T) {
 	sumRuns(t, ts, "SCO-TJ-MOW", "2024-09-05")
 	sumRollup(t, ts)
 	s := sumGenerate(t, ts, "2024-10")
-	sumWantLines(t, "text_zh", s.TextZh, "2024年10月，上合示范区未开行中欧班列。", "1—10月，累计开行中欧班列1列。")
-	sumWantLines(t, "text_en", s.TextEn, "No China–Europe train ran from the SCO zone in October 2024.", "January–October: 1 China–Europe train.")
+	sumWantLines(t, "text_zh", s.TextZh, "2024年10月，上合示范区未开行中欧班列。", "1—10月，累计开行中欧班列1列，综合重箱率100.0%。")
+	sumWantLines(t, "text_en", s.TextEn, "No China–Europe train ran from the SCO zone in October 2024.", "January–October: 1 China–Europe train; loaded-container ratio 100.0%.")
 	sumLacks(t, "text_zh", s.TextZh, "最多")
 	sumLacks(t, "text_en", s.TextEn, "Busiest")
 }
@@ -615,8 +616,8 @@ func TestSummaryTextTargetProjectedMet(t *testing.T) {
 			}
 			n := int64(len(c.this))
 			yoy := sumPct(n-1, 1)
-			zh := fmt.Sprintf("1—10月，累计开行中欧班列%d列，同比增长%.1f%%，预计全年首次超过5列。", n, *yoy)
-			en := fmt.Sprintf("January–October: %d China–Europe trains, up %.1f%% year on year; the full year is projected to exceed 5 trains for the first time.", n, *yoy)
+			zh := fmt.Sprintf("1—10月，累计开行中欧班列%d列，同比增长%.1f%%，综合重箱率100.0%%；预计全年首次超过5列。", n, *yoy)
+			en := fmt.Sprintf("January–October: %d China–Europe trains, up %.1f%% year on year; loaded-container ratio 100.0%%; the full year is projected to exceed 5 trains for the first time.", n, *yoy)
 			if !c.first {
 				zh = strings.Replace(zh, "首次", "", 1)
 				en = strings.Replace(en, " for the first time", "", 1)
@@ -654,10 +655,10 @@ func TestSummaryTextTargetProjectedMissed(t *testing.T) {
 	}
 	s := sumGenerate(t, ts, "2024-10")
 	sumWantLines(t, "text_zh", s.TextZh,
-		"1—10月，累计开行中欧班列4列，按目前进度预计全年5列，距10列的目标尚差5列。",
+		"1—10月，累计开行中欧班列4列，综合重箱率100.0%；按目前进度预计全年5列，距10列的目标尚差5列。",
 		"阿拉木图线开行3列：截至10月31日完成1列，完成进度33.3%，按目前进度预计全年1列，距3列的目标尚差2列。")
 	sumWantLines(t, "text_en", s.TextEn,
-		"January–October: 4 China–Europe trains; at the current pace the full year is projected at 5 trains, 5 trains short of the target of 10 trains.",
+		"January–October: 4 China–Europe trains; loaded-container ratio 100.0%; at the current pace the full year is projected at 5 trains, 5 trains short of the target of 10 trains.",
 		"Target of 3 trains (SCO-HRS-ALA): 1 train by 31 October, 33.3%; at the current pace the full year is projected at 1 train, 2 trains short of the target of 3 trains.")
 	sumCheckFigures(t, ts, s)
 }
@@ -693,14 +694,14 @@ func TestSummaryTextTargetReached(t *testing.T) {
 		t.Fatalf("progress does not name run %d of 2024-10-19: %s", third.ID, sumJSONText(p))
 	}
 	sumWantLines(t, "text_zh", s.TextZh,
-		"1—10月，累计开行中欧班列4列，10月19日，X9011次班列（上合示范区—霍尔果斯—阿拉木图）发出，为全年第3列，3列的目标达成。")
+		"1—10月，累计开行中欧班列4列，综合重箱率100.0%；10月19日，X9011次班列（上合示范区—霍尔果斯—阿拉木图）发出，为全年第3列，3列的目标达成。")
 	sumWantLines(t, "text_en", s.TextEn,
-		"January–October: 4 China–Europe trains; on 19 October train X9011 (SCO Zone – Khorgos – Almaty) became the year's 3rd, reaching the target of 3 trains.")
+		"January–October: 4 China–Europe trains; loaded-container ratio 100.0%; on 19 October train X9011 (SCO Zone – Khorgos – Almaty) became the year's 3rd, reaching the target of 3 trains.")
 	sumCheckFigures(t, ts, s)
 
 	nov := sumGenerate(t, ts, "2024-11")
-	sumWantLines(t, "2024-11 text_zh", nov.TextZh, "1—11月，累计开行中欧班列5列，全年3列的目标已于10月19日达成。")
-	sumWantLines(t, "2024-11 text_en", nov.TextEn, "January–November: 5 China–Europe trains; the target of 3 trains was already reached on 19 October.")
+	sumWantLines(t, "2024-11 text_zh", nov.TextZh, "1—11月，累计开行中欧班列5列，综合重箱率100.0%；全年3列的目标已于10月19日达成。")
+	sumWantLines(t, "2024-11 text_en", nov.TextEn, "January–November: 5 China–Europe trains; loaded-container ratio 100.0%; the target of 3 trains was already reached on 19 October.")
 	sumLacks(t, "2024-11 text_zh", nov.TextZh, "X9011")
 	sumCheckFigures(t, ts, nov)
 
@@ -847,8 +848,8 @@ func sumJob(ts *testServer) jobs.Job {
 	return jobs.SummaryJob(ts.Store, slog.New(slog.NewTextHandler(io.Discard, nil)), "@daily")
 }
 
-// At start-up the job writes every month with data of the last 24; the
-// months without data get none.
+// At start-up the job writes every month with data; the months without
+// data get none.
 func TestSummaryJobCatchUp(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
@@ -906,8 +907,8 @@ func TestSummaryJobCatchUp(t *testing.T) {
 	}
 }
 
-// More than 24 months with data: only the newest 24 are written.
-func TestSummaryJobCatchUpNewest24(t *testing.T) {
+// More than 24 months with data: every one is written, however old.
+func TestSummaryJobCatchUpEveryMonth(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	createRoute(t, ts, "SCO-TJ-MOW", nil)
@@ -918,8 +919,8 @@ func TestSummaryJobCatchUpNewest24(t *testing.T) {
 	if err := sumJob(ts).Run(context.Background(), store.System); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := sumPeriods(t, ts), all[:24]; !reflect.DeepEqual(got, want) {
-		t.Fatalf("summaries %v, want the newest 24: %v", got, want)
+	if got := sumPeriods(t, ts); !reflect.DeepEqual(got, all) {
+		t.Fatalf("summaries %v, want all 30: %v", got, all)
 	}
 }
 
@@ -1341,7 +1342,7 @@ func TestSummaryMonthInReportingZone(t *testing.T) {
 	if f := s.figures(t); f.Month.Runs != 1 || f.YearToDate.Runs != 1 {
 		t.Fatalf("October: %d runs, %d year to date; want 1 and 1", f.Month.Runs, f.YearToDate.Runs)
 	}
-	sumWantLines(t, "text_zh", s.TextZh, "1—10月，累计开行中欧班列1列。")
+	sumWantLines(t, "text_zh", s.TextZh, "1—10月，累计开行中欧班列1列，综合重箱率100.0%。")
 	sumCheckFigures(t, ts, s)
 }
 
@@ -1378,7 +1379,7 @@ func TestSummaryTextTargetFirstTimeLooksBeyondLastYear(t *testing.T) {
 	sumTarget(t, ts, 2024, "runs", sumRail, 5, "年度开行5列")
 	sumRollup(t, ts)
 	s := sumGenerate(t, ts, "2024-10")
-	sumWantLines(t, "text_zh", s.TextZh, "1—10月，累计开行中欧班列3列，同比增长200.0%，预计全年超过5列。")
+	sumWantLines(t, "text_zh", s.TextZh, "1—10月，累计开行中欧班列3列，同比增长200.0%，综合重箱率100.0%；预计全年超过5列。")
 	sumLacks(t, "text_zh", s.TextZh, "首次")
 	sumLacks(t, "text_en", s.TextEn, "first time")
 }
@@ -1393,8 +1394,8 @@ func TestSummaryTextDecemberTargetMissedIsFinal(t *testing.T) {
 	sumTarget(t, ts, 2024, "runs", sumRail, 10, "年度开行10列")
 	sumRollup(t, ts)
 	s := sumGenerate(t, ts, "2024-12")
-	sumContains(t, "text_zh", s.TextZh, "1—12月，累计开行中欧班列3列", "7列")
-	sumContains(t, "text_en", s.TextEn, "January–December: 3 China–Europe trains", "7 trains short")
+	sumContains(t, "text_zh", s.TextZh, "1—12月，累计开行中欧班列3列，综合重箱率100.0%", "7列")
+	sumContains(t, "text_en", s.TextEn, "January–December: 3 China–Europe trains; loaded-container ratio 100.0%", "7 trains short")
 	sumLacks(t, "text_zh", s.TextZh, "预计", "按目前进度")
 	sumLacks(t, "text_en", s.TextEn, "projected", "at the current pace")
 }
@@ -1416,8 +1417,8 @@ func TestSummaryTextTargetFirstTimeNeedsLastYear(t *testing.T) {
 		t.Fatalf("progress %+v; want 8 by run rate, on track", p)
 	}
 	s := sumGenerate(t, ts, "2024-09")
-	sumWantLines(t, "text_zh", s.TextZh, "1—9月，累计开行中欧班列6列，预计全年超过7列。")
-	sumWantLines(t, "text_en", s.TextEn, "January–September: 6 China–Europe trains; the full year is projected to exceed 7 trains.")
+	sumWantLines(t, "text_zh", s.TextZh, "1—9月，累计开行中欧班列6列，综合重箱率100.0%；预计全年超过7列。")
+	sumWantLines(t, "text_en", s.TextEn, "January–September: 6 China–Europe trains; loaded-container ratio 100.0%; the full year is projected to exceed 7 trains.")
 }
 
 // A year whose previous year has no counted run at all: the table says "no

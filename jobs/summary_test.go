@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -165,8 +166,9 @@ func TestSummaryJobWritesMissingMonths(t *testing.T) {
 	}
 }
 
-// More than 24 months with data: the newest 24 are written.
-func TestSummaryJobKeepsNewest24Months(t *testing.T) {
+// Every month with data is written, however old: 30 months, the oldest
+// two and a half years back.
+func TestSummaryJobWritesEveryMonth(t *testing.T) {
 	t.Parallel()
 	st, _ := openSummaryStore(t, time.Date(2026, 11, 26, 12, 0, 0, 0, summaryShanghai))
 	all := summaryMonthsDesc("2023-01", "2025-06")
@@ -176,8 +178,8 @@ func TestSummaryJobKeepsNewest24Months(t *testing.T) {
 	if err := summaryJob(st).Run(context.Background(), store.System); err != nil {
 		t.Fatal(err)
 	}
-	if got := summaryPeriods(t, st); !reflect.DeepEqual(got, all[:jobs.SummaryMonths]) {
-		t.Fatalf("summaries %v, want %v", got, all[:jobs.SummaryMonths])
+	if got := summaryPeriods(t, st); !reflect.DeepEqual(got, all) {
+		t.Fatalf("summaries %v, want %v", got, all)
 	}
 }
 
@@ -221,4 +223,75 @@ func TestSummaryJobLastCompletedMonth(t *testing.T) {
 	if !strings.Contains(again.TextZh, "开行中欧班列2列") || !strings.Contains(again.TextEn, "ran 2 China–Europe trains") {
 		t.Fatalf("texts not rewritten:\n%s\n%s", again.TextZh, again.TextEn)
 	}
+}
+
+// A summary written by a server that gathered fewer figures (here: no
+// corridors, no directions) is rewritten in the new wording under the same
+// revision: the figures both quote are unchanged, so nothing was corrected.
+// A change in one of those figures is a revision.
+func TestSummaryJobNewWordingIsNoRevision(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, clock := openSummaryStore(t, time.Date(2024, 11, 3, 9, 0, 0, 0, summaryShanghai))
+	summaryRun(t, st, "2024-10-12T09:30:00+08:00", "departed")
+	job := summaryJob(st)
+	if err := job.Run(ctx, store.System); err != nil {
+		t.Fatal(err)
+	}
+	written, err := st.GetSummary(ctx, "2024-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As an older server stored it: figures without the newer keys, texts
+	// without the laden ratio, another hash.
+	var fig map[string]any
+	if err := json.Unmarshal(mustJSON(t, written.Figures), &fig); err != nil {
+		t.Fatal(err)
+	}
+	delete(fig, "corridors")
+	delete(fig, "directions")
+	oldZh := strings.Replace(written.TextZh, "，综合重箱率100.0%", "", 1)
+	if oldZh == written.TextZh {
+		t.Fatalf("text_zh has no laden ratio to remove:\n%s", written.TextZh)
+	}
+	if err := st.DB().Exec("UPDATE summaries SET figures = ?, text_zh = ?, hash = 'older' WHERE period = '2024-10'", string(mustJSON(t, fig)), oldZh).Error; err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(clock.Now().Add(24 * time.Hour))
+	if err := job.Run(ctx, store.System); err != nil {
+		t.Fatal(err)
+	}
+	again, err := st.GetSummary(ctx, "2024-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Revision != 1 || again.RevisedAt != nil || again.TextZh != written.TextZh || !again.GeneratedAt.Equal(clock.Now()) {
+		t.Fatalf("after a new wording: revision %d, revised_at %v, generated %s, text_zh\n%s", again.Revision, again.RevisedAt, again.GeneratedAt, again.TextZh)
+	}
+	if revs, err := st.SummaryRevisions(ctx, "2024-10"); err != nil || len(revs.Items) != 0 {
+		t.Fatalf("revisions %+v, %v; want none", revs, err)
+	}
+
+	// A figure both quote changed: a revision.
+	summaryRun(t, st, "2024-10-20T09:30:00+08:00", "departed")
+	clock.Set(clock.Now().Add(24 * time.Hour))
+	if err := job.Run(ctx, store.System); err != nil {
+		t.Fatal(err)
+	}
+	rev, err := st.GetSummary(ctx, "2024-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rev.Revision != 2 || rev.RevisedAt == nil || !rev.RevisedAt.Equal(clock.Now()) || !strings.HasSuffix(rev.TextEn, "(Revised on 5 November 2024 after corrections to the data: 2 trains in October, not 1.)") {
+		t.Fatalf("after a late run: revision %d, revised_at %v, text_en\n%s", rev.Revision, rev.RevisedAt, rev.TextEn)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -49,27 +49,74 @@ type MonthRuns struct {
 // SummaryFigures are every number a summary quotes. Each comes from the code
 // that answers /totals and /targets/{id}/progress.
 type SummaryFigures struct {
-	Period        string         `json:"period"`
-	Scope         Scope          `json:"scope"`
-	Month         MonthFigures   `json:"month"`
-	YearToDate    YearlyTotals   `json:"year_to_date"`
-	SeaRail       SeaRailFigures `json:"sea_rail"`
-	Targets       []Progress     `json:"targets"`
-	RoutesOpened  []RouteRef     `json:"routes_opened"`
-	BusiestRoutes []RouteRef     `json:"busiest_routes"`
-	MonthlyRuns   []MonthRuns    `json:"monthly_runs"`
+	Period     string       `json:"period"`
+	Scope      Scope        `json:"scope"`
+	Month      MonthFigures `json:"month"`
+	YearToDate YearlyTotals `json:"year_to_date"`
+	// Corridors are January to the month of each corridor's rail runs,
+	// this year and last, in the order of Corridors (/totals/yearly?by=corridor).
+	Corridors []CorridorFigures `json:"corridors"`
+	// Directions are January to the month of the outbound and the inbound
+	// (return) runs: the releases' 去程 and 回程.
+	Directions    DirectionFigures `json:"directions"`
+	SeaRail       SeaRailFigures   `json:"sea_rail"`
+	Targets       []Progress       `json:"targets"`
+	RoutesOpened  []RouteRef       `json:"routes_opened"`
+	BusiestRoutes []RouteRef       `json:"busiest_routes"`
+	MonthlyRuns   []MonthRuns      `json:"monthly_runs"`
 	// Transit is the median transit time of the trains that arrived in
 	// the month.
 	Transit TransitTimes `json:"transit"`
 }
 
+// DirectionFigures are a period's figures of each direction.
+type DirectionFigures struct {
+	Outbound Figures `json:"outbound"`
+	Inbound  Figures `json:"inbound"`
+}
+
 // Summary is a month's written summary.
 type Summary struct {
-	Period      string         `json:"period"`
-	GeneratedAt time.Time      `json:"generated_at"`
-	Figures     SummaryFigures `json:"figures"`
-	TextZh      string         `json:"text_zh"`
-	TextEn      string         `json:"text_en"`
+	Period string `json:"period"`
+	// GeneratedAt is when the texts were last written: a new revision, or
+	// a new wording of the same figures.
+	GeneratedAt time.Time `json:"generated_at"`
+	// Revision counts the versions of the figures: 1, and one more each
+	// time the month's figures changed after its summary was written.
+	Revision int `json:"revision"`
+	// FirstGeneratedAt is when revision 1 was written.
+	FirstGeneratedAt time.Time `json:"first_generated_at"`
+	// RevisedAt is when the current revision was written; nil for revision 1.
+	RevisedAt *time.Time     `json:"revised_at"`
+	Figures   SummaryFigures `json:"figures"`
+	TextZh    string         `json:"text_zh"`
+	TextEn    string         `json:"text_en"`
+}
+
+// SummaryRevision is an earlier version of a summary, as it was until
+// SupersededAt.
+type SummaryRevision struct {
+	Period       string         `json:"period"`
+	Revision     int            `json:"revision"`
+	GeneratedAt  time.Time      `json:"generated_at"`
+	SupersededAt time.Time      `json:"superseded_at"`
+	Figures      SummaryFigures `json:"figures"`
+	TextZh       string         `json:"text_zh"`
+	TextEn       string         `json:"text_en"`
+}
+
+// SummaryRevisions are a summary's earlier versions, newest first.
+type SummaryRevisions struct {
+	Period   string            `json:"period"`
+	Revision int               `json:"revision"`
+	Items    []SummaryRevision `json:"items"`
+}
+
+// Revised is what a revised summary says of its revision: when, and the
+// month's runs before and after.
+type Revised struct {
+	At                    time.Time
+	RunsBefore, RunsAfter int64
 }
 
 // SummaryScope is the scope of a summary's train figures: China–Europe

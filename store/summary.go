@@ -2,6 +2,7 @@ package store
 
 import (
 	"banlie/models"
+	"banlie/summary"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,15 +17,32 @@ import (
 )
 
 type summaryRow struct {
-	Period      string `gorm:"primaryKey"`
-	GeneratedAt time.Time
-	Figures     string
-	TextZh      string
-	TextEn      string
-	Hash        string
+	Period           string `gorm:"primaryKey"`
+	GeneratedAt      time.Time
+	Revision         int
+	FirstGeneratedAt *time.Time
+	RevisedAt        *time.Time
+	Figures          string
+	TextZh           string
+	TextEn           string
+	Hash             string
 }
 
 func (summaryRow) TableName() string { return "summaries" }
+
+// summaryRevisionRow is an earlier version of a summary.
+type summaryRevisionRow struct {
+	ID           int64 `gorm:"primaryKey"`
+	Period       string
+	Revision     int
+	GeneratedAt  time.Time
+	SupersededAt time.Time
+	Figures      string
+	TextZh       string
+	TextEn       string
+}
+
+func (summaryRevisionRow) TableName() string { return "summary_revisions" }
 
 // ComputeSummaryFigures gathers a month's figures through the totals and
 // progress code.
@@ -48,8 +66,21 @@ func (s *Store) ComputeSummaryFigures(ctx context.Context, period models.Month) 
 	for i := 0; i < 12; i++ {
 		f.MonthlyRuns = append(f.MonthlyRuns, models.MonthRuns{Month: this.Months[i].Month, Runs: this.Months[i].Runs, RunsLastYear: this.Months[i].RunsLastYear})
 	}
-	if f.YearToDate, err = s.YearlyTotals(ctx, year, month, sc); err != nil {
+	byCorridor := "corridor"
+	if f.YearToDate, err = s.YearlyTotalsBy(ctx, year, month, sc, &byCorridor); err != nil {
 		return f, err
+	}
+	// The corridors are figures of their own: year_to_date stays the
+	// answer of /totals/yearly without a split.
+	f.Corridors, f.YearToDate.ByCorridor, f.YearToDate.By = f.YearToDate.ByCorridor, nil, nil
+	for dir, fig := range map[string]*models.Figures{models.DirOutbound: &f.Directions.Outbound, models.DirInbound: &f.Directions.Inbound} {
+		ds := sc
+		ds.Direction = &dir
+		yt, err := s.YearlyTotals(ctx, year, month, ds)
+		if err != nil {
+			return f, err
+		}
+		*fig = yt.Figures
 	}
 	all, err := s.MonthlyTotals(ctx, year, models.Scope{})
 	if err != nil {
@@ -164,7 +195,12 @@ func (s *Store) GenerateSummary(ctx context.Context, w Write, period models.Mont
 
 // WriteSummary computes a month's summary and stores it. When the figures
 // and texts are those already stored, nothing changes (not even
-// generated_at) and changed is false.
+// generated_at) and changed is false. When the figures changed, the stored
+// summary becomes an earlier revision (kept in summary_revisions, in the
+// same transaction) and the new one, revision one more, says so in a last
+// sentence. When only the wording changed (figures this code did not yet
+// gather, new sentences), the texts are written again under the same
+// revision: the data they state has not changed.
 func (s *Store) WriteSummary(ctx context.Context, w Write, period models.Month) (models.Summary, bool, error) {
 	f, err := s.ComputeSummaryFigures(ctx, period)
 	if err != nil {
@@ -178,28 +214,71 @@ func (s *Store) WriteSummary(ctx context.Context, w Write, period models.Month) 
 	if err != nil {
 		return models.Summary{}, false, err
 	}
+	// The hash covers the figures and the texts before any revision note,
+	// so that a revised summary whose figures stay put is not written again.
 	sum := sha256.Sum256([]byte(string(fj) + "\x00" + zh + "\x00" + en))
 	hash := hex.EncodeToString(sum[:])
 	changed := false
 	var out summaryRow
 	err = s.Tx(ctx, w, func(tx *Store) error {
-		err := tx.db.Take(&out, "period = ?", f.Period).Error
+		err := tx.forUpdate(tx.db, "summaries").Take(&out, "period = ?", f.Period).Error
 		if err == nil && out.Hash == hash {
 			return nil
 		}
 		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 			return err
 		}
+		found := err == nil
 		changed = true
+		now := tx.now()
 		var before any
-		if err == nil {
-			before = models.SummaryListItem{Period: out.Period, GeneratedAt: out.GeneratedAt}
+		next := summaryRow{Period: f.Period, GeneratedAt: now, Revision: 1, FirstGeneratedAt: &now, Figures: string(fj), TextZh: zh, TextEn: en, Hash: hash}
+		var rev *models.Revised
+		if found {
+			before = out.listItem()
+			next.Revision, next.FirstGeneratedAt, next.RevisedAt = out.Revision, out.firstGenerated(), out.RevisedAt
+			revised, err := figuresChanged(out.Figures, string(fj))
+			if err != nil {
+				return fmt.Errorf("stored figures: %w", err)
+			}
+			if revised {
+				old := summaryRevisionRow{Period: out.Period, Revision: out.Revision, GeneratedAt: out.GeneratedAt, SupersededAt: now,
+					Figures: out.Figures, TextZh: out.TextZh, TextEn: out.TextEn}
+				if err := tx.db.Create(&old).Error; err != nil {
+					return err
+				}
+				runsBefore, err := monthRuns(out.Figures)
+				if err != nil {
+					return err
+				}
+				next.Revision, next.RevisedAt = out.Revision+1, &now
+				rev = &models.Revised{At: now, RunsBefore: runsBefore, RunsAfter: f.Month.Runs}
+			} else if out.RevisedAt != nil {
+				// The same revision in new words keeps its note.
+				var prev summaryRevisionRow
+				if err := tx.db.Take(&prev, "period = ? AND revision = ?", out.Period, out.Revision-1).Error; err != nil {
+					return fmt.Errorf("revision %d: %w", out.Revision-1, err)
+				}
+				runsBefore, err := monthRuns(prev.Figures)
+				if err != nil {
+					return err
+				}
+				rev = &models.Revised{At: *out.RevisedAt, RunsBefore: runsBefore, RunsAfter: f.Month.Runs}
+			}
 		}
-		out = summaryRow{Period: f.Period, GeneratedAt: tx.now(), Figures: string(fj), TextZh: zh, TextEn: en, Hash: hash}
+		if rev != nil {
+			rev.At = rev.At.In(tx.Loc)
+			nzh, nen, err := summary.RevisionNote(f.Period, *rev)
+			if err != nil {
+				return err
+			}
+			next.TextZh, next.TextEn = zh+"\n"+nzh, en+"\n"+nen
+		}
+		out = next
 		if err := tx.db.Save(&out).Error; err != nil {
 			return err
 		}
-		return tx.audit(ctx, "summaries.write", "summary", f.Period, before, models.SummaryListItem{Period: out.Period, GeneratedAt: out.GeneratedAt})
+		return tx.audit(ctx, "summaries.write", "summary", f.Period, before, out.listItem())
 	})
 	if err != nil {
 		return models.Summary{}, false, fmt.Errorf("summary %s: %w", f.Period, err)
@@ -208,16 +287,131 @@ func (s *Store) WriteSummary(ctx context.Context, w Write, period models.Month) 
 	return res, changed, err
 }
 
+func (r summaryRow) listItem() models.SummaryListItem {
+	return models.SummaryListItem{Period: r.Period, GeneratedAt: r.GeneratedAt}
+}
+
+// firstGenerated is when revision 1 was written (generated_at for rows
+// the migration could not tell it for).
+func (r summaryRow) firstGenerated() *time.Time {
+	if r.FirstGeneratedAt != nil {
+		return r.FirstGeneratedAt
+	}
+	t := r.GeneratedAt
+	return &t
+}
+
+// monthRuns reads the month's runs from stored figures.
+func monthRuns(figures string) (int64, error) {
+	var f struct {
+		Month struct {
+			Runs int64 `json:"runs"`
+		} `json:"month"`
+	}
+	if err := json.Unmarshal([]byte(figures), &f); err != nil {
+		return 0, fmt.Errorf("stored figures: %w", err)
+	}
+	return f.Month.Runs, nil
+}
+
+// figuresChanged tells whether the figures a summary was written with
+// differ from new ones in any figure both have. A figure only one of them
+// has is a change of what summaries quote, not of the data: the summaries
+// written before it are not revised for it. An empty list and null are
+// the same.
+func figuresChanged(stored, fresh string) (bool, error) {
+	var a, b any
+	if err := json.Unmarshal([]byte(stored), &a); err != nil {
+		return false, err
+	}
+	if err := json.Unmarshal([]byte(fresh), &b); err != nil {
+		return false, err
+	}
+	return !sameFigures(a, b), nil
+}
+
+func sameFigures(a, b any) bool {
+	switch av := a.(type) {
+	case map[string]any:
+		bv, ok := b.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, x := range av {
+			if y, ok := bv[k]; ok && !sameFigures(x, y) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		bv, ok := b.([]any)
+		if !ok {
+			return len(av) == 0 && b == nil
+		}
+		if len(av) != len(bv) {
+			return false
+		}
+		for i := range av {
+			if !sameFigures(av[i], bv[i]) {
+				return false
+			}
+		}
+		return true
+	case nil:
+		if bv, ok := b.([]any); ok {
+			return len(bv) == 0
+		}
+		return b == nil
+	}
+	return a == b
+}
+
 func (r summaryRow) toSummary(loc *time.Location) (models.Summary, error) {
-	out := models.Summary{Period: r.Period, GeneratedAt: r.GeneratedAt.In(loc), TextZh: r.TextZh, TextEn: r.TextEn}
+	out := models.Summary{Period: r.Period, GeneratedAt: r.GeneratedAt.In(loc), Revision: max(r.Revision, 1),
+		FirstGeneratedAt: r.firstGenerated().In(loc), TextZh: r.TextZh, TextEn: r.TextEn}
+	if r.RevisedAt != nil {
+		t := r.RevisedAt.In(loc)
+		out.RevisedAt = &t
+	}
 	if err := json.Unmarshal([]byte(r.Figures), &out.Figures); err != nil {
 		return out, fmt.Errorf("summary %s: stored figures: %w", r.Period, err)
 	}
-	// Summaries written before transit times were kept have none.
-	for _, t := range []*models.TransitTimes{&out.Figures.Transit, &out.Figures.YearToDate.Transit} {
+	normalizeFigures(&out.Figures)
+	return out, nil
+}
+
+// normalizeFigures gives figures stored before some were kept the empty
+// lists a client expects.
+func normalizeFigures(f *models.SummaryFigures) {
+	for _, t := range []*models.TransitTimes{&f.Transit, &f.YearToDate.Transit} {
 		if t.Routes == nil {
 			t.Routes = []models.RouteTransit{}
 		}
+	}
+	if f.Corridors == nil {
+		f.Corridors = []models.CorridorFigures{}
+	}
+}
+
+// SummaryRevisions answers a summary's earlier versions, newest first.
+func (s *Store) SummaryRevisions(ctx context.Context, period string) (models.SummaryRevisions, error) {
+	cur, err := s.GetSummary(ctx, period)
+	if err != nil {
+		return models.SummaryRevisions{}, err
+	}
+	var rows []summaryRevisionRow
+	if err := s.db.WithContext(ctx).Where("period = ?", period).Order("revision DESC").Find(&rows).Error; err != nil {
+		return models.SummaryRevisions{}, storeErr("summaries.revisions", err, "", "")
+	}
+	out := models.SummaryRevisions{Period: period, Revision: cur.Revision, Items: make([]models.SummaryRevision, 0, len(rows))}
+	for _, r := range rows {
+		it := models.SummaryRevision{Period: r.Period, Revision: r.Revision, GeneratedAt: r.GeneratedAt.In(s.Loc),
+			SupersededAt: r.SupersededAt.In(s.Loc), TextZh: r.TextZh, TextEn: r.TextEn}
+		if err := json.Unmarshal([]byte(r.Figures), &it.Figures); err != nil {
+			return out, fmt.Errorf("summary %s revision %d: stored figures: %w", r.Period, r.Revision, err)
+		}
+		normalizeFigures(&it.Figures)
+		out.Items = append(out.Items, it)
 	}
 	return out, nil
 }
@@ -271,31 +465,30 @@ func (s *Store) RecentSummaries(ctx context.Context, n int) ([]models.Summary, e
 	return out, nil
 }
 
-// MonthsWithData answers the months before `before` (YYYY-MM) that have
-// any figure in the roll-ups, newest first, at most n.
-func (s *Store) MonthsWithData(ctx context.Context, before models.Month, n int) ([]models.Month, error) {
-	var stored []string
-	err := s.db.WithContext(ctx).Model(&rollupMonthlyRow{}).Distinct("month").
-		Where("month < ? AND (runs > 0 OR teu > 0)", before.String()).Order("month DESC").Limit(n).Pluck("month", &stored).Error
-	if err != nil {
-		return nil, err
+// SummaryMonths answers the months before `before` that have any figure
+// in the roll-ups or a stored summary, newest first: the months the
+// summary job keeps written.
+func (s *Store) SummaryMonths(ctx context.Context, before models.Month) ([]models.Month, error) {
+	var withData, written []string
+	if err := s.db.WithContext(ctx).Model(&rollupMonthlyRow{}).Distinct("month").
+		Where("month < ? AND (runs > 0 OR teu > 0)", before.String()).Pluck("month", &withData).Error; err != nil {
+		return nil, fmt.Errorf("summary.months: %w", err)
 	}
-	months := make([]models.Month, 0, len(stored))
-	for _, ms := range stored {
-		m, err := models.ParseMonth(ms)
+	if err := s.db.WithContext(ctx).Model(&summaryRow{}).Where("period < ?", before.String()).Pluck("period", &written).Error; err != nil {
+		return nil, fmt.Errorf("summary.months: %w", err)
+	}
+	all := append(withData, written...)
+	slices.Sort(all)
+	all = slices.Compact(all)
+	months := make([]models.Month, 0, len(all))
+	for i := len(all) - 1; i >= 0; i-- {
+		m, err := models.ParseMonth(all[i])
 		if err != nil {
-			return nil, fmt.Errorf("summary.months: stored month %q: %w", ms, err)
+			return nil, fmt.Errorf("summary.months: stored month %q: %w", all[i], err)
 		}
 		months = append(months, m)
 	}
 	return months, nil
-}
-
-// SummaryExists reports whether a period has a stored summary.
-func (s *Store) SummaryExists(ctx context.Context, period models.Month) (bool, error) {
-	var n int64
-	err := s.db.WithContext(ctx).Model(&summaryRow{}).Where("period = ?", period.String()).Count(&n).Error
-	return n > 0, err
 }
 
 // seaRailPorts answers the ports with sea-rail counts between two days,

@@ -206,6 +206,14 @@ type summaryText struct {
 	SeaRailEn        string      // Sea-rail intermodal volume at Qingdao port
 	Main             *targetText // the China–Europe trains target, said with the year-to-date figure
 	Others           []targetText
+	// The year to date's laden ratio (when boxes were counted) and split,
+	// each part left out without data: the outbound and return runs (when
+	// both ran), the corridors' runs (west, central, east; when two or
+	// more ran).
+	LadenPct          string
+	Outbound, Inbound int64
+	Corridors         []int64
+	Split             bool // directions or corridors
 }
 
 // seaRailSubject names the port of the sea-rail sentence: the port itself,
@@ -249,6 +257,28 @@ func Texts(f models.SummaryFigures, facts []models.TargetFacts) (zh, en string, 
 		d.RangeZh, d.RangeEn = "1月", "January"
 	}
 	d.SeaRailZh, d.SeaRailEn = seaRailSubject(f.SeaRail.Ports)
+	if o, i := f.Directions.Outbound.Runs, f.Directions.Inbound.Runs; o > 0 && i > 0 {
+		d.Outbound, d.Inbound = o, i
+	}
+	ran := 0
+	for _, cf := range f.Corridors {
+		if cf.Runs > 0 {
+			ran++
+		}
+	}
+	if ran >= 2 {
+		byName := map[string]int64{}
+		for _, cf := range f.Corridors {
+			byName[cf.Corridor] = cf.Runs
+		}
+		for _, c := range models.Corridors {
+			d.Corridors = append(d.Corridors, byName[c])
+		}
+	}
+	if p := f.YearToDate.LadenRatioPct; p != nil {
+		d.LadenPct = pctText(*p)
+	}
+	d.Split = d.Outbound > 0 || d.Corridors != nil
 	for _, tf := range facts {
 		p := tf.Progress
 		tt := newTargetText(tf, f.Period)
@@ -299,4 +329,24 @@ func newTargetText(tf models.TargetFacts, period string) targetText {
 	}
 	tt.FirstTime = tt.Kind == "projected_met" && tf.EarlierData && tf.BestEarlierYear < t.Value
 	return tt
+}
+
+// RevisionNote is the sentence a revised summary ends with, in each
+// language: when it was revised (the day, in the zone of at) and, when the
+// month's runs changed, from what to what.
+func RevisionNote(period string, r models.Revised) (zh, en string, err error) {
+	p, err := models.ParseMonth(period)
+	if err != nil {
+		return "", "", err
+	}
+	day := fmt.Sprintf("%d年%d月%d日", r.At.Year(), int(r.At.Month()), r.At.Day())
+	enDay := r.At.Format("2 January 2006")
+	if r.RunsBefore == r.RunsAfter {
+		return "（本文于" + day + "根据更正后的数据修订。）",
+			"(Revised on " + enDay + " after corrections to the data.)", nil
+	}
+	zh = fmt.Sprintf("（本文于%s根据更正后的数据修订，%d月开行中欧班列由%d列更正为%d列。）", day, int(p.Month), r.RunsBefore, r.RunsAfter)
+	en = fmt.Sprintf("(Revised on %s after corrections to the data: %s in %s, not %s.)", enDay,
+		enAmount("runs", r.RunsAfter), p.Month, enNum(r.RunsBefore))
+	return zh, en, nil
 }
