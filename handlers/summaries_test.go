@@ -514,24 +514,24 @@ func TestSummaryTextYoYCases(t *testing.T) {
 	}{
 		{"growth", 2, 3,
 			"2024年10月，上合示范区开行中欧班列3列，同比增长50.0%，运送集装箱165箱、330标箱，标箱量同比增长50.0%。",
-			"1—10月，累计开行中欧班列3列，同比增长50.0%，综合重箱率100.0%。",
+			"1—10月，累计开行中欧班列3列，同比增长50.0%，综合重箱率100%。",
 			"In October 2024 the SCO zone ran 3 China–Europe trains, up 50.0% year on year, carrying 165 containers (330 TEU, up 50.0% year on year).",
-			"January–October: 3 China–Europe trains, up 50.0% year on year; loaded-container ratio 100.0%."},
+			"January–October: 3 China–Europe trains, up 50.0% year on year; loaded-container ratio 100%."},
 		{"decline", 3, 1,
 			"2024年10月，上合示范区开行中欧班列1列，同比下降66.7%，运送集装箱55箱、110标箱，标箱量同比下降66.7%。",
-			"1—10月，累计开行中欧班列1列，同比下降66.7%，综合重箱率100.0%。",
+			"1—10月，累计开行中欧班列1列，同比下降66.7%，综合重箱率100%。",
 			"In October 2024 the SCO zone ran 1 China–Europe train, down 66.7% year on year, carrying 55 containers (110 TEU, down 66.7% year on year).",
-			"January–October: 1 China–Europe train, down 66.7% year on year; loaded-container ratio 100.0%."},
+			"January–October: 1 China–Europe train, down 66.7% year on year; loaded-container ratio 100%."},
 		{"flat", 2, 2,
 			"2024年10月，上合示范区开行中欧班列2列，与上年同期持平，运送集装箱110箱、220标箱，标箱量与上年同期持平。",
-			"1—10月，累计开行中欧班列2列，与上年同期持平，综合重箱率100.0%。",
+			"1—10月，累计开行中欧班列2列，与上年同期持平，综合重箱率100%。",
 			"In October 2024 the SCO zone ran 2 China–Europe trains, unchanged year on year, carrying 110 containers (220 TEU, unchanged year on year).",
-			"January–October: 2 China–Europe trains, unchanged year on year; loaded-container ratio 100.0%."},
+			"January–October: 2 China–Europe trains, unchanged year on year; loaded-container ratio 100%."},
 		{"no previous year", 0, 2,
 			"2024年10月，上合示范区开行中欧班列2列，运送集装箱110箱、220标箱。",
-			"1—10月，累计开行中欧班列2列，综合重箱率100.0%。",
+			"1—10月，累计开行中欧班列2列，综合重箱率100%。",
 			"In October 2024 the SCO zone ran 2 China–Europe trains, carrying 110 containers (220 TEU).",
-			"January–October: 2 China–Europe trains; loaded-container ratio 100.0%."},
+			"January–October: 2 China–Europe trains; loaded-container ratio 100%."},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -559,8 +559,8 @@ func TestSummaryTextJanuary(t *testing.T) {
 	sumRuns(t, ts, "SCO-TJ-MOW", "2023-01-05", "2023-01-06", "2023-01-07", "2023-01-08", "2024-01-05", "2024-01-06", "2024-01-07", "2024-01-08", "2024-01-09")
 	sumRollup(t, ts)
 	s := sumGenerate(t, ts, "2024-01")
-	sumWantLines(t, "text_zh", s.TextZh, "1月，累计开行中欧班列5列，同比增长25.0%，综合重箱率100.0%。")
-	sumWantLines(t, "text_en", s.TextEn, "January: 5 China–Europe trains, up 25.0% year on year; loaded-container ratio 100.0%.")
+	sumWantLines(t, "text_zh", s.TextZh, "1月，累计开行中欧班列5列，同比增长25.0%，综合重箱率100%。")
+	sumWantLines(t, "text_en", s.TextEn, "January: 5 China–Europe trains, up 25.0% year on year; loaded-container ratio 100%.")
 	sumLacks(t, "text_zh", s.TextZh, "1—1月")
 	sumLacks(t, "text_en", s.TextEn, "January–January")
 }
@@ -573,8 +573,8 @@ func TestSummaryTextNoTrainsThisMonth(t *testing.T) {
 	sumRuns(t, ts, "SCO-TJ-MOW", "2024-09-05")
 	sumRollup(t, ts)
 	s := sumGenerate(t, ts, "2024-10")
-	sumWantLines(t, "text_zh", s.TextZh, "2024年10月，上合示范区未开行中欧班列。", "1—10月，累计开行中欧班列1列，综合重箱率100.0%。")
-	sumWantLines(t, "text_en", s.TextEn, "No China–Europe train ran from the SCO zone in October 2024.", "January–October: 1 China–Europe train; loaded-container ratio 100.0%.")
+	sumWantLines(t, "text_zh", s.TextZh, "2024年10月，上合示范区未开行中欧班列。", "1—10月，累计开行中欧班列1列，综合重箱率100%。")
+	sumWantLines(t, "text_en", s.TextEn, "No China–Europe train ran from the SCO zone in October 2024.", "January–October: 1 China–Europe train; loaded-container ratio 100%.")
 	sumLacks(t, "text_zh", s.TextZh, "最多")
 	sumLacks(t, "text_en", s.TextEn, "Busiest")
 }
@@ -616,8 +616,8 @@ func TestSummaryTextTargetProjectedMet(t *testing.T) {
 			}
 			n := int64(len(c.this))
 			yoy := sumPct(n-1, 1)
-			zh := fmt.Sprintf("1—10月，累计开行中欧班列%d列，同比增长%.1f%%，综合重箱率100.0%%；预计全年首次超过5列。", n, *yoy)
-			en := fmt.Sprintf("January–October: %d China–Europe trains, up %.1f%% year on year; loaded-container ratio 100.0%%; the full year is projected to exceed 5 trains for the first time.", n, *yoy)
+			zh := fmt.Sprintf("1—10月，累计开行中欧班列%d列，同比增长%.1f%%，综合重箱率100%%；预计全年首次超过5列。", n, *yoy)
+			en := fmt.Sprintf("January–October: %d China–Europe trains, up %.1f%% year on year; loaded-container ratio 100%%; the full year is projected to exceed 5 trains for the first time.", n, *yoy)
 			if !c.first {
 				zh = strings.Replace(zh, "首次", "", 1)
 				en = strings.Replace(en, " for the first time", "", 1)
@@ -655,10 +655,10 @@ func TestSummaryTextTargetProjectedMissed(t *testing.T) {
 	}
 	s := sumGenerate(t, ts, "2024-10")
 	sumWantLines(t, "text_zh", s.TextZh,
-		"1—10月，累计开行中欧班列4列，综合重箱率100.0%；按目前进度预计全年5列，距10列的目标尚差5列。",
+		"1—10月，累计开行中欧班列4列，综合重箱率100%；按目前进度预计全年5列，距10列的目标尚差5列。",
 		"阿拉木图线开行3列：截至10月31日完成1列，完成进度33.3%，按目前进度预计全年1列，距3列的目标尚差2列。")
 	sumWantLines(t, "text_en", s.TextEn,
-		"January–October: 4 China–Europe trains; loaded-container ratio 100.0%; at the current pace the full year is projected at 5 trains, 5 trains short of the target of 10 trains.",
+		"January–October: 4 China–Europe trains; loaded-container ratio 100%; at the current pace the full year is projected at 5 trains, 5 trains short of the target of 10 trains.",
 		"Target of 3 trains (SCO-HRS-ALA): 1 train by 31 October, 33.3%; at the current pace the full year is projected at 1 train, 2 trains short of the target of 3 trains.")
 	sumCheckFigures(t, ts, s)
 }
@@ -694,14 +694,14 @@ func TestSummaryTextTargetReached(t *testing.T) {
 		t.Fatalf("progress does not name run %d of 2024-10-19: %s", third.ID, sumJSONText(p))
 	}
 	sumWantLines(t, "text_zh", s.TextZh,
-		"1—10月，累计开行中欧班列4列，综合重箱率100.0%；10月19日，X9011次班列（上合示范区—霍尔果斯—阿拉木图）发出，为全年第3列，3列的目标达成。")
+		"1—10月，累计开行中欧班列4列，综合重箱率100%；10月19日，X9011次班列（上合示范区—霍尔果斯—阿拉木图）发出，为全年第3列，3列的目标达成。")
 	sumWantLines(t, "text_en", s.TextEn,
-		"January–October: 4 China–Europe trains; loaded-container ratio 100.0%; on 19 October train X9011 (SCO Zone – Khorgos – Almaty) became the year's 3rd, reaching the target of 3 trains.")
+		"January–October: 4 China–Europe trains; loaded-container ratio 100%; on 19 October train X9011 (SCO Zone – Khorgos – Almaty) became the year's 3rd, reaching the target of 3 trains.")
 	sumCheckFigures(t, ts, s)
 
 	nov := sumGenerate(t, ts, "2024-11")
-	sumWantLines(t, "2024-11 text_zh", nov.TextZh, "1—11月，累计开行中欧班列5列，综合重箱率100.0%；全年3列的目标已于10月19日达成。")
-	sumWantLines(t, "2024-11 text_en", nov.TextEn, "January–November: 5 China–Europe trains; loaded-container ratio 100.0%; the target of 3 trains was already reached on 19 October.")
+	sumWantLines(t, "2024-11 text_zh", nov.TextZh, "1—11月，累计开行中欧班列5列，综合重箱率100%；全年3列的目标已于10月19日达成。")
+	sumWantLines(t, "2024-11 text_en", nov.TextEn, "January–November: 5 China–Europe trains; loaded-container ratio 100%; the target of 3 trains was already reached on 19 October.")
 	sumLacks(t, "2024-11 text_zh", nov.TextZh, "X9011")
 	sumCheckFigures(t, ts, nov)
 
@@ -1342,7 +1342,7 @@ func TestSummaryMonthInReportingZone(t *testing.T) {
 	if f := s.figures(t); f.Month.Runs != 1 || f.YearToDate.Runs != 1 {
 		t.Fatalf("October: %d runs, %d year to date; want 1 and 1", f.Month.Runs, f.YearToDate.Runs)
 	}
-	sumWantLines(t, "text_zh", s.TextZh, "1—10月，累计开行中欧班列1列，综合重箱率100.0%。")
+	sumWantLines(t, "text_zh", s.TextZh, "1—10月，累计开行中欧班列1列，综合重箱率100%。")
 	sumCheckFigures(t, ts, s)
 }
 
@@ -1379,7 +1379,7 @@ func TestSummaryTextTargetFirstTimeLooksBeyondLastYear(t *testing.T) {
 	sumTarget(t, ts, 2024, "runs", sumRail, 5, "年度开行5列")
 	sumRollup(t, ts)
 	s := sumGenerate(t, ts, "2024-10")
-	sumWantLines(t, "text_zh", s.TextZh, "1—10月，累计开行中欧班列3列，同比增长200.0%，综合重箱率100.0%；预计全年超过5列。")
+	sumWantLines(t, "text_zh", s.TextZh, "1—10月，累计开行中欧班列3列，同比增长200.0%，综合重箱率100%；预计全年超过5列。")
 	sumLacks(t, "text_zh", s.TextZh, "首次")
 	sumLacks(t, "text_en", s.TextEn, "first time")
 }
@@ -1394,8 +1394,8 @@ func TestSummaryTextDecemberTargetMissedIsFinal(t *testing.T) {
 	sumTarget(t, ts, 2024, "runs", sumRail, 10, "年度开行10列")
 	sumRollup(t, ts)
 	s := sumGenerate(t, ts, "2024-12")
-	sumContains(t, "text_zh", s.TextZh, "1—12月，累计开行中欧班列3列，综合重箱率100.0%", "7列")
-	sumContains(t, "text_en", s.TextEn, "January–December: 3 China–Europe trains; loaded-container ratio 100.0%", "7 trains short")
+	sumContains(t, "text_zh", s.TextZh, "1—12月，累计开行中欧班列3列，综合重箱率100%", "7列")
+	sumContains(t, "text_en", s.TextEn, "January–December: 3 China–Europe trains; loaded-container ratio 100%", "7 trains short")
 	sumLacks(t, "text_zh", s.TextZh, "预计", "按目前进度")
 	sumLacks(t, "text_en", s.TextEn, "projected", "at the current pace")
 }
@@ -1417,8 +1417,8 @@ func TestSummaryTextTargetFirstTimeNeedsLastYear(t *testing.T) {
 		t.Fatalf("progress %+v; want 8 by run rate, on track", p)
 	}
 	s := sumGenerate(t, ts, "2024-09")
-	sumWantLines(t, "text_zh", s.TextZh, "1—9月，累计开行中欧班列6列，综合重箱率100.0%；预计全年超过7列。")
-	sumWantLines(t, "text_en", s.TextEn, "January–September: 6 China–Europe trains; loaded-container ratio 100.0%; the full year is projected to exceed 7 trains.")
+	sumWantLines(t, "text_zh", s.TextZh, "1—9月，累计开行中欧班列6列，综合重箱率100%；预计全年超过7列。")
+	sumWantLines(t, "text_en", s.TextEn, "January–September: 6 China–Europe trains; loaded-container ratio 100%; the full year is projected to exceed 7 trains.")
 }
 
 // A year whose previous year has no counted run at all: the table says "no

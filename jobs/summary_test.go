@@ -250,7 +250,7 @@ func TestSummaryJobNewWordingIsNoRevision(t *testing.T) {
 	}
 	delete(fig, "corridors")
 	delete(fig, "directions")
-	oldZh := strings.Replace(written.TextZh, "，综合重箱率100.0%", "", 1)
+	oldZh := strings.Replace(written.TextZh, "，综合重箱率100%", "", 1)
 	if oldZh == written.TextZh {
 		t.Fatalf("text_zh has no laden ratio to remove:\n%s", written.TextZh)
 	}

@@ -276,7 +276,12 @@ func Texts(f models.SummaryFigures, facts []models.TargetFacts) (zh, en string, 
 		}
 	}
 	if p := f.YearToDate.LadenRatioPct; p != nil {
+		// One decimal, but no empty box at all reads as the releases
+		// write it: 综合重箱率100%.
 		d.LadenPct = pctText(*p)
+		if *p == 100 {
+			d.LadenPct = "100"
+		}
 	}
 	d.Split = d.Outbound > 0 || d.Corridors != nil
 	for _, tf := range facts {
