@@ -129,6 +129,15 @@ func testPorts(t *testing.T, ts *testServer) {
 		t.Fatalf("the merged code as an alias: %+v", c)
 	}
 
+	// The aliases of a merge's result are bounded as a port's are.
+	ts.mustDo(t, 201, "POST", "/api/v1/ports", map[string]any{"code": "CNWEI", "name_en": "Weihai", "name_zh": "威海港",
+		"aliases": []string{"CNWEA", "CNWEB", "CNWEC", "CNWED", "CNWEE", "CNWEF", "CNWEG", "CNWEH"}})
+	p = ts.do(t, "POST", "/api/v1/ports/CNWEI/merge", map[string]any{"into": "CNQIN"}).problem(t, 422)
+	if len(p.Errors) != 1 || p.Errors[0].Field != "into" || p.Errors[0].Code != "too_many" || p.Errors[0].Params["count"] != float64(12) {
+		t.Fatalf("a merge past the aliases' bound: %+v", p.Errors)
+	}
+	ts.mustDo(t, 204, "DELETE", "/api/v1/ports/CNWEI", nil)
+
 	// A port no count names is deleted, and its codes are free again.
 	ts.mustDo(t, 201, "POST", "/api/v1/ports", map[string]any{"code": "CNYTG", "name_en": "Yantai", "name_zh": "烟台港", "aliases": []string{"CNYNT"}})
 	ts.mustDo(t, 204, "DELETE", "/api/v1/ports/cnytg", nil)
@@ -158,7 +167,7 @@ func testPorts(t *testing.T, ts *testServer) {
 	for _, e := range audit.Items {
 		actions = append(actions, e.Action)
 	}
-	if want := []string{"ports.create", "ports.delete", "ports.create", "ports.merge", "ports.update", "ports.create"}; !slices.Equal(actions, want) {
+	if want := []string{"ports.create", "ports.delete", "ports.create", "ports.delete", "ports.create", "ports.merge", "ports.update", "ports.create"}; !slices.Equal(actions, want) {
 		t.Fatalf("audit %q, want %q", actions, want)
 	}
 }

@@ -113,8 +113,8 @@ func (in *PortInput) Validate(p *Problems) {
 	in.NameZh = strings.Join(strings.Fields(NormalizeText(in.NameZh)), " ")
 	CheckLine(p, "name_en", in.NameEn, true, 100)
 	CheckLine(p, "name_zh", in.NameZh, true, 100)
-	if len(in.Aliases) > maxAliases {
-		p.Add("aliases", CodeTooMany, Params{"max": maxAliases, "count": len(in.Aliases)}, "must hold at most %d codes", maxAliases)
+	if len(in.Aliases) > MaxPortAliases {
+		p.Add("aliases", CodeTooMany, Params{"max": MaxPortAliases, "count": len(in.Aliases)}, "must hold at most %d codes", MaxPortAliases)
 		return
 	}
 	out := []string{}
@@ -138,5 +138,5 @@ func (in *PortInput) Validate(p *Problems) {
 	in.Aliases = out
 }
 
-// maxAliases bounds a port's list of aliases.
-const maxAliases = 10
+// MaxPortAliases bounds a port's list of aliases.
+const MaxPortAliases = 10

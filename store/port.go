@@ -358,6 +358,19 @@ func (s *Store) MergePort(ctx context.Context, w Write, code string, m models.Po
 			p.Add("into", models.CodeUnknownPort, models.Params{"value": m.Into, "known": known}, "%s is under review itself: merge into a known port", dst.Code)
 			return p.Err()
 		}
+		if !src.NeedsReview {
+			// The merged port's codes become aliases of into: the bound on
+			// a port's aliases holds for the result.
+			var n int64
+			if err := tx.db.Model(&portCodeRow{}).Where("port_id IN ? AND code <> ?", []int64{src.ID, dst.ID}, dst.Code).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > models.MaxPortAliases {
+				p.Add("into", models.CodeTooMany, models.Params{"max": models.MaxPortAliases, "count": n},
+					"%s would have %d aliases with the codes of %s; at most %d: remove some first", dst.Code, n, src.Code, models.MaxPortAliases)
+				return p.Err()
+			}
+		}
 		var clashes []struct {
 			ID, Other int64
 			Date      string
