@@ -147,4 +147,3 @@ func TestPortMigrationOnDemoCounts(t *testing.T) {
 		t.Fatalf("sea-rail TEU Jan–Oct 2024: %d after the migration, the demo's %d (+17 of the count under review)", *got.SeaRailTEU, *want.SeaRailTEU)
 	}
 }
-
