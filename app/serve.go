@@ -19,9 +19,11 @@ import (
 )
 
 // ServeHooks lets a caller (tests, the end-to-end suite) learn the address the
-// server listens on once it accepts connections.
+// server listens on once it accepts connections, and when the start-up jobs
+// (the roll-up, then the summaries it catches up on) have ended.
 type ServeHooks struct {
 	Listening func(addr string)
+	Warmed    func()
 }
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Logger) error {
@@ -142,6 +144,9 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 	go func() { errc <- srv.Serve(ln) }()
 	go func() {
 		defer close(warmed)
+		if hooks.Warmed != nil {
+			defer hooks.Warmed()
+		}
 		if r, err := sched.RunNow(ctx, store.System, jobs.NameRollup); err != nil || r.Status != models.JobOK {
 			log.Error("start-up roll-up failed; the scheduled roll-up will try again", "err", err, "error", r.Error)
 			return

@@ -169,7 +169,10 @@ func serve(t *testing.T, db, token string, configure func(*app.Config)) server {
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- app.Serve(ctx, cfg, quiet, app.ServeHooks{Listening: func(a string) { addrc <- a }}) }()
+	warmed := make(chan struct{})
+	go func() {
+		done <- app.Serve(ctx, cfg, quiet, app.ServeHooks{Listening: func(a string) { addrc <- a }, Warmed: func() { close(warmed) }})
+	}()
 	var addr string
 	select {
 	case addr = <-addrc:
@@ -205,6 +208,13 @@ func serve(t *testing.T, db, token string, configure func(*app.Config)) server {
 			t.Fatalf("/readyz not 200 after 30 s (last error %v)", err)
 		}
 		time.Sleep(25 * time.Millisecond) // polling interval
+	}
+	// The pages the tests read show the start-up roll-up's figures and the
+	// summaries it catches up on: wait for those jobs to end.
+	select {
+	case <-warmed:
+	case <-time.After(120 * time.Second):
+		t.Fatal("the start-up roll-up and summaries did not end within 120 s")
 	}
 	return server{url: base, token: token}
 }
