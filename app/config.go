@@ -35,8 +35,10 @@ type Config struct {
 	SummarySchedule string
 	PrivateReads    bool
 	RateLimit       float64
-	CORSOrigins     string
-	TrustProxy      bool
+	// MaxStreams bounds the open event streams (handlers.Config.MaxStreams).
+	MaxStreams  int
+	CORSOrigins string
+	TrustProxy  bool
 	// DBWait bounds how long serve waits for the database to answer.
 	DBWait time.Duration
 	// PublicURL is where clients reach the server (absolute links in the
@@ -103,6 +105,15 @@ func envBool(name string, def bool) bool {
 		b, err := strconv.ParseBool(v)
 		if err == nil {
 			return b
+		}
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
 		}
 	}
 	return def

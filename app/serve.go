@@ -43,6 +43,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Lo
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", envBool("BANLIE_TRUST_PROXY", false), "take client addresses from X-Forwarded-For (only behind a proxy that sets it) [BANLIE_TRUST_PROXY]")
 	fs.StringVar(&cfg.PublicURL, "public-url", envOr("BANLIE_PUBLIC_URL", ""), "the address clients reach the server at, e.g. https://banlie.example, for the Atom feed's links; by default the request's scheme and host (X-Forwarded-Proto and X-Forwarded-Host with --trust-proxy) [BANLIE_PUBLIC_URL]")
 	fs.StringVar(&cfg.BodyLimit, "body-limit", envOr("BANLIE_BODY_LIMIT", "1MiB"), "largest request body accepted, e.g. 1MiB or 512KiB (KB and MB are powers of 1000) [BANLIE_BODY_LIMIT]")
+	fs.IntVar(&cfg.MaxStreams, "max-streams", envInt("BANLIE_MAX_STREAMS", handlers.DefaultMaxStreams), "the most event streams (GET /api/v1/stream) open at once; above it a stream answers 503 [BANLIE_MAX_STREAMS]")
 	fs.DurationVar(&cfg.DBWait, "db-wait", envDuration("BANLIE_DB_WAIT", 60*time.Second), "on start, wait this long for the database to answer, retrying with backoff; 0 tries once [BANLIE_DB_WAIT]")
 	if err := parse(fs, &cfg, args); err != nil {
 		return err
@@ -123,6 +124,10 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		Collectors:   sched.Collectors(),
 		Web:          web.FS(),
 		BodyLimit:    cfg.BodyLimit,
+		MaxStreams:   cfg.MaxStreams,
+		// The streams end when the server is told to stop, before the
+		// in-flight requests are waited for.
+		Stopping: ctx.Done(),
 	})
 	srv := &http.Server{
 		Handler:           e,

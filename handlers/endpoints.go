@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"banlie/models"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // access is who may call an endpoint.
@@ -102,7 +104,7 @@ type endpoint struct {
 // from here (see endpointTable), so an endpoint cannot be added without
 // its policy. HEAD is answered wherever GET is (headAsGet), with the GET's
 // policy.
-func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler) []endpoint {
+func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler, streamsOpen prometheus.Gauge) []endpoint {
 	const GET, POST, PATCH, DELETE = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
 	const (
 		// read: a GET answer, tagged and compressed.
@@ -126,6 +128,9 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler)
 	audit := auditHandlers{cfg.Store}
 	journeys := journeyHandlers{cfg.Store}
 	containers := containerHandlers{cfg.Store}
+	streams := &streamHandlers{st: cfg.Store, log: cfg.Log, max: int64(cmp.Or(cfg.MaxStreams, DefaultMaxStreams)),
+		heartbeat: cmp.Or(cfg.StreamHeartbeat, DefaultStreamHeartbeat), poll: cmp.Or(cfg.StreamPoll, DefaultStreamPoll),
+		stopping: cfg.Stopping, gauge: streamsOpen}
 
 	t := []endpoint{
 		{GET, "/healthz", healthHandler, anyone, read},
@@ -134,6 +139,9 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler)
 		// compresses its own answers.
 		{GET, "/metrics", echo.WrapHandler(metrics), readers, 0},
 		{GET, "/api/v1/openapi.json", openAPIHandler, anyone, read},
+		// Open for as long as the client listens: no ETag, no compression,
+		// no answer kept; the write timeout is lifted while it sends.
+		{GET, "/api/v1/stream", streams.stream, readers, 0},
 
 		{POST, "/api/v1/routes", routes.create, admins, write | idempotent},
 		{GET, "/api/v1/routes", routes.list, readers, poll},

@@ -41,7 +41,7 @@ func TestCheckEndpoints(t *testing.T) {
 			t.Errorf("%s %s: %v, want an error saying %q", c.add.method, c.add.path, err, c.want)
 		}
 	}
-	if err := checkEndpoints(endpoints(Config{}, nil, http.NotFoundHandler())); err != nil {
+	if err := checkEndpoints(endpoints(Config{}, nil, http.NotFoundHandler(), nil)); err != nil {
 		t.Fatalf("the server's table: %v", err)
 	}
 }
@@ -88,7 +88,7 @@ func TestQueryParams(t *testing.T) {
 		t.Errorf("a $ref to nothing: %v", err)
 	}
 	// The server's table against the server's document.
-	if _, err := queryParams(endpoints(Config{}, nil, http.NotFoundHandler()), OpenAPI); err != nil {
+	if _, err := queryParams(endpoints(Config{}, nil, http.NotFoundHandler(), nil), OpenAPI); err != nil {
 		t.Errorf("the server's table and document: %v", err)
 	}
 	// Only the dashboard's pages keep their own query.

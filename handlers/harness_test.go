@@ -31,6 +31,8 @@ type testServer struct {
 	URL   string
 	Store *store.Store
 	now   time.Time
+	// handler is the server's, for a test that serves it another way.
+	handler http.Handler
 	// Tokens of each role; requests carry the admin one unless told otherwise.
 	Admin, Operator, Viewer string
 }
@@ -136,7 +138,7 @@ func newTestServerOn(t testing.TB, dsn string, loc *time.Location, configure fun
 			sqlDB.Close()
 		}
 	})
-	ts.URL, ts.Store = srv.URL, st
+	ts.URL, ts.Store, ts.handler = srv.URL, st, e
 	if tt, ok := t.(*testing.T); ok {
 		ts.t = tt
 	}

@@ -18,6 +18,8 @@ type serverMetrics struct {
 	answers *prometheus.CounterVec
 	replays prometheus.Counter
 	limited prometheus.Counter
+	// streams is the number of open event streams.
+	streams prometheus.Gauge
 }
 
 func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
@@ -39,11 +41,15 @@ func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
 			Name: "banlie_rate_limited_total",
 			Help: "Requests refused with 429 by the rate limiter.",
 		}),
+		streams: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "banlie_streams_open",
+			Help: "Open event streams (GET /api/v1/stream).",
+		}),
 	}
 	for _, r := range []string{"hit", "miss", "not_modified"} {
 		m.answers.WithLabelValues(r) // present from the start, at 0
 	}
-	reg.MustRegister(m.requests, m.answers, m.replays, m.limited)
+	reg.MustRegister(m.requests, m.answers, m.replays, m.limited, m.streams)
 	return m
 }
 

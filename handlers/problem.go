@@ -20,6 +20,7 @@ var statusOf = map[string]int{
 	models.EINVALID:    http.StatusUnprocessableEntity,
 	models.ENOTFOUND:   http.StatusNotFound,
 	models.ECONFLICT:   http.StatusConflict,
+	models.EBUSY:       http.StatusServiceUnavailable,
 }
 
 // retryAfterUnavailable is the Retry-After, in seconds, of a 503 answered

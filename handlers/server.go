@@ -59,6 +59,15 @@ type Config struct {
 	// https://banlie.example (see ParsePublicURL); absolute links (the Atom
 	// feed's) start with it. Empty: the request's scheme and host.
 	PublicURL string
+	// MaxStreams bounds the open event streams (GET /api/v1/stream); 0
+	// takes DefaultMaxStreams.
+	MaxStreams int
+	// StreamHeartbeat and StreamPoll: see DefaultStreamHeartbeat and
+	// DefaultStreamPoll (0 takes them).
+	StreamHeartbeat, StreamPoll time.Duration
+	// Stopping, closed when the server shuts down, ends the open streams
+	// (which would otherwise hold the shutdown until its timeout).
+	Stopping <-chan struct{}
 }
 
 // NotReadyError says why the service is not ready, in words fit for
@@ -112,7 +121,7 @@ func newServer(cfg Config) (*echo.Echo, []endpoint) {
 	}
 	reg.MustRegister(cfg.Collectors...)
 
-	eps := endpoints(cfg, base, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	eps := endpoints(cfg, base, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), met.streams)
 	table, err := newEndpointTable(eps, OpenAPI)
 	if err != nil {
 		panic("handlers: the endpoint table: " + err.Error())

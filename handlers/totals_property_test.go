@@ -516,7 +516,7 @@ func (p *propCase) patchSea() {
 func (p *propCase) refused(r *propRun) bool {
 	now := p.ts.now
 	latest := now.Add(models.ClockSkew)
-	return r.Dep.After(now.AddDate(models.MaxPlanYears, 0, 0)) ||
+	return r.Dep.After(now.UTC().AddDate(models.MaxPlanYears, 0, 0)) ||
 		((r.Status == "departed" || r.Status == "arrived") && r.Dep.After(latest)) ||
 		(r.Arr != nil && r.Arr.After(latest))
 }

@@ -16,6 +16,9 @@ const (
 	ENOTFOUND   = "not_found"
 	ECONFLICT   = "conflict"
 	EINTERNAL   = "internal"
+	// EBUSY: the server keeps no more of what was asked for now (open
+	// streams); a retry later may succeed.
+	EBUSY = "busy"
 )
 
 // FieldError names one invalid field and says what is wrong with it: Code

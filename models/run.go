@@ -240,7 +240,10 @@ func (v RunValues) CheckCalendar(p *Problems, now time.Time) {
 	defer p.orderFrom(len(p.list), runFields...)
 	latest := now.Add(ClockSkew)
 	if !p.Has("departed_at") && !v.DepartedAt.IsZero() {
-		ahead := now.AddDate(MaxPlanYears, 0, 0)
+		// A year ahead on the UTC calendar, so that the bound is the same
+		// whatever zone the clock's instant is written in (29 February
+		// and month ends roll over alike).
+		ahead := now.UTC().AddDate(MaxPlanYears, 0, 0)
 		switch {
 		case v.DepartedAt.After(latest) && (v.Status == StatusDeparted || v.Status == StatusArrived):
 			p.Add("departed_at", CodeOutOfRange, Params{"max": latest.UTC().Format(time.RFC3339), "relative_to": "now", "if": "status", "equals": v.Status},

@@ -204,8 +204,17 @@ func (s *Store) audit(ctx context.Context, action, entity, id string, before, af
 		return err
 	}
 	// A plain INSERT: the entry's id is never read back.
-	return s.exec(`INSERT INTO audit_log (at, actor, action, entity, entity_id, before_value, after_value, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		row.At, row.Actor, row.Action, row.Entity, row.EntityID, row.BeforeValue, row.AfterValue, row.RequestID)
+	if err := s.exec(`INSERT INTO audit_log (at, actor, action, entity, entity_id, before_value, after_value, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		row.At, row.Actor, row.Action, row.Entity, row.EntityID, row.BeforeValue, row.AfterValue, row.RequestID); err != nil {
+		return err
+	}
+	if ev, ok := auditEvents[action]; ok {
+		if ev.before {
+			return s.emit(ev.typ, before)
+		}
+		return s.emit(ev.typ, after)
+	}
+	return nil
 }
 
 // ListAudit answers audit entries, newest first.

@@ -64,6 +64,16 @@ func (s *Store) updateMilestones(ctx context.Context, now time.Time) (int, error
 				return changed, err
 			}
 			changed++
+			// A target reached for the first time (not a correction of
+			// the train that reached it) is news of its own.
+			if len(active) == 0 {
+				if err := s.emit(models.EventTargetReached, p); err != nil {
+					return changed, err
+				}
+			}
+			if err := s.emit(models.EventMilestoneReached, want.toMilestone(t.Label, s.Loc)); err != nil {
+				return changed, err
+			}
 		}
 	}
 	return changed, nil
@@ -104,16 +114,20 @@ func (s *Store) ListMilestones(ctx context.Context, year *int, limit int, cursor
 	}
 	page := models.Page[models.Milestone]{Items: make([]models.Milestone, 0, len(rows)), NextCursor: next}
 	for _, x := range rows {
-		r := x.Row
-		m := models.Milestone{ID: r.ID, TargetID: r.TargetID, Label: x.Label, ReachedOn: r.ReachedOn, RecordedAt: r.RecordedAt.In(s.Loc)}
-		if r.WithdrawnAt != nil {
-			w := r.WithdrawnAt.In(s.Loc)
-			m.WithdrawnAt = &w
-		}
-		if r.RunID != nil {
-			m.ReachedBy = &models.ReachedBy{ID: *r.RunID, Number: *r.RunNumber, Route: *r.RunRoute, DepartedAt: r.RunDepartedAt.In(s.Loc)}
-		}
-		page.Items = append(page.Items, m)
+		page.Items = append(page.Items, x.Row.toMilestone(x.Label, s.Loc))
 	}
 	return page, nil
+}
+
+// toMilestone is a milestone as the API shows it.
+func (r milestoneRow) toMilestone(label string, loc *time.Location) models.Milestone {
+	m := models.Milestone{ID: r.ID, TargetID: r.TargetID, Label: label, ReachedOn: r.ReachedOn, RecordedAt: r.RecordedAt.In(loc)}
+	if r.WithdrawnAt != nil {
+		w := r.WithdrawnAt.In(loc)
+		m.WithdrawnAt = &w
+	}
+	if r.RunID != nil {
+		m.ReachedBy = &models.ReachedBy{ID: *r.RunID, Number: *r.RunNumber, Route: *r.RunRoute, DepartedAt: r.RunDepartedAt.In(loc)}
+	}
+	return m
 }

@@ -244,7 +244,7 @@ func (p *rollupProp) refused(r *propRun) bool {
 	now := p.e.clock.Now()
 	latest := now.Add(models.ClockSkew)
 	switch {
-	case r.dep.After(now.AddDate(models.MaxPlanYears, 0, 0)):
+	case r.dep.After(now.UTC().AddDate(models.MaxPlanYears, 0, 0)):
 		return true
 	case r.status == models.StatusDeparted && r.dep.After(latest):
 		return true

@@ -234,6 +234,7 @@ func (s *Store) WriteSummary(ctx context.Context, w Write, period models.Month) 
 		var before any
 		next := summaryRow{Period: f.Period, GeneratedAt: now, Revision: 1, FirstGeneratedAt: &now, Figures: string(fj), TextZh: zh, TextEn: en, Hash: hash}
 		var rev *models.Revised
+		revisedNow := false
 		if found {
 			before = out.listItem()
 			next.Revision, next.FirstGeneratedAt, next.RevisedAt = out.Revision, out.firstGenerated(), out.RevisedAt
@@ -252,6 +253,7 @@ func (s *Store) WriteSummary(ctx context.Context, w Write, period models.Month) 
 					return err
 				}
 				next.Revision, next.RevisedAt = out.Revision+1, &now
+				revisedNow = true
 				rev = &models.Revised{At: now, RunsBefore: runsBefore, RunsAfter: f.Month.Runs}
 			} else if out.RevisedAt != nil {
 				// The same revision in new words keeps its note.
@@ -277,6 +279,19 @@ func (s *Store) WriteSummary(ctx context.Context, w Write, period models.Month) 
 		out = next
 		if err := tx.db.Save(&out).Error; err != nil {
 			return err
+		}
+		if !found || revisedNow {
+			typ := models.EventSummaryPublished
+			if found {
+				typ = models.EventSummaryRevised
+			}
+			sum, err := out.toSummary(tx.Loc)
+			if err != nil {
+				return err
+			}
+			if err := tx.emit(typ, sum); err != nil {
+				return err
+			}
 		}
 		return tx.audit(ctx, "summaries.write", "summary", f.Period, before, out.listItem())
 	})

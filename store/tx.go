@@ -31,6 +31,11 @@ type Store struct {
 	// (job bookkeeping, idempotency records, tokens), so the data version
 	// stays and kept answers stay valid.
 	servedUnchanged bool
+	// pending are the outbox events this transaction emitted (emit); Tx
+	// writes them last. Shared with the transactions nested in it.
+	pending *[]outboxRow
+	// bus tells this process's outbox readers of commits with events.
+	bus *eventBus
 }
 
 // Write is what the caller of a write says of it: who writes (audited as
@@ -69,7 +74,7 @@ func NewStore(db *gorm.DB, loc *time.Location, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	st := &Store{db: db, Loc: loc, Now: now}
+	st := &Store{db: db, Loc: loc, Now: now, bus: newEventBus()}
 	if db.Dialector.Name() == "sqlite" {
 		st.writeMu = &sync.Mutex{}
 	}
@@ -91,8 +96,12 @@ func (s *Store) Tx(ctx context.Context, w Write, fn func(tx *Store) error) error
 		defer s.writeMu.Unlock()
 	}
 	claimedHere := false
+	pending := s.pending
+	if !s.inTx {
+		pending = &[]outboxRow{}
+	}
 	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-		tx := &Store{db: gtx, Loc: s.Loc, Now: s.Now, writeMu: s.writeMu, inTx: true, w: w}
+		tx := &Store{db: gtx, Loc: s.Loc, Now: s.Now, writeMu: s.writeMu, inTx: true, w: w, pending: pending, bus: s.bus}
 		if !s.inTx {
 			var err error
 			if claimedHere, err = tx.claimIdempotencyKey(w.Claim); err != nil {
@@ -102,13 +111,23 @@ func (s *Store) Tx(ctx context.Context, w Write, fn func(tx *Store) error) error
 		if err := fn(tx); err != nil {
 			return err
 		}
-		if s.inTx || tx.servedUnchanged {
+		if s.inTx {
 			return nil
 		}
-		// Last, just before the commit: on PostgreSQL this row's lock is
-		// the last one a write takes, so it cannot close a cycle of waits.
-		return tx.exec(`UPDATE data_version SET v = v + 1 WHERE id = 1`)
+		if !tx.servedUnchanged {
+			// Last but the outbox, just before the commit: on PostgreSQL
+			// this row's lock is the last one a write takes, so it cannot
+			// close a cycle of waits; and as it is held to the commit, the
+			// outbox rows written after it get their ids in commit order.
+			if err := tx.exec(`UPDATE data_version SET v = v + 1 WHERE id = 1`); err != nil {
+				return err
+			}
+		}
+		return tx.writePending()
 	})
+	if err == nil && !s.inTx && len(*pending) > 0 && s.bus != nil {
+		s.bus.publish()
+	}
 	if err != nil && claimedHere {
 		// The transaction rolled back, and with it the key it recorded.
 		w.Claim.claimed = false
