@@ -194,6 +194,66 @@ func TestCrashLosesNoAcknowledgedRun(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged runs, all present after SIGKILL and restart", len(acked))
+
+	// The outbox lost none of them and announced nothing that did not
+	// commit: reading the stream from the start, up to a run logged after
+	// the restart, gives a run.created for every acknowledged run, and
+	// every run it announces exists.
+	post(t, addr, admin, "/api/v1/runs", `{"route":"SCO-TJ-MOW","number":"MARK","direction":"outbound","departed_at":"2023-06-01T00:00:00Z","containers":1,"teu":1}`)
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/stream", nil)
+	req.Header.Set("Last-Event-ID", "0")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	announced := map[int64]bool{}
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		var ev struct {
+			Type string
+			Data struct {
+				ID     int64
+				Number string
+			}
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("event data %q: %v", line, err)
+		}
+		if ev.Type != models.EventRunCreated {
+			continue
+		}
+		if ev.Data.Number == "MARK" {
+			break
+		}
+		announced[ev.Data.ID] = true
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("reading the stream: %v", err)
+	}
+	for id := range acked {
+		if !announced[id] {
+			t.Errorf("run %d was acknowledged before the crash but never announced", id)
+		}
+	}
+	for id := range announced {
+		r, err := http.Get(fmt.Sprintf("http://%s/api/v1/runs/%d", addr, id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode != 200 {
+			t.Errorf("run %d was announced but answers %d", id, r.StatusCode)
+		}
+	}
+	t.Logf("%d runs announced, every acknowledged one among them", len(announced))
 	integrityOK(t, db)
 }
 
