@@ -2,12 +2,14 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +44,56 @@ type streamHandlers struct {
 	stopping  <-chan struct{}
 	open      atomic.Int64
 	gauge     prometheus.Gauge
+
+	// One watcher per server, while any stream is open, looks for events
+	// other instances committed and wakes the streams: a stream itself
+	// only waits.
+	wmu      sync.Mutex
+	watchers int
+	wstop    chan struct{}
+}
+
+// watching starts the watcher for the first open stream; the function it
+// answers stops it with the last.
+func (h *streamHandlers) watching() (done func()) {
+	h.wmu.Lock()
+	defer h.wmu.Unlock()
+	if h.watchers++; h.watchers == 1 {
+		h.wstop = make(chan struct{})
+		go h.watch(h.wstop)
+	}
+	return func() {
+		h.wmu.Lock()
+		defer h.wmu.Unlock()
+		if h.watchers--; h.watchers == 0 {
+			close(h.wstop)
+		}
+	}
+}
+
+// watch asks the database for the newest event every poll and wakes the
+// streams when it grew (a commit of this process wakes them at once).
+func (h *streamHandlers) watch(stop <-chan struct{}) {
+	tick := time.NewTicker(h.poll)
+	defer tick.Stop()
+	seen := int64(-1)
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		newest, _, err := h.st.OutboxBounds(context.Background())
+		if err != nil {
+			continue // the streams read on at the next commit or poll
+		}
+		// The first look wakes them too: what committed between a stream's
+		// first read and this look is then read at once.
+		if newest != seen {
+			h.st.Announce()
+		}
+		seen = newest
+	}
 }
 
 // streamEnvelope is an event as the stream's data (and a webhook's body)
@@ -74,6 +126,7 @@ func (h *streamHandlers) stream(c echo.Context) error {
 		return &models.Error{Code: models.EBUSY, Message: fmt.Sprintf("%d streams are open, the most this server keeps; retry later, or poll", h.max)}
 	}
 	defer h.open.Add(-1)
+	defer h.watching()()
 	if h.gauge != nil {
 		h.gauge.Inc()
 		defer h.gauge.Dec()
@@ -153,7 +206,6 @@ func (h *streamHandlers) stream(c echo.Context) error {
 		case <-h.stopping:
 			return nil
 		case <-wake:
-		case <-time.After(h.poll):
 		case <-beat.C:
 			buf.WriteString(": heartbeat\n\n")
 			if err := send(); err != nil {

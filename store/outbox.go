@@ -147,6 +147,10 @@ func (b *eventBus) wait() <-chan struct{} {
 	return b.ch
 }
 
+// Announce wakes the readers waiting on Committed: events were committed
+// elsewhere (another instance).
+func (s *Store) Announce() { s.bus.publish() }
+
 // Committed answers a channel that is closed when a transaction of this
 // process next commits events to the outbox.
 func (s *Store) Committed() <-chan struct{} { return s.bus.wait() }
