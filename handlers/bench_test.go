@@ -193,6 +193,7 @@ type floorRun struct {
 	ArrivedAt        *time.Time `json:"arrived_at"`
 	Status           string     `json:"status"`
 	Containers       int        `json:"containers"`
+	EmptyContainers  int        `json:"empty_containers"`
 	TEU              int        `json:"teu"`
 	Cargo            *string    `json:"cargo"`
 	ContainerNumbers []string   `json:"container_numbers"`
@@ -241,6 +242,7 @@ func floorServer(b *testing.B, db *sql.DB, sameJob bool) string {
 	markDirty := mustPrepare(b, db, `INSERT INTO rollup_dirty (day, gen) VALUES (?, 1)
 		ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1`)
 	bumpVersion := mustPrepare(b, db, `UPDATE data_version SET v = v + 1 WHERE id = 1`)
+	insEvent := mustPrepare(b, db, `INSERT INTO outbox (type, at, data) VALUES ('run.created', ?, ?)`)
 	list := mustPrepare(b, db, `SELECT runs.id, routes.code, routes.mode, runs.number, runs.direction,
 		runs.departed_at, runs.arrived_at, runs.status, runs.containers, runs.teu, runs.cargo,
 		runs.created_at, runs.updated_at
@@ -337,7 +339,10 @@ func floorServer(b *testing.B, db *sql.DB, sameJob bool) string {
 			if _, err = q.Stmt(markDirty).ExecContext(ctx, day); err != nil {
 				return err
 			}
-			_, err = q.Stmt(bumpVersion).ExecContext(ctx)
+			if _, err = q.Stmt(bumpVersion).ExecContext(ctx); err != nil {
+				return err
+			}
+			_, err = q.Stmt(insEvent).ExecContext(ctx, now, string(after))
 			return err
 		}
 		if sameJob || len(in.ContainerNumbers) > 0 {
