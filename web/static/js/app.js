@@ -1,14 +1,19 @@
 // The dashboard: four views in one page, chosen by the address's hash
-// (#/, #/routes, #/runs, #/summaries/2024-10), a language switch, and a
-// conditional refresh of the shown view every few seconds.
+// (#/, #/routes, #/runs, #/summaries/2024-10), a language switch, and the
+// shown view kept current: by the server's event stream (live.js), which
+// says what changed, else by a conditional refresh every few seconds.
 //
 // Refresh interval: ?refresh=SECONDS in the page address (0 turns it off),
-// else <html data-refresh="15">. Language: ?lang=zh|en, else the choice kept
-// in localStorage, else the browser's language.
+// else <html data-refresh="15">. While the stream is live the interval
+// polling runs every LIVE_POLL_S seconds only (it still catches what the
+// stream does not announce: routes, ports, targets). ?live=0 leaves the
+// stream closed. Language: ?lang=zh|en, else the choice kept in
+// localStorage, else the browser's language.
 import { t, lang, setLang, applyTexts, clock, problemText } from "./i18n.js";
 import { $ } from "./dom.js";
 import { setToken, get as apiGet, ApiError } from "./api.js";
 import { relabelErrors } from "./common.js";
+import { listen } from "./live.js";
 
 // Each view's module is loaded when the view is first shown.
 const modules = {
@@ -38,6 +43,11 @@ function refreshSeconds() {
   return Number.isFinite(v) && v >= 0 ? v : 15;
 }
 const every = refreshSeconds();
+const LIVE_POLL_S = 300;
+const liveWanted = new URLSearchParams(location.search).get("live") !== "0";
+// The stream's state (live.js), or "off" without it; the footer shows it
+// (#refresh-info, also as data-live).
+let liveState = liveWanted ? "connecting" : "off";
 
 function parseHash() {
   const hash = location.hash;
@@ -64,7 +74,11 @@ async function route(focus) {
   try {
     const v = await view(r.name);
     if (current !== r.name) return; // another view was chosen meanwhile
-    const fresh = await v.show(r.args);
+    // A view the stream said changed while it was not shown is refreshed
+    // when it is shown again.
+    const stale = dirty.delete(r.name);
+    let fresh = await v.show(r.args);
+    if (stale && !fresh && current === r.name) fresh = await v.refresh();
     if (fresh) stamp(true);
   } catch (err) {
     console.error(err);
@@ -85,13 +99,28 @@ function stamp(fresh) {
 }
 
 function labelRefresh() {
-  $("#refresh-info").textContent = every > 0 ? t("refresh.every", { n: every }) : t("refresh.off");
+  const el = $("#refresh-info");
+  const polling = every > 0 ? t("refresh.every", { n: every }) : t("refresh.off");
+  el.dataset.live = liveState;
+  if (liveState === "live") el.textContent = t("live.on");
+  else if (liveState === "fallback") el.textContent = t("live.fallback", { refresh: polling });
+  else el.textContent = polling;
+}
+
+let pollTimer = 0;
+function schedulePolling() {
+  clearInterval(pollTimer);
+  pollTimer = 0;
+  if (every <= 0) return;
+  const s = liveState === "live" ? Math.max(every, LIVE_POLL_S) : every;
+  pollTimer = setInterval(poll, s * 1000);
 }
 
 let busy = false;
 async function poll() {
   if (busy || document.hidden || !views[current]) return;
   busy = true;
+  dirty.delete(current);
   try {
     stamp(await views[current].refresh());
   } catch (err) {
@@ -99,6 +128,63 @@ async function poll() {
   } finally {
     busy = false;
   }
+}
+
+// What the stream's events concern: the views to refresh. Runs and their
+// journeys change the overview (tiles, chart, latest runs, in transit), the
+// routes' figures, the run log and the open run page if it is that run;
+// sea-rail counts, targets reached and milestones the overview; summaries
+// the summaries view. A reset concerns every view.
+function concerns(type, data) {
+  if (type === "reset") return Object.keys(modules);
+  if (type.startsWith("run.")) {
+    const names = ["overview", "routes", "runs"];
+    const id = data && (type.startsWith("run.event") ? data.run_id : data.id);
+    const r = parseHash();
+    if (current === "run" && (!id || (r && Number(r.args[0]) === id))) names.push("run");
+    return names;
+  }
+  if (type.startsWith("searail.") || type === "target.reached" || type === "milestone.reached") return ["overview"];
+  if (type.startsWith("summary.")) return ["summaries"];
+  return [];
+}
+
+// Views the stream said changed and not refreshed since; the shown one is
+// refreshed soon after (events that come together, one refresh).
+const dirty = new Set();
+let soon = 0;
+function heard(type, data) {
+  mark(concerns(type, data));
+  if (type.startsWith("run.")) followUp();
+}
+
+function mark(names) {
+  for (const name of names) if (views[name]) dirty.add(name);
+  if (dirty.has(current) && !soon) soon = setTimeout(refreshDirty, 300);
+}
+
+// A run's change reaches the totals (the overview's tiles and chart, the
+// routes' figures) once the roll-up job has counted it, every minute by
+// default, which the stream does not announce: those views are refreshed
+// again FOLLOW_UP_S seconds after the last run event.
+const FOLLOW_UP_S = [5, 65];
+let followUps = [];
+function followUp() {
+  for (const id of followUps) clearTimeout(id);
+  followUps = FOLLOW_UP_S.map((s) => setTimeout(() => mark(["overview", "routes"]), s * 1000));
+}
+
+function refreshDirty() {
+  soon = 0;
+  if (!dirty.has(current) || document.hidden) return; // shown again: visibilitychange
+  if (busy) soon = setTimeout(refreshDirty, 300); // a refresh that may have read before the change
+  else poll();
+}
+
+function liveChanged(s) {
+  liveState = s;
+  labelRefresh();
+  schedulePolling();
 }
 
 function switchLang() {
@@ -171,13 +257,12 @@ function start() {
     setToken(tok);
     location.reload(); // every view starts again, now with the token
   });
-  if (every > 0) {
-    setInterval(poll, every * 1000);
-    document.addEventListener("visibilitychange", () => {
-      if (!document.hidden) poll();
-    });
-  }
+  schedulePolling();
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && (every > 0 || dirty.has(current))) poll();
+  });
   route(false);
+  if (liveWanted) listen({ event: heard, state: liveChanged });
 }
 
 start();

@@ -32,6 +32,8 @@ const texts = {
     "checked": "{time}已检查，数据无变化",
     "refresh.off": "自动刷新已关闭",
     "refresh.every": "每{n}秒自动刷新",
+    "live.on": "实时更新",
+    "live.fallback": "{refresh}（实时更新不可用）",
 
     "ov.heading": "概览",
     "ov.pickers": "统计期",
@@ -327,6 +329,8 @@ const texts = {
     "checked": "Checked {time}, no change",
     "refresh.off": "Automatic refresh is off",
     "refresh.every": "Refreshes every {n} s",
+    "live.on": "Live",
+    "live.fallback": "{refresh} (live updates unavailable)",
 
     "ov.heading": "Overview",
     "ov.pickers": "Period",
