@@ -19,11 +19,14 @@ const (
 	EventMilestoneReached  = "milestone.reached"
 	EventSummaryPublished  = "summary.published"
 	EventSummaryRevised    = "summary.revised"
+	// EventTotalsUpdated: a roll-up changed the totals of these months
+	// (what /totals and /targets/{id}/progress answer).
+	EventTotalsUpdated = "totals.updated"
 )
 
 // OutboxEventTypes lists them, in a stable order.
 var OutboxEventTypes = []string{EventRunCreated, EventRunUpdated, EventRunDeleted, EventRunEvent, EventRunEventRetracted,
-	EventSeaRailRecorded, EventSeaRailDeleted, EventTargetReached, EventMilestoneReached, EventSummaryPublished, EventSummaryRevised}
+	EventSeaRailRecorded, EventSeaRailDeleted, EventTargetReached, EventMilestoneReached, EventSummaryPublished, EventSummaryRevised, EventTotalsUpdated}
 
 // OutboxEvent is one committed change as it is announced: its id grows with
 // every commit, Data is the object as the API shows it.

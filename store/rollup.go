@@ -237,6 +237,21 @@ func (s *Store) Rollup(ctx context.Context, full bool) (models.RollupStats, erro
 		if err := tx.db.Save(&settingRow{Key: settingWatermark, Value: now.Format(time.RFC3339Nano)}).Error; err != nil {
 			return err
 		}
+		// The totals changed: an incremental roll-up recomputes only days a
+		// write or a passing departure changed; a full one says so only
+		// when it found rows wrong.
+		if (!full && st.Days > 0) || (full && st.Drift > 0) {
+			list := make([]string, 0, len(months))
+			for m := range months {
+				list = append(list, m)
+			}
+			sort.Strings(list)
+			if err := tx.emit(models.EventTotalsUpdated, struct {
+				Months []string `json:"months"`
+			}{list}); err != nil {
+				return err
+			}
+		}
 		changed, err := tx.updateMilestones(ctx, now)
 		st.Milestones = changed
 		// A roll-up that found nothing to do changes no figure a read serves.

@@ -146,6 +146,7 @@ function concerns(type, data) {
   }
   if (type.startsWith("searail.") || type === "target.reached" || type === "milestone.reached") return ["overview"];
   if (type.startsWith("summary.")) return ["summaries"];
+  if (type === "totals.updated") return ["overview", "routes"];
   return [];
 }
 
@@ -155,23 +156,11 @@ const dirty = new Set();
 let soon = 0;
 function heard(type, data) {
   mark(concerns(type, data));
-  if (type.startsWith("run.")) followUp();
 }
 
 function mark(names) {
   for (const name of names) if (views[name]) dirty.add(name);
   if (dirty.has(current) && !soon) soon = setTimeout(refreshDirty, 300);
-}
-
-// A run's change reaches the totals (the overview's tiles and chart, the
-// routes' figures) once the roll-up job has counted it, every minute by
-// default, which the stream does not announce: those views are refreshed
-// again FOLLOW_UP_S seconds after the last run event.
-const FOLLOW_UP_S = [5, 65];
-let followUps = [];
-function followUp() {
-  for (const id of followUps) clearTimeout(id);
-  followUps = FOLLOW_UP_S.map((s) => setTimeout(() => mark(["overview", "routes"]), s * 1000));
 }
 
 function refreshDirty() {
