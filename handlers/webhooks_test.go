@@ -405,3 +405,102 @@ func TestWebhookDialRefusesPrivate(t *testing.T) {
 		t.Fatalf("last error %v", d.LastError)
 	}
 }
+
+// TestWebhooksAcrossInstances: two instances, each with its deliverer, on
+// one PostgreSQL database send each event once.
+func TestWebhooksAcrossInstances(t *testing.T) {
+	t.Parallel()
+	dsn := postgresDB(t)
+	a := newTestServerOn(t, dsn, shanghai, allowPrivate)
+	db, err := store.Open(dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close(db) })
+	b := store.NewStore(db, shanghai, func() time.Time { return a.now })
+	r := newReceiver(t, func(id string, n int, w http.ResponseWriter) int {
+		if n == 1 && id[len(id)-1]%3 == 0 {
+			return 503 // some retried, by either instance
+		}
+		return 200
+	})
+	wh := createWebhook(t, a, r.srv.URL, "*")
+	r.secret.Store(wh.Secret)
+	startDeliverer(t, a.Store, fastWebhooks)
+	startDeliverer(t, b, fastWebhooks)
+	createRoute(t, a, "SCO-TJ-MOW", nil)
+	const runs = 30
+	for i := range runs {
+		createRun(t, a, runBody("SCO-TJ-MOW", fmt.Sprintf("X%d", 8000+i), "2024-10-12T09:30:00+08:00"))
+		b.Announce() // the other instance hears of it as its watcher would
+	}
+	var got []string
+	for len(got) < runs {
+		got = append(got, r.next(t))
+	}
+	for i := 1; i < len(got); i++ {
+		x, _ := strconv.Atoi(got[i-1])
+		y, _ := strconv.Atoi(got[i])
+		if y <= x {
+			t.Fatalf("delivered out of order: %v", got)
+		}
+	}
+	// Nothing more arrives: every event was delivered once.
+	select {
+	case id := <-r.got:
+		t.Fatalf("event %s delivered twice", id)
+	case <-time.After(300 * time.Millisecond):
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, n := range r.tries {
+		last := id[len(id)-1]
+		if want := map[bool]int{true: 2, false: 1}[last%3 == 0]; n != want {
+			t.Errorf("event %s: %d requests, want %d", id, n, want)
+		}
+	}
+}
+
+// TestWebhookDisabledAfterThreeDays: a webhook whose attempts all fail
+// for 3 days is made inactive, and the audit log says why.
+func TestWebhookDisabledAfterThreeDays(t *testing.T) {
+	t.Parallel()
+	ts := newTestServerWith(t, shanghai, allowPrivate)
+	r := newReceiver(t, func(string, int, http.ResponseWriter) int { return 500 })
+	wh := createWebhook(t, ts, r.srv.URL, "*")
+	r.secret.Store(wh.Secret)
+	var skew atomic.Int64
+	cfg := fastWebhooks
+	cfg.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	startDeliverer(t, ts.Store, cfg)
+	createRoute(t, ts, "SCO-TJ-MOW", nil)
+	createRun(t, ts, runBody("SCO-TJ-MOW", "X8024", "2024-10-12T09:30:00+08:00"))
+	waitDelivery(t, ts, wh.ID, func(d deliveryJSON) bool { return d.Attempts >= 1 && d.LastStatusCode != nil })
+	// The deliverer's clock moves 73 hours on: the next attempt is past
+	// the 24 hours of retries (failed) and the webhook failing for 3 days.
+	skew.Store(int64(73 * time.Hour))
+	waitDelivery(t, ts, wh.ID, func(d deliveryJSON) bool { return d.Status == "failed" })
+	deadline := time.Now().Add(10 * time.Second)
+	var got webhookJSON
+	for ts.mustDo(t, 200, "GET", fmt.Sprintf("/api/v1/webhooks/%d", wh.ID), nil).decode(t, &got); got.Active; ts.mustDo(t, 200, "GET", fmt.Sprintf("/api/v1/webhooks/%d", wh.ID), nil).decode(t, &got) {
+		if time.Now().After(deadline) {
+			t.Fatal("still active")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got.DisabledReason == nil || !strings.Contains(*got.DisabledReason, "no attempt to deliver succeeded") {
+		t.Fatalf("disabled: %+v %v", got, *got.DisabledReason)
+	}
+	var audit struct {
+		Items []struct{ Actor, Action string }
+	}
+	ts.mustDo(t, 200, "GET", "/api/v1/audit?action=webhooks.disable", nil).decode(t, &audit)
+	if len(audit.Items) != 1 || audit.Items[0].Actor != "system" {
+		t.Fatalf("audit %+v", audit.Items)
+	}
+	// Made active again, it is clear of it.
+	ts.mustDo(t, 200, "PATCH", fmt.Sprintf("/api/v1/webhooks/%d", wh.ID), map[string]any{"active": true}).decode(t, &got)
+	if !got.Active || got.DisabledReason != nil {
+		t.Fatalf("reactivated: %+v", got)
+	}
+}

@@ -517,8 +517,8 @@ func (s *Store) RecordDelivery(ctx context.Context, c *DeliveryClaim, now time.T
 			return nil
 		}
 		before := wh.toWebhook(time.UTC)
-		reason := fmt.Sprintf("every attempt to deliver failed from %s to %s (%s); the last: %s",
-			wh.FailingSince.UTC().Format(time.RFC3339), now.Format(time.RFC3339), DisableAfter, attemptSummary(r))
+		reason := fmt.Sprintf("no attempt to deliver succeeded from %s to %s, %d days or more; the last: %s",
+			wh.FailingSince.UTC().Format(time.RFC3339), now.Format(time.RFC3339), int(DisableAfter/(24*time.Hour)), attemptSummary(r))
 		wh.Active, wh.DisabledReason, wh.UpdatedAt = false, &reason, now
 		if err := tx.db.Save(&wh).Error; err != nil {
 			return err
