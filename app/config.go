@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"banlie/handlers"
+	"banlie/jobs"
 )
 
 // Config is read once, from flags and their environment twins.
@@ -44,6 +45,10 @@ type Config struct {
 	// PublicURL is where clients reach the server (absolute links in the
 	// Atom feed); empty: the request's scheme and host.
 	PublicURL string
+	// WebhookAllowPrivate lets webhooks reach private, loopback and
+	// link-local addresses; Webhooks tunes their delivery (tests).
+	WebhookAllowPrivate bool
+	Webhooks            jobs.WebhookConfig
 }
 
 // envOr answers the environment variable, or def when it is unset or empty.

@@ -45,6 +45,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Lo
 	fs.StringVar(&cfg.BodyLimit, "body-limit", envOr("BANLIE_BODY_LIMIT", "1MiB"), "largest request body accepted, e.g. 1MiB or 512KiB (KB and MB are powers of 1000) [BANLIE_BODY_LIMIT]")
 	fs.IntVar(&cfg.MaxStreams, "max-streams", envInt("BANLIE_MAX_STREAMS", handlers.DefaultMaxStreams), "the most event streams (GET /api/v1/stream) open at once; above it a stream answers 503 [BANLIE_MAX_STREAMS]")
 	fs.DurationVar(&cfg.DBWait, "db-wait", envDuration("BANLIE_DB_WAIT", 60*time.Second), "on start, wait this long for the database to answer, retrying with backoff; 0 tries once [BANLIE_DB_WAIT]")
+	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", envBool("BANLIE_WEBHOOK_ALLOW_PRIVATE", false), "let webhooks reach private, loopback and link-local addresses (receivers on this machine or network); refused by default [BANLIE_WEBHOOK_ALLOW_PRIVATE]")
 	if err := parse(fs, &cfg, args); err != nil {
 		return err
 	}
@@ -90,6 +91,9 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 			return err
 		}
 	}
+	whc := cfg.Webhooks
+	whc.AllowPrivate = cfg.WebhookAllowPrivate
+	deliverer := jobs.NewDeliverer(st, log, whc)
 	// Totals are served from roll-ups: /readyz says ready only once a
 	// roll-up has succeeded, so a database filled offline serves correct
 	// totals, and not while the last one failed.
@@ -112,19 +116,20 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		}
 	}
 	e := handlers.New(handlers.Config{
-		Store:        st,
-		Log:          log,
-		Jobs:         sched,
-		PrivateReads: cfg.PrivateReads,
-		RateLimit:    cfg.RateLimit,
-		CORSOrigins:  origins,
-		TrustProxy:   cfg.TrustProxy,
-		PublicURL:    cfg.PublicURL,
-		Ready:        isReady,
-		Collectors:   sched.Collectors(),
-		Web:          web.FS(),
-		BodyLimit:    cfg.BodyLimit,
-		MaxStreams:   cfg.MaxStreams,
+		Store:               st,
+		Log:                 log,
+		Jobs:                sched,
+		PrivateReads:        cfg.PrivateReads,
+		RateLimit:           cfg.RateLimit,
+		CORSOrigins:         origins,
+		TrustProxy:          cfg.TrustProxy,
+		PublicURL:           cfg.PublicURL,
+		Ready:               isReady,
+		Collectors:          append(sched.Collectors(), deliverer.Collectors()...),
+		Web:                 web.FS(),
+		BodyLimit:           cfg.BodyLimit,
+		MaxStreams:          cfg.MaxStreams,
+		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 		// The streams end when the server is told to stop, before the
 		// in-flight requests are waited for.
 		Stopping: ctx.Done(),
@@ -162,12 +167,20 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		}
 	}()
 	sched.Start()
+	dctx, stopDeliveries := context.WithCancel(context.WithoutCancel(ctx))
+	delivered := make(chan struct{})
+	go func() { defer close(delivered); deliverer.Run(dctx) }()
 	// Stop order: HTTP first (in-flight requests finish), then the
-	// scheduler (running jobs finish), then the database (deferred above).
+	// scheduler (running jobs finish) and the webhook deliveries (an
+	// attempt under way is cut short and sent again later), then the
+	// database (deferred above).
 	defer func() {
 		<-warmed
 		sched.Stop()
 		log.Info("scheduler stopped")
+		stopDeliveries()
+		<-delivered
+		log.Info("webhook deliveries stopped")
 	}()
 
 	select {

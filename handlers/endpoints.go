@@ -128,6 +128,7 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler,
 	audit := auditHandlers{cfg.Store}
 	journeys := journeyHandlers{cfg.Store}
 	containers := containerHandlers{cfg.Store}
+	webhooks := webhookHandlers{cfg.Store, cfg.WebhookAllowPrivate}
 	streams := &streamHandlers{st: cfg.Store, log: cfg.Log, max: int64(cmp.Or(cfg.MaxStreams, DefaultMaxStreams)),
 		heartbeat: cmp.Or(cfg.StreamHeartbeat, DefaultStreamHeartbeat), poll: cmp.Or(cfg.StreamPoll, DefaultStreamPoll),
 		stopping: cfg.Stopping, gauge: streamsOpen}
@@ -199,6 +200,16 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler,
 		{POST, "/api/v1/summaries/:period/generate", summaries.generate, admins, write | idempotent},
 
 		{GET, "/api/v1/audit", audit.list, admins, read},
+
+		// Admin reads that change with every delivery: tagged, never kept.
+		{POST, "/api/v1/webhooks", webhooks.create, admins, write | idempotent},
+		{GET, "/api/v1/webhooks", webhooks.list, admins, read},
+		{GET, "/api/v1/webhooks/:id", webhooks.get, admins, read},
+		{PATCH, "/api/v1/webhooks/:id", webhooks.update, admins, write},
+		{DELETE, "/api/v1/webhooks/:id", webhooks.delete, admins, write},
+		{POST, "/api/v1/webhooks/:id/rotate-secret", webhooks.rotateSecret, admins, write},
+		{GET, "/api/v1/webhooks/:id/deliveries", webhooks.deliveries, admins, read},
+		{POST, "/api/v1/webhooks/:id/deliveries/:delivery_id/retry", webhooks.retry, admins, write},
 	}
 	if cfg.Jobs != nil {
 		jobs := jobHandlers{cfg.Store, cfg.Jobs}

@@ -136,6 +136,8 @@ func TestFieldErrorCodes(t *testing.T) {
 		{"port create", "POST", "/api/v1/ports", map[string]any{"code": "XX123", "name_en": "", "name_zh": "日照港", "aliases": []string{"CNQIN", "cnqin", "CN1"}}, nil, 422,
 			[]string{"code invalid_format", "name_en required", "aliases[1] duplicate", "aliases[2] invalid_format"}},
 		{"port merge, unknown", "POST", "/api/v1/ports/CNRZH/merge", map[string]any{"into": "CNXXX"}, nil, 422, []string{"into unknown_port"}},
+		{"webhook create", "POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/hook", "events": []string{"run.created", "nope"}}, nil, 422,
+			[]string{"url private_address", "events[1] invalid_value"}},
 		{"sea-rail create, twice", "POST", "/api/v1/sea-rail-counts", seaRailBody("2024-10-12", "export", 1), nil, 409, []string{"date conflict"}},
 		{"target create", "POST", "/api/v1/targets", map[string]any{"year": 1999, "metric": "trains", "scope": map[string]any{"mode": "rail", "route": "SCO-TJ-MOW"},
 			"value": 0, "label": strings.Repeat("x", 201)}, nil, 422,

@@ -65,6 +65,9 @@ type Config struct {
 	// StreamHeartbeat and StreamPoll: see DefaultStreamHeartbeat and
 	// DefaultStreamPoll (0 takes them).
 	StreamHeartbeat, StreamPoll time.Duration
+	// WebhookAllowPrivate lets webhooks name hosts at private, loopback
+	// or link-local addresses (--webhook-allow-private).
+	WebhookAllowPrivate bool
 	// Stopping, closed when the server shuts down, ends the open streams
 	// (which would otherwise hold the shutdown until its timeout).
 	Stopping <-chan struct{}

@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -96,14 +95,6 @@ func (h *streamHandlers) watch(stop <-chan struct{}) {
 	}
 }
 
-// streamEnvelope is an event as the stream's data (and a webhook's body)
-// carry it.
-type streamEnvelope struct {
-	Type      string          `json:"type"`
-	Timestamp string          `json:"timestamp"`
-	Data      json.RawMessage `json:"data"`
-}
-
 // stream sends every event committed after the one the client last saw
 // (Last-Event-ID) or, without it, after the moment it connects; a client
 // that missed events no longer kept gets `event: reset` (reload, then
@@ -185,7 +176,7 @@ func (h *streamHandlers) stream(c echo.Context) error {
 			return nil // the client reconnects with its Last-Event-ID
 		}
 		for _, ev := range evs {
-			data, err := json.Marshal(streamEnvelope{Type: ev.Type, Timestamp: ev.At.Format(time.RFC3339Nano), Data: ev.Data})
+			data, err := ev.Envelope() // a webhook's body too
 			if err != nil {
 				return err
 			}

@@ -26,6 +26,7 @@ const (
 	CodeExclusive        = "exclusive"
 	CodeNoData           = "no_data"
 	CodeUnknownPort      = "unknown_port"
+	CodePrivateAddress   = "private_address"
 )
 
 // FieldCode documents one code: what it means and the params it carries.
@@ -61,6 +62,7 @@ var FieldCodes = []FieldCode{
 	{CodeExclusive, []string{"fields"}, "The `fields` (a list) exclude each other; give one of them."},
 	{CodeNoData, []string{"year"}, "There are no figures (runs or sea-rail counts) for `year`."},
 	{CodeUnknownPort, []string{"value", "known"}, "No port has the code or alias `value` (a sea-rail count's `port`); `known` lists the codes of the known ports."},
+	{CodePrivateAddress, []string{"host"}, "A webhook's `url` names a `host` that is, or resolves to, a private, loopback, link-local, unspecified or multicast `address` (or, with `reason` `unresolved`, does not resolve): banlie delivers only to public addresses unless it runs with --webhook-allow-private."},
 }
 
 // Required records that field has no value.
