@@ -958,6 +958,9 @@ const fieldCodes = {
   exclusive: (p) => zh() ? `${(p.fields || []).map(fieldName).join("和")}只能给出其一` : `give ${(p.fields || []).join(" or ")}, not both`,
   no_data: (p) => zh() ? `${p.year}年没有班列或海铁联运数据` : `${p.year} has no runs or sea-rail counts`,
   unknown_port: (p) => zh() ? `没有代码为${p.value}的港口；已知港口：${(p.known || []).join("、")}` : `no port has the code "${p.value}"; known ports: ${(p.known || []).join(", ")}`,
+  private_address: (p) => p.reason === "unresolved"
+    ? (zh() ? `主机${p.host}无法解析` : `the host ${p.host} does not resolve`)
+    : (zh() ? `主机${p.host}指向非公网地址${p.address || ""}，只能推送到公网地址（除非服务以--webhook-allow-private运行）` : `the host ${p.host} is, or resolves to, a non-public address${p.address ? " (" + p.address + ")" : ""}; webhooks go to public addresses only, unless the server runs with --webhook-allow-private`),
 };
 
 // fieldText says one of the server's field errors ({ field, code, params,
