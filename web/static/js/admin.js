@@ -1,0 +1,194 @@
+// Admin: the webhooks (GET /webhooks) and the last deliveries of each
+// (GET /webhooks/{id}/deliveries?limit=5). Every request needs an admin
+// token, kept in this tab as the departure form keeps its own (the same
+// storage).
+import * as api from "./api.js";
+import { t, num, dateTime, problemText } from "./i18n.js";
+import { h, $, clear, table } from "./dom.js";
+import { showError, detailNode } from "./common.js";
+
+const LAST = 5; // deliveries shown per webhook
+
+const st = {
+  hooks: null, // the webhooks listed, or null before a list came
+  deliveries: new Map(), // webhook id -> deliveries (or an ApiError)
+  refusal: null, // the list's refusal (ApiError), said at the token
+  gen: 0,
+};
+
+export function init() {
+  $("#adm-token-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const v = $("#adm-token").value.trim();
+    if (v) api.setToken(v);
+    $("#adm-token").value = "";
+    load(true).then((fresh) => fresh && announce());
+  });
+  $("#adm-forget").addEventListener("click", () => {
+    api.setToken("");
+    st.hooks = null;
+    st.refusal = null;
+    render();
+    $("#adm-token").focus();
+  });
+}
+
+function announce() {
+  window.dispatchEvent(new CustomEvent("banlie:shown"));
+}
+
+export function show() {
+  return load(true);
+}
+
+export function refresh() {
+  return load(false);
+}
+
+export function relabel() {
+  render();
+}
+
+// load reads the webhooks and their last deliveries; it answers whether
+// anything changed.
+async function load(force) {
+  const gen = ++st.gen;
+  if (!api.token()) {
+    st.hooks = null;
+    st.refusal = null;
+    render();
+    return false;
+  }
+  try {
+    const list = await api.getWithToken("/api/v1/webhooks?limit=100");
+    const hooks = list.data.items;
+    const answers = await Promise.all(hooks.map((w) =>
+      api.getWithToken(`/api/v1/webhooks/${w.id}/deliveries?limit=${LAST}`).catch((err) => ({ err }))));
+    if (gen !== st.gen) return false;
+    const fresh = list.fresh || answers.some((a) => a.err || a.fresh) || st.refusal !== null || st.hooks === null;
+    st.refusal = null;
+    st.hooks = hooks;
+    st.deliveries = new Map(hooks.map((w, i) => [w.id, answers[i].err || answers[i].data.items]));
+    if (fresh || force) render();
+    return fresh;
+  } catch (err) {
+    if (gen !== st.gen) return false;
+    st.hooks = null;
+    st.refusal = err;
+    render();
+    return false;
+  }
+}
+
+function render() {
+  const has = !!api.token();
+  $("#adm-token-saved").hidden = !has;
+  $("#adm-forget").hidden = !has;
+  const input = $("#adm-token");
+  const err = $("#adm-token-err");
+  const status = $("#adm-status");
+  const refusal = st.refusal;
+  // The token's problem is said at its field, as in the departure form.
+  let msg = "";
+  if (refusal instanceof api.ApiError && (refusal.status === 401 || refusal.status === 403)) {
+    msg = t("adm." + refusal.status, { detail: problemText(refusal) });
+  }
+  err.textContent = msg;
+  err.hidden = !msg;
+  if (msg) {
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", "adm-intro adm-token-err");
+  } else {
+    input.removeAttribute("aria-invalid");
+    input.setAttribute("aria-describedby", "adm-intro");
+  }
+  status.dataset.state = refusal ? "refused" : !has ? "no-token" : st.hooks ? "listed" : "loading";
+  const box = $("#adm-hooks");
+  $("#adm-count").textContent = st.hooks ? `(${num(st.hooks.length)})` : "";
+  if (refusal) {
+    showError($("#adm-error"), refusal, () => [
+      h("span", { text: t("adm.failed", { status: refusal.status || "", detail: refusal instanceof api.ApiError ? problemText(refusal) : String(refusal) }) }),
+      refusal instanceof api.ApiError ? detailNode(refusal) : null]);
+    status.textContent = "";
+    clear(box);
+    return;
+  }
+  showError($("#adm-error"), null);
+  if (!has) {
+    status.textContent = t("adm.needToken");
+    clear(box);
+    return;
+  }
+  if (!st.hooks) {
+    status.textContent = t("loading");
+    return;
+  }
+  status.textContent = "";
+  if (st.hooks.length === 0) {
+    clear(box, h("p", { class: "muted empty", text: t("adm.none") }));
+    return;
+  }
+  clear(box, ...st.hooks.map(hookCard));
+}
+
+function hookCard(w) {
+  const state = w.active
+    ? h("span", { class: "status s-arrived", text: t("adm.active") })
+    : h("span", { class: "badge off", text: t("adm.inactive") });
+  const facts = h("dl", { class: "facts" },
+    h("dt", { text: t("adm.events") }), h("dd", null, ...w.events.map((e) => h("code", { class: "event", text: e === "*" ? t("adm.allEvents") : e }))),
+    h("dt", { text: t("adm.state") }), h("dd", null, state,
+      !w.active && w.disabled_reason ? h("span", { class: "reason", lang: "en", text: " " + w.disabled_reason }) : null,
+      !w.active && !w.disabled_reason ? h("span", { class: "muted", text: " " + t("adm.byHand") }) : null),
+    w.failing_since ? h("dt", { text: t("adm.failingSince") }) : null,
+    w.failing_since ? h("dd", { text: dateTime(w.failing_since) }) : null,
+    w.description ? h("dt", { text: t("adm.description") }) : null,
+    w.description ? h("dd", { class: "description", text: w.description }) : null,
+    h("dt", { text: t("adm.created") }), h("dd", { text: dateTime(w.created_at) }),
+  );
+  const headId = "adm-hook-" + w.id;
+  return h("article", { class: "panel hook", dataset: { id: w.id, active: String(w.active) }, "aria-labelledby": headId },
+    h("h4", { id: headId, class: "hook-url mono", text: w.url }),
+    facts,
+    h("h5", { text: t("adm.deliveries", { n: LAST }) }),
+    deliveries(w, st.deliveries.get(w.id)));
+}
+
+function deliveries(w, ds) {
+  if (ds instanceof Error) {
+    return h("p", { class: "error", text: t("adm.failed", { status: ds.status || "", detail: ds instanceof api.ApiError ? problemText(ds) : String(ds) }) });
+  }
+  if (!ds || ds.length === 0) return h("p", { class: "muted empty", text: t("adm.noDeliveries") });
+  const cols = [
+    { label: t("adm.col.type") },
+    { label: t("adm.col.status") },
+    { label: t("adm.col.attempts"), num: true },
+    { label: t("adm.col.code"), num: true },
+    { label: t("adm.col.latency"), num: true },
+    { label: t("adm.col.next") },
+    { label: t("adm.col.when") },
+    { label: t("adm.col.response") },
+  ];
+  const rows = ds.map((d) => [
+    { node: h("code", { text: d.type }) },
+    { node: h("span", { class: "status d-" + d.status, text: t("adm.status." + d.status) }) },
+    { text: num(d.attempts) },
+    { text: d.last_status_code === null ? "—" : String(d.last_status_code) },
+    { text: d.last_latency_ms === null ? "—" : t("adm.ms", { n: num(d.last_latency_ms) }) },
+    { text: d.next_attempt_at ? dateTime(d.next_attempt_at) : "—" },
+    { text: dateTime(d.last_attempt_at || d.created_at) },
+    { node: answer(d) },
+  ]);
+  return table(t("adm.deliveriesLabel", { url: w.url }), cols, rows,
+    (i) => ({ dataset: { id: ds[i].id, status: ds[i].status, type: ds[i].type } }));
+}
+
+// answer folds the start of the receiver's answer (or why there was none)
+// behind a details element.
+function answer(d) {
+  const text = d.last_response !== null ? d.last_response : d.last_error;
+  if (text === null || text === "") return h("span", { class: "muted", text: "—" });
+  return h("details", { class: "response" },
+    h("summary", { text: t(d.last_response !== null ? "adm.response" : "adm.error") }),
+    h("pre", { lang: "en", text }));
+}
