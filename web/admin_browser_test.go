@@ -41,11 +41,22 @@ func (s server) request(t *testing.T, method, path, token string, body any) (int
 
 // webhookReceiver answers a run.created with 200, a run.updated with 400
 // (the delivery fails at once) and anything else with 500 (tried again).
+// Each request's path and event type is sent on heard, if there is room.
 func webhookReceiver(t *testing.T) *httptest.Server {
+	recv, _ := webhookReceiverHeard(t)
+	return recv
+}
+
+func webhookReceiverHeard(t *testing.T) (*httptest.Server, chan string) {
 	t.Helper()
+	heard := make(chan string, 64)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var ev struct{ Type string }
 		_ = json.NewDecoder(r.Body).Decode(&ev)
+		select {
+		case heard <- r.URL.Path + " " + ev.Type:
+		default:
+		}
 		switch ev.Type {
 		case "run.created":
 			fmt.Fprint(w, `{"ok":true}`)
@@ -56,7 +67,7 @@ func webhookReceiver(t *testing.T) *httptest.Server {
 		}
 	}))
 	t.Cleanup(recv.Close)
-	return recv
+	return recv, heard
 }
 
 // TestAdminWebhooks: the admin view asks for an admin token, says a 403
@@ -67,10 +78,12 @@ func TestAdminWebhooks(t *testing.T) {
 		c.WebhookAllowPrivate = true   // the receiver is on 127.0.0.1
 		c.Webhooks.Backoff = time.Hour // a 500 stays pending, its next try far off
 	})
-	recv := webhookReceiver(t)
-	if code, b := s.request(t, http.MethodPost, "/api/v1/webhooks", s.admin, map[string]any{
+	recv, heard := webhookReceiverHeard(t)
+	code, b := s.request(t, http.MethodPost, "/api/v1/webhooks", s.admin, map[string]any{
 		"url": recv.URL + "/hook", "events": []string{"run.created", "run.updated", "run.deleted"}, "description": "ops board",
-	}); code != http.StatusCreated {
+	})
+	var hook1 struct{ ID int64 }
+	if code != http.StatusCreated || json.Unmarshal(b, &hook1) != nil {
 		t.Fatalf("creating a webhook: %d %s", code, b)
 	}
 	if code, b := s.request(t, http.MethodPost, "/api/v1/webhooks", s.admin, map[string]any{
@@ -79,7 +92,7 @@ func TestAdminWebhooks(t *testing.T) {
 		t.Fatalf("creating an inactive webhook: %d %s", code, b)
 	}
 	// A run logged, changed and deleted: three events, three deliveries.
-	code, b := s.request(t, http.MethodPost, "/api/v1/runs", s.token, map[string]any{
+	code, b = s.request(t, http.MethodPost, "/api/v1/runs", s.token, map[string]any{
 		"route": "SCO-TJ-MOW", "number": "X9950", "direction": "outbound", "departed_at": "2024-12-30T10:00:00+08:00",
 	})
 	var run struct{ ID int64 }
@@ -132,7 +145,8 @@ func TestAdminWebhooks(t *testing.T) {
 	if got := eval[string](tb, `document.getElementById("adm-token-err").hidden + " " + document.getElementById("adm-error").hidden`); got != "true true" {
 		t.Errorf("an error is still shown with the admin's token: %s %q", got, tb.text("#adm-token-err"))
 	}
-	const hook = `document.querySelector('#adm-hooks .hook[data-active="true"]')`
+	hookSel := fmt.Sprintf(`#adm-hooks .hook[data-id="%d"]`, hook1.ID)
+	hook := `document.querySelector(` + jsString(hookSel) + `)`
 	card := eval[string](tb, hook+`.textContent`)
 	for _, want := range []string{recv.URL + "/hook", "run.created", "run.updated", "run.deleted", "ops board", "active", "Last 5 deliveries"} {
 		if !strings.Contains(card, want) {
@@ -142,14 +156,14 @@ func TestAdminWebhooks(t *testing.T) {
 	cells := func(status string) []string {
 		return eval[[]string](tb, hook+`.querySelector('tbody tr[data-status="`+status+`"]') ? [...`+hook+`.querySelector('tbody tr[data-status="`+status+`"]').cells].map((c) => c.textContent.trim()) : []`)
 	}
-	// event type, status, attempts, last status, latency, next try, when, answer
-	if c := cells("delivered"); len(c) != 8 || c[1] != "delivered" || c[2] != "1" || c[3] != "200" || !strings.HasSuffix(c[4], " ms") || c[5] != "—" || !strings.HasPrefix(c[7], "Response") {
+	// event type, status, attempts, last status, latency, next try, when, answer, action
+	if c := cells("delivered"); len(c) != 9 || c[1] != "delivered" || c[2] != "1" || c[3] != "200" || !strings.HasSuffix(c[4], " ms") || c[5] != "—" || !strings.HasPrefix(c[7], "Response") || c[8] != "—" {
 		t.Errorf("the delivered row: %q", c)
 	}
-	if c := cells("failed"); len(c) != 8 || c[1] != "failed" || c[3] != "400" || c[5] != "—" {
+	if c := cells("failed"); len(c) != 9 || c[1] != "failed" || c[3] != "400" || c[5] != "—" || c[8] != "Retry" {
 		t.Errorf("the failed row: %q", c)
 	}
-	if c := cells("pending"); len(c) != 8 || c[1] != "pending" || c[3] != "500" || c[5] == "—" || c[6] == "—" {
+	if c := cells("pending"); len(c) != 9 || c[1] != "pending" || c[3] != "500" || c[5] == "—" || c[6] == "—" {
 		t.Errorf("the pending row (its next try): %q", c)
 	}
 	// The answer's start is folded behind a details element.
@@ -163,10 +177,80 @@ func TestAdminWebhooks(t *testing.T) {
 		}
 	}
 
+	// Retrying the failed delivery sends it again at once.
+	for len(heard) > 0 {
+		<-heard
+	}
+	tb.do(chromedp.Click(hookSel + ` tbody tr[data-status="failed"] button.retry`))
+	timeout := time.After(10 * time.Second)
+	for got := ""; got != "/hook run.updated"; {
+		select {
+		case got = <-heard:
+		case <-timeout:
+			t.Fatal("the failed delivery was not sent again within 10 s of Retry")
+		}
+	}
+	tb.wait("the retry's note", hook+`.querySelector(".hook-note").textContent.includes("Retry scheduled")`, 5*time.Second)
+
+	// Deactivated by hand.
+	tb.do(chromedp.Click(hookSel + ` button.toggle`))
+	tb.wait("the webhook deactivated", fmt.Sprintf(`document.querySelector('#adm-hooks .hook[data-id="%d"][data-active="false"]')`, hook1.ID), 5*time.Second)
+	var got struct{ Active bool }
+	s.getJSONWith(t, fmt.Sprintf("/api/v1/webhooks/%d", hook1.ID), s.admin, &got)
+	if got.Active {
+		t.Error("the webhook is still active in the API after Deactivate")
+	}
+	if card := eval[string](tb, fmt.Sprintf(`document.querySelector('#adm-hooks .hook[data-id="%d"]').textContent`, hook1.ID)); !strings.Contains(card, "turned off by hand") || !strings.Contains(card, "Activate") {
+		t.Errorf("the deactivated webhook's card: %q", card)
+	}
+
+	// Adding one: the server's field errors next to their fields, then the
+	// secret shown once.
+	tb.do(chromedp.SendKeys(chromedp.ID("adm-url"), "ftp://hooks.example/x"), chromedp.Click(chromedp.ID("adm-add")))
+	tb.wait("the field errors", `!document.getElementById("adm-url-err").hidden && !document.getElementById("adm-events-err").hidden`, 5*time.Second)
+	if got := eval[string](tb, `document.getElementById("adm-url").getAttribute("aria-invalid") + " " + document.getElementById("adm-url").getAttribute("aria-describedby")`); got != "true adm-url-err" {
+		t.Errorf("the URL field is not marked: %q", got)
+	}
+	if got := tb.text("#adm-url-err"); !strings.Contains(got, "http") {
+		t.Errorf("next to the URL: %q", got)
+	}
+	eval[bool](tb, `(document.getElementById("adm-url").value = "", true)`)
+	tb.do(chromedp.SendKeys(chromedp.ID("adm-url"), recv.URL+"/new"), chromedp.Click(`#adm-events-list input[value="run.created"]`),
+		chromedp.SendKeys(chromedp.ID("adm-description"), "added here"), chromedp.Click(chromedp.ID("adm-add")))
+	tb.wait("the secret, once", `!document.getElementById("adm-secret").hidden && document.getElementById("adm-secret-value").value.startsWith("whsec_")`, 5*time.Second)
+	if note := tb.text("#adm-secret-note"); !strings.Contains(note, "shown this once") {
+		t.Errorf("the secret's note: %q", note)
+	}
+	tb.wait("the new webhook listed", `[...document.querySelectorAll("#adm-hooks .hook h4")].some((e) => e.textContent === `+jsString(recv.URL+"/new")+`)`, 5*time.Second)
+	if got := tb.text("#adm-url-err") + tb.text("#adm-events-err"); got != "" {
+		t.Errorf("field errors left after the webhook was added: %q", got)
+	}
+
+	// Deleting it (the browser's confirmation answered yes).
+	newID := eval[string](tb, `[...document.querySelectorAll("#adm-hooks .hook")].find((e) => e.querySelector("h4").textContent === `+jsString(recv.URL+"/new")+`).dataset.id`)
+	eval[bool](tb, `(window.confirm = () => true, true)`)
+	tb.do(chromedp.Click(`#adm-hooks .hook[data-id="` + newID + `"] button.remove`))
+	tb.wait("the webhook deleted", `document.querySelectorAll("#adm-hooks .hook").length === 2`, 5*time.Second)
+	if code, _ := s.request(t, http.MethodGet, "/api/v1/webhooks/"+newID, s.admin, nil); code != http.StatusNotFound {
+		t.Errorf("GET of the deleted webhook: %d", code)
+	}
+
 	// In Chinese.
 	tb.do(chromedp.Click(chromedp.ID("lang")))
-	tb.wait("the deliveries in Chinese", hook+`.textContent.includes("已送达") && `+hook+`.textContent.includes("等待重试")`, 5*time.Second)
+	tb.wait("the deliveries in Chinese", hook+`.textContent.includes("已送达") && `+hook+`.textContent.includes("等待重试") && `+hook+`.textContent.includes("手动停用")`, 5*time.Second)
 	if got := tb.text("nav a[data-view=admin]"); got != "管理" {
 		t.Errorf("the navigation's link in Chinese: %q", got)
+	}
+}
+
+// getJSONWith is getJSON with a token.
+func (s server) getJSONWith(t *testing.T, path, token string, v any) {
+	t.Helper()
+	code, b := s.request(t, http.MethodGet, path, token, nil)
+	if code != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, code, b)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
 	}
 }
