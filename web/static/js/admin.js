@@ -125,9 +125,9 @@ function render() {
   const box = $("#adm-hooks");
   $("#adm-count").textContent = st.hooks ? `(${num(st.hooks.length)})` : "";
   if (refusal) {
-    showError($("#adm-error"), refusal, () => [
-      h("span", { text: t("adm.failed", { status: refusal.status || "", detail: refusal instanceof api.ApiError ? problemText(refusal) : String(refusal) }) }),
-      refusal instanceof api.ApiError ? detailNode(refusal) : null]);
+    showError($("#adm-error"), refusal, () => refusal instanceof api.ApiError
+      ? [h("span", { text: t("adm.failed", { status: refusal.status, detail: problemText(refusal) }) }), detailNode(refusal)]
+      : [h("span", { text: t("adm.network") })]);
     status.textContent = "";
     $("#adm-new").hidden = true;
     clear(box);
@@ -186,7 +186,7 @@ function hookCard(w) {
 
 function deliveries(w, ds) {
   if (ds instanceof Error) {
-    return h("p", { class: "error", text: t("adm.failed", { status: ds.status || "", detail: ds instanceof api.ApiError ? problemText(ds) : String(ds) }) });
+    return h("p", { class: "error", text: ds instanceof api.ApiError ? t("adm.failed", { status: ds.status, detail: problemText(ds) }) : t("adm.network") });
   }
   if (!ds || ds.length === 0) return h("p", { class: "muted empty", text: t("adm.noDeliveries") });
   const cols = [
@@ -241,7 +241,7 @@ async function act(w, btn, call, done) {
       st.refusal = err; // said at the token
       st.notes.delete(w.id);
     } else {
-      st.notes.set(w.id, () => t("adm.actFailed", { status: err.status || "", detail: err instanceof api.ApiError ? problemText(err) : t("form.network") }));
+      st.notes.set(w.id, () => (err instanceof api.ApiError ? t("adm.actFailed", { status: err.status, detail: problemText(err) }) : t("form.network")));
     }
   } finally {
     btn.disabled = false;
