@@ -50,12 +50,14 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // ---------------------------------------------------------------------------
 // The server
 
-// seeded is a database with the demo data set and an operator token, made
-// once and copied for each test, so that every test starts from the same data.
+// seeded is a database with the demo data set, an operator token and an
+// admin token, made once and copied for each test, so that every test
+// starts from the same data.
 var seeded struct {
 	once  sync.Once
 	dir   string
 	token string
+	admin string
 	err   error
 }
 
@@ -111,13 +113,17 @@ func seed() (string, string, error) {
 			return
 		}
 		seeded.token, _, seeded.err = st.CreateToken(ctx, store.System, "browser", "operator")
+		if seeded.err == nil {
+			seeded.admin, _, seeded.err = st.CreateToken(ctx, store.System, "browser-admin", "admin")
+		}
 	})
 	return filepath.Join(seeded.dir, "banlie.db"), seeded.token, seeded.err
 }
 
 type server struct {
 	url   string
-	token string
+	token string // an operator's
+	admin string // an admin's (the seeded database only)
 }
 
 // startServer runs app.Serve on a copy of the seeded database and waits for
@@ -147,7 +153,9 @@ func startServerWith(t *testing.T, configure func(*app.Config)) server {
 			t.Fatal(err)
 		}
 	}
-	return serve(t, db, token, configure)
+	s := serve(t, db, token, configure)
+	s.admin = seeded.admin
+	return s
 }
 
 // startEmptyServer runs app.Serve on a new, empty database (no routes, runs
@@ -962,17 +970,35 @@ func TestSummariesLayout(t *testing.T) {
 // TestNarrowAndLabelled: at 375 px no view is wider than the screen, and
 // every control of every view has an accessible name.
 func TestNarrowAndLabelled(t *testing.T) {
-	s := startServer(t)
+	s := startServerWith(t, func(c *app.Config) {
+		c.WebhookAllowPrivate = true
+		c.Webhooks.Backoff = time.Hour
+	})
+	// A webhook with a delivery, for the admin view.
+	recv := webhookReceiver(t)
+	if code, b := s.request(t, http.MethodPost, "/api/v1/webhooks", s.admin, map[string]any{
+		"url": recv.URL + "/a-rather-long-path/for-a-narrow-screen?with=query", "events": []string{"*"}, "description": "ops board",
+	}); code != http.StatusCreated {
+		t.Fatalf("creating a webhook: %d %s", code, b)
+	}
+	s.logRun(t, "X9951")
 	tb := newTab(t, 375, 800)
-	views := []struct{ name, hash, ready string }{
-		{"overview", "#/", overviewLoaded},
-		{"routes", "#/routes", `document.querySelector("#schematic svg") && document.querySelector("#routes .route")`},
-		{"runs", "#/runs", `document.querySelector("#runs-list tbody tr") && document.querySelector("#r-route option")`},
-		{"summaries", "#/summaries", `document.querySelector("#summary .summary-text p")`},
+	views := []struct{ name, hash, page, ready string }{
+		{"overview", "#/", "", overviewLoaded},
+		{"routes", "#/routes", "", `document.querySelector("#schematic svg") && document.querySelector("#routes .route")`},
+		{"runs", "#/runs", "", `document.querySelector("#runs-list tbody tr") && document.querySelector("#r-route option")`},
+		{"summaries", "#/summaries", "", `document.querySelector("#summary .summary-text p")`},
+		// With the admin's token kept, and polling until the delivery is recorded.
+		{"admin", "", "/?refresh=1&live=0&lang=zh#/admin", `document.querySelector('#adm-hooks .hook tbody tr[data-status="delivered"]')`},
 	}
 	tb.do(chromedp.Navigate(s.url + "/?refresh=0&lang=zh"))
 	for _, v := range views {
-		tb.do(chromedp.Evaluate[chromedp.Void](`location.hash = ` + jsString(v.hash)))
+		if v.page != "" {
+			tb.do(chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem("banlie.token", ` + jsString(s.admin) + `)`))
+			tb.do(chromedp.Navigate(s.url + v.page))
+		} else {
+			tb.do(chromedp.Evaluate[chromedp.Void](`location.hash = ` + jsString(v.hash)))
+		}
 		tb.wait("the "+v.name+" view", v.ready, 20*time.Second)
 		if w := eval[int](tb, `document.documentElement.scrollWidth`); w > 375 {
 			t.Errorf("%s: the page is %d px wide at 375 px", v.name, w)

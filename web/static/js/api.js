@@ -65,7 +65,21 @@ export function get(url) {
   return inflight.get(url);
 }
 
-async function fetchConditional(url) {
+// getWithToken is get for resources that always need a token (the admin
+// view's): a refused token is forgotten and the refusal thrown, with no
+// retry without it and no sign-in form.
+export function getWithToken(url) {
+  const key = "token\n" + url;
+  if (!inflight.has(key)) {
+    const p = fetchConditional(url, true);
+    inflight.set(key, p);
+    const done = () => inflight.delete(key);
+    p.then(done, done);
+  }
+  return inflight.get(key);
+}
+
+async function fetchConditional(url, needsToken) {
   const prev = held.get(url);
   const h = headers();
   if (prev && prev.etag) h["If-None-Match"] = prev.etag;
@@ -74,6 +88,10 @@ async function fetchConditional(url) {
   if (res.status === 304 && prev) {
     counters.notModified++;
     return { data: prev.data, fresh: false };
+  }
+  if (res.status === 401 && needsToken) {
+    setToken("");
+    throw await failure(res);
   }
   if (res.status === 401 && token()) {
     // The kept token was refused (revoked, or typed wrong): forget it and

@@ -1,5 +1,5 @@
-// The dashboard: four views in one page, chosen by the address's hash
-// (#/, #/routes, #/runs, #/summaries/2024-10), a language switch, and the
+// The dashboard: its views in one page, chosen by the address's hash
+// (#/, #/routes, #/runs, #/summaries/2024-10, #/admin), a language switch, and the
 // shown view kept current: by the server's event stream (live.js), which
 // says what changed, else by a conditional refresh every few seconds.
 //
@@ -22,6 +22,7 @@ const modules = {
   runs: () => import("./runs.js"),
   summaries: () => import("./summaries.js"),
   run: () => import("./run.js"),
+  admin: () => import("./admin.js"),
 };
 const views = {}; // the views loaded so far
 let current = null;
@@ -134,9 +135,14 @@ async function poll() {
 // journeys change the overview (tiles, chart, latest runs, in transit), the
 // routes' figures, the run log and the open run page if it is that run;
 // sea-rail counts, targets reached and milestones the overview; summaries
-// the summaries view. A reset concerns every view.
+// the summaries view; every event the admin view (its webhooks' deliveries).
+// A reset concerns every view.
 function concerns(type, data) {
   if (type === "reset") return Object.keys(modules);
+  return ["admin", ...viewsOf(type, data)]; // any event may be delivered to a webhook
+}
+
+function viewsOf(type, data) {
   if (type.startsWith("run.")) {
     const names = ["overview", "routes", "runs"];
     const id = data && (type.startsWith("run.event") ? data.run_id : data.id);
