@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,9 +36,9 @@ func buildBinary(t *testing.T) string {
 
 // startServer starts `banlie serve` as a child process and answers its
 // address once it listens.
-func startServer(t *testing.T, bin, db string) (*exec.Cmd, string) {
+func startServer(t *testing.T, bin, db string, extra ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--db", db, "--addr", "127.0.0.1:0", "--rate-limit", "0")
+	cmd := exec.Command(bin, append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--rate-limit", "0"}, extra...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +145,8 @@ func integrityOK(t *testing.T, path string) {
 }
 
 // TestCrashLosesNoAcknowledgedRun kills the server with SIGKILL while
-// clients stream runs, restarts it, and finds every acknowledged run.
+// clients stream runs, restarts it, and finds every acknowledged run, its
+// event on the stream, and its webhook delivered.
 func TestCrashLosesNoAcknowledgedRun(t *testing.T) {
 	bin := buildBinary(t)
 	db := filepath.Join(t.TempDir(), "crash.db")
@@ -153,8 +155,35 @@ func TestCrashLosesNoAcknowledgedRun(t *testing.T) {
 	if !strings.HasPrefix(admin, models.TokenPrefix) || strings.Contains(admin, "\n") {
 		t.Fatalf("token create printed %q, want the token alone", admin)
 	}
-	srv, addr := startServer(t, bin, db)
+	srv, addr := startServer(t, bin, db, "--webhook-allow-private")
 	post(t, addr, admin, "/api/v1/routes", routeJSON)
+	// A receiver of run.created webhooks, in this process: it survives the
+	// server's crash. It records each run once (a webhook-id seen again is
+	// a retry).
+	var hmu sync.Mutex
+	delivered := map[int64]bool{}
+	seenIDs := map[string]bool{}
+	got := make(chan struct{}, 1)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var ev struct{ Data struct{ ID int64 } }
+		if json.Unmarshal(body, &ev) != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		hmu.Lock()
+		if id := r.Header.Get("webhook-id"); !seenIDs[id] {
+			seenIDs[id] = true
+			delivered[ev.Data.ID] = true
+		}
+		hmu.Unlock()
+		select {
+		case got <- struct{}{}:
+		default:
+		}
+	}))
+	t.Cleanup(receiver.Close)
+	post(t, addr, admin, "/api/v1/webhooks", fmt.Sprintf(`{"url":%q,"events":["run.created"]}`, receiver.URL))
 
 	var mu sync.Mutex
 	acked := map[int64]bool{}
@@ -182,7 +211,7 @@ func TestCrashLosesNoAcknowledgedRun(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 
-	_, addr = startServer(t, bin, db)
+	_, addr = startServer(t, bin, db, "--webhook-allow-private")
 	for id := range acked {
 		res, err := http.Get(fmt.Sprintf("http://%s/api/v1/runs/%d", addr, id))
 		if err != nil {
@@ -254,6 +283,44 @@ func TestCrashLosesNoAcknowledgedRun(t *testing.T) {
 		}
 	}
 	t.Logf("%d runs announced, every acknowledged one among them", len(announced))
+
+	// The webhook: every announced run (the MARK run included) is
+	// delivered after the restart, and nothing else.
+	deadline := time.After(90 * time.Second)
+	for {
+		hmu.Lock()
+		missing := 0
+		for id := range announced {
+			if !delivered[id] {
+				missing++
+			}
+		}
+		n := len(delivered)
+		hmu.Unlock()
+		if missing == 0 && n >= len(announced)+1 {
+			break
+		}
+		select {
+		case <-got:
+		case <-deadline:
+			t.Fatalf("after the restart the receiver has %d runs; %d announced runs are missing", n, missing)
+		}
+	}
+	hmu.Lock()
+	for id := range delivered {
+		if !announced[id] {
+			r, err := http.Get(fmt.Sprintf("http://%s/api/v1/runs/%d", addr, id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Body.Close()
+			if r.StatusCode != 200 {
+				t.Errorf("run %d was delivered by webhook but answers %d", id, r.StatusCode)
+			}
+		}
+	}
+	t.Logf("%d runs delivered by webhook across the crash (duplicates dropped by webhook-id)", len(delivered))
+	hmu.Unlock()
 	integrityOK(t, db)
 }
 
