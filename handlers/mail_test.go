@@ -13,8 +13,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"banlie/jobs"
 	"banlie/store"
@@ -189,8 +192,9 @@ func (m *mailpit) message(t testing.TB, id string) (mpMessage, map[string][]stri
 }
 
 // startMailer runs a mailer on st through smtp://…@127.0.0.1:port until
-// the test ends, with links under base.
-func startMailer(t testing.TB, st *store.Store, port int, base string) {
+// the test ends (or until the stop it answers is called), with links under
+// base.
+func startMailer(t testing.TB, st *store.Store, port int, base string) (*jobs.Mailer, func()) {
 	t.Helper()
 	srv, err := jobs.ParseSMTPURL(fmt.Sprintf("smtp://banlie:s3cret@127.0.0.1:%d", port))
 	if err != nil {
@@ -202,7 +206,9 @@ func startMailer(t testing.TB, st *store.Store, port int, base string) {
 	done := make(chan struct{})
 	m := jobs.NewMailer(st, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
 	go func() { defer close(done); m.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	stop := sync.OnceFunc(func() { cancel(); <-done })
+	t.Cleanup(stop)
+	return m, stop
 }
 
 type subscriberJSON struct {
@@ -436,4 +442,139 @@ func TestSubscribersCRUD(t *testing.T) {
 	ts.mustDo(t, 204, "DELETE", fmt.Sprintf("/api/v1/subscribers/%d", s.ID), nil)
 	ts.do(t, "GET", fmt.Sprintf("/api/v1/subscribers/%d", s.ID), nil).problem(t, 404)
 	ts.do(t, "GET", "/api/v1/unsubscribe/nope", nil).problem(t, 404)
+}
+
+// A target reached: a short notice per language, to those subscribed.
+func TestMailMilestoneNotices(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	mp := startMailpit(t, mailpitBin(t), freePort(t))
+	startMailer(t, ts.Store, mp.smtpPort, ts.URL)
+	createSubscriber(t, ts, map[string]any{"address": "zh@example.com", "language": "zh", "events": []string{"target.reached"}})
+	createSubscriber(t, ts, map[string]any{"address": "en@example.com", "language": "en", "events": []string{"milestone.reached", "target.reached"}})
+	createSubscriber(t, ts, map[string]any{"address": "sums@example.com", "language": "en", "events": []string{"summary.published"}})
+	createRoute(t, ts, "SCO-TJ-MOW", nil)
+	sumRun(t, ts, "SCO-TJ-MOW", "X8001", "2024-09-05T09:30:00+08:00")
+	sumRun(t, ts, "SCO-TJ-MOW", "X8003", "2024-10-08T09:30:00+08:00")
+	sumRun(t, ts, "SCO-TJ-MOW", "X8024", "2024-10-19T07:30:00+08:00")
+	sumTarget(t, ts, 2024, "runs", sumRail, 3, "年度开行3列")
+	sumRollup(t, ts)
+
+	zh := mp.waitFor(t, "年度开行3列 已达成", "zh@example.com")["zh@example.com"]
+	msg, h := mp.message(t, zh.ID)
+	if want := "2024年全年第3列中欧班列X8024次于2024年10月19日发出，目标“年度开行3列”达成。"; !strings.Contains(msg.Text, want) {
+		t.Errorf("zh notice:\n%s\nwant %s", msg.Text, want)
+	}
+	if ct := first(h["Content-Type"]); !strings.HasPrefix(ct, "text/plain; charset=utf-8") || msg.HTML != "" {
+		t.Errorf("notice Content-Type %q, HTML %q", ct, msg.HTML)
+	}
+	if !strings.HasPrefix(first(h["List-Unsubscribe"]), "<"+ts.URL+"/api/v1/unsubscribe/") {
+		t.Errorf("List-Unsubscribe %q", h["List-Unsubscribe"])
+	}
+	// en hears both events: the target reached, and its milestone.
+	deadline := time.Now().Add(30 * time.Second)
+	var texts []string
+	for {
+		texts = texts[:0]
+		for _, s := range mp.messages(t) {
+			if s.To[0].Address == "en@example.com" {
+				m, _ := mp.message(t, s.ID)
+				texts = append(texts, m.Text)
+			}
+		}
+		if len(texts) >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	all := strings.Join(texts, "\n")
+	for _, want := range []string{
+		"The year's 3rd China–Europe train, X8024, departed on 19 October 2024, reaching the target “年度开行3列”.",
+		"Milestone “年度开行3列”: reached by China–Europe train X8024, which departed on 19 October 2024.",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("en notices lack %q:\n%s", want, all)
+		}
+	}
+	for _, s := range mp.messages(t) {
+		if s.To[0].Address == "sums@example.com" {
+			t.Errorf("a summary subscriber was sent %q", s.Subject)
+		}
+	}
+}
+
+// Two mailers (two instances) on one PostgreSQL database: each message is
+// sent once; the metrics count them.
+func TestMailSentOncePG(t *testing.T) {
+	t.Parallel()
+	ts := newTestServerPG(t)
+	mp := startMailpit(t, mailpitBin(t), freePort(t))
+	var addrs []string
+	for i := range 6 {
+		a := fmt.Sprintf("s%d@example.com", i)
+		addrs = append(addrs, a)
+		createSubscriber(t, ts, map[string]any{"address": a, "language": "en", "events": []string{"*"}})
+	}
+	m1, stop1 := startMailer(t, ts.Store, mp.smtpPort, ts.URL)
+	m2, stop2 := startMailer(t, ts.Store, mp.smtpPort, ts.URL)
+	createRoute(t, ts, "SCO-TJ-MOW", nil)
+	createRun(t, ts, runBody("SCO-TJ-MOW", "X1", "2026-10-03T10:00:00+08:00"))
+	sumGenerate(t, ts, "2026-10")
+	createRun(t, ts, runBody("SCO-TJ-MOW", "X2", "2026-09-03T10:00:00+08:00"))
+	sumGenerate(t, ts, "2026-09")
+	mp.waitFor(t, "October 2026", addrs...)
+	mp.waitFor(t, "September 2026", addrs...)
+	// Every message recorded as sent, then both stopped: nothing more
+	// can be on its way.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int64
+		if err := ts.Store.DB().Raw(`SELECT COUNT(*) FROM mail_deliveries WHERE status = 'sent'`).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n == 12 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages recorded as sent, want 12", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop1()
+	stop2()
+	if n := len(mp.messages(t)); n != 12 {
+		t.Fatalf("%d messages in Mailpit, want 12 (each once)", n)
+	}
+	sent, gauges := 0.0, 0
+	for _, m := range []*jobs.Mailer{m1, m2} {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(m.Collectors()...)
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			for _, metric := range mf.GetMetric() {
+				switch mf.GetName() {
+				case "banlie_mail_messages_total":
+					for _, l := range metric.GetLabel() {
+						if l.GetName() == "outcome" && l.GetValue() == "sent" {
+							sent += metric.GetCounter().GetValue()
+						}
+					}
+				case "banlie_mail_messages_pending":
+					gauges++
+					if v := metric.GetGauge().GetValue(); v != 0 {
+						t.Errorf("pending gauge %v, want 0", v)
+					}
+				}
+			}
+		}
+	}
+	if gauges != 2 {
+		t.Errorf("%d banlie_mail_messages_pending gauges, want 2", gauges)
+	}
+	if sent != 12 {
+		t.Errorf("banlie_mail_messages_total{outcome=sent} %v over both, want 12", sent)
+	}
 }

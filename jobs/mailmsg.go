@@ -189,30 +189,32 @@ func dayOf(s string) (time.Time, bool) {
 }
 
 // targetNotice: "全年第1000列中欧班列X8024次于…发出" for a target on the
-// number of trains; the target's label otherwise.
+// number of trains; the target's label otherwise. The day is the one the
+// target was reached on, in the reporting zone.
 func targetNotice(p models.Progress, lang string) string {
 	t := p.Target
-	if p.ReachedBy != nil && t.Metric == "runs" {
-		at := p.ReachedBy.DepartedAt
-		if lang == models.MailLangZh {
-			return fmt.Sprintf("%d年全年第%d列中欧班列%s次于%s发出，%s已达成。", t.Year, t.Value, p.ReachedBy.Number, zhDate(at), t.Label)
-		}
-		return fmt.Sprintf("The year's %s China–Europe train, %s, departed on %s: %s reached.", ordinal(t.Value), p.ReachedBy.Number, at.Format("2 January 2006"), t.Label)
-	}
-	on := ""
+	on, ok := "", false
+	var day time.Time
 	if p.ReachedOn != nil {
 		on = *p.ReachedOn
+		day, ok = dayOf(on)
 	}
 	if lang == models.MailLangZh {
-		if d, ok := dayOf(on); ok {
-			on = zhDate(d)
+		if ok {
+			on = zhDate(day)
 		}
-		return fmt.Sprintf("%s已于%s达成（%d）。", t.Label, on, t.Value)
+		if p.ReachedBy != nil && t.Metric == "runs" {
+			return fmt.Sprintf("%d年全年第%d列中欧班列%s次于%s发出，目标“%s”达成。", t.Year, t.Value, p.ReachedBy.Number, on, t.Label)
+		}
+		return fmt.Sprintf("目标“%s”（%d）已于%s达成。", t.Label, t.Value, on)
 	}
-	if d, ok := dayOf(on); ok {
-		on = d.Format("2 January 2006")
+	if ok {
+		on = day.Format("2 January 2006")
 	}
-	return fmt.Sprintf("%s was reached on %s (%s).", t.Label, on, thousands(t.Value))
+	if p.ReachedBy != nil && t.Metric == "runs" {
+		return fmt.Sprintf("The year's %s China–Europe train, %s, departed on %s, reaching the target “%s”.", ordinal(t.Value), p.ReachedBy.Number, on, t.Label)
+	}
+	return fmt.Sprintf("The target “%s” (%s) was reached on %s.", t.Label, thousands(t.Value), on)
 }
 
 func milestoneNotice(m models.Milestone, lang string) string {
@@ -223,17 +225,17 @@ func milestoneNotice(m models.Milestone, lang string) string {
 			on = zhDate(d)
 		}
 		if m.ReachedBy != nil {
-			return fmt.Sprintf("%s：中欧班列%s次于%s发出，目标达成。", m.Label, m.ReachedBy.Number, zhDate(m.ReachedBy.DepartedAt))
+			return fmt.Sprintf("里程碑“%s”：中欧班列%s次于%s发出，目标达成。", m.Label, m.ReachedBy.Number, on)
 		}
-		return fmt.Sprintf("%s：已于%s达成。", m.Label, on)
+		return fmt.Sprintf("里程碑“%s”已于%s达成。", m.Label, on)
 	}
 	if ok {
 		on = d.Format("2 January 2006")
 	}
 	if m.ReachedBy != nil {
-		return fmt.Sprintf("%s: reached by China–Europe train %s, which departed on %s.", m.Label, m.ReachedBy.Number, m.ReachedBy.DepartedAt.Format("2 January 2006"))
+		return fmt.Sprintf("Milestone “%s”: reached by China–Europe train %s, which departed on %s.", m.Label, m.ReachedBy.Number, on)
 	}
-	return fmt.Sprintf("%s: reached on %s.", m.Label, on)
+	return fmt.Sprintf("Milestone “%s”: reached on %s.", m.Label, on)
 }
 
 func footer(langs []string, unsubscribe string) string {
