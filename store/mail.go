@@ -210,7 +210,6 @@ type MailClaim struct {
 	ID, SubscriberID, EventID int64
 	Type                      string
 	Data                      json.RawMessage
-	At                        time.Time // the event's
 	Address, Language, Token  string
 	// Attempt is this attempt's number, from 1; FirstAttemptAt the first's
 	// instant (this one's for the first).
@@ -268,7 +267,7 @@ func (s *Store) ClaimMail(ctx context.Context, id int64, now time.Time, lease ti
 		if err := tx.db.Save(&m).Error; err != nil {
 			return err
 		}
-		claim = &MailClaim{ID: m.ID, SubscriberID: id, EventID: m.EventID, Type: m.Type, Data: json.RawMessage(m.Data), At: m.CreatedAt.In(s.Loc),
+		claim = &MailClaim{ID: m.ID, SubscriberID: id, EventID: m.EventID, Type: m.Type, Data: json.RawMessage(m.Data),
 			Address: sub.Address, Language: sub.Language, Token: sub.Token, Attempt: m.Attempts, FirstAttemptAt: *m.FirstAttemptAt}
 		return nil
 	})
@@ -295,7 +294,7 @@ func (s *Store) fanOutMail(sub *subscriberRow, now time.Time) error {
 				continue
 			}
 			if err := s.exec(`INSERT INTO mail_deliveries (subscriber_id, event_id, type, data, status, attempts, next_attempt_at, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`, sub.ID, r.ID, r.Type, r.Data, models.MailPending, now, r.At.UTC(), now); err != nil {
+				VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`, sub.ID, r.ID, r.Type, r.Data, models.MailPending, now, now, now); err != nil {
 				return err
 			}
 		}
