@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"gorm.io/gorm"
 	"io"
+	"net/mail"
 	"os"
 	"strconv"
 	"strings"
@@ -49,6 +50,12 @@ type Config struct {
 	// link-local addresses; Webhooks tunes their delivery (tests).
 	WebhookAllowPrivate bool
 	Webhooks            jobs.WebhookConfig
+	// SMTPURL is the server mail is sent through (--smtp-url); empty: no
+	// mail is sent. MailFrom is the sender's address; Mail tunes the
+	// sending (tests).
+	SMTPURL  string
+	MailFrom string
+	Mail     jobs.MailConfig
 }
 
 // envOr answers the environment variable, or def when it is unset or empty.
@@ -99,6 +106,22 @@ func (c *Config) finish() error {
 			return fmt.Errorf("--public-url %q: %v", c.PublicURL, err)
 		}
 		c.PublicURL = u
+	}
+	if c.SMTPURL != "" {
+		// The value is never echoed: it may carry a password.
+		srv, err := jobs.ParseSMTPURL(c.SMTPURL)
+		if err != nil {
+			return fmt.Errorf("--smtp-url: %v", err)
+		}
+		c.Mail.Server = srv
+		a, err := mail.ParseAddress(c.MailFrom)
+		if err != nil {
+			return fmt.Errorf("--mail-from %q: must be one e-mail address, e.g. banlie@example.com (needed with --smtp-url)", c.MailFrom)
+		}
+		c.MailFrom = a.Address
+		if c.PublicURL == "" {
+			return fmt.Errorf("--public-url is needed with --smtp-url: the messages' unsubscribe links are absolute")
+		}
 	}
 	return nil
 }

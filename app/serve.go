@@ -46,6 +46,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Lo
 	fs.IntVar(&cfg.MaxStreams, "max-streams", envInt("BANLIE_MAX_STREAMS", handlers.DefaultMaxStreams), "the most event streams (GET /api/v1/stream) open at once; above it a stream answers 503 [BANLIE_MAX_STREAMS]")
 	fs.DurationVar(&cfg.DBWait, "db-wait", envDuration("BANLIE_DB_WAIT", 60*time.Second), "on start, wait this long for the database to answer, retrying with backoff; 0 tries once [BANLIE_DB_WAIT]")
 	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", envBool("BANLIE_WEBHOOK_ALLOW_PRIVATE", false), "let webhooks reach private, loopback and link-local addresses (receivers on this machine or network); refused by default [BANLIE_WEBHOOK_ALLOW_PRIVATE]")
+	fs.StringVar(&cfg.SMTPURL, "smtp-url", envOr("BANLIE_SMTP_URL", ""), "SMTP server the summaries and milestones are e-mailed through: smtp://user:password@host:port (STARTTLS when the server offers it; port 587 by default) or smtps://… (implicit TLS; port 465); none by default: no mail is sent, subscribers can still be managed [BANLIE_SMTP_URL]")
+	fs.StringVar(&cfg.MailFrom, "mail-from", envOr("BANLIE_MAIL_FROM", ""), "the messages' From address, e.g. banlie@example.com (needed with --smtp-url) [BANLIE_MAIL_FROM]")
 	if err := parse(fs, &cfg, args); err != nil {
 		return err
 	}
@@ -94,6 +96,18 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 	whc := cfg.Webhooks
 	whc.AllowPrivate = cfg.WebhookAllowPrivate
 	deliverer := jobs.NewDeliverer(st, log, whc)
+	collectors := append(sched.Collectors(), deliverer.Collectors()...)
+	// The mailer runs only with an SMTP server; subscribers are managed
+	// either way.
+	var mailer *jobs.Mailer
+	if cfg.SMTPURL != "" {
+		mc := cfg.Mail
+		mc.From, mc.PublicURL = cfg.MailFrom, cfg.PublicURL
+		mailer = jobs.NewMailer(st, log, mc)
+		collectors = append(collectors, mailer.Collectors()...)
+	} else {
+		log.Info("no --smtp-url: no mail is sent")
+	}
 	// Totals are served from roll-ups: /readyz says ready only once a
 	// roll-up has succeeded, so a database filled offline serves correct
 	// totals, and not while the last one failed.
@@ -125,7 +139,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		TrustProxy:          cfg.TrustProxy,
 		PublicURL:           cfg.PublicURL,
 		Ready:               isReady,
-		Collectors:          append(sched.Collectors(), deliverer.Collectors()...),
+		Collectors:          collectors,
 		Web:                 web.FS(),
 		BodyLimit:           cfg.BodyLimit,
 		MaxStreams:          cfg.MaxStreams,
@@ -170,9 +184,16 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 	dctx, stopDeliveries := context.WithCancel(context.WithoutCancel(ctx))
 	delivered := make(chan struct{})
 	go func() { defer close(delivered); deliverer.Run(dctx) }()
+	mailed := make(chan struct{})
+	go func() {
+		defer close(mailed)
+		if mailer != nil {
+			mailer.Run(dctx)
+		}
+	}()
 	// Stop order: HTTP first (in-flight requests finish), then the
-	// scheduler (running jobs finish) and the webhook deliveries (an
-	// attempt under way is cut short and sent again later), then the
+	// scheduler (running jobs finish), the webhook deliveries and the mail
+	// (an attempt under way is cut short and sent again later), then the
 	// database (deferred above).
 	defer func() {
 		<-warmed
@@ -181,6 +202,10 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		stopDeliveries()
 		<-delivered
 		log.Info("webhook deliveries stopped")
+		<-mailed
+		if mailer != nil {
+			log.Info("mail stopped")
+		}
 	}()
 
 	select {

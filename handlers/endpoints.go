@@ -88,6 +88,9 @@ const (
 	// ?lang= and ?refresh=), not the API's: the endpoint is not in the API
 	// document, and no query parameter is refused (refuseUnknownQuery).
 	ownQuery
+	// ownCredential: the path carries the request's credential (an
+	// unsubscribe link's token): the one kind of write open to anyone.
+	ownCredential
 )
 
 // endpoint is one route the server answers, with its policies.
@@ -129,6 +132,7 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler,
 	journeys := journeyHandlers{cfg.Store}
 	containers := containerHandlers{cfg.Store}
 	webhooks := webhookHandlers{cfg.Store, cfg.WebhookAllowPrivate}
+	subscribers := subscriberHandlers{cfg.Store}
 	streams := &streamHandlers{st: cfg.Store, log: cfg.Log, max: int64(cmp.Or(cfg.MaxStreams, DefaultMaxStreams)),
 		heartbeat: cmp.Or(cfg.StreamHeartbeat, DefaultStreamHeartbeat), poll: cmp.Or(cfg.StreamPoll, DefaultStreamPoll),
 		stopping: cfg.Stopping, gauge: streamsOpen}
@@ -210,6 +214,16 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler,
 		{POST, "/api/v1/webhooks/:id/rotate-secret", webhooks.rotateSecret, admins, write},
 		{GET, "/api/v1/webhooks/:id/deliveries", webhooks.deliveries, admins, read},
 		{POST, "/api/v1/webhooks/:id/deliveries/:delivery_id/retry", webhooks.retry, admins, write},
+
+		{POST, "/api/v1/subscribers", subscribers.create, admins, write | idempotent},
+		{GET, "/api/v1/subscribers", subscribers.list, admins, read},
+		{GET, "/api/v1/subscribers/:id", subscribers.get, admins, read},
+		{PATCH, "/api/v1/subscribers/:id", subscribers.update, admins, write},
+		{DELETE, "/api/v1/subscribers/:id", subscribers.delete, admins, write},
+		// The links in the messages: the token is the credential. Answered
+		// as written (an unsubscribe is a change, never a cached answer).
+		{GET, "/api/v1/unsubscribe/:token", subscribers.unsubscribe, anyone, write | ownCredential},
+		{POST, "/api/v1/unsubscribe/:token", subscribers.unsubscribe, anyone, write | ownCredential},
 	}
 	if cfg.Jobs != nil {
 		jobs := jobHandlers{cfg.Store, cfg.Jobs}
@@ -257,7 +271,7 @@ func checkEndpoints(es []endpoint) error {
 			return fmt.Errorf("%s has no handler", name)
 		case e.access < anyone || e.access > admins:
 			return fmt.Errorf("%s does not say who may call it", name)
-		case e.access == anyone && e.method != http.MethodGet:
+		case e.access == anyone && e.method != http.MethodGet && e.handling&ownCredential == 0:
 			return fmt.Errorf("%s is a write open to anyone", name)
 		case e.handling&(tagged|kept|perBase|countedLive|gzipped) != 0 && e.method != http.MethodGet:
 			return fmt.Errorf("%s: only GET answers are tagged, kept or compressed", name)
@@ -267,6 +281,8 @@ func checkEndpoints(es []endpoint) error {
 			return fmt.Errorf("%s is kept without an ETag", name)
 		case e.handling&(perBase|countedLive) != 0 && e.handling&kept == 0:
 			return fmt.Errorf("%s qualifies how it is kept, but is not kept", name)
+		case e.handling&ownCredential != 0 && (e.access != anyone || !strings.HasPrefix(e.path, unsubscribePrefix)):
+			return fmt.Errorf("%s: only the unsubscribe links carry their own credential", name)
 		case e.handling&ownQuery != 0 && (e.method != http.MethodGet || strings.HasPrefix(e.path, "/api/")):
 			return fmt.Errorf("%s: only the dashboard's pages keep their own query; the API's parameters are its document's", name)
 		}

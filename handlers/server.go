@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -226,7 +227,7 @@ func requestLog(log *slog.Logger, hist *prometheus.HistogramVec) echo.Middleware
 			}
 			log.LogAttrs(c.Request().Context(), level, "request",
 				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
-				slog.String("method", method), slog.String("path", boundForLog(c.Request().URL.Path)),
+				slog.String("method", method), slog.String("path", logPath(c.Request().URL.Path)),
 				slog.String("route", route), slog.Int("status", status),
 				slog.Int64("bytes", c.Response().Size), slog.Duration("took", took),
 				slog.String("remote", c.RealIP()))
@@ -234,6 +235,17 @@ func requestLog(log *slog.Logger, hist *prometheus.HistogramVec) echo.Middleware
 		}
 	}
 }
+
+// logPath is a request's path as the log shows it: bounded, and without
+// an unsubscribe link's token (a credential).
+func logPath(p string) string {
+	if rest, ok := strings.CutPrefix(p, unsubscribePrefix); ok && rest != "" {
+		return unsubscribePrefix + "…"
+	}
+	return boundForLog(p)
+}
+
+const unsubscribePrefix = "/api/v1/unsubscribe/"
 
 // boundForLog shortens a client-controlled string to at most 256 bytes (cut
 // on a character boundary) before it is written to a log line.
