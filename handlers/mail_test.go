@@ -443,18 +443,23 @@ func TestSubscribersCRUD(t *testing.T) {
 	ts.do(t, "GET", fmt.Sprintf("/api/v1/subscribers/%d", s.ID), nil).problem(t, 404)
 	ts.do(t, "GET", "/api/v1/unsubscribe/nope", nil).problem(t, 404)
 
-	// The link opened: HEAD leaves the subscription alone, GET ends it
-	// (no token needed) and answers a page.
+	// The link opened: GET and HEAD only ask to confirm (a mail scanner
+	// opening links unsubscribes no one); the page's button POSTs, as a
+	// browser does (asking for HTML), and that ends it, no token needed.
 	b := createSubscriber(t, ts, map[string]any{"address": "b@example.com", "language": "en", "events": []string{"*"}})
 	var token string
 	if err := ts.Store.DB().Raw(`SELECT token FROM subscribers WHERE id = ?`, b.ID).Scan(&token).Error; err != nil || len(token) < 30 {
 		t.Fatalf("token %q: %v", token, err)
 	}
 	ts.mustDo(t, 200, "HEAD", "/api/v1/unsubscribe/"+token, nil, "Authorization", "")
-	ts.mustDo(t, 200, "GET", fmt.Sprintf("/api/v1/subscribers/%d", b.ID), nil)
 	page := ts.mustDo(t, 200, "GET", "/api/v1/unsubscribe/"+token, nil, "Authorization", "")
-	if !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(page.Body), "Unsubscribed") {
+	if !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(page.Body), `<form method="post">`) {
 		t.Fatalf("page %s %s", page.Header.Get("Content-Type"), page.Body)
+	}
+	ts.mustDo(t, 200, "GET", fmt.Sprintf("/api/v1/subscribers/%d", b.ID), nil)
+	done := ts.mustDo(t, 200, "POST", "/api/v1/unsubscribe/"+token, nil, "Authorization", "", "Accept", "text/html,application/xhtml+xml")
+	if !strings.HasPrefix(done.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(done.Body), "Unsubscribed") {
+		t.Fatalf("after the button: %s %s", done.Header.Get("Content-Type"), done.Body)
 	}
 	ts.do(t, "GET", fmt.Sprintf("/api/v1/subscribers/%d", b.ID), nil).problem(t, 404)
 	ts.do(t, "GET", "/api/v1/unsubscribe/"+token, nil, "Authorization", "").problem(t, 404)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"banlie/models"
 	"banlie/store"
@@ -89,26 +90,40 @@ func (h subscriberHandlers) delete(c echo.Context) error {
 // the link, not a token.
 const unsubscribeActor = "unsubscribe-link"
 
-// unsubscribe deletes the subscriber whose link this is: POST (one click,
-// RFC 8058) answers JSON, GET (the link opened in a browser) a small page.
-// HEAD answers as GET would, without unsubscribing.
+// unsubscribe deletes the subscriber whose link this is, on POST: the
+// mail client's one click (RFC 8058) answers JSON, the confirmation page's
+// button (a browser, which asks for HTML) a page. GET (and HEAD) only asks
+// to confirm: mail scanners open links, and must not unsubscribe anyone.
 func (h subscriberHandlers) unsubscribe(c echo.Context) error {
-	w := writeOf(c, h.st)
-	w.Actor.Name = unsubscribeActor
-	isHead := false
-	if _, ok := c.Response().Writer.(*headWriter); ok {
-		isHead = true
-	}
-	if !isHead {
-		if _, err := h.st.Unsubscribe(c.Request().Context(), w, c.Param("token")); err != nil {
+	token := c.Param("token")
+	if c.Request().Method != http.MethodPost {
+		if _, err := h.st.SubscriptionOf(c.Request().Context(), token); err != nil {
 			return err
 		}
+		return c.HTML(http.StatusOK, confirmPage)
 	}
-	if c.Request().Method == http.MethodPost {
-		return c.JSON(http.StatusOK, map[string]any{"unsubscribed": true})
+	w := writeOf(c, h.st)
+	w.Actor.Name = unsubscribeActor
+	if _, err := h.st.Unsubscribe(c.Request().Context(), w, token); err != nil {
+		return err
 	}
-	return c.HTML(http.StatusOK, unsubscribedPage)
+	if strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/html") {
+		return c.HTML(http.StatusOK, unsubscribedPage)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"unsubscribed": true})
 }
+
+// confirmPage asks to confirm with a button that POSTs to the same link
+// (the form sends what a mail client's one click sends).
+const confirmPage = `<!doctype html>
+<html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>退订 / Unsubscribe</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto; padding: 0 1em">
+<h1>退订上合示范区中欧班列邮件</h1><p>此地址将不再收到月报和里程碑邮件。</p>
+<h1 lang="en">Unsubscribe from the SCO Zone China–Europe train mail</h1><p lang="en">This address will no longer receive the summaries and milestones.</p>
+<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">退订 / Unsubscribe</button></form>
+</body></html>
+`
 
 const unsubscribedPage = `<!doctype html>
 <html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

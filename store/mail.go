@@ -184,6 +184,21 @@ func (s *Store) deleteSubscriber(ctx context.Context, row subscriberRow, action 
 // Unsubscribe deletes the subscriber whose unsubscribe token is token,
 // with the messages not yet sent to it, and answers its address. An
 // unknown token (one already used included) answers ENOTFOUND.
+// SubscriptionOf answers the address an unsubscribe link's token belongs
+// to, or ENOTFOUND; it changes nothing.
+func (s *Store) SubscriptionOf(ctx context.Context, token string) (string, error) {
+	var row subscriberRow
+	if token != "" {
+		if err := s.db.WithContext(ctx).Where("token = ?", token).Limit(1).Find(&row).Error; err != nil {
+			return "", fmt.Errorf("subscribers.by_token: %w", err)
+		}
+	}
+	if row.ID == 0 {
+		return "", models.Errorf(models.ENOTFOUND, "no subscription has this unsubscribe link: it may have been used already")
+	}
+	return row.Address, nil
+}
+
 func (s *Store) Unsubscribe(ctx context.Context, w Write, token string) (string, error) {
 	var addr string
 	err := s.Tx(ctx, w, func(tx *Store) error {
