@@ -101,6 +101,21 @@ func TestServeSendsMail(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = mp.Process.Kill(); _ = mp.Wait() })
 	api := "http://127.0.0.1:" + strconv.Itoa(apiPort) + "/api/v1/messages"
+	// Mailpit answers once it has started: wait for its API and its SMTP port.
+	for up := time.Now().Add(20 * time.Second); ; {
+		res, err := http.Get(api)
+		if err == nil {
+			res.Body.Close()
+			if c, derr := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(smtpPort)); derr == nil {
+				c.Close()
+				break
+			}
+		}
+		if time.Now().After(up) {
+			t.Fatalf("Mailpit did not answer within 20 s: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval
+	}
 
 	cfg := testConfig(t)
 	cfg.SMTPURL = "smtp://banlie:hunter2@127.0.0.1:" + strconv.Itoa(smtpPort)
