@@ -36,6 +36,9 @@ type Store struct {
 	pending *[]outboxRow
 	// bus tells this process's outbox readers of commits with events.
 	bus *eventBus
+	// depth is how many transactions this one is nested in (0: the
+	// outermost), which names its savepoint.
+	depth int
 }
 
 // Write is what the caller of a write says of it: who writes (audited as
@@ -89,7 +92,7 @@ func (s *Store) DB() *gorm.DB { return s.db }
 // record; a transaction inside another keeps the outer one's.
 func (s *Store) Tx(ctx context.Context, w Write, fn func(tx *Store) error) error {
 	if s.inTx {
-		w = s.w
+		return s.nested(fn)
 	}
 	if !s.inTx && s.writeMu != nil {
 		s.writeMu.Lock()
@@ -238,4 +241,30 @@ func (s *Store) forUpdate(db *gorm.DB, table string) *gorm.DB {
 		return db
 	}
 	return db.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: table}})
+}
+
+// nested runs fn in a savepoint of the caller's transaction: what fn wrote,
+// and the events it emitted, are undone when it fails, and the rest of the
+// transaction goes on. The savepoint is released either way, so that a
+// long transaction (an import of thousands of lines, one nested write each)
+// does not pile them up: SQLite's cost per statement grows with the
+// savepoints open.
+func (s *Store) nested(fn func(tx *Store) error) error {
+	name := fmt.Sprintf("banlie_sp%d", s.depth+1)
+	if err := s.exec("SAVEPOINT " + name); err != nil {
+		return err
+	}
+	emitted := len(*s.pending)
+	tx := &Store{db: s.db, Loc: s.Loc, Now: s.Now, writeMu: s.writeMu, inTx: true, w: s.w, pending: s.pending, bus: s.bus, depth: s.depth + 1}
+	if err := fn(tx); err != nil {
+		*s.pending = (*s.pending)[:emitted]
+		if rerr := s.exec("ROLLBACK TO SAVEPOINT " + name); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		if rerr := s.exec("RELEASE SAVEPOINT " + name); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	return s.exec("RELEASE SAVEPOINT " + name)
 }
