@@ -11,7 +11,6 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
-	"strconv"
 	"strings"
 	"time"
 
@@ -212,9 +211,9 @@ func targetNotice(p models.Progress, lang string) string {
 		on = day.Format("2 January 2006")
 	}
 	if p.ReachedBy != nil && t.Metric == "runs" {
-		return fmt.Sprintf("The year's %s China–Europe train, %s, departed on %s, reaching the target “%s”.", ordinal(t.Value), p.ReachedBy.Number, on, t.Label)
+		return fmt.Sprintf("The year's %s China–Europe train, %s, departed on %s, reaching the target “%s”.", summary.Ordinal(t.Value), p.ReachedBy.Number, on, t.Label)
 	}
-	return fmt.Sprintf("The target “%s” (%s) was reached on %s.", t.Label, thousands(t.Value), on)
+	return fmt.Sprintf("The target “%s” (%s) was reached on %s.", t.Label, summary.Count(t.Value), on)
 }
 
 func milestoneNotice(m models.Milestone, lang string) string {
@@ -248,38 +247,4 @@ func footer(langs []string, unsubscribe string) string {
 		}
 	}
 	return strings.Join(lines, "\n") + "\n"
-}
-
-// thousands writes n with commas: 1,000.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-// ordinal writes 1,000th, 21st, 12th.
-func ordinal(n int64) string {
-	suffix := "th"
-	if n%100 < 11 || n%100 > 13 {
-		switch n % 10 {
-		case 1:
-			suffix = "st"
-		case 2:
-			suffix = "nd"
-		case 3:
-			suffix = "rd"
-		}
-	}
-	return thousands(n) + suffix
 }

@@ -56,6 +56,14 @@ var textFuncs = template.FuncMap{
 	},
 }
 
+// Count writes a count in English with thousands separators (1,024), as
+// the summaries do; Ordinal the ordinal (1,000th), for other texts of
+// banlie's to say figures alike.
+func Count(n int64) string { return enNum(n) }
+
+// Ordinal: see Count.
+func Ordinal(n int64) string { return ordinal(n) }
+
 // enNum writes a count with thousands separators: 1,024.
 func enNum(n int64) string {
 	s := strconv.FormatInt(n, 10)
