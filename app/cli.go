@@ -23,7 +23,8 @@ usage: banlie <command> [flags]
 commands:
   serve      run the HTTP API and dashboard (brings the database schema up to date first)
   migrate    bring the database schema up to date and exit
-  seed       load data: seed --demo loads the illustrative demo data set
+  seed       load data: seed --demo loads the illustrative demo data set;
+             seed --synthetic N [--seed S] [--years Y] a large made-up history
   token      manage access tokens: token create --role R --name N | token list | token revoke NAME
   import     log runs from a CSV file: import --runs FILE.csv [--dry-run]
   export     write runs as CSV: export --runs [--from D --to D --route R --mode M] [--out FILE]
@@ -147,19 +148,40 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 
 func cmdSeed(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
 	var cfg Config
-	fs := newFlagSet("seed", "Loads data into the database. --demo loads the illustrative demo data set\n(deterministic; refused unless the database holds no routes yet).", stderr, &cfg)
+	var synth SyntheticOptions
+	fs := newFlagSet("seed", "Loads data into the database; refused unless the database holds no routes yet.\n--demo loads the illustrative demo data set (deterministic). --synthetic N loads N made-up\nruns over --years of history ending today, with their routes, the recent runs' journeys,\ndaily sea-rail counts and yearly targets, then rolls up: the same N, --seed, --years and\nday load the same data. Progress goes to standard error.", stderr, &cfg)
 	fs.BoolVar(&cfg.Demo, "demo", false, "load the demo data set")
+	fs.IntVar(&synth.Runs, "synthetic", 0, "load this many synthetic runs (every status), e.g. 1000000")
+	fs.Int64Var(&synth.Seed, "seed", 1, "with --synthetic: the random seed (another seed, other data)")
+	fs.IntVar(&synth.Years, "years", SyntheticDefaultYears, "with --synthetic: the years of history before today")
 	if err := parse(fs, &cfg, args); err != nil {
 		return err
 	}
-	if !cfg.Demo {
-		return errors.New("nothing to seed: say --demo")
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	switch {
+	case cfg.Demo && given["synthetic"]:
+		return errors.New("seed: --demo and --synthetic exclude each other; say one")
+	case !given["synthetic"] && (given["seed"] || given["years"]):
+		return errors.New("seed: --seed and --years go with --synthetic N")
+	case !cfg.Demo && !given["synthetic"]:
+		return errors.New("nothing to seed: say --demo or --synthetic N")
+	}
+	if given["synthetic"] {
+		if err := synth.check(); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
 	}
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer store.Close(st.DB())
+	if given["synthetic"] {
+		synth.Progress = stderr
+		_, err := SeedSynthetic(ctx, st, synth)
+		return err
+	}
 	stats, err := SeedDemo(ctx, st)
 	if err != nil {
 		return err
