@@ -287,16 +287,53 @@ func checkSynthetic(t *testing.T, st *store.Store, runs, years int) {
 	}
 }
 
+// seedSyntheticAt seeds a new SQLite file at path with the clock stopped
+// at now (in the reporting zone now is in).
+func seedSyntheticAt(t *testing.T, path string, now time.Time, opt SyntheticOptions) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close(db) })
+	if _, err := store.Migrate(ctx, db, quiet); err != nil {
+		t.Fatal(err)
+	}
+	st := store.NewStore(db, now.Location(), func() time.Time { return now })
+	if _, err := st.EnsureReportingZone(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SeedSynthetic(ctx, st, opt); err != nil {
+		t.Fatalf("SeedSynthetic: %v", err)
+	}
+	return st
+}
+
 // banlie seed --synthetic loads its runs, routes, journeys, sea-rail counts
-// and targets into a new SQLite file; the same arguments load the same
-// data, another seed other data; a database with routes is refused.
+// and targets into a new SQLite file; the same arguments on the same day
+// load the same data (whatever the hour), another seed other data; a
+// database with routes is refused.
 func TestSeedSynthetic(t *testing.T) {
 	dir := t.TempDir()
-	a, b, c := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db"), filepath.Join(dir, "c.db")
+	loc := demoLoc(t) // a new database's reporting zone
 	const runs, years = 3000, 3
-	stderr, err := seedCmd(t, "--synthetic", fmt.Sprint(runs), "--years", fmt.Sprint(years), "--db", a)
-	if err != nil {
-		t.Fatalf("seed: %v\n%s", err, stderr)
+	var a, stderr string
+	var day models.Day
+	for attempt := 0; ; attempt++ {
+		a = filepath.Join(dir, fmt.Sprintf("a%d.db", attempt))
+		before := models.DayOf(time.Now(), loc)
+		var err error
+		if stderr, err = seedCmd(t, "--synthetic", fmt.Sprint(runs), "--years", fmt.Sprint(years), "--db", a); err != nil {
+			t.Fatalf("seed: %v\n%s", err, stderr)
+		}
+		if day = models.DayOf(time.Now(), loc); day == before {
+			break
+		}
+		if attempt > 0 {
+			t.Fatal("the day changed twice while seeding")
+		}
+		// Midnight passed while seeding: seed again, within one day.
 	}
 	for _, want := range []string{"synthetic: runs 3000 of 3000", "synthetic: journeys of the runs since", "sea-rail counts", "synthetic: loaded "} {
 		if !strings.Contains(stderr, want) {
@@ -311,20 +348,17 @@ func TestSeedSynthetic(t *testing.T) {
 	}
 	hashA := contentHash(t, adb)
 
-	if stderr, err := seedCmd(t, "--synthetic", fmt.Sprint(runs), "--years", fmt.Sprint(years), "--seed", "1", "--db", b); err != nil {
-		t.Fatalf("seed: %v\n%s", err, stderr)
-	}
-	bdb, err := openSeeded(t, b).DB().DB()
+	// The same arguments on the same day, at another hour.
+	noon := day.Start(loc).Add(12*time.Hour + 34*time.Minute)
+	bst := seedSyntheticAt(t, filepath.Join(dir, "b.db"), noon, SyntheticOptions{Runs: runs, Seed: 1, Years: years})
+	bdb, err := bst.DB().DB()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if h := contentHash(t, bdb); h != hashA {
 		t.Errorf("the same arguments loaded other data: %s, %s", hashA, h)
 	}
-	if stderr, err := seedCmd(t, "--synthetic", fmt.Sprint(runs), "--years", fmt.Sprint(years), "--seed", "2", "--db", c); err != nil {
-		t.Fatalf("seed: %v\n%s", err, stderr)
-	}
-	cst := openSeeded(t, c)
+	cst := seedSyntheticAt(t, filepath.Join(dir, "c.db"), noon, SyntheticOptions{Runs: runs, Seed: 2, Years: years})
 	checkSynthetic(t, cst, runs, years)
 	cdb, err := cst.DB().DB()
 	if err != nil {
