@@ -425,8 +425,9 @@ func (r synthRoute) hasBorder() bool {
 // ---------------------------------------------------------------------------
 // Generation
 
-// synthJourneySeed and synthSeaRailSeed set apart the random streams of
-// the journeys and the sea-rail counts from the runs'.
+// The second halves of the random streams' seeds (the first is --seed):
+// the runs, the journeys, the sea-rail counts and the targets draw from
+// streams of their own, so that none changes with another.
 const (
 	synthRunSeed     = 0x72756e73
 	synthJourneySeed = 0x6a6f75726e6579
@@ -437,7 +438,6 @@ const (
 type synthGen struct {
 	loc    *time.Location
 	seed   uint64
-	years  int
 	rng    *rand.Rand
 	dg     demoGen // the demo's load, cargo and journeys, drawing on rng
 	today  models.Day
@@ -459,7 +459,7 @@ func newSynthGen(loc *time.Location, today models.Day, opt SyntheticOptions) *sy
 	seed := uint64(opt.Seed)
 	rng := rand.New(rand.NewPCG(seed, synthRunSeed))
 	asOf := today.Start(loc)
-	g := &synthGen{loc: loc, seed: seed, years: opt.Years, rng: rng, today: today,
+	g := &synthGen{loc: loc, seed: seed, rng: rng, today: today,
 		first: models.DayOf(asOf.AddDate(-opt.Years, 0, 0), loc), asOf: asOf,
 		recent: today.Add(-synthRecentDays).Start(loc), tir: make([]int, len(synthRoutes))}
 	g.dg = demoGen{rng: rng, loc: loc, asOf: asOf}
