@@ -39,6 +39,9 @@ type Store struct {
 	// depth is how many transactions this one is nested in (0: the
 	// outermost), which names its savepoint.
 	depth int
+	// group commits the writes queued for SQLite's writer together; nil
+	// on PostgreSQL, where writers do not wait for one another.
+	group *writeGroup
 }
 
 // Write is what the caller of a write says of it: who writes (audited as
@@ -80,6 +83,7 @@ func NewStore(db *gorm.DB, loc *time.Location, now func() time.Time) *Store {
 	st := &Store{db: db, Loc: loc, Now: now, bus: newEventBus()}
 	if db.Dialector.Name() == "sqlite" {
 		st.writeMu = &sync.Mutex{}
+		st.group = &writeGroup{}
 	}
 	return st
 }
@@ -89,33 +93,35 @@ func (s *Store) DB() *gorm.DB { return s.db }
 
 // Tx runs fn in one transaction: everything fn writes is kept, or nothing.
 // w says who writes and when, and carries the Idempotency-Key claim to
-// record; a transaction inside another keeps the outer one's.
+// record; a transaction inside another keeps the outer one's. On SQLite,
+// writes that queue up for the single writer meanwhile are committed
+// together (see group.go), each still all or nothing on its own.
 func (s *Store) Tx(ctx context.Context, w Write, fn func(tx *Store) error) error {
 	if s.inTx {
 		return s.nested(fn)
 	}
-	if !s.inTx && s.writeMu != nil {
+	if s.group != nil {
+		return s.group.do(s, ctx, w, fn)
+	}
+	return s.txAlone(ctx, w, fn)
+}
+
+// txAlone runs fn in a transaction of its own.
+func (s *Store) txAlone(ctx context.Context, w Write, fn func(tx *Store) error) error {
+	if s.writeMu != nil {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
 	}
 	claimedHere := false
-	pending := s.pending
-	if !s.inTx {
-		pending = &[]outboxRow{}
-	}
+	pending := &[]outboxRow{}
 	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 		tx := &Store{db: gtx, Loc: s.Loc, Now: s.Now, writeMu: s.writeMu, inTx: true, w: w, pending: pending, bus: s.bus}
-		if !s.inTx {
-			var err error
-			if claimedHere, err = tx.claimIdempotencyKey(w.Claim); err != nil {
-				return err
-			}
+		var err error
+		if claimedHere, err = tx.claimIdempotencyKey(w.Claim); err != nil {
+			return err
 		}
 		if err := fn(tx); err != nil {
 			return err
-		}
-		if s.inTx {
-			return nil
 		}
 		if !tx.servedUnchanged {
 			// Last but the outbox, just before the commit: on PostgreSQL
@@ -128,7 +134,7 @@ func (s *Store) Tx(ctx context.Context, w Write, fn func(tx *Store) error) error
 		}
 		return tx.writePending()
 	})
-	if err == nil && !s.inTx && len(*pending) > 0 && s.bus != nil {
+	if err == nil && len(*pending) > 0 && s.bus != nil {
 		s.bus.publish()
 	}
 	if err != nil && claimedHere {
