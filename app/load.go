@@ -57,6 +57,12 @@ type loadRequest struct {
 	header       http.Header
 	body         func(n int64) []byte
 	ok           func(status int) bool
+	// check, if set, sees every answer whose status is ok and says what is
+	// wrong with its content (nil: right); a wrong answer is an error.
+	check func(status int, body []byte) error
+	// before, if set, runs untimed before each of this request's sends (a
+	// write, so that the read after it is computed afresh).
+	before func(ctx context.Context, n int64) error
 	// created, if set, is told the Location of every 201 answer.
 	created func(location string)
 }
@@ -69,12 +75,19 @@ func is2xx(s int) bool { return s >= 200 && s < 300 }
 //     target's progress, the latest 50 runs, the network), each with the
 //     If-None-Match of its last answer, as the dashboard sends them;
 //   - dashboard-cold: the same requests without If-None-Match;
+//   - dashboard-after-write (with a token): each of those requests right
+//     after a run was logged (untimed), so that every answer is computed
+//     afresh, as the first poll after an operator's entry is;
 //   - log-run (with a token): POST /api/v1/runs with unique numbers and an
 //     Idempotency-Key, as the departure form sends them. The runs it logs are
 //     dated today; unless o.KeepRuns, they are deleted again afterwards (the
 //     audit log keeps both the creation and the deletion).
 //
-// It answers how many logged runs it deleted afterwards.
+// Every timed answer is checked: a poll's 200 must be the very answer of the
+// refresh before the load (nothing was written meanwhile), an answer after
+// a write must be well-formed JSON of the request's shape, and a logged
+// run must come back with the number sent. It answers how many logged runs
+// it deleted afterwards.
 func RunLoad(ctx context.Context, o LoadOptions) ([]LoadResult, int, error) {
 	if o.Clients <= 0 {
 		o.Clients = 16
@@ -113,19 +126,67 @@ func RunLoad(ctx context.Context, o LoadOptions) ([]LoadResult, int, error) {
 			return nil, 0, errors.New("load: the server has no route to log runs on")
 		}
 		stamp := strconv.FormatInt(time.Now().UnixNano(), 36) // numbers unique to this run of the command
+		writeHeader := http.Header{"Authorization": {"Bearer " + o.Token}, "Content-Type": {"application/json"}}
+		runBody := func(prefix string, n int64) ([]byte, string) {
+			number := prefix + stamp + "-" + strconv.FormatInt(n, 10)
+			b, _ := json.Marshal(map[string]any{
+				"route": route, "number": number, "direction": "outbound",
+				"departed_at": time.Now().UTC().Add(-time.Minute).Format(time.RFC3339), "status": "departed",
+				"containers": 50, "teu": 100,
+			})
+			return b, number
+		}
+		// A write before each read, untimed; its run is deleted afterwards
+		// like the log-run scenario's.
+		logOne := func(ctx context.Context, n int64) error {
+			b, number := runBody("W", n)
+			req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/runs", bytes.NewReader(b))
+			if err != nil {
+				return err
+			}
+			req.Header = writeHeader.Clone()
+			res, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusCreated {
+				return fmt.Errorf("load: logging run %s before a read answered %d: %.200s", number, res.StatusCode, body)
+			}
+			createdMu.Lock()
+			created = append(created, res.Header.Get("Location"))
+			createdMu.Unlock()
+			return nil
+		}
+		after := withoutETags(dash)
+		for i := range after {
+			after[i].check = wellFormed(after[i].path)
+			after[i].before = logOne
+		}
+		scenarios = append(scenarios, struct {
+			name string
+			reqs []loadRequest
+		}{"dashboard-after-write", after})
 		scenarios = append(scenarios, struct {
 			name string
 			reqs []loadRequest
 		}{"log-run (POST /api/v1/runs)", []loadRequest{{
 			method: "POST", path: "/api/v1/runs",
-			header: http.Header{"Authorization": {"Bearer " + o.Token}, "Content-Type": {"application/json"}},
+			header: writeHeader,
 			body: func(n int64) []byte {
-				b, _ := json.Marshal(map[string]any{
-					"route": route, "number": "L" + stamp + "-" + strconv.FormatInt(n, 10), "direction": "outbound",
-					"departed_at": time.Now().UTC().Add(-time.Minute).Format(time.RFC3339), "status": "departed",
-					"containers": 50, "teu": 100,
-				})
+				b, _ := runBody("L", n)
 				return b
+			},
+			check: func(_ int, body []byte) error {
+				var run struct {
+					ID     int64  `json:"id"`
+					Number string `json:"number"`
+				}
+				if err := json.Unmarshal(body, &run); err != nil || run.ID <= 0 || !strings.HasPrefix(run.Number, "L"+stamp+"-") {
+					return fmt.Errorf("load: a logged run came back as %.200s", body)
+				}
+				return nil
 			},
 			ok: func(s int) bool { return s == http.StatusCreated },
 			created: func(loc string) {
@@ -252,8 +313,11 @@ func dashboardRequests(ctx context.Context, client *http.Client, base string, ye
 		if err != nil {
 			return nil, "", fmt.Errorf("load: GET %s: %w", p, err)
 		}
-		_, _ = io.Copy(io.Discard, res.Body)
+		ref, err := io.ReadAll(res.Body)
 		res.Body.Close()
+		if err != nil {
+			return nil, "", fmt.Errorf("load: GET %s: %w", p, err)
+		}
 		if res.StatusCode != http.StatusOK {
 			return nil, "", fmt.Errorf("load: GET %s answered %d", p, res.StatusCode)
 		}
@@ -262,13 +326,59 @@ func dashboardRequests(ctx context.Context, client *http.Client, base string, ye
 			h.Set("If-None-Match", tag)
 		}
 		reqs = append(reqs, loadRequest{method: "GET", path: p, header: h,
-			ok: func(s int) bool { return s == http.StatusOK || s == http.StatusNotModified }})
+			ok:    func(s int) bool { return s == http.StatusOK || s == http.StatusNotModified },
+			check: sameAs(p, ref)})
 	}
 	code := ""
 	if len(routes.Items) > 0 {
 		code = routes.Items[0].Code
 	}
 	return reqs, code, nil
+}
+
+// sameAs checks that a 200 answer is ref, the answer before the load:
+// nothing is written while the dashboard scenarios run.
+func sameAs(path string, ref []byte) func(int, []byte) error {
+	return func(status int, body []byte) error {
+		if status == http.StatusOK && !bytes.Equal(body, ref) {
+			return fmt.Errorf("load: GET %s answered other content than before the load:\n%.300s\nwas\n%.300s", path, body, ref)
+		}
+		return nil
+	}
+}
+
+// wellFormed checks that an answer computed after a write is a JSON object
+// of the shape of path's answers: a list page with its items (at most the
+// limit asked), totals with their figures, a target's progress, the
+// network's routes.
+func wellFormed(path string) func(int, []byte) error {
+	return func(status int, body []byte) error {
+		var m map[string]json.RawMessage
+		if status != http.StatusOK || json.Unmarshal(body, &m) != nil {
+			return fmt.Errorf("load: GET %s after a write answered %d: %.300s", path, status, body)
+		}
+		var need string
+		switch {
+		case strings.HasPrefix(path, "/api/v1/runs"):
+			var page struct{ Items []json.RawMessage }
+			if json.Unmarshal(body, &page) != nil || len(page.Items) == 0 || len(page.Items) > 50 {
+				return fmt.Errorf("load: GET %s after a write: not a page of 1 to 50 runs: %.300s", path, body)
+			}
+			return nil
+		case strings.HasPrefix(path, "/api/v1/totals/monthly"):
+			need = "months"
+		case strings.HasPrefix(path, "/api/v1/totals/yearly"):
+			need = "year"
+		case strings.HasSuffix(path, "/progress"):
+			need = "actual"
+		case strings.HasPrefix(path, "/api/v1/network"):
+			need = "routes"
+		}
+		if _, ok := m[need]; need != "" && !ok {
+			return fmt.Errorf("load: GET %s after a write lacks %q: %.300s", path, need, body)
+		}
+		return nil
+	}
 }
 
 func withoutETags(reqs []loadRequest) []loadRequest {
@@ -335,6 +445,15 @@ func runScenario(ctx context.Context, client *http.Client, base, name string, re
 					return
 				}
 				lr := reqs[i%int64(len(reqs))]
+				if lr.before != nil {
+					if err := lr.before(ctx, i); err != nil {
+						if ctx.Err() != nil {
+							return
+						}
+						firstErr.CompareAndSwap(nil, err)
+						return
+					}
+				}
 				var body io.Reader
 				if lr.body != nil {
 					body = bytes.NewReader(lr.body(i))
@@ -359,9 +478,22 @@ func runScenario(ctx context.Context, client *http.Client, base, name string, re
 					errs.Add(1)
 					continue
 				}
-				_, _ = io.Copy(io.Discard, res.Body)
+				got, rerr := io.ReadAll(res.Body)
 				res.Body.Close()
 				mine = append(mine, time.Since(t0))
+				if rerr != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					errs.Add(1)
+					continue
+				}
+				if lr.check != nil && lr.ok(res.StatusCode) {
+					if err := lr.check(res.StatusCode, got); err != nil {
+						firstErr.CompareAndSwap(nil, err)
+						return
+					}
+				}
 				if lr.created != nil && res.StatusCode == http.StatusCreated {
 					lr.created(res.Header.Get("Location"))
 				}
