@@ -82,7 +82,7 @@ func TestImportRunsIsAllOrNothingAndRepeatable(t *testing.T) {
 	if _, err := importText(t, st, buf.String(), false); models.ErrorCode(err) != models.EBADREQUEST || !strings.Contains(err.Error(), "mode=upsert") {
 		t.Fatalf("re-import of the export in create mode: %v", err)
 	}
-	f, err := store.ReadRunsCSV(buf.Bytes(), store.CharsetUTF8)
+	f, err := store.ReadRunsCSV(bytes.NewReader(buf.Bytes()), store.CharsetUTF8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestImportRunsIsAllOrNothingAndRepeatable(t *testing.T) {
 // importText imports a UTF-8 CSV in create mode, as the system.
 func importText(t *testing.T, st *store.Store, text string, dry bool) (store.ImportResult, error) {
 	t.Helper()
-	f, err := store.ReadRunsCSV([]byte(text), store.CharsetUTF8)
+	f, err := store.ReadRunsCSV(strings.NewReader(text), store.CharsetUTF8)
 	if err != nil {
 		return store.ImportResult{}, err
 	}

@@ -3,38 +3,67 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"banlie/models"
 	"banlie/store"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/gommon/bytes"
 )
 
 // csvHandlers are the HTTP twins of `banlie import --runs` and
 // `banlie export --runs`: the same st calls, the same CSV format.
 type csvHandlers struct {
-	st  *store.Store
-	log *slog.Logger
+	st          *store.Store
+	log         *slog.Logger
+	importLimit int64 // bytes
 }
 
 // CSV media types the import reads; no Content-Type at all is read as CSV too.
 var csvMediaTypes = []string{"text/csv", "text/plain"}
 
-// MaxImportLines bounds the lines of one import request.
-const MaxImportLines = 2000
+// importPath is the import's endpoint, whose body the general body limit
+// leaves to Config.ImportLimit.
+const importPath = "/api/v1/runs/import"
+
+// DefaultImportLimit is the largest import body accepted by default.
+const DefaultImportLimit = "64MiB"
+
+// importStall is how long an import may go without progress (a MiB of its
+// body received, a batch of its lines written) before the connection's
+// deadlines end it; the server's own timeouts would cut a large import.
+const importStall = 30 * time.Second
+
+// parseImportLimit reads Config.ImportLimit ("64MiB"; "" is
+// DefaultImportLimit): a limit that does not parse is a programming
+// error, refused when the flag is read.
+func parseImportLimit(s string) int64 {
+	if s == "" {
+		s = DefaultImportLimit
+	}
+	n, err := bytes.Parse(s)
+	if err != nil || n <= 0 {
+		panic(fmt.Sprintf("handlers: import limit %q: %v", s, err))
+	}
+	return n
+}
 
 // importRuns logs the runs of a CSV body in one transaction (see
 // store.Store.ImportRuns): 200 with what was (or, with dry_run=true, would
 // be) created, updated (mode=upsert) and skipped, and how the file was read;
 // 422 listing every invalid line, nothing written; 400 for a header it
-// cannot read. Retrying is safe: lines already stored with the same values
-// are skipped (or unchanged), and Idempotency-Key replays the answer.
+// cannot read; 413 for a body over the import limit. Retrying is safe:
+// lines already stored with the same values are skipped (or unchanged),
+// and Idempotency-Key replays the answer.
 func (h csvHandlers) importRuns(c echo.Context) error {
 	if err := requireMediaType(c, csvMediaTypes...); err != nil {
 		return err
@@ -51,36 +80,86 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// The whole body (at most the body limit) is read before the import
-	// begins, so a slow upload never holds the write transaction open.
-	b, err := io.ReadAll(c.Request().Body)
+	req := c.Request()
+	if req.ContentLength > h.importLimit {
+		return h.tooLarge()
+	}
+	// The connection's deadlines move on while the import does (the
+	// server's ReadTimeout and WriteTimeout count from the request's start).
+	rc := http.NewResponseController(c.Response())
+	progress := func() {
+		t := time.Now().Add(importStall)
+		_ = rc.SetReadDeadline(t) // not every writer has deadlines (tests): no matter
+		_ = rc.SetWriteDeadline(t)
+	}
+	progress()
+	// The body is spooled to a file first, so that a slow upload never
+	// holds the write transaction open; the file goes when the import ends.
+	tmp, err := os.CreateTemp("", "banlie-import-*.csv")
 	if err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) {
-			return he // over the body limit: 413
+		return fmt.Errorf("import: spool the body: %w", err)
+	}
+	defer func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}()
+	if err := spool(tmp, http.MaxBytesReader(c.Response(), req.Body, h.importLimit), progress); err != nil {
+		var mbe *http.MaxBytesError
+		var pe *os.PathError
+		switch {
+		case errors.As(err, &mbe):
+			return h.tooLarge()
+		case errors.As(err, &pe):
+			return fmt.Errorf("import: spool the body: %w", err) // the disk, not the client
 		}
 		return models.BadRequestf("the request body could not be read")
 	}
-	f, err := store.ReadRunsCSV(b, charset)
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("import: spool the body: %w", err)
+	}
+	f, err := store.ReadRunsCSV(tmp, charset)
 	if err != nil {
 		return err
 	}
-	// One import is one write transaction, and every other write waits for
-	// it: a request holds at most MaxImportLines lines (a few seconds).
-	if n := f.Records(); n-1 > MaxImportLines {
-		fe := models.NewFieldError("csv", models.CodeTooMany, models.Params{"max": MaxImportLines, "count": n - 1},
-			"has %d lines; send at most %d per request (split the file: lines already imported are skipped when sent again)", n-1, MaxImportLines)
-		return &models.Error{Code: models.EINVALID, Message: "the CSV " + fe.Message, Fields: []models.FieldError{fe}}
-	}
-	opt := store.ImportOptions{DryRun: dry != nil && *dry}
+	opt := store.ImportOptions{DryRun: dry != nil && *dry, Progress: func(int, int64) { progress() }}
 	if mode != nil {
 		opt.Mode = *mode
 	}
-	res, err := h.st.ImportRuns(c.Request().Context(), writeOf(c, h.st), f, opt)
+	res, err := h.st.ImportRuns(req.Context(), writeOf(c, h.st), f, opt)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, res)
+}
+
+// tooLarge is the 413 of a body over the import limit.
+func (h csvHandlers) tooLarge() error {
+	return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
+		fmt.Sprintf("the CSV is larger than the import limit of %s; split the file (lines already imported are skipped when sent again)", bytes.Format(h.importLimit)))
+}
+
+// spool copies body to dst, calling progress at every MiB received.
+func spool(dst io.Writer, body io.Reader, progress func()) error {
+	buf := make([]byte, 64<<10)
+	var since int
+	for {
+		n, err := body.Read(buf)
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return werr
+			}
+			if since += n; since >= 1<<20 {
+				since = 0
+				progress()
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // csvCharset answers the charset the import body is in: UTF-8 unless the

@@ -306,9 +306,10 @@ func TestImportRunsCSVNeedsOperator(t *testing.T) {
 	mustImport(t, ts, "", goodCSV, 0, 3, "Authorization", "Bearer "+ts.Admin)
 }
 
-func TestImportRunsCSVBodyLimit(t *testing.T) {
+// The import's body is bounded by the import limit, not the body limit.
+func TestImportRunsCSVImportLimit(t *testing.T) {
 	t.Parallel()
-	ts := newTestServerWith(t, shanghai, func(c *handlers.Config) { c.BodyLimit = "2KiB" })
+	ts := newTestServerWith(t, shanghai, func(c *handlers.Config) { c.ImportLimit, c.BodyLimit = "2KiB", "1KiB" })
 	createRoute(t, ts, "SCO-TJ-MOW", nil)
 	var b strings.Builder
 	b.WriteString(csvHead)
@@ -667,49 +668,6 @@ func TestImportRunsCSVFromExcel(t *testing.T) {
 	// the OpenAPI checker's own CSV reader stumbles on that BOM).
 	quoted := "\ufeff\"route\",\"number\",\"direction\",\"departed_at\"\r\nSCO-TJ-MOW,X8027,outbound,2024-10-15T09:30:00+08:00\r\n"
 	mustImport(t, ts, "", quoted, 1, 0, "Content-Type", "text/plain; charset=utf-8")
-}
-
-// One import is one write transaction that every other write waits for: a
-// request holds at most handlers.MaxImportLines lines.
-func TestImportRunsCSVLineLimit(t *testing.T) {
-	t.Parallel()
-	ts := newTestServer(t)
-	createRoute(t, ts, "SCO-TJ-MOW", nil)
-	var b strings.Builder
-	b.WriteString("route,number,direction,departed_at\n")
-	for i := range handlers.MaxImportLines + 1 {
-		fmt.Fprintf(&b, "SCO-TJ-MOW,L%d,outbound,2024-10-12T09:30:00+08:00\n", i)
-	}
-	p := importCSV(t, ts, "?dry_run=true", b.String()).problem(t, 422)
-	if !reflect.DeepEqual(fields(p), []string{"csv"}) || !strings.Contains(p.Detail, "2001 lines") {
-		t.Fatalf("%+v", p)
-	}
-	if n := len(allRuns(t, ts, "", 500)); n != 0 {
-		t.Fatalf("%d runs written", n)
-	}
-	// At the limit it is read.
-	lines := strings.SplitAfter(b.String(), "\n")
-	atLimit := strings.Join(lines[:handlers.MaxImportLines+1], "")
-	mustImport(t, ts, "?dry_run=true", atLimit, handlers.MaxImportLines, 0)
-}
-
-// A CSV that cannot be read to the end is bounded too: its lines are counted
-// before the import begins, so a stray quote after 2,000 lines cannot hold
-// the write lock while the lines before it are checked.
-func TestImportRunsCSVLineLimitUnreadable(t *testing.T) {
-	t.Parallel()
-	ts := newTestServer(t)
-	createRoute(t, ts, "SCO-TJ-MOW", nil)
-	var b strings.Builder
-	b.WriteString("route,number,direction,departed_at\n")
-	for i := range handlers.MaxImportLines + 5 {
-		fmt.Fprintf(&b, "SCO-TJ-MOW,L%d,outbound,2024-10-12T09:30:00+08:00\n", i)
-	}
-	b.WriteString("SCO-TJ-MOW,X\"Q,outbound,2024-10-12T09:30:00+08:00\n")
-	p := importCSV(t, ts, "?dry_run=true", b.String()).problem(t, 422)
-	if !reflect.DeepEqual(fields(p), []string{"csv"}) {
-		t.Fatalf("want the line bound, got %+v", p)
-	}
 }
 
 // Problems name the line as an editor numbers it, and a line with more

@@ -1,0 +1,230 @@
+package store_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"banlie/models"
+	"banlie/store"
+)
+
+// bulkCSV is a file of n lines, each a run of route SCO-TJ-MOW on its own
+// number, departing over the days before the test clock's.
+func bulkCSV(n int) []string {
+	lines := []string{"route,number,direction,departed_at,status,containers,teu,container_numbers\n"}
+	for i := range n {
+		lines = append(lines, fmt.Sprintf("SCO-TJ-MOW,B%d,outbound,2026-%02d-%02dT09:30:00+08:00,departed,%d,%d,\n", i, 1+i%10, 1+i%28, 40+i%10, 80+i%10))
+	}
+	return lines
+}
+
+func (e *env) importText(t testing.TB, text string, opt store.ImportOptions) (store.ImportResult, error) {
+	t.Helper()
+	f, err := store.ReadRunsCSV(strings.NewReader(text), store.CharsetUTF8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.st.ImportRuns(e.ctx, e.w, f, opt)
+}
+
+func (e *env) count(t testing.TB, query string) int {
+	t.Helper()
+	var n int
+	if err := e.st.DB().Raw(query).Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A file of thousands of lines is written all or nothing: one bad line in
+// the middle writes nothing and is named; fixed, every line is written
+// with its audit entry, its event and its days marked; sent again, every
+// line is skipped.
+func TestImportBulkAllOrNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.mustRoute(t, "SCO-TJ-MOW", "rail")
+		lines := bulkCSV(3000)
+		good := strings.Join(lines, "")
+		bad := slices_replace(lines, 1500, "SCO-TJ-MOW,B1499,westward,2026-05-05T09:30:00+08:00,departed,40,80,\n")
+		_, err := e.importText(t, bad, store.ImportOptions{})
+		wantFields(t, err, models.EINVALID, "line 1501: direction")
+		for _, q := range []string{"SELECT COUNT(*) FROM runs", "SELECT COUNT(*) FROM audit_log WHERE entity = 'run'", "SELECT COUNT(*) FROM outbox", "SELECT COUNT(*) FROM rollup_dirty"} {
+			if n := e.count(t, q); n != 0 {
+				t.Fatalf("%s: %d after a refused import", q, n)
+			}
+		}
+		res, err := e.importText(t, good, store.ImportOptions{DryRun: true})
+		if err != nil || res.Created != 3000 || e.count(t, "SELECT COUNT(*) FROM runs") != 0 {
+			t.Fatalf("dry run: %+v %v", res, err)
+		}
+		res, err = e.importText(t, good, store.ImportOptions{})
+		if err != nil || res.Created != 3000 || res.Skipped != 0 {
+			t.Fatalf("%+v %v", res, err)
+		}
+		if n := e.count(t, "SELECT COUNT(*) FROM runs"); n != 3000 {
+			t.Fatalf("%d runs", n)
+		}
+		if n := e.count(t, "SELECT COUNT(*) FROM audit_log WHERE action = 'runs.create' AND actor = 'tester' AND request_id = 'req-test'"); n != 3000 {
+			t.Fatalf("%d audit entries", n)
+		}
+		// Each run's event carries the run as the API shows it.
+		evs, err := e.st.Events(e.ctx, 0, 5000)
+		if err != nil || len(evs) != 3000 {
+			t.Fatalf("%d events, %v", len(evs), err)
+		}
+		run, err := e.st.GetRun(e.ctx, mustID(t, evs[1234]))
+		if err != nil || evs[1234].Type != models.EventRunCreated || !strings.Contains(string(evs[1234].Data), `"number":"`+run.Number+`"`) {
+			t.Fatalf("event %+v, run %+v %v", evs[1234], run, err)
+		}
+		// 140 days (i%10, i%28), each marked once.
+		if n := e.count(t, "SELECT COUNT(*) FROM rollup_dirty WHERE gen = 1"); n != 140 {
+			t.Fatalf("%d days marked dirty", n)
+		}
+		e.mustRollup(t, false)
+		// The retry skips every line and writes nothing.
+		res, err = e.importText(t, good, store.ImportOptions{})
+		if err != nil || res.Created != 0 || res.Skipped != 3000 {
+			t.Fatalf("retry: %+v %v", res, err)
+		}
+		if n := e.count(t, "SELECT COUNT(*) FROM outbox WHERE type = 'run.created'"); n != 3000 {
+			t.Fatalf("%d events after the retry", n)
+		}
+	})
+}
+
+func mustID(t testing.TB, ev models.OutboxEvent) int64 {
+	t.Helper()
+	var id int64
+	if _, err := fmt.Sscanf(string(ev.Data), `{"id":%d`, &id); err != nil {
+		t.Fatalf("%s: %v", ev.Data, err)
+	}
+	return id
+}
+
+func slices_replace(lines []string, i int, line string) string {
+	out := append([]string{}, lines...)
+	out[i] = line
+	return strings.Join(out, "")
+}
+
+// Duplicates within a file, in one batch or in two: the same values are
+// skipped, other values are a conflict on the later line; a container on
+// an earlier line's run at the time is a conflict on the later line only.
+func TestImportBulkDuplicatesInFile(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.mustRoute(t, "SCO-TJ-MOW", "rail")
+		lines := bulkCSV(1200)
+		lines = append(lines,
+			lines[3],    // from the first batch
+			lines[1100], // from its own batch
+			strings.Replace(lines[5], ",departed,44,84,", ",departed,45,84,", 1))
+		res, err := e.importText(t, strings.Join(lines, ""), store.ImportOptions{DryRun: true})
+		wantFields(t, err, models.EINVALID, "line 1204")
+		if e := wantCode(t, err, models.EINVALID); e.Fields[0].Code != models.CodeConflict {
+			t.Fatalf("%+v", e.Fields)
+		}
+		lines = lines[:len(lines)-1]
+		res, err = e.importText(t, strings.Join(lines, ""), store.ImportOptions{})
+		if err != nil || res.Created != 1200 || res.Skipped != 2 {
+			t.Fatalf("%+v %v", res, err)
+		}
+		// Containers: the second train takes a box the first has until it arrives.
+		boxes := "route,number,direction,departed_at,status,containers,teu,container_numbers\n" +
+			"SCO-TJ-MOW,C1,outbound,2026-11-01T09:30:00+08:00,departed,1,2,CSQU3054383\n" +
+			"SCO-TJ-MOW,C2,outbound,2026-11-02T09:30:00+08:00,departed,1,2,CSQU3054383\n"
+		_, err = e.importText(t, boxes, store.ImportOptions{})
+		wantFields(t, err, models.EINVALID, "line 3: container_numbers")
+		if n := e.count(t, "SELECT COUNT(*) FROM run_containers"); n != 0 {
+			t.Fatalf("%d containers stored", n)
+		}
+	})
+}
+
+// A GB18030 file is read as it streams in (a few bytes at a time), and a
+// byte that is not GB18030 far into it refuses the whole file.
+func TestImportBulkGB18030Streamed(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.mustRoute(t, "SCO-TJ-MOW", "rail")
+		var b strings.Builder
+		b.WriteString("线路,车次,方向,发车时间,状态,箱数,标箱,货物\n")
+		for i := range 1500 {
+			fmt.Fprintf(&b, "SCO-TJ-MOW,G%d,去程,2026-%02d-%02dT09:30:00+08:00,已发车,50,100,电子产品%d\n", i, 1+i%10, 1+i%28, i)
+		}
+		gb, err := simplifiedchinese.GB18030.NewEncoder().String(b.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		imp := func(text string) (store.ImportResult, error) {
+			f, err := store.ReadRunsCSV(iotest.HalfReader(strings.NewReader(text)), store.CharsetGB18030)
+			if err != nil {
+				return store.ImportResult{}, err
+			}
+			return e.st.ImportRuns(e.ctx, e.w, f, store.ImportOptions{})
+		}
+		// 0xFF is no GB18030 character.
+		broken := gb[:len(gb)-20] + "\xff" + gb[len(gb)-19:]
+		_, err = imp(broken)
+		wantFields(t, err, models.EBADREQUEST, "csv")
+		if n := e.count(t, "SELECT COUNT(*) FROM runs"); n != 0 {
+			t.Fatalf("%d runs", n)
+		}
+		res, err := imp(gb)
+		if err != nil || res.Created != 1500 || res.Format.Charset != store.CharsetGB18030 {
+			t.Fatalf("%+v %v", res, err)
+		}
+		page, err := e.st.ListRuns(e.ctx, models.RunFilter{Number: ptr("G1499"), Limit: 10})
+		if err != nil || len(page.Items) != 1 || *page.Items[0].Cargo != "电子产品1499" {
+			t.Fatalf("%+v %v", page, err)
+		}
+	})
+}
+
+// The progress callback is called as batches are written, ending with
+// every line and byte.
+func TestImportBulkProgress(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.mustRoute(t, "SCO-TJ-MOW", "rail")
+		text := strings.Join(bulkCSV(2100), "")
+		var calls, lastLines int
+		var lastBytes int64
+		res, err := e.importText(t, text, store.ImportOptions{Progress: func(lines int, read int64) {
+			if lines < lastLines || read < lastBytes {
+				t.Errorf("progress went back: %d lines %d bytes after %d, %d", lines, read, lastLines, lastBytes)
+			}
+			calls, lastLines, lastBytes = calls+1, lines, read
+		}})
+		if err != nil || res.Created != 2100 {
+			t.Fatalf("%+v %v", res, err)
+		}
+		if calls < 4 || lastLines != 2100 || lastBytes != int64(len(text)) {
+			t.Fatalf("%d calls, last %d lines %d bytes (of %d)", calls, lastLines, lastBytes, len(text))
+		}
+	})
+}
+
+// An all-wrong file lists its first problems and counts the rest.
+func TestImportBulkErrorCap(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		var b bytes.Buffer
+		b.WriteString("route,number,direction,departed_at\n")
+		for i := range 1500 {
+			fmt.Fprintf(&b, "NOPE,X%d,outbound,2026-01-01T09:30:00+08:00\n", i)
+		}
+		f, err := store.ReadRunsCSV(io.Reader(&b), store.CharsetUTF8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.st.ImportRuns(e.ctx, e.w, f, store.ImportOptions{})
+		ce := wantCode(t, err, models.EINVALID)
+		if len(res.Errors) != store.MaxImportErrors || len(ce.Fields) != store.MaxImportErrors || !strings.Contains(ce.Message, "1500 problems") ||
+			ce.Fields[0].Field != "line 2: route" || ce.Fields[999].Field != "line 1001: route" {
+			t.Fatalf("%d errors, %s, %+v", len(res.Errors), ce.Message, ce.Fields[0])
+		}
+	})
+}
