@@ -3,13 +3,16 @@ package handlers_test
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"banlie/handlers"
 	"banlie/models"
@@ -339,6 +342,15 @@ func TestImportRunsCSVImportLimit(t *testing.T) {
 		t.Fatalf("bodies over the limit wrote %d runs", n)
 	}
 	mustImport(t, ts, "", goodCSV, 3, 0)
+	// Over the body limit (1 KiB) but within the import limit: read.
+	var mid strings.Builder
+	mid.WriteString(csvHead)
+	for i := 0; mid.Len() <= 1500; i++ {
+		fmt.Fprintf(&mid, "SCO-TJ-MOW,M%d,outbound,2024-10-%02dT09:30:00+08:00,,,55,110,,\n", i, 1+i%28)
+	}
+	if r := importCSV(t, ts, "?dry_run=true", mid.String()); r.Status != http.StatusOK {
+		t.Fatalf("a body within the import limit: %d %s", r.Status, r.Body)
+	}
 }
 
 func TestImportRunsCSVIdempotencyKey(t *testing.T) {
@@ -668,6 +680,62 @@ func TestImportRunsCSVFromExcel(t *testing.T) {
 	// the OpenAPI checker's own CSV reader stumbles on that BOM).
 	quoted := "\ufeff\"route\",\"number\",\"direction\",\"departed_at\"\r\nSCO-TJ-MOW,X8027,outbound,2024-10-15T09:30:00+08:00\r\n"
 	mustImport(t, ts, "", quoted, 1, 0, "Content-Type", "text/plain; charset=utf-8")
+}
+
+// An import of a few thousand lines is no longer bounded in lines; one
+// over the server's own read and write timeouts goes on while its body
+// arrives and its lines are written (the deadlines move with it).
+func TestImportRunsCSVPastServerTimeouts(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	createRoute(t, ts, "SCO-TJ-MOW", nil)
+	srv := httptest.NewUnstartedServer(ts.handler)
+	const timeout = 300 * time.Millisecond
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = timeout, timeout
+	srv.Start()
+	t.Cleanup(srv.Close)
+	var b strings.Builder
+	b.WriteString("route,number,direction,departed_at\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "SCO-TJ-MOW,T%d,outbound,2024-%02d-%02dT09:30:00+08:00\n", i, 1+i%12, 1+i%28)
+	}
+	body := b.String()
+	// A slow client: the body comes in ten parts, 150 ms apart.
+	pr, pw := io.Pipe()
+	go func() {
+		part := len(body)/10 + 1
+		for i := 0; i < len(body); i += part {
+			if _, err := pw.Write([]byte(body[i:min(i+part, len(body))])); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+			time.Sleep(150 * time.Millisecond) // the client's pace, not a wait for the server
+		}
+		pw.Close()
+	}()
+	req, err := http.NewRequest("POST", srv.URL+"/api/v1/runs/import", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+ts.Operator)
+	req.Header.Set("Content-Type", "text/csv")
+	start := time.Now()
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatalf("the import was cut: %v", err)
+	}
+	defer res.Body.Close()
+	took := time.Since(start)
+	var got importResult
+	if err := json.NewDecoder(res.Body).Decode(&got); err != nil || res.StatusCode != 200 || got.Created != 5000 {
+		t.Fatalf("status %d, %+v, %v", res.StatusCode, got, err)
+	}
+	if took < 3*timeout {
+		t.Fatalf("the import took %s, not longer than the server's timeouts (%s): the test proves nothing", took, timeout)
+	}
+	if n := len(allRuns(t, ts, "number=T4999", 10)); n != 1 {
+		t.Fatalf("%d runs T4999", n)
+	}
 }
 
 // Problems name the line as an editor numbers it, and a line with more
