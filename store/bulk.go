@@ -265,21 +265,36 @@ func (b *bulkImport) storedRuns(rows []bulkRow) (map[runKey]runRow, error) {
 	if len(rows) == 0 {
 		return out, nil
 	}
-	// The keys' routes, numbers and days: a superset of the keys, which
-	// the unique index (route_id, number_key, departed_day) finds.
-	var routes []int64
-	var numbers, days []string
-	for _, r := range rows {
-		routes = append(routes, r.row.RouteID)
-		numbers = append(numbers, r.row.NumberKey)
-		days = append(days, r.row.DepartedDay)
+	// The batch's keys, found through the unique index (route_id,
+	// number_key, departed_day): a row-value IN on SQLite, a join with
+	// the keys' VALUES (whose columns are column1…) on PostgreSQL, which
+	// needs their types said.
+	var q strings.Builder
+	pg := b.tx.db.Dialector.Name() == "postgres"
+	if pg {
+		q.WriteString(`SELECT runs.* FROM runs JOIN (VALUES `)
+	} else {
+		q.WriteString(`SELECT * FROM runs WHERE (route_id, number_key, departed_day) IN (VALUES `)
 	}
-	slices.Sort(routes)
-	slices.Sort(numbers)
-	slices.Sort(days)
+	args := make([]any, 0, 3*len(rows))
+	for i, r := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		if pg {
+			q.WriteString(`(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT))`)
+		} else {
+			q.WriteString(`(?, ?, ?)`)
+		}
+		args = append(args, r.row.RouteID, r.row.NumberKey, r.row.DepartedDay)
+	}
+	if pg {
+		q.WriteString(`) AS k ON runs.route_id = k.column1 AND runs.number_key = k.column2 AND runs.departed_day = k.column3`)
+	} else {
+		q.WriteString(`)`)
+	}
 	var found []runRow
-	if err := b.tx.db.WithContext(b.ctx).Where("route_id IN ? AND number_key IN ? AND departed_day IN ?",
-		slices.Compact(routes), slices.Compact(numbers), slices.Compact(days)).Find(&found).Error; err != nil {
+	if err := b.tx.db.WithContext(b.ctx).Raw(q.String(), args...).Scan(&found).Error; err != nil {
 		return nil, fmt.Errorf("import: stored runs: %w", err)
 	}
 	want := map[runKey]bool{}
