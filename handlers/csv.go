@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,7 +18,7 @@ import (
 	"banlie/store"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/gommon/bytes"
+	units "github.com/labstack/gommon/bytes"
 )
 
 // csvHandlers are the HTTP twins of `banlie import --runs` and
@@ -50,7 +51,7 @@ func parseImportLimit(s string) int64 {
 	if s == "" {
 		s = DefaultImportLimit
 	}
-	n, err := bytes.Parse(s)
+	n, err := units.Parse(s)
 	if err != nil || n <= 0 {
 		panic(fmt.Sprintf("handlers: import limit %q: %v", s, err))
 	}
@@ -86,12 +87,7 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 	}
 	// The connection's deadlines move on while the import does (the
 	// server's ReadTimeout and WriteTimeout count from the request's start).
-	rc := http.NewResponseController(c.Response())
-	progress := func() {
-		t := time.Now().Add(importStall)
-		_ = rc.SetReadDeadline(t) // not every writer has deadlines (tests): no matter
-		_ = rc.SetWriteDeadline(t)
-	}
+	progress := moveDeadlines(c)
 	progress()
 	// The body is spooled to a file first, so that a slow upload never
 	// holds the write transaction open; the file goes when the import ends.
@@ -105,10 +101,13 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 	}()
 	if err := spool(tmp, http.MaxBytesReader(c.Response(), req.Body, h.importLimit), progress); err != nil {
 		var mbe *http.MaxBytesError
+		var he *echo.HTTPError
 		var pe *os.PathError
 		switch {
 		case errors.As(err, &mbe):
 			return h.tooLarge()
+		case errors.As(err, &he):
+			return he // over the import limit, told by the body limit's reader: 413
 		case errors.As(err, &pe):
 			return fmt.Errorf("import: spool the body: %w", err) // the disk, not the client
 		}
@@ -135,7 +134,71 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 // tooLarge is the 413 of a body over the import limit.
 func (h csvHandlers) tooLarge() error {
 	return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
-		fmt.Sprintf("the CSV is larger than the import limit of %s; split the file (lines already imported are skipped when sent again)", bytes.Format(h.importLimit)))
+		fmt.Sprintf("the CSV is larger than the import limit of %s; split the file (lines already imported are skipped when sent again)", units.Format(h.importLimit)))
+}
+
+// moveDeadlines answers a function that moves the connection's read and
+// write deadlines importStall ahead: called as a long request makes
+// progress, so that the server's timeouts do not cut it.
+func moveDeadlines(c echo.Context) func() {
+	rc := http.NewResponseController(c.Response())
+	return func() {
+		t := time.Now().Add(importStall)
+		_ = rc.SetReadDeadline(t) // not every writer has deadlines (tests): no matter
+		_ = rc.SetWriteDeadline(t)
+	}
+}
+
+// memBody is how much of a body bufferBody keeps in memory; past it the
+// body goes to a temporary file.
+const memBody = 1 << 20
+
+// bufferBody reads the request's body through h (a hash of it) and puts
+// it back to be read again, held in memory up to memBody and in a
+// temporary file past it (an import's CSV), moving the connection's
+// deadlines on as an import's arrives. The answer's Close removes the file.
+func bufferBody(c echo.Context, h io.Writer) (io.ReadCloser, error) {
+	progress := func() {}
+	if c.Path() == importPath {
+		// A large file may take a while to arrive.
+		progress = moveDeadlines(c)
+		progress()
+	}
+	body := io.TeeReader(c.Request().Body, h)
+	var mem bytes.Buffer
+	n, err := io.Copy(&mem, io.LimitReader(body, memBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if n <= memBody {
+		return io.NopCloser(&mem), nil
+	}
+	tmp, err := os.CreateTemp("", "banlie-body-*")
+	if err != nil {
+		return nil, fmt.Errorf("spool the body: %w", err)
+	}
+	f := &tempFile{tmp}
+	if _, err := tmp.Write(mem.Bytes()); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("spool the body: %w", err)
+	}
+	if err := spool(tmp, body, progress); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("spool the body: %w", err)
+	}
+	return f, nil
+}
+
+// tempFile is a temporary file removed when closed.
+type tempFile struct{ *os.File }
+
+func (f *tempFile) Close() error {
+	err := f.File.Close()
+	return errors.Join(err, os.Remove(f.Name()))
 }
 
 // spool copies body to dst, calling progress at every MiB received.

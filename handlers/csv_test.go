@@ -694,47 +694,72 @@ func TestImportRunsCSVPastServerTimeouts(t *testing.T) {
 	srv.Config.ReadTimeout, srv.Config.WriteTimeout = timeout, timeout
 	srv.Start()
 	t.Cleanup(srv.Close)
-	var b strings.Builder
-	b.WriteString("route,number,direction,departed_at\n")
-	for i := range 5000 {
-		fmt.Fprintf(&b, "SCO-TJ-MOW,T%d,outbound,2024-%02d-%02dT09:30:00+08:00\n", i, 1+i%12, 1+i%28)
-	}
-	body := b.String()
-	// A slow client: the body comes in ten parts, 150 ms apart.
-	pr, pw := io.Pipe()
-	go func() {
-		part := len(body)/10 + 1
-		for i := 0; i < len(body); i += part {
-			if _, err := pw.Write([]byte(body[i:min(i+part, len(body))])); err != nil {
-				pw.CloseWithError(err)
-				return
-			}
-			time.Sleep(150 * time.Millisecond) // the client's pace, not a wait for the server
+	csvOf := func(prefix string, n int) string {
+		var b strings.Builder
+		b.WriteString("route,number,direction,departed_at\n")
+		for i := range n {
+			fmt.Fprintf(&b, "SCO-TJ-MOW,%s%d,outbound,2024-%02d-%02dT09:30:00+08:00\n", prefix, i, 1+i%12, 1+i%28)
 		}
-		pw.Close()
-	}()
-	req, err := http.NewRequest("POST", srv.URL+"/api/v1/runs/import", pr)
-	if err != nil {
-		t.Fatal(err)
+		return b.String()
 	}
-	req.Header.Set("Authorization", "Bearer "+ts.Operator)
-	req.Header.Set("Content-Type", "text/csv")
-	start := time.Now()
-	res, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatalf("the import was cut: %v", err)
+	// A slow client: the body comes in ten parts, 150 ms apart.
+	slowImport := func(body string, header ...string) (*http.Response, importResult, time.Duration) {
+		pr, pw := io.Pipe()
+		go func() {
+			part := len(body)/10 + 1
+			for i := 0; i < len(body); i += part {
+				if _, err := pw.Write([]byte(body[i:min(i+part, len(body))])); err != nil {
+					pw.CloseWithError(err)
+					return
+				}
+				time.Sleep(150 * time.Millisecond) // the client's pace, not a wait for the server
+			}
+			pw.Close()
+		}()
+		req, err := http.NewRequest("POST", srv.URL+"/api/v1/runs/import", pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+ts.Operator)
+		req.Header.Set("Content-Type", "text/csv")
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		start := time.Now()
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatalf("the import was cut: %v", err)
+		}
+		defer res.Body.Close()
+		took := time.Since(start)
+		var got importResult
+		if err := json.NewDecoder(res.Body).Decode(&got); err != nil || res.StatusCode != 200 {
+			t.Fatalf("status %d, %+v, %v", res.StatusCode, got, err)
+		}
+		if took < 3*timeout {
+			t.Fatalf("the import took %s, not longer than the server's timeouts (%s): the test proves nothing", took, timeout)
+		}
+		return res, got, took
 	}
-	defer res.Body.Close()
-	took := time.Since(start)
-	var got importResult
-	if err := json.NewDecoder(res.Body).Decode(&got); err != nil || res.StatusCode != 200 || got.Created != 5000 {
-		t.Fatalf("status %d, %+v, %v", res.StatusCode, got, err)
+	if _, got, _ := slowImport(csvOf("T", 5000)); got.Created != 5000 {
+		t.Fatalf("%+v", got)
 	}
-	if took < 3*timeout {
-		t.Fatalf("the import took %s, not longer than the server's timeouts (%s): the test proves nothing", took, timeout)
+	// With an Idempotency-Key the body is hashed as it arrives; over
+	// 1 MiB, it is kept in a file meanwhile. The replay answers the same.
+	big := csvOf("K", 25000)
+	if len(big) <= 1<<20 {
+		t.Fatalf("the file has %d bytes, not over 1 MiB", len(big))
 	}
-	if n := len(allRuns(t, ts, "number=T4999", 10)); n != 1 {
-		t.Fatalf("%d runs T4999", n)
+	if _, got, _ := slowImport(big, "Idempotency-Key", "slow-1"); got.Created != 25000 {
+		t.Fatalf("%+v", got)
+	}
+	if res, got, _ := slowImport(big, "Idempotency-Key", "slow-1"); got.Created != 25000 || res.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay: %+v %v", got, res.Header)
+	}
+	for _, number := range []string{"T4999", "K24999"} {
+		if n := len(allRuns(t, ts, "number="+number, 10)); n != 1 {
+			t.Fatalf("%d runs %s", n, number)
+		}
 	}
 }
 

@@ -159,9 +159,11 @@ func newServer(cfg Config) (*echo.Echo, []endpoint) {
 	}
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024,
 		Skipper: func(c echo.Context) bool { return table.handlingOf(c)&gzipped == 0 }}))
-	// The import reads its body itself, bounded by cfg.ImportLimit.
+	// The import's body (a CSV file) has a bound of its own.
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.BodyLimit,
 		Skipper: func(c echo.Context) bool { return c.Path() == importPath }}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.ImportLimit,
+		Skipper: func(c echo.Context) bool { return c.Path() != importPath }}))
 	e.Use(authenticate(cfg.Store, cfg.Log, table))
 	e.Use(rateLimit(cfg.RateLimit, met.limited))
 	e.Use(refuseBadToken)
