@@ -208,6 +208,33 @@ func TestImportBulkProgress(t *testing.T) {
 	})
 }
 
+// An import of OptimizeAfterRows runs or more refreshes the planner's
+// statistics once it has committed.
+func TestImportBulkOptimizes(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.mustRoute(t, "SCO-TJ-MOW", "rail")
+		analyzed := func() int {
+			if e.st.DB().Dialector.Name() == "postgres" {
+				return e.count(t, "SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname = 'runs' AND last_analyze IS NOT NULL")
+			}
+			return e.count(t, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+		}
+		if n := analyzed(); n != 0 {
+			t.Fatalf("analyzed before any import: %d", n)
+		}
+		res, err := e.importText(t, strings.Join(bulkCSV(store.OptimizeAfterRows), ""), store.ImportOptions{})
+		if err != nil || res.Created != store.OptimizeAfterRows {
+			t.Fatalf("%+v %v", res, err)
+		}
+		if n := analyzed(); n != 1 {
+			t.Fatal("the statistics were not refreshed")
+		}
+		if err := e.st.Optimize(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 // An all-wrong file lists its first problems and counts the rest.
 func TestImportBulkErrorCap(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
