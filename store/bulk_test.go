@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -254,4 +255,73 @@ func TestImportBulkErrorCap(t *testing.T) {
 			t.Fatalf("%d errors, %s, %+v", len(res.Errors), ce.Message, ce.Fields[0])
 		}
 	})
+}
+
+// On PostgreSQL another writer may store a line's train between the
+// batch's look-up and its INSERT: the INSERT waits for it, is refused by
+// the unique index, and the batch is redone line by line, which finds the
+// line stored with the same values and skips it.
+func TestImportBulkRedoesARefusedBatch(t *testing.T) {
+	t.Parallel()
+	e := openEnv(t, "postgres")
+	e.mustRoute(t, "SCO-TJ-MOW", "rail")
+	routeID := e.count(t, "SELECT id FROM routes WHERE code = 'SCO-TJ-MOW'")
+	db, err := e.st.DB().DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	// Line 12 of the file: B10, 2026-01-11 09:30 in Shanghai, 40 boxes, 80 TEU.
+	dep := time.Date(2026, 1, 11, 1, 30, 0, 0, time.UTC)
+	now := time.Now().UTC()
+	if _, err := other.Exec(`INSERT INTO runs (route_id, number, number_key, direction, departed_at, departed_day, status, containers, empty_containers, teu, created_at, updated_at)
+		VALUES ($1, 'B10', 'B10', 'outbound', $2, '2026-01-11', 'departed', 40, 0, 80, $3, $3)`, routeID, dep, now); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		res store.ImportResult
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		f, err := store.ReadRunsCSV(strings.NewReader(strings.Join(bulkCSV(600), "")), store.CharsetUTF8)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		res, err := e.st.ImportRuns(e.ctx, e.w, f, store.ImportOptions{})
+		done <- result{res, err}
+	}()
+	// The import's INSERT waits for the other writer's row lock.
+	for {
+		var waiting int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("the import did not wait: %+v %v", r.res, r.err)
+		case <-time.After(10 * time.Millisecond): // polling: a lock wait is seen in pg_stat_activity only
+		}
+	}
+	if err := other.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil || r.res.Created != 599 || r.res.Skipped != 1 {
+		t.Fatalf("%+v %v", r.res, r.err)
+	}
+	if n := e.count(t, "SELECT COUNT(*) FROM runs"); n != 600 {
+		t.Fatalf("%d runs", n)
+	}
+	if n := e.count(t, "SELECT COUNT(*) FROM outbox WHERE type = 'run.created'"); n != 599 {
+		t.Fatalf("%d events", n)
+	}
 }
