@@ -91,6 +91,10 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 	progress()
 	// The body is spooled to a file first, so that a slow upload never
 	// holds the write transaction open; the file goes when the import ends.
+	// (Under an Idempotency-Key a large body is in a file already.)
+	if kept, ok := req.Body.(*tempFile); ok {
+		return h.importFrom(c, kept.File, charset, dry, mode, progress)
+	}
 	tmp, err := os.CreateTemp("", "banlie-import-*.csv")
 	if err != nil {
 		return fmt.Errorf("import: spool the body: %w", err)
@@ -116,7 +120,13 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("import: spool the body: %w", err)
 	}
-	f, err := store.ReadRunsCSV(tmp, charset)
+	return h.importFrom(c, tmp, charset, dry, mode, progress)
+}
+
+// importFrom imports the spooled body, moving the deadlines on at every
+// batch of lines.
+func (h csvHandlers) importFrom(c echo.Context, body io.Reader, charset string, dry *bool, mode *string, progress func()) error {
+	f, err := store.ReadRunsCSV(body, charset)
 	if err != nil {
 		return err
 	}
@@ -124,7 +134,7 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 	if mode != nil {
 		opt.Mode = *mode
 	}
-	res, err := h.st.ImportRuns(req.Context(), writeOf(c, h.st), f, opt)
+	res, err := h.st.ImportRuns(c.Request().Context(), writeOf(c, h.st), f, opt)
 	if err != nil {
 		return err
 	}

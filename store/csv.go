@@ -492,7 +492,10 @@ func readHeader(head []string, mode string, format *CSVFormat) ([]runColumn, err
 // file lacks are left as stored), as a PATCH does: validated, audited,
 // counted as unchanged when it holds the stored values already. A cell's
 // apostrophe that ExportRuns put in front of a formula-like value is taken
-// off.
+// off. The file is read as the import goes, and lines without an id are
+// written in batches (bulk.go); every problem past MaxImportErrors is only
+// counted. A committed import of OptimizeAfterRows runs or more refreshes
+// the planner's statistics (Optimize).
 func (s *Store) ImportRuns(ctx context.Context, w Write, f RunsCSV, opt ImportOptions) (ImportResult, error) {
 	mode := cmp.Or(opt.Mode, ImportCreate)
 	res := ImportResult{Mode: mode, Errors: []models.FieldError{}, UpdatedIDs: []int64{},
