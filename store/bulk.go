@@ -47,6 +47,8 @@ type bulkImport struct {
 	routes map[string]*routeRow // by code; nil: no such route
 	dirty  map[string]bool      // the days marked already
 	stmts  map[string]*sql.Stmt // prepared INSERTs, by table and rows
+	// lineByLine: see ImportOptions.
+	lineByLine bool
 }
 
 func (s *Store) newBulk(ctx context.Context, w Write, dry bool, res *ImportResult) *bulkImport {
@@ -131,12 +133,9 @@ func keyOf(r runRow) runKey { return runKey{r.RouteID, r.NumberKey, r.DepartedDa
 // when it conflicts with one; the rest inserted. The batch's problems are
 // listed in the order of its lines.
 func (b *bulkImport) flush() error {
-	if len(b.lines) == 0 {
-		return nil
-	}
+	lines := b.lines
 	defer func() { b.lines = b.lines[:0] }()
-	tx, now := b.tx, b.tx.now()
-	errs := make([][]models.FieldError, len(b.lines))
+	errs := make([][]models.FieldError, len(lines))
 	defer func() {
 		for _, line := range errs {
 			for _, f := range line {
@@ -144,8 +143,20 @@ func (b *bulkImport) flush() error {
 			}
 		}
 	}()
-	rows := make([]bulkRow, 0, len(b.lines))
-	for i, l := range b.lines {
+	if b.lineByLine {
+		for i, l := range lines {
+			errs[i] = l.errs
+			if !l.dead {
+				if err := b.createLine(l, &errs[i]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	tx, now := b.tx, b.tx.now()
+	rows := make([]bulkRow, 0, len(lines))
+	for i, l := range lines {
 		errs[i] = l.errs
 		if l.dead {
 			continue
@@ -173,21 +184,41 @@ func (b *bulkImport) flush() error {
 		fill(&r.row, v, tx.Loc)
 		rows = append(rows, r)
 	}
+	for len(rows) > 0 {
+		n, err := b.write(rows, errs)
+		if err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// write writes the valid rows of a batch, or the first n of them when one
+// repeats the train and day of an earlier one: that one is compared with
+// what the earlier one left stored (nothing, if it was refused) by the
+// next call. Each line's problems go to errs[its index in the batch].
+func (b *bulkImport) write(rows []bulkRow, errs [][]models.FieldError) (n int, err error) {
+	tx := b.tx
+	n = len(rows)
 	stored, err := b.storedRuns(rows)
 	if err != nil {
-		return err
+		return n, err
 	}
-	batch := map[runKey]runRow{}
-	insert := rows[:0]
-	for _, r := range rows {
+	batch := map[runKey]bool{}
+	var insert []bulkRow
+	for j, r := range rows {
 		k := keyOf(r.row)
-		other, ok := stored[k]
-		if !ok {
-			other, ok = batch[k]
+		if batch[k] {
+			// The same train and day as an earlier line of the batch:
+			// from here on, once the lines before are written.
+			n = j
+			break
 		}
+		other, ok := stored[k]
 		switch {
 		case !ok:
-			batch[k] = r.row
+			batch[k] = true
 			insert = append(insert, r)
 		case sameAsRow(r.l.in, other, r.row):
 			b.res.Skipped++
@@ -199,25 +230,21 @@ func (b *bulkImport) flush() error {
 		}
 	}
 	if len(insert) == 0 {
-		return nil
+		return n, nil
 	}
 	ok, err := b.insertRuns(insert)
 	if err != nil {
-		return err
+		return n, err
 	}
 	if !ok {
 		// A constraint refused the batch: its lines go one at a time, as
 		// CreateRun writes them, to find the line.
 		for _, r := range insert {
-			one := ImportResult{Errors: []models.FieldError{}}
-			if err := tx.createLine(b.ctx, b.w, r.l, &one); err != nil {
-				return err
+			if err := b.createLine(r.l, &errs[r.i]); err != nil {
+				return n, err
 			}
-			b.res.Created += one.Created
-			b.res.Skipped += one.Skipped
-			errs[r.i] = append(errs[r.i], one.Errors...)
 		}
-		return nil
+		return n, nil
 	}
 	written := insert[:0]
 	for _, r := range insert {
@@ -226,25 +253,25 @@ func (b *bulkImport) flush() error {
 			// the runs stored and the lines before it, as CreateRun does.
 			if err := tx.checkHolds(b.ctx, r.row); err != nil {
 				if lerr := lineErrorsTo(func(f models.FieldError) { errs[r.i] = append(errs[r.i], f) }, r.l.prefix, err); lerr != nil {
-					return lerr
+					return n, lerr
 				}
 				if err := tx.exec(`DELETE FROM runs WHERE id = ?`, r.row.ID); err != nil {
-					return fmt.Errorf("import: %w", err)
+					return n, fmt.Errorf("import: %w", err)
 				}
 				continue
 			}
 			if err := tx.writeContainers(r.row.ID, r.row.ContainerNumbers, false); err != nil {
-				return err
+				return n, err
 			}
 		}
 		written = append(written, r)
 	}
 	b.res.Created += len(written)
 	if b.dry {
-		return nil // rolled back: no audit entries, events or dirty days needed
+		return n, nil // rolled back: no audit entries, events or dirty days needed
 	}
 	if err := b.audit(written); err != nil {
-		return err
+		return n, err
 	}
 	var days []string
 	for _, r := range written {
@@ -255,7 +282,20 @@ func (b *bulkImport) flush() error {
 			}
 		}
 	}
-	return tx.markDirty(days...)
+	return n, tx.markDirty(days...)
+}
+
+// createLine writes a line as CreateRun does, counting it and adding its
+// problems to errs.
+func (b *bulkImport) createLine(l importLine, errs *[]models.FieldError) error {
+	one := ImportResult{Errors: []models.FieldError{}}
+	if err := b.tx.createLine(b.ctx, b.w, l, &one); err != nil {
+		return err
+	}
+	b.res.Created += one.Created
+	b.res.Skipped += one.Skipped
+	*errs = append(*errs, one.Errors...)
+	return nil
 }
 
 // storedRuns answers the stored runs of the same trains and days as rows,

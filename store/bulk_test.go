@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -324,4 +326,116 @@ func TestImportBulkRedoesARefusedBatch(t *testing.T) {
 	if n := e.count(t, "SELECT COUNT(*) FROM outbox WHERE type = 'run.created'"); n != 599 {
 		t.Fatalf("%d events", n)
 	}
+}
+
+// The batches answer exactly what writing every line through CreateRun
+// answers (as imports did before them): the same counts and the same
+// problems, in the same order, with the same codes, words and params, for
+// files mixing new lines, invalid ones, lines stored already (with the
+// same values or others), duplicates within the file and containers held
+// by an earlier line or a stored run.
+func TestImportBulkMatchesLineByLine(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.mustRoute(t, "SCO-TJ-MOW", "rail")
+		e.mustRoute(t, "XIAN-DUI", "rail")
+		var makeLine func(r *rand.Rand) string
+		boxes := []string{"CSQU3054383", "CSQU0000001", "CSQU0000017", "CSQU0000022", "CSQU0000038", "CSQU0000043", "CSQU0000059"}
+		head := "route,number,direction,departed_at,arrived_at,status,containers,teu,cargo,container_numbers\n"
+		var prev []string // every line made: some are made again
+		line := func(r *rand.Rand, i int) string {
+			if len(prev) > 0 && r.IntN(8) == 0 {
+				return prev[r.IntN(len(prev))]
+			}
+			l := makeLine(r)
+			prev = append(prev, l)
+			return l
+		}
+		makeLine = func(r *rand.Rand) string {
+			route := []string{"SCO-TJ-MOW", "XIAN-DUI"}[r.IntN(2)]
+			day := 1 + r.IntN(28)
+			number := fmt.Sprintf("N%d", r.IntN(400))
+			status, arrived := "departed", ""
+			if r.IntN(4) == 0 {
+				status, arrived = "arrived", fmt.Sprintf("2026-03-%02dT10:00:00+03:00", day)
+			}
+			c := 40 + r.IntN(3)
+			box := ""
+			if r.IntN(10) == 0 {
+				box = boxes[r.IntN(len(boxes))]
+			}
+			l := fmt.Sprintf("%s,%s,outbound,2026-02-%02dT09:30:00+08:00,%s,%s,%d,%d,cargo %d,%s\n", route, number, day, arrived, status, c, 2*c, r.IntN(2), box)
+			switch r.IntN(40) {
+			case 0:
+				return strings.Replace(l, "outbound", "west", 1)
+			case 1:
+				return strings.Replace(l, route, "NOPE", 1)
+			case 2:
+				return strings.Replace(l, fmt.Sprintf(",%d,", c), ",many,", 1)
+			case 3:
+				return strings.TrimSuffix(l, "\n") + ",extra\n"
+			case 4:
+				return strings.Replace(l, "2026-02-", "2027-02-", 1) // departed in the future
+			case 5:
+				return ",,,,,,,,,\n"
+			}
+			return l
+		}
+		// Stored already: some of the trains the files name.
+		r := rand.New(rand.NewPCG(1, 2))
+		var stored strings.Builder
+		stored.WriteString(head)
+		seen := map[string]bool{}
+		for i := range 300 {
+			l := line(r, i)
+			cells := strings.Split(l, ",")
+			if len(cells) != 10 || cells[0] == "NOPE" || cells[2] != "outbound" || strings.HasPrefix(cells[3], "2027") || cells[6] == "many" || cells[9] != "\n" {
+				continue
+			}
+			if k := cells[0] + cells[1] + cells[3][:10]; !seen[k] {
+				seen[k] = true
+				stored.WriteString(l)
+			}
+		}
+		if res, err := e.importText(t, stored.String(), store.ImportOptions{}); err != nil || res.Created == 0 {
+			t.Fatalf("stored: %+v %v", res, err)
+		}
+		for seed := range uint64(4) {
+			r := rand.New(rand.NewPCG(seed, 7))
+			var b strings.Builder
+			b.WriteString(head)
+			n := 1300
+			if seed == 0 {
+				n = 3 // one batch, short
+			}
+			for i := range n {
+				b.WriteString(line(r, i))
+			}
+			text := b.String()
+			bulk, berr := e.importText(t, text, store.ImportOptions{DryRun: true})
+			ref, rerr := e.importText(t, text, store.LineByLine(store.ImportOptions{DryRun: true}))
+			// The ids of runs the file writes may differ (a batch takes its
+			// ids before a line of it is refused); all else is the same.
+			ids := regexp.MustCompile(`run \d+,|id:\d+`)
+			for i := range min(len(bulk.Errors), len(ref.Errors)) {
+				if got, want := ids.ReplaceAllString(fmt.Sprintf("%+v", bulk.Errors[i]), "#"), ids.ReplaceAllString(fmt.Sprintf("%+v", ref.Errors[i]), "#"); got != want {
+					t.Fatalf("seed %d, problem %d:\n batches      %s\n line by line %s", seed, i, got, want)
+				}
+			}
+			if fmt.Sprint(berr) != fmt.Sprint(rerr) {
+				t.Fatalf("seed %d: batches answer %v, line by line %v", seed, berr, rerr)
+			}
+			if bulk.Created != ref.Created || bulk.Skipped != ref.Skipped || bulk.SkippedBlank != ref.SkippedBlank || len(bulk.Errors) != len(ref.Errors) {
+				t.Fatalf("seed %d: batches %d created, %d skipped, %d blank, %d problems; line by line %d, %d, %d, %d", seed,
+					bulk.Created, bulk.Skipped, bulk.SkippedBlank, len(bulk.Errors), ref.Created, ref.Skipped, ref.SkippedBlank, len(ref.Errors))
+			}
+			codes := map[string]int{}
+			for _, f := range bulk.Errors {
+				codes[f.Code]++
+			}
+			t.Logf("seed %d: %d created, %d skipped, %d blank, problems %v", seed, bulk.Created, bulk.Skipped, bulk.SkippedBlank, codes)
+			if seed > 0 && (bulk.Skipped == 0 || len(bulk.Errors) == 0 || bulk.Created == 0) {
+				t.Fatalf("seed %d: the file tests little: %d created, %d skipped, %d problems", seed, bulk.Created, bulk.Skipped, len(bulk.Errors))
+			}
+		}
+	})
 }

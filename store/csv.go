@@ -398,6 +398,9 @@ type ImportOptions struct {
 	Mode     string
 	DryRun   bool
 	Progress func(lines int, bytes int64)
+	// lineByLine writes every line through CreateRun, as imports did
+	// before batches: the reference the tests hold the batches to.
+	lineByLine bool
 }
 
 // MaxImportErrors bounds the line problems an import lists: past them it
@@ -533,6 +536,7 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, f RunsCSV, opt ImportOp
 	}
 	err = s.Tx(ctx, w, func(tx *Store) error {
 		b := tx.newBulk(ctx, w, opt.DryRun, &res)
+		b.lineByLine = opt.lineByLine
 		defer b.close()
 		for {
 			if err := ctx.Err(); err != nil {
