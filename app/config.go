@@ -27,6 +27,9 @@ type Config struct {
 	Loc        *time.Location
 	Demo       bool
 	BodyLimit  string
+	// ImportLimit is the largest CSV POST /api/v1/runs/import accepts
+	// (handlers.Config.ImportLimit).
+	ImportLimit string
 	// Synchronous is SQLite's synchronous setting: FULL keeps every
 	// acknowledged write through a power loss; NORMAL is faster and keeps
 	// them through a process crash only.

@@ -3,10 +3,12 @@ package app
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -82,7 +84,7 @@ func TestImportRunsIsAllOrNothingAndRepeatable(t *testing.T) {
 	if _, err := importText(t, st, buf.String(), false); models.ErrorCode(err) != models.EBADREQUEST || !strings.Contains(err.Error(), "mode=upsert") {
 		t.Fatalf("re-import of the export in create mode: %v", err)
 	}
-	f, err := store.ReadRunsCSV(buf.Bytes(), store.CharsetUTF8)
+	f, err := store.ReadRunsCSV(bytes.NewReader(buf.Bytes()), store.CharsetUTF8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +100,7 @@ func TestImportRunsIsAllOrNothingAndRepeatable(t *testing.T) {
 // importText imports a UTF-8 CSV in create mode, as the system.
 func importText(t *testing.T, st *store.Store, text string, dry bool) (store.ImportResult, error) {
 	t.Helper()
-	f, err := store.ReadRunsCSV([]byte(text), store.CharsetUTF8)
+	f, err := store.ReadRunsCSV(strings.NewReader(text), store.CharsetUTF8)
 	if err != nil {
 		return store.ImportResult{}, err
 	}
@@ -206,4 +208,59 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// banlie import tells its progress on stderr: plain lines at every tenth
+// of the file when stderr is no terminal, a bar redrawn in place on one.
+func TestImportCommandProgress(t *testing.T) {
+	cfg := testConfig(t)
+	ctx := context.Background()
+	st, err := openStore(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateRoute(ctx, store.System, models.RouteInput{Code: "SCO-TJ-MOW", Name: "SCO Zone – Tongjiang – Moscow", Mode: "rail",
+		Stops: []models.Stop{{Name: "Jiaozhou", Country: "CN", Role: "origin"}, {Name: "Moscow", Country: "RU", Role: "destination"}}}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close(st.DB())
+	var b strings.Builder
+	b.WriteString("route,number,direction,departed_at\n")
+	for i := range 6000 {
+		fmt.Fprintf(&b, "SCO-TJ-MOW,P%d,outbound,2024-%02d-%02dT09:30:00+08:00\n", i, 1+i%12, 1+i%28)
+	}
+	path := filepath.Join(t.TempDir(), "runs.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errs bytes.Buffer
+	if err := Run(ctx, []string{"import", "--runs", path, "--db", cfg.DB, "--tz", "Asia/Shanghai"}, &out, &errs); err != nil {
+		t.Fatalf("%v: %s", err, errs.String())
+	}
+	if !strings.Contains(out.String(), "imported 6000 runs") {
+		t.Fatalf("stdout: %s", out.String())
+	}
+	var tenths []string
+	for _, l := range strings.Split(strings.TrimSpace(errs.String()), "\n") {
+		if strings.HasPrefix(l, "import: ") {
+			tenths = append(tenths, l)
+		}
+	}
+	// 12 batches of 500 lines, the file read 64 KiB at a time: a line at
+	// most every tenth.
+	if len(tenths) < 3 || len(tenths) > 9 || !strings.Contains(tenths[0], "lines/s") || !strings.Contains(tenths[0], "left") {
+		t.Fatalf("progress lines: %q", tenths)
+	}
+
+	// On a terminal: the bar, with the share, the rate and the time left.
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var tty bytes.Buffer
+	p := &importProgress{w: &tty, tty: true, size: 1000, now: func() time.Time { return clock }, start: clock, last: clock}
+	clock = clock.Add(2 * time.Second)
+	p.update(500, 250)
+	p.end()
+	want := "\r\033[K[=======                       ]  25% 500 lines, 250 lines/s, 6s left\r\033[K"
+	if tty.String() != want {
+		t.Fatalf("bar %q, want %q", tty.String(), want)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"banlie/models"
 	"banlie/store"
@@ -46,19 +47,21 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 		return fmt.Errorf("import: --encoding must be one of %s, not %q", strings.Join(store.CSVCharsets, ", "), encoding)
 	}
 	var in io.Reader = os.Stdin
+	src := os.Stdin
 	if runs != "-" {
 		f, err := os.Open(runs)
 		if err != nil {
 			return fmt.Errorf("import: %w", err)
 		}
 		defer f.Close()
-		in = f
+		in, src = f, f
 	}
-	b, err := io.ReadAll(in)
-	if err != nil {
-		return fmt.Errorf("import: %w", err)
+	var size int64 // 0: unknown (a pipe)
+	if fi, err := src.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
 	}
-	file, err := store.ReadRunsCSV(b, charset)
+	// The file is read as it is imported, a batch of lines at a time.
+	file, err := store.ReadRunsCSV(in, charset)
 	if err != nil {
 		return printImportError(stderr, err)
 	}
@@ -67,7 +70,10 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 		return err
 	}
 	defer store.Close(st.DB())
-	res, err := st.ImportRuns(ctx, st.WriteBy(models.Actor{Name: "cli-import"}, nil), file, store.ImportOptions{Mode: mode, DryRun: dry})
+	prog := newImportProgress(stderr, size, time.Now)
+	res, err := st.ImportRuns(ctx, st.WriteBy(models.Actor{Name: "cli-import"}, nil), file,
+		store.ImportOptions{Mode: mode, DryRun: dry, Progress: prog.update})
+	prog.end()
 	if err != nil {
 		return printImportError(stderr, err)
 	}
@@ -189,4 +195,83 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	}
 	fmt.Fprintf(stderr, "exported %d runs\n", n)
 	return nil
+}
+
+// importProgress tells how an import goes on stderr: on a terminal a bar
+// redrawn in place (lines, lines a second, and from the bytes read of the
+// file's size the share done and the time left); otherwise a plain line
+// at every tenth of the file, or every 5 seconds when its size is unknown.
+type importProgress struct {
+	w     io.Writer
+	tty   bool
+	size  int64
+	now   func() time.Time
+	start time.Time
+	last  time.Time // of the last line or redraw
+	tenth int64     // the last tenth told
+	drawn bool
+	lines int
+	read  int64
+}
+
+func newImportProgress(w io.Writer, size int64, now func() time.Time) *importProgress {
+	p := &importProgress{w: w, size: size, now: now, start: now()}
+	p.last = p.start
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+// update is the import's progress callback.
+func (p *importProgress) update(lines int, read int64) {
+	p.lines, p.read = lines, read
+	t := p.now()
+	switch {
+	case p.tty:
+		if t.Sub(p.last) < 100*time.Millisecond {
+			return
+		}
+		p.last, p.drawn = t, true
+		fmt.Fprintf(p.w, "\r\033[K%s", p.line(t, true))
+	case p.size > 0:
+		if tenth := 10 * read / p.size; tenth > p.tenth && tenth < 10 {
+			p.tenth, p.last = tenth, t
+			fmt.Fprintf(p.w, "import: %s\n", p.line(t, false))
+		}
+	case t.Sub(p.last) >= 5*time.Second:
+		p.last = t
+		fmt.Fprintf(p.w, "import: %s\n", p.line(t, false))
+	}
+}
+
+// end clears the bar (the summary follows on stdout).
+func (p *importProgress) end() {
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+// line says the lines read, their rate and, with the file's size, the
+// share read and the time left (with a bar of 30 cells on a terminal).
+func (p *importProgress) line(t time.Time, bar bool) string {
+	el := t.Sub(p.start).Seconds()
+	rate := 0.0
+	if el > 0 {
+		rate = float64(p.lines) / el
+	}
+	s := fmt.Sprintf("%d lines, %.0f lines/s", p.lines, rate)
+	if p.size <= 0 || p.read <= 0 {
+		return s
+	}
+	frac := min(float64(p.read)/float64(p.size), 1)
+	eta := time.Duration(el * (1 - frac) / frac * float64(time.Second)).Round(time.Second)
+	s = fmt.Sprintf("%3.0f%% %s, %s left", 100*frac, s, eta)
+	if bar {
+		n := int(frac * 30)
+		s = "[" + strings.Repeat("=", n) + strings.Repeat(" ", 30-n) + "] " + s
+	}
+	return s
 }

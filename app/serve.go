@@ -2,6 +2,7 @@ package app
 
 import (
 	"banlie/store"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 	"banlie/jobs"
 	"banlie/models"
 	"banlie/web"
+
+	"github.com/labstack/gommon/bytes"
 )
 
 // ServeHooks lets a caller (tests, the end-to-end suite) learn the address the
@@ -43,6 +46,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Lo
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", envBool("BANLIE_TRUST_PROXY", false), "take client addresses from X-Forwarded-For (only behind a proxy that sets it) [BANLIE_TRUST_PROXY]")
 	fs.StringVar(&cfg.PublicURL, "public-url", envOr("BANLIE_PUBLIC_URL", ""), "the address clients reach the server at, e.g. https://banlie.example, for the Atom feed's links; by default the request's scheme and host (X-Forwarded-Proto and X-Forwarded-Host with --trust-proxy) [BANLIE_PUBLIC_URL]")
 	fs.StringVar(&cfg.BodyLimit, "body-limit", envOr("BANLIE_BODY_LIMIT", "1MiB"), "largest request body accepted, e.g. 1MiB or 512KiB (KB and MB are powers of 1000) [BANLIE_BODY_LIMIT]")
+	fs.StringVar(&cfg.ImportLimit, "import-limit", envOr("BANLIE_IMPORT_LIMIT", handlers.DefaultImportLimit), "largest CSV file POST /api/v1/runs/import accepts, e.g. 64MiB or 1GiB (the --body-limit does not apply to it) [BANLIE_IMPORT_LIMIT]")
 	fs.IntVar(&cfg.MaxStreams, "max-streams", envInt("BANLIE_MAX_STREAMS", handlers.DefaultMaxStreams), "the most event streams (GET /api/v1/stream) open at once; above it a stream answers 503 [BANLIE_MAX_STREAMS]")
 	fs.DurationVar(&cfg.DBWait, "db-wait", envDuration("BANLIE_DB_WAIT", 60*time.Second), "on start, wait this long for the database to answer, retrying with backoff; 0 tries once [BANLIE_DB_WAIT]")
 	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", envBool("BANLIE_WEBHOOK_ALLOW_PRIVATE", false), "let webhooks reach private, loopback and link-local addresses (receivers on this machine or network); refused by default [BANLIE_WEBHOOK_ALLOW_PRIVATE]")
@@ -57,6 +61,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Lo
 // Serve runs the server until ctx is cancelled, then shuts down in order:
 // stop accepting, let in-flight requests finish, close the database.
 func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) error {
+	if n, err := bytes.Parse(cmp.Or(cfg.ImportLimit, handlers.DefaultImportLimit)); err != nil || n <= 0 {
+		return fmt.Errorf("serve: --import-limit must be a size such as 64MiB, not %q", cfg.ImportLimit)
+	}
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -142,6 +149,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		Collectors:          collectors,
 		Web:                 web.FS(),
 		BodyLimit:           cfg.BodyLimit,
+		ImportLimit:         cfg.ImportLimit,
 		MaxStreams:          cfg.MaxStreams,
 		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 		// The streams end when the server is told to stop, before the

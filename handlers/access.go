@@ -237,13 +237,17 @@ func idempotency(st *store.Store, replays prometheus.Counter, table *endpointTab
 				return models.BadField("Idempotency-Key", models.CodeInvalidFormat, models.Params{"format": "printable_ascii", "max": 255},
 					"Idempotency-Key must be 1 to 255 printable ASCII characters")
 			}
-			body, err := io.ReadAll(req.Body)
+			// Hashed as it is read; a large body (an import's CSV) is kept
+			// in a temporary file, not in memory.
+			sum := sha256.New()
+			io.WriteString(sum, req.Method+" "+req.URL.RequestURI()+"\n")
+			body, err := bufferBody(c, sum)
 			if err != nil {
 				return err // over the body limit: 413
 			}
-			req.Body = io.NopCloser(bytes.NewReader(body))
-			sum := sha256.Sum256([]byte(req.Method + " " + req.URL.RequestURI() + "\n" + string(body)))
-			hash := hex.EncodeToString(sum[:])
+			defer body.Close()
+			req.Body = body
+			hash := hex.EncodeToString(sum.Sum(nil))
 			scope := ""
 			if p := principalOf(c); p != nil {
 				scope = p.Name

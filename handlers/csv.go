@@ -1,40 +1,70 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"banlie/models"
 	"banlie/store"
 
 	"github.com/labstack/echo/v4"
+	units "github.com/labstack/gommon/bytes"
 )
 
 // csvHandlers are the HTTP twins of `banlie import --runs` and
 // `banlie export --runs`: the same st calls, the same CSV format.
 type csvHandlers struct {
-	st  *store.Store
-	log *slog.Logger
+	st          *store.Store
+	log         *slog.Logger
+	importLimit int64 // bytes
 }
 
 // CSV media types the import reads; no Content-Type at all is read as CSV too.
 var csvMediaTypes = []string{"text/csv", "text/plain"}
 
-// MaxImportLines bounds the lines of one import request.
-const MaxImportLines = 2000
+// importPath is the import's endpoint, whose body the general body limit
+// leaves to Config.ImportLimit.
+const importPath = "/api/v1/runs/import"
+
+// DefaultImportLimit is the largest import body accepted by default.
+const DefaultImportLimit = "64MiB"
+
+// importStall is how long an import may go without progress (a MiB of its
+// body received, a batch of its lines written) before the connection's
+// deadlines end it; the server's own timeouts would cut a large import.
+const importStall = 30 * time.Second
+
+// parseImportLimit reads Config.ImportLimit ("64MiB"; "" is
+// DefaultImportLimit): a limit that does not parse is a programming
+// error, refused when the flag is read.
+func parseImportLimit(s string) int64 {
+	if s == "" {
+		s = DefaultImportLimit
+	}
+	n, err := units.Parse(s)
+	if err != nil || n <= 0 {
+		panic(fmt.Sprintf("handlers: import limit %q: %v", s, err))
+	}
+	return n
+}
 
 // importRuns logs the runs of a CSV body in one transaction (see
 // store.Store.ImportRuns): 200 with what was (or, with dry_run=true, would
 // be) created, updated (mode=upsert) and skipped, and how the file was read;
 // 422 listing every invalid line, nothing written; 400 for a header it
-// cannot read. Retrying is safe: lines already stored with the same values
-// are skipped (or unchanged), and Idempotency-Key replays the answer.
+// cannot read; 413 for a body over the import limit. Retrying is safe:
+// lines already stored with the same values are skipped (or unchanged),
+// and Idempotency-Key replays the answer.
 func (h csvHandlers) importRuns(c echo.Context) error {
 	if err := requireMediaType(c, csvMediaTypes...); err != nil {
 		return err
@@ -51,28 +81,56 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// The whole body (at most the body limit) is read before the import
-	// begins, so a slow upload never holds the write transaction open.
-	b, err := io.ReadAll(c.Request().Body)
+	req := c.Request()
+	if req.ContentLength > h.importLimit {
+		return h.tooLarge()
+	}
+	// The connection's deadlines move on while the import does (the
+	// server's ReadTimeout and WriteTimeout count from the request's start).
+	progress := moveDeadlines(c)
+	progress()
+	// The body is spooled to a file first, so that a slow upload never
+	// holds the write transaction open; the file goes when the import ends.
+	// (Under an Idempotency-Key a large body is in a file already.)
+	if kept, ok := req.Body.(*tempFile); ok {
+		return h.importFrom(c, kept.File, charset, dry, mode, progress)
+	}
+	tmp, err := os.CreateTemp("", "banlie-import-*.csv")
 	if err != nil {
+		return fmt.Errorf("import: spool the body: %w", err)
+	}
+	defer func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}()
+	if err := spool(tmp, http.MaxBytesReader(c.Response(), req.Body, h.importLimit), progress); err != nil {
+		var mbe *http.MaxBytesError
 		var he *echo.HTTPError
-		if errors.As(err, &he) {
-			return he // over the body limit: 413
+		var pe *os.PathError
+		switch {
+		case errors.As(err, &mbe):
+			return h.tooLarge()
+		case errors.As(err, &he):
+			return he // over the import limit, told by the body limit's reader: 413
+		case errors.As(err, &pe):
+			return fmt.Errorf("import: spool the body: %w", err) // the disk, not the client
 		}
 		return models.BadRequestf("the request body could not be read")
 	}
-	f, err := store.ReadRunsCSV(b, charset)
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("import: spool the body: %w", err)
+	}
+	return h.importFrom(c, tmp, charset, dry, mode, progress)
+}
+
+// importFrom imports the spooled body, moving the deadlines on at every
+// batch of lines.
+func (h csvHandlers) importFrom(c echo.Context, body io.Reader, charset string, dry *bool, mode *string, progress func()) error {
+	f, err := store.ReadRunsCSV(body, charset)
 	if err != nil {
 		return err
 	}
-	// One import is one write transaction, and every other write waits for
-	// it: a request holds at most MaxImportLines lines (a few seconds).
-	if n := f.Records(); n-1 > MaxImportLines {
-		fe := models.NewFieldError("csv", models.CodeTooMany, models.Params{"max": MaxImportLines, "count": n - 1},
-			"has %d lines; send at most %d per request (split the file: lines already imported are skipped when sent again)", n-1, MaxImportLines)
-		return &models.Error{Code: models.EINVALID, Message: "the CSV " + fe.Message, Fields: []models.FieldError{fe}}
-	}
-	opt := store.ImportOptions{DryRun: dry != nil && *dry}
+	opt := store.ImportOptions{DryRun: dry != nil && *dry, Progress: func(int, int64) { progress() }}
 	if mode != nil {
 		opt.Mode = *mode
 	}
@@ -81,6 +139,100 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, res)
+}
+
+// tooLarge is the 413 of a body over the import limit.
+func (h csvHandlers) tooLarge() error {
+	return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
+		fmt.Sprintf("the CSV is larger than the import limit of %s; split the file (lines already imported are skipped when sent again)", units.Format(h.importLimit)))
+}
+
+// moveDeadlines answers a function that moves the connection's read and
+// write deadlines importStall ahead: called as a long request makes
+// progress, so that the server's timeouts do not cut it.
+func moveDeadlines(c echo.Context) func() {
+	rc := http.NewResponseController(c.Response())
+	return func() {
+		t := time.Now().Add(importStall)
+		_ = rc.SetReadDeadline(t) // not every writer has deadlines (tests): no matter
+		_ = rc.SetWriteDeadline(t)
+	}
+}
+
+// memBody is how much of a body bufferBody keeps in memory; past it the
+// body goes to a temporary file.
+const memBody = 1 << 20
+
+// bufferBody reads the request's body through h (a hash of it) and puts
+// it back to be read again, held in memory up to memBody and in a
+// temporary file past it (an import's CSV), moving the connection's
+// deadlines on as an import's arrives. The answer's Close removes the file.
+func bufferBody(c echo.Context, h io.Writer) (io.ReadCloser, error) {
+	progress := func() {}
+	if c.Path() == importPath {
+		// A large file may take a while to arrive.
+		progress = moveDeadlines(c)
+		progress()
+	}
+	body := io.TeeReader(c.Request().Body, h)
+	var mem bytes.Buffer
+	n, err := io.Copy(&mem, io.LimitReader(body, memBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if n <= memBody {
+		return io.NopCloser(&mem), nil
+	}
+	tmp, err := os.CreateTemp("", "banlie-body-*")
+	if err != nil {
+		return nil, fmt.Errorf("spool the body: %w", err)
+	}
+	f := &tempFile{tmp}
+	if _, err := tmp.Write(mem.Bytes()); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("spool the body: %w", err)
+	}
+	if err := spool(tmp, body, progress); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("spool the body: %w", err)
+	}
+	return f, nil
+}
+
+// tempFile is a temporary file removed when closed.
+type tempFile struct{ *os.File }
+
+func (f *tempFile) Close() error {
+	err := f.File.Close()
+	return errors.Join(err, os.Remove(f.Name()))
+}
+
+// spool copies body to dst, calling progress at every MiB received.
+func spool(dst io.Writer, body io.Reader, progress func()) error {
+	buf := make([]byte, 64<<10)
+	var since int
+	for {
+		n, err := body.Read(buf)
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return werr
+			}
+			if since += n; since >= 1<<20 {
+				since = 0
+				progress()
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // csvCharset answers the charset the import body is in: UTF-8 unless the

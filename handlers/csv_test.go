@@ -3,13 +3,16 @@ package handlers_test
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"banlie/handlers"
 	"banlie/models"
@@ -306,9 +309,10 @@ func TestImportRunsCSVNeedsOperator(t *testing.T) {
 	mustImport(t, ts, "", goodCSV, 0, 3, "Authorization", "Bearer "+ts.Admin)
 }
 
-func TestImportRunsCSVBodyLimit(t *testing.T) {
+// The import's body is bounded by the import limit, not the body limit.
+func TestImportRunsCSVImportLimit(t *testing.T) {
 	t.Parallel()
-	ts := newTestServerWith(t, shanghai, func(c *handlers.Config) { c.BodyLimit = "2KiB" })
+	ts := newTestServerWith(t, shanghai, func(c *handlers.Config) { c.ImportLimit, c.BodyLimit = "2KiB", "1KiB" })
 	createRoute(t, ts, "SCO-TJ-MOW", nil)
 	var b strings.Builder
 	b.WriteString(csvHead)
@@ -338,6 +342,15 @@ func TestImportRunsCSVBodyLimit(t *testing.T) {
 		t.Fatalf("bodies over the limit wrote %d runs", n)
 	}
 	mustImport(t, ts, "", goodCSV, 3, 0)
+	// Over the body limit (1 KiB) but within the import limit: read.
+	var mid strings.Builder
+	mid.WriteString(csvHead)
+	for i := 0; mid.Len() <= 1500; i++ {
+		fmt.Fprintf(&mid, "SCO-TJ-MOW,M%d,outbound,2024-10-%02dT09:30:00+08:00,,,55,110,,\n", i, 1+i%28)
+	}
+	if r := importCSV(t, ts, "?dry_run=true", mid.String()); r.Status != http.StatusOK {
+		t.Fatalf("a body within the import limit: %d %s", r.Status, r.Body)
+	}
 }
 
 func TestImportRunsCSVIdempotencyKey(t *testing.T) {
@@ -669,46 +682,84 @@ func TestImportRunsCSVFromExcel(t *testing.T) {
 	mustImport(t, ts, "", quoted, 1, 0, "Content-Type", "text/plain; charset=utf-8")
 }
 
-// One import is one write transaction that every other write waits for: a
-// request holds at most handlers.MaxImportLines lines.
-func TestImportRunsCSVLineLimit(t *testing.T) {
+// An import of a few thousand lines is no longer bounded in lines; one
+// over the server's own read and write timeouts goes on while its body
+// arrives and its lines are written (the deadlines move with it).
+func TestImportRunsCSVPastServerTimeouts(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	createRoute(t, ts, "SCO-TJ-MOW", nil)
-	var b strings.Builder
-	b.WriteString("route,number,direction,departed_at\n")
-	for i := range handlers.MaxImportLines + 1 {
-		fmt.Fprintf(&b, "SCO-TJ-MOW,L%d,outbound,2024-10-12T09:30:00+08:00\n", i)
+	srv := httptest.NewUnstartedServer(ts.handler)
+	const timeout = 300 * time.Millisecond
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = timeout, timeout
+	srv.Start()
+	t.Cleanup(srv.Close)
+	csvOf := func(prefix string, n int) string {
+		var b strings.Builder
+		b.WriteString("route,number,direction,departed_at\n")
+		for i := range n {
+			fmt.Fprintf(&b, "SCO-TJ-MOW,%s%d,outbound,2024-%02d-%02dT09:30:00+08:00\n", prefix, i, 1+i%12, 1+i%28)
+		}
+		return b.String()
 	}
-	p := importCSV(t, ts, "?dry_run=true", b.String()).problem(t, 422)
-	if !reflect.DeepEqual(fields(p), []string{"csv"}) || !strings.Contains(p.Detail, "2001 lines") {
-		t.Fatalf("%+v", p)
+	// A slow client: the body comes in ten parts, 150 ms apart.
+	slowImport := func(body string, header ...string) (*http.Response, importResult, time.Duration) {
+		pr, pw := io.Pipe()
+		go func() {
+			part := len(body)/10 + 1
+			for i := 0; i < len(body); i += part {
+				if _, err := pw.Write([]byte(body[i:min(i+part, len(body))])); err != nil {
+					pw.CloseWithError(err)
+					return
+				}
+				time.Sleep(150 * time.Millisecond) // the client's pace, not a wait for the server
+			}
+			pw.Close()
+		}()
+		req, err := http.NewRequest("POST", srv.URL+"/api/v1/runs/import", pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+ts.Operator)
+		req.Header.Set("Content-Type", "text/csv")
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		start := time.Now()
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatalf("the import was cut: %v", err)
+		}
+		defer res.Body.Close()
+		took := time.Since(start)
+		var got importResult
+		if err := json.NewDecoder(res.Body).Decode(&got); err != nil || res.StatusCode != 200 {
+			t.Fatalf("status %d, %+v, %v", res.StatusCode, got, err)
+		}
+		if took < 3*timeout {
+			t.Fatalf("the import took %s, not longer than the server's timeouts (%s): the test proves nothing", took, timeout)
+		}
+		return res, got, took
 	}
-	if n := len(allRuns(t, ts, "", 500)); n != 0 {
-		t.Fatalf("%d runs written", n)
+	if _, got, _ := slowImport(csvOf("T", 5000)); got.Created != 5000 {
+		t.Fatalf("%+v", got)
 	}
-	// At the limit it is read.
-	lines := strings.SplitAfter(b.String(), "\n")
-	atLimit := strings.Join(lines[:handlers.MaxImportLines+1], "")
-	mustImport(t, ts, "?dry_run=true", atLimit, handlers.MaxImportLines, 0)
-}
-
-// A CSV that cannot be read to the end is bounded too: its lines are counted
-// before the import begins, so a stray quote after 2,000 lines cannot hold
-// the write lock while the lines before it are checked.
-func TestImportRunsCSVLineLimitUnreadable(t *testing.T) {
-	t.Parallel()
-	ts := newTestServer(t)
-	createRoute(t, ts, "SCO-TJ-MOW", nil)
-	var b strings.Builder
-	b.WriteString("route,number,direction,departed_at\n")
-	for i := range handlers.MaxImportLines + 5 {
-		fmt.Fprintf(&b, "SCO-TJ-MOW,L%d,outbound,2024-10-12T09:30:00+08:00\n", i)
+	// With an Idempotency-Key the body is hashed as it arrives; over
+	// 1 MiB, it is kept in a file meanwhile. The replay answers the same.
+	big := csvOf("K", 25000)
+	if len(big) <= 1<<20 {
+		t.Fatalf("the file has %d bytes, not over 1 MiB", len(big))
 	}
-	b.WriteString("SCO-TJ-MOW,X\"Q,outbound,2024-10-12T09:30:00+08:00\n")
-	p := importCSV(t, ts, "?dry_run=true", b.String()).problem(t, 422)
-	if !reflect.DeepEqual(fields(p), []string{"csv"}) {
-		t.Fatalf("want the line bound, got %+v", p)
+	if _, got, _ := slowImport(big, "Idempotency-Key", "slow-1"); got.Created != 25000 {
+		t.Fatalf("%+v", got)
+	}
+	if res, got, _ := slowImport(big, "Idempotency-Key", "slow-1"); got.Created != 25000 || res.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay: %+v %v", got, res.Header)
+	}
+	for _, number := range []string{"T4999", "K24999"} {
+		if n := len(allRuns(t, ts, "number="+number, 10)); n != 1 {
+			t.Fatalf("%d runs %s", n, number)
+		}
 	}
 }
 

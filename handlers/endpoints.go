@@ -122,7 +122,7 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler,
 	)
 	routes := routeHandlers{cfg.Store}
 	runs := runHandlers{cfg.Store}
-	csv := csvHandlers{cfg.Store, cfg.Log}
+	csv := csvHandlers{cfg.Store, cfg.Log, parseImportLimit(cfg.ImportLimit)}
 	seaRail := seaRailHandlers{cfg.Store}
 	ports := portHandlers{cfg.Store}
 	totals := totalsHandlers{cfg.Store}
@@ -162,7 +162,7 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler,
 		{DELETE, "/api/v1/runs/:id", runs.delete, operators, write},
 		// Static paths win over /runs/:id in Echo's router, whatever the
 		// order of registration.
-		{POST, "/api/v1/runs/import", csv.importRuns, operators, write | idempotent},
+		{POST, importPath, csv.importRuns, operators, write | idempotent},
 		// Streamed: it may be large, and is downloaded, not polled (no ETag).
 		{GET, "/api/v1/runs/export", csv.exportRuns, readers, gzipped},
 		// Depends on the clock (a departure passing makes a run in

@@ -42,6 +42,10 @@ type Config struct {
 	Web fs.FS
 	// BodyLimit caps request bodies, e.g. "1MiB" (1,048,576 bytes; "1MB" is 1,000,000).
 	BodyLimit string
+	// ImportLimit caps the body of POST /api/v1/runs/import instead (a CSV
+	// file, spooled to a temporary file before it is imported), in the
+	// same units; "" takes DefaultImportLimit.
+	ImportLimit string
 	// Jobs is the scheduler.
 	Jobs JobRunner
 	// PrivateReads makes every read need a viewer token.
@@ -108,6 +112,9 @@ func newServer(cfg Config) (*echo.Echo, []endpoint) {
 	if cfg.BodyLimit == "" {
 		cfg.BodyLimit = "1MiB"
 	}
+	if cfg.ImportLimit == "" {
+		cfg.ImportLimit = DefaultImportLimit
+	}
 	if cfg.PublicURL != "" {
 		u, err := ParsePublicURL(cfg.PublicURL)
 		if err != nil {
@@ -152,7 +159,11 @@ func newServer(cfg Config) (*echo.Echo, []endpoint) {
 	}
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024,
 		Skipper: func(c echo.Context) bool { return table.handlingOf(c)&gzipped == 0 }}))
-	e.Use(middleware.BodyLimit(cfg.BodyLimit))
+	// The import's body (a CSV file) has a bound of its own.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.BodyLimit,
+		Skipper: func(c echo.Context) bool { return c.Path() == importPath }}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.ImportLimit,
+		Skipper: func(c echo.Context) bool { return c.Path() != importPath }}))
 	e.Use(authenticate(cfg.Store, cfg.Log, table))
 	e.Use(rateLimit(cfg.RateLimit, met.limited))
 	e.Use(refuseBadToken)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"banlie/models"
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -12,11 +13,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
 )
 
 // runColumn is one column of the runs CSV: the name export writes and
@@ -192,50 +194,73 @@ func CSVCharset(name string) (string, bool) {
 // wins a tie.
 var csvSeparators = []rune{',', ';', '\t'}
 
-// RunsCSV is a runs CSV read into memory: its text in UTF-8 (a byte order
-// mark taken off), the separator its header line uses, its charset.
+// RunsCSV is a runs CSV being read: its text in UTF-8 (a byte order mark
+// taken off), read from its source a buffer at a time, the separator its
+// header line uses, its charset. It is read once, by ImportRuns.
 type RunsCSV struct {
-	text    []byte
+	text    io.Reader
 	sep     rune
 	charset string
+	src     *countingReader
 }
 
-// ReadRunsCSV decodes b from charset (one of CSVCharsets) and finds its
-// separator: of comma, semicolon and tab, the one that splits the header
-// line (the first line that is not blank, outside quotes) into the most
-// column names that import knows; a tie goes to the comma. An empty file,
-// or one that is not valid in its charset, is refused (400, naming csv).
-func ReadRunsCSV(b []byte, charset string) (RunsCSV, error) {
-	f := RunsCSV{sep: ',', charset: charset}
-	var dec *encoding.Decoder
+// BytesRead answers how many bytes of the source have been read so far.
+func (f RunsCSV) BytesRead() int64 {
+	if f.src == nil {
+		return 0
+	}
+	return f.src.n.Load()
+}
+
+// maxHeaderBytes bounds what ReadRunsCSV reads to find the header line (a
+// stray quote would otherwise make the whole file its header).
+const maxHeaderBytes = 1 << 20
+
+// ReadRunsCSV starts reading a CSV from r, in charset (one of
+// CSVCharsets), and finds its separator: of comma, semicolon and tab, the
+// one that splits the header line (the first line that is not blank,
+// outside quotes) into the most column names that import knows; a tie goes
+// to the comma. Only the start of r is read here, up to the header line;
+// ImportRuns reads the rest as it goes. An empty file is refused (400,
+// naming csv), as is, here or when ImportRuns reaches it, text that is not
+// valid in its charset.
+func ReadRunsCSV(r io.Reader, charset string) (RunsCSV, error) {
+	f := RunsCSV{sep: ',', charset: charset, src: &countingReader{r: r}}
+	var text io.Reader = f.src
 	switch charset {
 	case CharsetUTF8:
 	case CharsetGB18030:
-		dec = simplifiedchinese.GB18030.NewDecoder()
+		text = transform.NewReader(text, simplifiedchinese.GB18030.NewDecoder())
 	case CharsetGBK:
-		dec = simplifiedchinese.GBK.NewDecoder()
+		text = transform.NewReader(text, simplifiedchinese.GBK.NewDecoder())
 	default:
 		return f, models.BadField("charset", models.CodeInvalidValue, models.Params{"allowed": CSVCharsets, "value": charset}, "charset must be one of %s, not %q", strings.Join(CSVCharsets, ", "), charset)
 	}
-	if dec != nil {
-		// The decoders write U+FFFD for bytes that are not in the charset.
-		out, err := dec.Bytes(b)
-		if err != nil || bytes.ContainsRune(out, utf8.RuneError) {
-			return f, models.BadField("csv", models.CodeInvalidText, models.Params{"reason": charset},
-				"the CSV is not valid %s text; send it in the charset it was saved in (UTF-8, GB18030 or GBK)", strings.ToUpper(charset))
+	br := bufio.NewReaderSize(&validText{r: text, charset: charset}, 64<<10)
+	// The start, up to the end of the header line, is read here and read
+	// again by the import (its blank lines count as lines).
+	var start []byte
+	for first := true; ; first = false {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			err = nil
 		}
-		b = out
+		if first {
+			line = bytes.TrimPrefix(line, []byte("\ufeff")) // Excel's "CSV UTF-8" starts with a BOM
+		}
+		start = append(start, line...)
+		if err != nil && err != io.EOF {
+			return f, err
+		}
+		if err == io.EOF || len(start) > maxHeaderBytes || headerDone(start) {
+			break
+		}
 	}
-	b = bytes.TrimPrefix(b, []byte("\ufeff")) // Excel's "CSV UTF-8" starts with a BOM
-	if len(bytes.TrimSpace(b)) == 0 {
+	if len(bytes.TrimSpace(start)) == 0 {
 		return f, models.BadField("csv", models.CodeRequired, nil, "the CSV is empty; send the CSV, header line first: %s", strings.Join(RunCSVHeader[1:], ","))
 	}
-	if !utf8.Valid(b) {
-		return f, models.BadField("csv", models.CodeInvalidText, models.Params{"reason": "utf8"},
-			"the CSV is not valid UTF-8; save it as UTF-8 (in Excel: CSV UTF-8), or declare its charset (GB18030 or GBK)")
-	}
-	f.text = b
-	head := headerLine(b)
+	f.text = io.MultiReader(bytes.NewReader(start), br)
+	head := headerLine(start)
 	best := -1
 	for _, sep := range csvSeparators {
 		r := csv.NewReader(bytes.NewReader(head))
@@ -256,6 +281,70 @@ func ReadRunsCSV(b []byte, charset string) (RunsCSV, error) {
 		}
 	}
 	return f, nil
+}
+
+// headerDone reports whether b holds a line that is not blank, ended by a
+// line break outside quotes.
+func headerDone(b []byte) bool {
+	h := headerLine(b)
+	return len(bytes.TrimSpace(h)) > 0 && len(h) < len(b)
+}
+
+// countingReader counts the bytes read through it (read by the progress
+// callback, maybe from another goroutine).
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// validText passes UTF-8 text through, failing at the first byte that is
+// not valid UTF-8 or, decoded from GB18030 or GBK, at the first character
+// the decoder could not read (which it writes as U+FFFD).
+type validText struct {
+	r       io.Reader
+	charset string
+	tail    []byte // an incomplete character at the end of the last read
+	buf     []byte
+	err     error
+}
+
+func (v *validText) Read(p []byte) (int, error) {
+	if v.err != nil {
+		return 0, v.err
+	}
+	n, err := v.r.Read(p)
+	v.buf = append(append(v.buf[:0], v.tail...), p[:n]...)
+	cut := len(v.buf)
+	if err == nil {
+		for i := len(v.buf) - 1; i >= 0 && i >= len(v.buf)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(v.buf[i]) {
+				if !utf8.FullRune(v.buf[i:]) {
+					cut = i
+				}
+				break
+			}
+		}
+	}
+	b := v.buf[:cut]
+	switch {
+	case v.charset != CharsetUTF8 && bytes.ContainsRune(b, utf8.RuneError):
+		v.err = models.BadField("csv", models.CodeInvalidText, models.Params{"reason": v.charset},
+			"the CSV is not valid %s text; send it in the charset it was saved in (UTF-8, GB18030 or GBK)", strings.ToUpper(v.charset))
+	case !utf8.Valid(b):
+		v.err = models.BadField("csv", models.CodeInvalidText, models.Params{"reason": "utf8"},
+			"the CSV is not valid UTF-8; save it as UTF-8 (in Excel: CSV UTF-8), or declare its charset (GB18030 or GBK)")
+	}
+	if v.err != nil {
+		return 0, v.err
+	}
+	v.tail = append(v.tail[:0], v.buf[cut:]...)
+	return n, err
 }
 
 // headerLine is the first line of b that is not blank, up to its end
@@ -280,28 +369,6 @@ func headerLine(b []byte) []byte {
 	return b
 }
 
-// Records counts the records of the CSV (quoted line breaks included). A
-// CSV it cannot read to the end (a stray quote) counts its lines instead:
-// a bound on its lines must hold before the import reads anything in its
-// transaction.
-func (f RunsCSV) Records() int {
-	r := csv.NewReader(bytes.NewReader(f.text))
-	r.Comma = f.sep
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
-	n := 0
-	for {
-		_, err := r.Read()
-		if err == io.EOF {
-			return n
-		}
-		if err != nil {
-			return bytes.Count(f.text, []byte("\n")) + 1
-		}
-		n++
-	}
-}
-
 // columnOf answers the column a header cell names: its English name or its
 // Chinese header, without regard to case or surrounding spaces.
 func columnOf(name string) (runColumn, bool) {
@@ -324,11 +391,21 @@ type CSVFormat struct {
 }
 
 // ImportOptions say how to import: Mode is one of ImportModes ("" is
-// create); a dry run writes nothing.
+// create); a dry run writes nothing. Progress, when set, is called as the
+// import goes (after each batch of lines, and once at the end) with the
+// lines read so far and the bytes of the source read.
 type ImportOptions struct {
-	Mode   string
-	DryRun bool
+	Mode     string
+	DryRun   bool
+	Progress func(lines int, bytes int64)
+	// lineByLine writes every line through CreateRun, as imports did
+	// before batches: the reference the tests hold the batches to.
+	lineByLine bool
 }
+
+// MaxImportErrors bounds the line problems an import lists: past them it
+// only counts them (the answer's message says how many there were).
+const MaxImportErrors = 1000
 
 // ImportResult says what an import did (or, in a dry run, would do).
 type ImportResult struct {
@@ -339,16 +416,31 @@ type ImportResult struct {
 	Unchanged    int                 `json:"unchanged"`     // upsert: lines with an id that hold the run's stored values
 	Skipped      int                 `json:"skipped"`       // already stored with the same values: a re-import is harmless
 	SkippedBlank int                 `json:"skipped_blank"` // lines whose cells are all blank
-	Errors       []models.FieldError `json:"errors"`        // field is "line N: column"
+	Errors       []models.FieldError `json:"errors"`        // field is "line N: column"; the first MaxImportErrors
 	Format       CSVFormat           `json:"format"`
+	// problems counts every problem, those past MaxImportErrors too.
+	problems int
+}
+
+// addError lists a line's problem (the first MaxImportErrors) and counts it.
+func (r *ImportResult) addError(f models.FieldError) {
+	r.problems++
+	if len(r.Errors) < MaxImportErrors {
+		r.Errors = append(r.Errors, f)
+	}
 }
 
 // importLine is a line of the file as read: the run it describes, and in
 // upsert mode the id of the run it updates (0: none, a create).
 type importLine struct {
 	prefix string
-	id     int64
-	in     models.RunInput
+	line   int
+	// errs are the problems found reading the line; a dead line is only
+	// listed, never written.
+	errs []models.FieldError
+	dead bool
+	id   int64
+	in   models.RunInput
 }
 
 // readHeader reads the header line into the columns of each cell, and
@@ -403,7 +495,10 @@ func readHeader(head []string, mode string, format *CSVFormat) ([]runColumn, err
 // file lacks are left as stored), as a PATCH does: validated, audited,
 // counted as unchanged when it holds the stored values already. A cell's
 // apostrophe that ExportRuns put in front of a formula-like value is taken
-// off.
+// off. The file is read as the import goes, and lines without an id are
+// written in batches (bulk.go); every problem past MaxImportErrors is only
+// counted. A committed import of OptimizeAfterRows runs or more refreshes
+// the planner's statistics (Optimize).
 func (s *Store) ImportRuns(ctx context.Context, w Write, f RunsCSV, opt ImportOptions) (ImportResult, error) {
 	mode := cmp.Or(opt.Mode, ImportCreate)
 	res := ImportResult{Mode: mode, Errors: []models.FieldError{}, UpdatedIDs: []int64{},
@@ -414,45 +509,75 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, f RunsCSV, opt ImportOp
 	if f.text == nil {
 		return res, models.BadField("csv", models.CodeRequired, nil, "the CSV is empty")
 	}
-	cr := csv.NewReader(bytes.NewReader(f.text))
+	cr := csv.NewReader(f.text)
 	cr.Comma = f.sep
 	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
 	head, err := cr.Read()
 	if err != nil {
+		var coded *models.Error
+		if errors.As(err, &coded) {
+			return res, err // not valid text in its charset
+		}
 		return res, models.BadField("csv", models.CodeInvalidFormat, models.Params{"format": "csv"}, "the CSV has no header line: %s", strings.Join(RunCSVHeader, ","))
 	}
+	head = slices.Clone(head)
 	cols, err := readHeader(head, mode, &res.Format)
 	if err != nil {
 		return res, err
 	}
 	errRollback := errors.New("dry run or invalid lines: roll back")
 	ids := map[int64]int{} // the line of each id
+	lines := 0
+	progress := func() {
+		if opt.Progress != nil {
+			opt.Progress(lines, f.BytesRead())
+		}
+	}
 	err = s.Tx(ctx, w, func(tx *Store) error {
+		b := tx.newBulk(ctx, w, opt.DryRun, &res)
+		b.lineByLine = opt.lineByLine
+		defer b.close()
 		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			rec, err := cr.Read()
 			if err == io.EOF {
 				break
 			}
 			if err != nil {
+				var coded *models.Error
+				if errors.As(err, &coded) {
+					return err // not valid text in its charset: 400
+				}
 				// The line as an editor numbers it (a quoted cell may span lines).
 				line := 0
 				var pe *csv.ParseError
 				if errors.As(err, &pe) {
 					line = pe.StartLine
 				}
-				res.Errors = append(res.Errors, models.NewFieldError(fmt.Sprintf("line %d", line), models.CodeInvalidFormat, models.Params{"format": "csv"}, "is not valid CSV"))
+				if err := b.flush(); err != nil { // the lines before it first
+					return err
+				}
+				res.addError(models.NewFieldError(fmt.Sprintf("line %d", line), models.CodeInvalidFormat, models.Params{"format": "csv"}, "is not valid CSV"))
 				break
 			}
+			lines++
 			lineNo, _ := cr.FieldPos(0)
-			l := importLine{prefix: fmt.Sprintf("line %d", lineNo)}
+			l := importLine{prefix: "line " + strconv.Itoa(lineNo), line: lineNo}
 			if !slices.ContainsFunc(rec, func(c string) bool { return importCell(c) != "" }) {
 				res.SkippedBlank++
 				continue
 			}
+			// A line's problems are listed in the file's order: those found
+			// here go with the line into the batch (a line that cannot be
+			// written goes there only to be listed).
 			if len(rec) > len(head) {
-				res.Errors = append(res.Errors, models.NewFieldError(l.prefix, models.CodeTooMany, models.Params{"max": len(head), "count": len(rec)},
+				l.errs = append(l.errs, models.NewFieldError(l.prefix, models.CodeTooMany, models.Params{"max": len(head), "count": len(rec)},
 					"has %d cells but the header %d (a value with a separator needs quotes)", len(rec), len(head)))
-				continue
+				l.dead = true
+				rec = nil
 			}
 			// A cell that does not parse is listed; the line is still
 			// validated for its other problems (nothing is kept anyway).
@@ -461,49 +586,69 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, f RunsCSV, opt ImportOp
 				if c.name == "id" {
 					if v != "" {
 						if l.id, err = strconv.ParseInt(v, 10, 64); err != nil || l.id <= 0 {
-							res.Errors = append(res.Errors, models.NewFieldError(l.prefix+": id", models.CodeInvalidFormat, models.Params{"format": "integer"}, "must be the id of a stored run, a whole number"))
-							l.id = -1 // listed: the line is not written
+							l.errs = append(l.errs, models.NewFieldError(l.prefix+": id", models.CodeInvalidFormat, models.Params{"format": "integer"}, "must be the id of a stored run, a whole number"))
+							l.id, l.dead = 0, true // listed: the line is not written
 						}
 					}
 					continue
 				}
 				if err := c.read(&l.in, v); err != nil {
-					res.Errors = append(res.Errors, models.NewFieldError(l.prefix+": "+c.name, models.CodeInvalidFormat, models.Params{"format": "integer"}, "must be a whole number"))
+					l.errs = append(l.errs, models.NewFieldError(l.prefix+": "+c.name, models.CodeInvalidFormat, models.Params{"format": "integer"}, "must be a whole number"))
 				}
 			}
-			switch {
-			case l.id < 0:
-				continue
-			case l.id > 0:
-				if first, twice := ids[l.id]; twice {
-					res.Errors = append(res.Errors, models.NewFieldError(l.prefix+": id", models.CodeDuplicate, models.Params{"value": l.id, "line": first},
-						"run %d is on line %d already; a file updates a run once", l.id, first))
-					continue
-				}
+			if first, twice := ids[l.id]; l.id > 0 && twice {
+				l.errs = append(l.errs, models.NewFieldError(l.prefix+": id", models.CodeDuplicate, models.Params{"value": l.id, "line": first},
+					"run %d is on line %d already; a file updates a run once", l.id, first))
+				l.id, l.dead = 0, true
+			}
+			if l.id > 0 {
 				ids[l.id] = lineNo
+				// The lines before it are written first: the file's order holds.
+				if err := b.flush(); err != nil {
+					return err
+				}
+				for _, fe := range l.errs {
+					res.addError(fe)
+				}
 				if err := tx.upsertLine(ctx, w, l, cols, &res); err != nil {
 					return err
 				}
-			default:
-				if err := tx.createLine(ctx, w, l, &res); err != nil {
+				continue
+			}
+			if b.add(l) {
+				if err := b.flush(); err != nil {
 					return err
 				}
+				progress()
 			}
 		}
-		if opt.DryRun || len(res.Errors) > 0 {
+		if err := b.flush(); err != nil {
+			return err
+		}
+		if opt.DryRun || res.problems > 0 {
 			return errRollback
 		}
 		return nil
 	})
+	progress()
 	if errors.Is(err, errRollback) {
 		err = nil
 	}
-	if err == nil && len(res.Errors) > 0 {
-		msg := fmt.Sprintf("%d problems in the CSV; nothing was imported", len(res.Errors))
-		if len(res.Errors) == 1 {
+	if err == nil && res.problems > 0 {
+		msg := fmt.Sprintf("%d problems in the CSV; nothing was imported", res.problems)
+		switch {
+		case res.problems == 1:
 			msg = "1 problem in the CSV; nothing was imported"
+		case res.problems > len(res.Errors):
+			msg = fmt.Sprintf("%d problems in the CSV, the first %d listed; nothing was imported", res.problems, len(res.Errors))
 		}
 		return res, &models.Error{Code: models.EINVALID, Message: msg, Fields: res.Errors}
+	}
+	if err == nil && !opt.DryRun && res.Created+res.Updated >= OptimizeAfterRows {
+		// The planner's statistics follow the table's growth.
+		if oerr := s.Optimize(ctx); oerr != nil {
+			return res, fmt.Errorf("import: the import committed, but: %w", oerr)
+		}
 	}
 	return res, err
 }
@@ -511,16 +656,21 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, f RunsCSV, opt ImportOp
 // lineErrors lists a write's refusal under the line's prefix; other errors
 // are answered.
 func lineErrors(res *ImportResult, prefix string, err error) error {
+	return lineErrorsTo(res.addError, prefix, err)
+}
+
+// lineErrorsTo is lineErrors listing with add.
+func lineErrorsTo(add func(models.FieldError), prefix string, err error) error {
 	var e *models.Error
 	if !errors.As(err, &e) || e.Code != models.EINVALID && e.Code != models.ECONFLICT {
 		return err
 	}
 	if len(e.Fields) == 0 {
-		res.Errors = append(res.Errors, models.NewFieldError(prefix, models.CodeConflict, models.Params{"resource": "run"}, "%s", e.Message))
+		add(models.NewFieldError(prefix, models.CodeConflict, models.Params{"resource": "run"}, "%s", e.Message))
 	}
 	for _, f := range e.Fields {
 		f.Field = prefix + ": " + f.Field
-		res.Errors = append(res.Errors, f)
+		add(f)
 	}
 	return nil
 }
@@ -550,7 +700,7 @@ func (s *Store) createLine(ctx context.Context, w Write, l importLine, res *Impo
 		if len(e.Fields) == 1 && e.Fields[0].Code == models.CodeConflict {
 			params = e.Fields[0].Params
 		}
-		res.Errors = append(res.Errors, models.NewFieldError(l.prefix, models.CodeConflict, params, "%s, with other values", e.Message))
+		res.addError(models.NewFieldError(l.prefix, models.CodeConflict, params, "%s, with other values", e.Message))
 		return nil
 	}
 	return lineErrors(res, l.prefix, err)
@@ -576,7 +726,7 @@ func (s *Store) upsertLine(ctx context.Context, w Write, l importLine, cols []ru
 		res.Unchanged++
 		return nil
 	case errors.As(err, &e) && e.Code == models.ENOTFOUND:
-		res.Errors = append(res.Errors, models.NewFieldError(l.prefix+": id", models.CodeNotFound, models.Params{"resource": "run", "value": l.id},
+		res.addError(models.NewFieldError(l.prefix+": id", models.CodeNotFound, models.Params{"resource": "run", "value": l.id},
 			"no run with id %d (leave the id blank to create the line as a new run)", l.id))
 		return nil
 	}
@@ -601,6 +751,12 @@ func (s *Store) sameAsStored(ctx context.Context, in models.RunInput) (bool, err
 	}
 	var want runRow
 	fill(&want, v, s.Loc)
+	return sameAsRow(in, row, want), nil
+}
+
+// sameAsRow reports whether row (a stored run, or one an earlier line of
+// the file writes) holds the values want that the line in was read as.
+func sameAsRow(in models.RunInput, row, want runRow) bool {
 	sameTime := func(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }
 	// A CSV cell cannot tell an empty cargo from none, and import trims
 	// cells: a cargo that differs only so is the same.
@@ -619,7 +775,7 @@ func (s *Store) sameAsStored(ctx context.Context, in models.RunInput) (bool, err
 	sameEmpty := in.EmptyContainers == nil || row.EmptyContainers == want.EmptyContainers
 	return row.DepartedAt.Equal(want.DepartedAt) && sameTime(row.ArrivedAt, want.ArrivedAt) && row.Direction == want.Direction &&
 		row.Status == want.Status && row.Containers == want.Containers && sameEmpty && row.TEU == want.TEU &&
-		sameText(row.Cargo, want.Cargo) && slices.Equal(row.ContainerNumbers, want.ContainerNumbers), nil
+		sameText(row.Cargo, want.Cargo) && slices.Equal(row.ContainerNumbers, want.ContainerNumbers)
 }
 
 // formulaStart holds the characters that make a spreadsheet read a cell as

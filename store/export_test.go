@@ -12,3 +12,10 @@ import (
 func MigrateTo(ctx context.Context, db *gorm.DB, log *slog.Logger, v int) (int, error) {
 	return migrate(ctx, db, log, v)
 }
+
+// LineByLine is opt writing every line through CreateRun, as imports did
+// before batches.
+func LineByLine(opt ImportOptions) ImportOptions {
+	opt.lineByLine = true
+	return opt
+}

@@ -16,6 +16,10 @@ type outboxRow struct {
 	Type string
 	At   time.Time
 	Data string
+	// auditFrom and auditTo, when set, stand for the events of the audit
+	// entries with ids from auditFrom to auditTo (a bulk import's runs):
+	// their after values, copied at the commit.
+	auditFrom, auditTo int64 `gorm:"-"`
 }
 
 func (outboxRow) TableName() string { return "outbox" }
@@ -56,6 +60,13 @@ func (s *Store) emit(typ string, data any) error {
 // emitted.
 func (s *Store) writePending() error {
 	for _, e := range *s.pending {
+		if e.auditTo > 0 {
+			if err := s.exec(`INSERT INTO outbox (type, at, data) SELECT ?, at, after_value FROM audit_log WHERE id BETWEEN ? AND ? ORDER BY id`,
+				e.Type, e.auditFrom, e.auditTo); err != nil {
+				return fmt.Errorf("outbox: %w", err)
+			}
+			continue
+		}
 		if err := s.exec(`INSERT INTO outbox (type, at, data) VALUES (?, ?, ?)`, e.Type, e.At.UTC(), e.Data); err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}
