@@ -196,11 +196,7 @@ func SeedSynthetic(ctx context.Context, s *store.Store, opt SyntheticOptions) (S
 // answers how many runs it created. The one place the seed calls the
 // import.
 func importRunsCSV(ctx context.Context, s *store.Store, w store.Write, r io.Reader) (int, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return 0, err
-	}
-	f, err := store.ReadRunsCSV(b, store.CharsetUTF8)
+	f, err := store.ReadRunsCSV(r, store.CharsetUTF8)
 	if err != nil {
 		return 0, err
 	}
