@@ -10,8 +10,8 @@ import { detailNode } from "./common.js";
 
 const URL_IMPORT = "/api/v1/runs/import";
 
-// Reading a file the server will refuse anyway (its body limit is 1 MiB
-// unless configured otherwise) is not worth the memory beyond this.
+// Reading a file the server will refuse anyway (its import limit is
+// 64 MiB unless configured otherwise) is not worth the memory beyond this.
 const MAX_READ = 64 << 20;
 
 let hooks = { useToken: () => false, forgetToken: () => {}, reload: () => Promise.resolve() };
