@@ -74,7 +74,7 @@ func (s *Store) CreateTarget(ctx context.Context, w Write, in models.TargetInput
 			return err
 		}
 		// Record the milestone at once if the target is already reached.
-		_, err := tx.updateMilestones(ctx, tx.now())
+		_, err := tx.updateMilestones(ctx, tx.now(), func(q *gorm.DB) *gorm.DB { return q.Where("id = ?", row.ID) })
 		return err
 	})
 	return out, storeErr("targets.create", err, "", "")
