@@ -189,6 +189,9 @@ func (s *Store) Rollup(ctx context.Context, full bool) (models.RollupStats, erro
 		}
 		var months []string
 		years := map[int]bool{}
+		if err := tx.createScratch(); err != nil {
+			return err
+		}
 		if full {
 			d, m, drift, err := tx.rebuildAll(now)
 			if err != nil {
@@ -199,6 +202,11 @@ func (s *Store) Rollup(ctx context.Context, full bool) (models.RollupStats, erro
 			seen := map[string]bool{}
 			for rest := days; len(rest) > 0; {
 				n := min(len(rest), 400)
+				if len(rest) < len(days) {
+					if err := tx.clearScratch("rollup_base", "rollup_fresh"); err != nil {
+						return err
+					}
+				}
 				if _, err := tx.refreshDaily(rest[:n], now, false); err != nil {
 					return err
 				}
@@ -220,6 +228,9 @@ func (s *Store) Rollup(ctx context.Context, full bool) (models.RollupStats, erro
 				return err
 			}
 			st.Days, st.Months = len(days), len(months)
+		}
+		if err := tx.dropScratch(); err != nil {
+			return err
 		}
 		// Clear only the marks seen: a write that marked a day again meanwhile
 		// (a higher gen) keeps its mark for the next roll-up.
@@ -325,16 +336,25 @@ const (
 	scratchTypes = "runs BIGINT NOT NULL, containers BIGINT NOT NULL, teu BIGINT NOT NULL, empty_containers BIGINT NOT NULL, arrivals_departures BIGINT NOT NULL"
 )
 
+// They are created by the roll-up's transaction and dropped before it
+// commits (a roll-back takes them away as well).
 func (s *Store) createScratch() error {
 	for _, q := range []string{
-		`DROP TABLE IF EXISTS rollup_base`,
-		`DROP TABLE IF EXISTS rollup_fresh`,
-		`DROP TABLE IF EXISTS rollup_fresh_monthly`,
 		`CREATE TEMP TABLE rollup_base (route_id BIGINT NOT NULL, mode TEXT NOT NULL, direction TEXT NOT NULL, day TEXT NOT NULL, ` + scratchTypes + `)`,
 		`CREATE TEMP TABLE rollup_fresh (scope TEXT NOT NULL, direction TEXT NOT NULL, day TEXT NOT NULL, ` + scratchTypes + `, PRIMARY KEY (scope, direction, day))`,
 		`CREATE TEMP TABLE rollup_fresh_monthly (scope TEXT NOT NULL, direction TEXT NOT NULL, month TEXT NOT NULL, ` + scratchTypes + `, PRIMARY KEY (scope, direction, month))`,
 	} {
 		if err := s.db.Exec(q).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clearScratch empties scratch tables a previous batch filled.
+func (s *Store) clearScratch(tables ...string) error {
+	for _, t := range tables {
+		if err := s.db.Exec(`DELETE FROM ` + t).Error; err != nil {
 			return err
 		}
 	}
@@ -354,9 +374,6 @@ func (s *Store) dropScratch() error {
 // that differ, and answers how many days and which months it covered and
 // how many rows were wrong.
 func (s *Store) rebuildAll(now time.Time) (days int, months []string, drift int, err error) {
-	if err := s.createScratch(); err != nil {
-		return 0, nil, 0, err
-	}
 	if err := s.freshDaily(nil, now); err != nil {
 		return 0, nil, 0, err
 	}
@@ -380,32 +397,22 @@ func (s *Store) rebuildAll(now time.Time) (days int, months []string, drift int,
 	if err != nil {
 		return 0, nil, 0, err
 	}
-	return int(n), months, dd + md, s.dropScratch()
+	return int(n), months, dd + md, nil
 }
 
 // refreshDaily recomputes the daily rows of these days, writing only those
 // that differ; with compare, it answers how many rows were wrong.
 func (s *Store) refreshDaily(days []string, now time.Time, compare bool) (int, error) {
-	if err := s.createScratch(); err != nil {
-		return 0, err
-	}
 	if err := s.freshDaily(days, now); err != nil {
 		return 0, err
 	}
-	drift, err := s.applyFresh("rollup_daily", "rollup_fresh", "day", days, compare)
-	if err != nil {
-		return 0, err
-	}
-	return drift, s.dropScratch()
+	return s.applyFresh("rollup_daily", "rollup_fresh", "day", days, compare)
 }
 
 // refreshMonthly recomputes these months' rows from the daily rows.
 func (s *Store) refreshMonthly(months []string, compare bool) (int, error) {
 	if len(months) == 0 {
 		return 0, nil
-	}
-	if err := s.createScratch(); err != nil {
-		return 0, err
 	}
 	for _, ms := range months {
 		m, err := models.ParseMonth(ms)
@@ -418,11 +425,7 @@ func (s *Store) refreshMonthly(months []string, compare bool) (int, error) {
 			return 0, err
 		}
 	}
-	drift, err := s.applyFresh("rollup_monthly", "rollup_fresh_monthly", "month", months, compare)
-	if err != nil {
-		return 0, err
-	}
-	return drift, s.dropScratch()
+	return s.applyFresh("rollup_monthly", "rollup_fresh_monthly", "month", months, compare)
 }
 
 // freshDaily fills rollup_fresh with the daily rows of these days (every

@@ -277,14 +277,22 @@ func (s *Store) reachedOn(ctx context.Context, p *models.Progress, scope string,
 		if p.Target.Metric != "runs" {
 			return nil
 		}
-		// The (value − cum)-th counted run of that day in scope.
+		// The (value − cum)-th counted run of that day in scope, read in
+		// order through runs_day_departed: the day's runs, an index range.
+		// Written as a cross join with the scope's condition on routes, so
+		// that SQLite, which takes a cross join's order as written, reads
+		// the runs first and cannot pick an index that leads with the
+		// route (every run of the route up to now); PostgreSQL plans it as
+		// the inner join it is.
 		q := s.db.WithContext(ctx).Table("runs").
 			Select("runs.id, runs.number, routes.code AS route, runs.departed_at").
-			Joins("JOIN routes ON routes.id = runs.route_id").
-			Where("runs.departed_day = ?", day).Scopes(counted("runs", s.rolledUpTo(ctx)))
+			Joins("CROSS JOIN routes").
+			Where("routes.id = runs.route_id AND runs.departed_day = ?", day).Scopes(counted("runs", s.rolledUpTo(ctx)))
 		switch {
 		case strings.HasPrefix(scope, "route:"):
-			q = q.Where("runs.route_id = ?", routeID)
+			// By code, not id: SQLite would carry routes.id = ? over to
+			// runs.route_id and take the route's index again.
+			q = q.Where("routes.code = ?", *p.Target.Scope.Route)
 		case strings.HasPrefix(scope, "mode:"):
 			q = q.Where("routes.mode = ?", strings.TrimPrefix(scope, "mode:"))
 		}
