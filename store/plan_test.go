@@ -438,3 +438,23 @@ func TestIdleRollupWritesNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestArrivalDayCheckUsesAnIndex: a start looks for arrival days not yet
+// filled through runs_arrived_day, not by reading every arrival.
+func TestArrivalDayCheckUsesAnIndex(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		rollupData(t, e)
+		rec := recordSQL(t, e.st.DB(), func(sql string) bool { return strings.Contains(sql, "arrived_day IS NULL") })
+		if _, err := e.st.EnsureReportingZone(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		sent := rec.stop()
+		if len(sent) != 1 {
+			t.Fatalf("%d statements looked for missing arrival days, want 1: %v", len(sent), sent)
+		}
+		plan := planOf(t, e.st.DB(), sent[0].sql, sent[0].vars)
+		if scansRuns(plan) || (e.st.DB().Dialector.Name() == storetest.SQLite && !strings.Contains(plan, "runs_arrived_day")) {
+			t.Errorf("missing arrival days are looked for by reading the runs:\n%s\nplan:\n%s", sent[0].sql, plan)
+		}
+	})
+}
