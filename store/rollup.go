@@ -308,12 +308,21 @@ func (s *Store) passedDays(last, now time.Time) ([]string, error) {
 		Pluck("departed_day", &passed).Error; err != nil {
 		return nil, err
 	}
-	if err := s.db.Model(&runRow{}).Distinct("arrived_day").
-		Where("runs.arrived_at > ? AND runs.arrived_at <= ? AND runs.status = ? AND runs.arrived_day IS NOT NULL", last, now, models.StatusArrived).
-		Pluck("arrived_day", &arrived).Error; err != nil {
+	// Only the arrival instant in the condition: a condition on the
+	// status or the day would offer the planner an index that reads a
+	// third of the runs. A day of another status's arrival recomputed is
+	// recomputed to the same figures.
+	if err := s.db.Model(&runRow{}).Distinct("COALESCE(arrived_day, '')").
+		Where("runs.arrived_at > ? AND runs.arrived_at <= ?", last, now).
+		Pluck("COALESCE(arrived_day, '')", &arrived).Error; err != nil {
 		return nil, err
 	}
-	return append(passed, arrived...), nil
+	for _, d := range arrived {
+		if d != "" {
+			passed = append(passed, d)
+		}
+	}
+	return passed, nil
 }
 
 // countedCond is the condition of runs that count toward totals at now
@@ -434,30 +443,72 @@ func (s *Store) refreshMonthly(months []string, compare bool) (int, error) {
 // departures, and inbound arrivals for 到发), then each scope family from
 // them, by direction and for both (”).
 func (s *Store) freshDaily(days []string, now time.Time) error {
-	depDays, arrDays, seaDays := "1 = 1", "runs.arrived_day IS NOT NULL", "1 = 1"
-	var depArgs, arrArgs, seaArgs []any
+	seaDays, seaArgs := "1 = 1", []any(nil)
 	if days != nil {
-		depDays, arrDays, seaDays = "runs.departed_day IN ?", "runs.arrived_day IN ?", "date IN ?"
-		depArgs, arrArgs, seaArgs = []any{days}, []any{days}, []any{days}
+		seaDays, seaArgs = "date IN ?", []any{days}
 	}
+	// The passes over the runs read them alone (the floor of this work is
+	// a GROUP BY of the runs); the routes' modes are joined to their few
+	// groups after.
 	cond, cargs := countedCond("runs", now)
-	err := s.db.Exec(`INSERT INTO rollup_base (route_id, mode, direction, day, `+figureCols+`)
-		SELECT runs.route_id, routes.mode, runs.direction, runs.departed_day, COUNT(*), SUM(runs.containers), SUM(runs.teu), SUM(runs.empty_containers),
+	arr, aargs := "runs.direction = ? AND runs.status = ? AND runs.arrived_at <= ?", []any{models.DirInbound, models.StatusArrived, now}
+	var dep, arrivals string
+	var dargs, arrArgs []any
+	if days == nil {
+		// Every day: the runs that count, read through.
+		dep = `SELECT runs.route_id, '', runs.direction, runs.departed_day, COUNT(*), SUM(runs.containers), SUM(runs.teu), SUM(runs.empty_containers),
 			CASE WHEN runs.direction = ? THEN COUNT(*) ELSE 0 END
-		FROM runs JOIN routes ON routes.id = runs.route_id
-		WHERE `+depDays+` AND `+cond+`
-		GROUP BY runs.route_id, routes.mode, runs.direction, runs.departed_day`,
-		append(append([]any{models.DirOutbound}, depArgs...), cargs...)...).Error
-	if err != nil {
+		FROM runs WHERE ` + cond + `
+		GROUP BY runs.route_id, runs.direction, runs.departed_day`
+		dargs = append([]any{models.DirOutbound}, cargs...)
+		arrivals = `SELECT runs.route_id, '', ?, runs.arrived_day, 0, 0, 0, 0, COUNT(*)
+		FROM runs WHERE runs.arrived_day IS NOT NULL AND ` + arr + `
+		GROUP BY runs.route_id, runs.arrived_day`
+		arrArgs = append([]any{models.DirInbound}, aargs...)
+	} else {
+		// Some days: the day is the only condition in WHERE, and which
+		// runs count is decided in the sums. A condition on the status,
+		// direction or departure would offer the planner an index that
+		// reads most runs (SQLite without statistics takes it), where the
+		// day's index reads the days' runs.
+		c := "(" + cond + ")"
+		add := func(vs ...any) { dargs = append(dargs, vs...) }
+		add(cargs...)           // COUNT
+		add(cargs...)           // containers
+		add(cargs...)           // teu
+		add(cargs...)           // empty containers
+		add(models.DirOutbound) // 到发 of an outbound group
+		add(cargs...)           // its COUNT
+		add(days)               // the days
+		add(cargs...)           // HAVING
+		dep = `SELECT runs.route_id, '', runs.direction, runs.departed_day, COUNT(CASE WHEN ` + c + ` THEN 1 END),
+			SUM(CASE WHEN ` + c + ` THEN runs.containers ELSE 0 END), SUM(CASE WHEN ` + c + ` THEN runs.teu ELSE 0 END),
+			SUM(CASE WHEN ` + c + ` THEN runs.empty_containers ELSE 0 END),
+			CASE WHEN runs.direction = ? THEN COUNT(CASE WHEN ` + c + ` THEN 1 END) ELSE 0 END
+		FROM runs WHERE runs.departed_day IN ?
+		GROUP BY runs.route_id, runs.direction, runs.departed_day
+		HAVING COUNT(CASE WHEN ` + c + ` THEN 1 END) > 0`
+		a := "(" + arr + ")"
+		arrivals = `SELECT runs.route_id, '', ?, runs.arrived_day, 0, 0, 0, 0, COUNT(CASE WHEN ` + a + ` THEN 1 END)
+		FROM runs WHERE runs.arrived_day IN ?
+		GROUP BY runs.route_id, runs.arrived_day
+		HAVING COUNT(CASE WHEN ` + a + ` THEN 1 END) > 0`
+		arrArgs = append(append(append([]any{models.DirInbound}, aargs...), days), aargs...)
+	}
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{{dep, dargs}, {arrivals, arrArgs}} {
+		if err := s.db.Exec(`INSERT INTO rollup_base (route_id, mode, direction, day, `+figureCols+`) `+q.sql, q.args...).Error; err != nil {
+			return err
+		}
+	}
+	// A run's route exists (a foreign key); the groups of a route gone
+	// meanwhile would have none.
+	if err := s.db.Exec(`DELETE FROM rollup_base WHERE NOT EXISTS (SELECT 1 FROM routes WHERE routes.id = rollup_base.route_id)`).Error; err != nil {
 		return err
 	}
-	err = s.db.Exec(`INSERT INTO rollup_base (route_id, mode, direction, day, `+figureCols+`)
-		SELECT runs.route_id, routes.mode, ?, runs.arrived_day, 0, 0, 0, 0, COUNT(*)
-		FROM runs JOIN routes ON routes.id = runs.route_id
-		WHERE `+arrDays+` AND runs.direction = ? AND runs.status = ? AND runs.arrived_at <= ?
-		GROUP BY runs.route_id, routes.mode, runs.arrived_day`,
-		append(append([]any{models.DirInbound}, arrArgs...), models.DirInbound, models.StatusArrived, now)...).Error
-	if err != nil {
+	if err := s.db.Exec(`UPDATE rollup_base SET mode = (SELECT routes.mode FROM routes WHERE routes.id = rollup_base.route_id)`).Error; err != nil {
 		return err
 	}
 	corridors, err := s.routeCorridors()
