@@ -189,8 +189,11 @@ func (s *Store) Rollup(ctx context.Context, full bool) (models.RollupStats, erro
 		}
 		var months []string
 		years := map[int]bool{}
-		if err := tx.createScratch(); err != nil {
-			return err
+		scratch := full || len(days) > 0
+		if scratch {
+			if err := tx.createScratch(); err != nil {
+				return err
+			}
 		}
 		if full {
 			d, m, drift, err := tx.rebuildAll(now)
@@ -229,8 +232,10 @@ func (s *Store) Rollup(ctx context.Context, full bool) (models.RollupStats, erro
 			}
 			st.Days, st.Months = len(days), len(months)
 		}
-		if err := tx.dropScratch(); err != nil {
-			return err
+		if scratch {
+			if err := tx.dropScratch(); err != nil {
+				return err
+			}
 		}
 		// Clear only the marks seen: a write that marked a day again meanwhile
 		// (a higher gen) keeps its mark for the next roll-up.

@@ -3,10 +3,13 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
 	"banlie/models"
+	"banlie/store"
 	"banlie/store/storetest"
 )
 
@@ -17,15 +20,26 @@ import (
 //   - idle: a roll-up with nothing to do;
 //   - one-run: a run written, then the roll-up (the write is not timed);
 //   - full: the full rebuild, and beside it in each iteration the floor, a
-//     raw GROUP BY of the same sums over the runs; x-floor is their ratio;
+//     raw GROUP BY of the same sums over the runs (ns/op counts both;
+//     rebuild-ms and floor-ms each, x-floor their ratio);
 //   - progress: target progress of a reached runs target (the reached-by
-//     run included).
+//     run included);
+//   - start: what a start does before /readyz once the schema is current,
+//     on a store opened anew: the arrival days checked, the statistics
+//     refreshed, the roll-up (incremental, every target checked as on the
+//     first start of a day).
 //
-// Each checks its answer.
+// Each checks its answer. BANLIE_BENCH_RUNS sets another size.
 func BenchmarkRollupAtDepth(b *testing.B) {
 	n := 200_000
 	if testing.Short() {
 		n = 20_000
+	}
+	if v := os.Getenv("BANLIE_BENCH_RUNS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1000 {
+			b.Fatalf("BANLIE_BENCH_RUNS=%q: want a number of runs, at least 1000", v)
+		}
 	}
 	e := seedRollupBench(b, n)
 	ctx := context.Background()
@@ -93,6 +107,7 @@ func BenchmarkRollupAtDepth(b *testing.B) {
 				b.Fatalf("roll-ups hold %+v, the runs %+v", total, sums)
 			}
 		}
+		b.ReportMetric(float64(rebuild.Microseconds())/float64(b.N)/1000, "rebuild-ms/op")
 		b.ReportMetric(float64(floor.Microseconds())/float64(b.N)/1000, "floor-ms/op")
 		b.ReportMetric(float64(rebuild)/float64(floor), "x-floor")
 	})
@@ -111,6 +126,30 @@ func BenchmarkRollupAtDepth(b *testing.B) {
 			}
 			if !p.Reached || p.ReachedBy == nil || p.ReachedBy.Number != want {
 				b.Fatalf("progress %+v reached by %+v, want %s", p, p.ReachedBy, want)
+			}
+		}
+	})
+
+	b.Run("start", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			if err := e.st.DB().Exec(`DELETE FROM settings WHERE key = 'milestones_day'`).Error; err != nil {
+				b.Fatal(err)
+			}
+			st := store.NewStore(e.st.DB(), shanghai, e.clock.Now)
+			b.StartTimer()
+			if _, err := st.EnsureReportingZone(ctx); err != nil {
+				b.Fatal(err)
+			}
+			if err := st.Optimize(ctx); err != nil {
+				b.Fatal(err)
+			}
+			stats, err := st.Rollup(ctx, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if stats.Full || stats.Days != 0 || stats.Milestones != 0 {
+				b.Fatalf("start-up roll-up %+v, want an incremental one with nothing to change", stats)
 			}
 		}
 	})
