@@ -191,7 +191,7 @@ func (s *Store) ProgressAsOf(ctx context.Context, t models.Target, asOf models.D
 		asOf = dec31
 	}
 	p.AsOf = asOf.String()
-	scope, routeID, ok, err := s.targetScope(ctx, t)
+	scope, _, ok, err := s.targetScope(ctx, t)
 	if err != nil {
 		return p, err
 	}
@@ -247,7 +247,7 @@ func (s *Store) ProgressAsOf(ctx context.Context, t models.Target, asOf models.D
 		}
 		return p, nil
 	}
-	if err := s.reachedOn(ctx, &p, scope, routeID, jan1, asOf); err != nil {
+	if err := s.reachedOn(ctx, &p, scope, jan1, asOf); err != nil {
 		return p, fmt.Errorf("progress: %w", err)
 	}
 	return p, nil
@@ -258,7 +258,7 @@ func roundDiv(num, den int64) int64 { return (2*num + den) / (2 * den) }
 
 // reachedOn finds the first day the running sum reached the value and, for a
 // runs target, the value-th counted run in order of (departed_at, id).
-func (s *Store) reachedOn(ctx context.Context, p *models.Progress, scope string, routeID int64, from, to models.Day) error {
+func (s *Store) reachedOn(ctx context.Context, p *models.Progress, scope string, from, to models.Day) error {
 	var days []rollupDailyRow
 	err := s.db.WithContext(ctx).Where("scope = ? AND direction = ? AND day >= ? AND day <= ?", scope, "", from.String(), to.String()).
 		Order("day").Find(&days).Error
