@@ -179,6 +179,14 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		if hooks.Warmed != nil {
 			defer hooks.Warmed()
 		}
+		// Fresh planner statistics first (quick: a sample of each index),
+		// so that the roll-up's and the reads' queries take their indexes.
+		if err := st.Optimize(ctx); err != nil {
+			log.Error("planner statistics not refreshed", "err", err)
+		}
+		// With a watermark stored this roll-up is incremental: the days
+		// written or passed since the last one; without (a database filled
+		// offline) it recomputes everything, set-based.
 		if r, err := sched.RunNow(ctx, store.System, jobs.NameRollup); err != nil || r.Status != models.JobOK {
 			log.Error("start-up roll-up failed; the scheduled roll-up will try again", "err", err, "error", r.Error)
 			return

@@ -107,7 +107,7 @@ func TestCorridorAndArrivalsProperty(t *testing.T) {
 			ts.mustDo(tb, 201, "POST", "/api/v1/runs", body)
 			runs = append(runs, r)
 		}
-		ts.mustDo(tb, 200, "POST", "/api/v1/jobs/rollup/run", nil)
+		ts.runJob(tb, "rollup")
 		// Corrections after a roll-up: a route's corridor set by hand, a
 		// run that arrives, a run's empty boxes.
 		if len(routes) > 0 && rapid.Bool().Draw(rt, "move a route") {
@@ -130,7 +130,7 @@ func TestCorridorAndArrivalsProperty(t *testing.T) {
 				r.status, r.arr = "arrived", &a
 			}
 		}
-		ts.mustDo(tb, 200, "POST", "/api/v1/jobs/rollup/run", nil)
+		ts.runJob(tb, "rollup")
 
 		// The independent computation, per (year, month) and corridor ("" all).
 		type fig struct{ runs, ad, containers, empty int64 }
@@ -230,7 +230,7 @@ func TestCorridorAndArrivalsProperty(t *testing.T) {
 				Drift int `json:"drift"`
 			} `json:"stats"`
 		}
-		ts.mustDo(tb, 200, "POST", "/api/v1/jobs/rebuild/run", nil).decode(tb, &job)
+		ts.runJob(tb, "rebuild").decode(tb, &job)
 		if job.Stats.Drift != 0 {
 			rt.Fatalf("the rebuild found %d wrong rows", job.Stats.Drift)
 		}

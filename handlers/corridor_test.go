@@ -86,7 +86,7 @@ func testCorridorsAndBases(t *testing.T, ts *testServer) {
 	ts.mustDo(t, 200, "PATCH", fmt.Sprintf("/api/v1/runs/%d", inbound.ID), map[string]any{"empty_containers": 9})
 	ts.do(t, "PATCH", fmt.Sprintf("/api/v1/runs/%d", inbound.ID), map[string]any{"empty_containers": 41}).problem(t, 422)
 	ts.mustDo(t, 200, "PATCH", fmt.Sprintf("/api/v1/runs/%d", inbound.ID), map[string]any{"empty_containers": 10})
-	ts.mustDo(t, 200, "POST", "/api/v1/jobs/rollup/run", nil)
+	ts.runJob(t, "rollup")
 
 	type figs struct {
 		Runs               int64    `json:"runs"`
@@ -128,7 +128,7 @@ func testCorridorsAndBases(t *testing.T, ts *testServer) {
 	}
 	// Moving a route to another corridor moves its figures at the next roll-up.
 	ts.mustDo(t, 200, "PATCH", "/api/v1/routes/SCO-AKL-DUI", map[string]any{"corridor": "west"})
-	ts.mustDo(t, 200, "POST", "/api/v1/jobs/rollup/run", nil)
+	ts.runJob(t, "rollup")
 	ts.mustDo(t, 200, "GET", "/api/v1/totals/yearly?year=2024&through=2024-10&by=corridor", nil).decode(t, &y)
 	if y.ByCorridor[0].Runs != 1 || y.ByCorridor[1].Runs != 0 {
 		t.Fatalf("after moving the route to west: %+v", y.ByCorridor)

@@ -231,6 +231,7 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler,
 			endpoint{GET, "/api/v1/jobs", jobs.list, readers, read},
 			endpoint{POST, "/api/v1/jobs/:name/run", jobs.run, admins, write | idempotent},
 			endpoint{GET, "/api/v1/jobs/:name/runs", jobs.runs, readers, read},
+			endpoint{GET, "/api/v1/jobs/:name/runs/:id", jobs.getRun, readers, read},
 		)
 	}
 	t = append(t,

@@ -35,6 +35,8 @@ type testServer struct {
 	handler http.Handler
 	// Tokens of each role; requests carry the admin one unless told otherwise.
 	Admin, Operator, Viewer string
+	// jobs is the server's scheduler, whose runs a test can await.
+	jobs handlers.JobRunner
 }
 
 // shanghai is the default reporting time zone.
@@ -138,7 +140,7 @@ func newTestServerOn(t testing.TB, dsn string, loc *time.Location, configure fun
 			sqlDB.Close()
 		}
 	})
-	ts.URL, ts.Store, ts.handler = srv.URL, st, e
+	ts.URL, ts.Store, ts.handler, ts.jobs = srv.URL, st, e, hc.Jobs
 	if tt, ok := t.(*testing.T); ok {
 		ts.t = tt
 	}

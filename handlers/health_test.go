@@ -81,7 +81,7 @@ func TestUnavailableDatabaseSQLite(t *testing.T) {
 		t.Fatalf("before any roll-up: %d %q", st, detail)
 	}
 	var run jobRunAnswer
-	ts.mustDo(t, 200, "POST", "/api/v1/jobs/rollup/run", nil).decode(t, &run)
+	ts.runJob(t, "rollup").decode(t, &run)
 	if run.Status != "ok" {
 		t.Fatalf("roll-up %+v", run)
 	}
@@ -116,7 +116,7 @@ func TestUnavailableDatabaseSQLite(t *testing.T) {
 		t.Fatalf("writable again but no roll-up yet: %d", st)
 	}
 	ts.mustDo(t, 201, "POST", "/api/v1/runs", body)
-	ts.mustDo(t, 200, "POST", "/api/v1/jobs/rollup/run", nil).decode(t, &run)
+	ts.runJob(t, "rollup").decode(t, &run)
 	if run.Status != "ok" {
 		t.Fatalf("roll-up %+v", run)
 	}
@@ -163,13 +163,13 @@ func testFailedRollup(t *testing.T, ts *testServer) {
 		t.Errorf("lag %v with a change not rolled up, want > 0", g)
 	}
 	var run jobRunAnswer
-	ts.mustDo(t, 200, "POST", "/api/v1/jobs/rollup/run", nil).decode(t, &run)
+	ts.runJob(t, "rollup").decode(t, &run)
 	if run.Status != "ok" {
 		t.Fatalf("roll-up %+v", run)
 	}
 	// The roll-up's table is gone: the job fails, its run is recorded.
 	ts.exec(t, "ALTER TABLE rollup_dirty RENAME TO rollup_dirty_away")
-	ts.mustDo(t, 200, "POST", "/api/v1/jobs/rollup/run", nil).decode(t, &run)
+	ts.runJob(t, "rollup").decode(t, &run)
 	if run.Status != "failed" || run.FinishedAt == nil || run.Error == nil || strings.Contains(*run.Error, "rollup_dirty") {
 		t.Fatalf("failed roll-up answered %+v", run)
 	}
@@ -189,7 +189,7 @@ func testFailedRollup(t *testing.T, ts *testServer) {
 		t.Fatalf("after a failed roll-up: %d %q", st, detail)
 	}
 	ts.exec(t, "ALTER TABLE rollup_dirty_away RENAME TO rollup_dirty")
-	ts.mustDo(t, 200, "POST", "/api/v1/jobs/rollup/run", nil).decode(t, &run)
+	ts.runJob(t, "rollup").decode(t, &run)
 	if run.Status != "ok" {
 		t.Fatalf("roll-up %+v", run)
 	}
@@ -219,7 +219,7 @@ func TestUnavailableDatabasePostgres(t *testing.T) {
 		}
 	})
 	createRoute(t, ts, "RA", nil)
-	ts.mustDo(t, 200, "POST", "/api/v1/jobs/rollup/run", nil)
+	ts.runJob(t, "rollup")
 	if st, detail := ts.readyz(t); st != 200 {
 		t.Fatalf("after a roll-up: %d %q", st, detail)
 	}
@@ -252,7 +252,7 @@ func TestUnavailableDatabasePostgres(t *testing.T) {
 	readOnly("off")
 	ts.mustDo(t, 201, "POST", "/api/v1/runs", body)
 	var run jobRunAnswer
-	ts.mustDo(t, 200, "POST", "/api/v1/jobs/rollup/run", nil).decode(t, &run)
+	ts.runJob(t, "rollup").decode(t, &run)
 	if run.Status != "ok" {
 		t.Fatalf("roll-up %+v", run)
 	}

@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"banlie/models"
 	"banlie/store"
@@ -13,7 +15,8 @@ import (
 // JobRunner is the scheduler as the API sees it.
 type JobRunner interface {
 	List(ctx context.Context) ([]models.JobInfo, error)
-	RunNow(ctx context.Context, w store.Write, name string) (models.JobRun, error)
+	// Trigger starts a run and answers it at once, still running.
+	Trigger(ctx context.Context, w store.Write, name string) (models.JobRun, error)
 	Has(name string) bool
 }
 
@@ -40,8 +43,11 @@ type jobRunAnswer struct {
 	ID         int64   `json:"id"`
 }
 
+// run starts a job run and answers 202 with it, still running, and where
+// to follow it (GET /jobs/{name}/runs/{id}) until it is ok or failed.
 func (h jobHandlers) run(c echo.Context) error {
-	r, err := h.jobs.RunNow(c.Request().Context(), writeOf(c, h.st), c.Param("name"))
+	name := c.Param("name")
+	r, err := h.jobs.Trigger(c.Request().Context(), writeOf(c, h.st), name)
 	if err != nil {
 		return err
 	}
@@ -50,7 +56,25 @@ func (h jobHandlers) run(c echo.Context) error {
 		f := r.FinishedAt.Format(timeLayout)
 		a.FinishedAt = &f
 	}
-	return c.JSON(http.StatusOK, a)
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/jobs/"+url.PathEscape(name)+"/runs/"+strconv.FormatInt(r.ID, 10))
+	return c.JSON(http.StatusAccepted, a)
+}
+
+// getRun answers one recorded run of a job.
+func (h jobHandlers) getRun(c echo.Context) error {
+	name := c.Param("name")
+	if !h.jobs.Has(name) {
+		return models.Errorf(models.ENOTFOUND, "no job named %q", name)
+	}
+	id, err := pathID(c, "run of job "+name)
+	if err != nil {
+		return err
+	}
+	r, err := h.st.GetJobRun(c.Request().Context(), name, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
 }
 
 const timeLayout = "2006-01-02T15:04:05.999999999Z07:00"

@@ -205,7 +205,7 @@ func TestMetricsPassPromtool(t *testing.T) {
 	ts.mustDo(t, 201, "POST", "/api/v1/routes", routeBody("PM"), "Idempotency-Key", "pm-1")
 	ts.mustDo(t, 200, "GET", "/api/v1/network", nil)
 	ts.mustDo(t, 200, "GET", "/api/v1/network", nil)
-	ts.mustDo(t, 200, "POST", "/api/v1/jobs/rollup/run", nil)
+	ts.runJob(t, "rollup")
 	for i := 0; i < 20; i++ {
 		send(t, "GET", ts.URL+"/healthz")
 	}

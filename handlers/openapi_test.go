@@ -232,7 +232,7 @@ func clip(b []byte) string {
 type openAPINoJobs struct{}
 
 func (openAPINoJobs) List(context.Context) ([]models.JobInfo, error) { return []models.JobInfo{}, nil }
-func (openAPINoJobs) RunNow(_ context.Context, _ store.Write, name string) (models.JobRun, error) {
+func (openAPINoJobs) Trigger(_ context.Context, _ store.Write, name string) (models.JobRun, error) {
 	return models.JobRun{}, models.Errorf(models.ENOTFOUND, "no job named %q", name)
 }
 func (openAPINoJobs) Has(string) bool { return false }

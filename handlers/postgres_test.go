@@ -96,7 +96,7 @@ func TestPostgresFiguresMatchSQLite(t *testing.T) {
 	target := map[string]any{"year": 2024, "metric": "runs", "scope": map[string]any{"mode": "rail"}, "value": 20, "label": "20"}
 	for _, ts := range []*testServer{pg, lite} {
 		ts.mustDo(t, 201, "POST", "/api/v1/targets", target)
-		ts.mustDo(t, 200, "POST", "/api/v1/jobs/rollup/run", nil)
+		ts.runJob(t, "rollup")
 	}
 	for _, path := range []string{
 		"/api/v1/totals/monthly?year=2024", "/api/v1/totals/monthly?year=2024&mode=rail&direction=inbound",

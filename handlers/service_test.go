@@ -72,7 +72,7 @@ func TestMetaAndCountedFilter(t *testing.T) {
 	createRun(t, ts, planned)
 	// Departed, but its time is still to come (within the clock skew).
 	future := createRun(t, ts, runBody("RA", "X3", ts.now.Add(3*time.Minute).Format(time.RFC3339)))
-	ts.mustDo(t, 200, "POST", "/api/v1/jobs/rollup/run", nil)
+	ts.runJob(t, "rollup")
 
 	var m struct {
 		TimeZone           string  `json:"time_zone"`

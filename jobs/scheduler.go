@@ -75,6 +75,10 @@ type Scheduler struct {
 	last             map[string]Attempt // by job name
 	lease            chan struct{}      // closed when the lease loop ends
 	metrics          metrics
+	// ended has a channel per run started by Trigger, closed when the run
+	// has ended and its end is recorded; background counts those runs.
+	ended      map[int64]chan struct{}
+	background sync.WaitGroup
 }
 
 type metrics struct {
@@ -101,6 +105,7 @@ func New(st *store.Store, log *slog.Logger) *Scheduler {
 		Lease:     DefaultLease,
 		running:   map[int64]bool{},
 		last:      map[string]Attempt{},
+		ended:     map[int64]chan struct{}{},
 		metrics: metrics{
 			runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: "banlie_job_runs_total",
@@ -265,6 +270,7 @@ func (s *Scheduler) Stop() {
 		//lint:ignore SA2001 taking the lock was waiting for the entry's run to end
 		e.mu.Unlock()
 	}
+	s.background.Wait()
 }
 
 // tick runs a scheduled occurrence, unless the previous run is still going
@@ -315,6 +321,64 @@ func (s *Scheduler) RunNow(ctx context.Context, w store.Write, name string) (mod
 	stop := context.AfterFunc(s.ctx, cancel)
 	defer stop()
 	return s.execute(jctx, w.Unclaimed(), e, run)
+}
+
+// Trigger starts a run of a job now and answers the recorded run, still
+// running, at once: the run goes on in the background, after a run of the
+// same job in progress on this instance has ended, and stops when the
+// scheduler stops. Ended(id) says when it is over. An unknown name is
+// ENOTFOUND. The run is claimed under w (its Idempotency-Key claim is
+// recorded with it); the job's own writes are not the request's.
+func (s *Scheduler) Trigger(ctx context.Context, w store.Write, name string) (models.JobRun, error) {
+	s.mu.Lock()
+	e := s.entries[name]
+	s.mu.Unlock()
+	if e == nil {
+		return models.JobRun{}, models.Errorf(models.ENOTFOUND, "no job named %q", name)
+	}
+	run, _, err := s.st.ClaimJobRun(ctx, w, name, nil, s.instance)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.notStarted(name, err)
+		}
+		return models.JobRun{}, err
+	}
+	ended := make(chan struct{})
+	s.mu.Lock()
+	// Its heartbeat is renewed while it waits for the run before it.
+	s.running[run.ID] = true
+	s.ended[run.ID] = ended
+	s.mu.Unlock()
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		defer func() {
+			s.mu.Lock()
+			delete(s.ended, run.ID)
+			delete(s.running, run.ID)
+			s.mu.Unlock()
+			close(ended)
+		}()
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if _, err := s.execute(s.ctx, w.Unclaimed(), e, run); err != nil {
+			s.log.Error("job run by hand", "job", name, "job_run_id", run.ID, "err", err)
+		}
+	}()
+	return run, nil
+}
+
+// Ended answers a channel closed when a run this instance started with
+// Trigger has ended (its end recorded); for any other run, a closed one.
+func (s *Scheduler) Ended(id int64) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch, ok := s.ended[id]; ok {
+		return ch
+	}
+	ch := make(chan struct{})
+	close(ch)
+	return ch
 }
 
 // notStarted counts an attempt whose start could not be recorded.

@@ -161,6 +161,16 @@ func (s *Store) LastJobRun(ctx context.Context, name string) (models.JobRun, boo
 	return row.toJobRun(s.Loc), true, nil
 }
 
+// GetJobRun answers one recorded run of a job.
+func (s *Store) GetJobRun(ctx context.Context, name string, id int64) (models.JobRun, error) {
+	var row jobRunRow
+	err := s.db.WithContext(ctx).Where("id = ? AND name = ?", id, name).Take(&row).Error
+	if err != nil {
+		return models.JobRun{}, storeErr("jobs.run", err, fmt.Sprintf("job %s has no run with id %d", name, id), "")
+	}
+	return row.toJobRun(s.Loc), nil
+}
+
 // ListJobRuns answers a job's recorded runs, newest first, a page at a time.
 func (s *Store) ListJobRuns(ctx context.Context, name string, limit int, cursor string) (models.Page[models.JobRun], error) {
 	q := s.db.WithContext(ctx).Model(&jobRunRow{}).Where("name = ?", name)

@@ -3,6 +3,7 @@ package store
 import (
 	"banlie/models"
 	"context"
+	"gorm.io/gorm"
 	"time"
 )
 
@@ -20,12 +21,13 @@ type milestoneRow struct {
 
 func (milestoneRow) TableName() string { return "milestones" }
 
-// updateMilestones compares every target's progress (as of today, or the
-// year's end) with its recorded milestone: it records new ones and withdraws
-// those a correction undid. It answers how many it changed.
-func (s *Store) updateMilestones(ctx context.Context, now time.Time) (int, error) {
+// updateMilestones compares the progress of the targets which selects (as
+// of today, or the year's end) with their recorded milestones: it records
+// new ones and withdraws those a correction undid. It answers how many it
+// changed.
+func (s *Store) updateMilestones(ctx context.Context, now time.Time, which func(*gorm.DB) *gorm.DB) (int, error) {
 	var targets []targetRow
-	if err := s.db.Where("year <= ?", now.In(s.Loc).Year()).Find(&targets).Error; err != nil {
+	if err := s.db.Scopes(which).Where("year <= ?", now.In(s.Loc).Year()).Find(&targets).Error; err != nil {
 		return 0, err
 	}
 	today := models.DayOf(now, s.Loc)

@@ -3,11 +3,11 @@ package store
 import (
 	"banlie/models"
 	"context"
-	"errors"
 	"fmt"
 	"gorm.io/gorm"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -118,8 +118,13 @@ func (s *Store) markRouteDirty(routeID int64) error {
 // Rollup brings the roll-up tables up to date: the days marked dirty, and the
 // days on which runs have become counted because their departure time has
 // passed since the last roll-up. With full, it recomputes everything and
-// counts the rows that were wrong (drift). It then records or withdraws
-// milestones.
+// counts the rows that were wrong (drift). It then records or withdraws the
+// milestones of the targets whose year had a day recomputed (every target's
+// when the reporting day changed since the last check).
+//
+// The figures are computed by the database, set-based (refreshDaily,
+// refreshMonthly); a roll-up that finds nothing dirty and no departure or
+// arrival passed reads a few index ranges and writes nothing.
 func (s *Store) Rollup(ctx context.Context, full bool) (models.RollupStats, error) {
 	st := models.RollupStats{Full: full}
 	err := s.Tx(ctx, Write{}, func(tx *Store) error {
@@ -131,139 +136,198 @@ func (s *Store) Rollup(ctx context.Context, full bool) (models.RollupStats, erro
 			}
 		}
 		now := s.now()
-		var wm settingRow
-		err := tx.db.Take(&wm, "key = ?", settingWatermark).Error
-		switch {
-		case errors.Is(err, gorm.ErrRecordNotFound):
+		var settings []settingRow
+		if err := tx.db.Where("key IN ?", []string{settingWatermark, settingMilestoneDay}).Find(&settings).Error; err != nil {
+			return err
+		}
+		var wm, mday *settingRow
+		for i := range settings {
+			switch settings[i].Key {
+			case settingWatermark:
+				wm = &settings[i]
+			case settingMilestoneDay:
+				mday = &settings[i]
+			}
+		}
+		if wm == nil {
 			st.Full, full = true, true
-		case err != nil:
+		}
+		today := models.DayOf(now, s.Loc).String()
+		dayChanged := mday == nil || mday.Value != today
+		var dirty []dirtyRow
+		if err := tx.db.Find(&dirty).Error; err != nil {
 			return err
 		}
 		var days []string
-		gens := map[string]int64{}
-		if full {
-			var err error
-			if days, err = tx.allFigureDays(); err != nil {
-				return err
-			}
-			// The marks seen now are covered by the rebuild; a mark made
-			// after this point (a write committing meanwhile) is kept.
-			var dirty []dirtyRow
-			if err := tx.db.Find(&dirty).Error; err != nil {
-				return err
-			}
-			for _, d := range dirty {
-				gens[d.Day] = d.Gen
-			}
-		} else {
+		if !full {
 			last, err := time.Parse(time.RFC3339Nano, wm.Value)
 			if err != nil {
 				return fmt.Errorf("rollup watermark %q: %w", wm.Value, err)
 			}
-			// Runs whose departure time passed since the last roll-up now
-			// count, and arrivals that passed count toward 到发.
-			var passed, arrived []string
-			if err := tx.db.Model(&runRow{}).Distinct("departed_day").
-				Where("runs.departed_at > ?", last).Scopes(counted("runs", now)).
-				Pluck("departed_day", &passed).Error; err != nil {
-				return err
-			}
-			if err := tx.db.Model(&runRow{}).Distinct("arrived_day").
-				Where("runs.arrived_at > ? AND runs.arrived_at <= ? AND runs.status = ? AND runs.arrived_day IS NOT NULL", last, now, models.StatusArrived).
-				Pluck("arrived_day", &arrived).Error; err != nil {
-				return err
-			}
-			passed = append(passed, arrived...)
-			var dirty []dirtyRow
-			if err := tx.db.Find(&dirty).Error; err != nil {
+			if days, err = tx.passedDays(last, now); err != nil {
 				return err
 			}
 			set := map[string]bool{}
-			for _, d := range dirty {
-				gens[d.Day] = d.Gen
-				set[d.Day] = true
-			}
-			for _, d := range passed {
+			for _, d := range days {
 				set[d] = true
 			}
+			for _, d := range dirty {
+				set[d.Day] = true
+			}
+			days = days[:0]
 			for d := range set {
 				days = append(days, d)
 			}
+			sort.Strings(days)
+			if len(days) == 0 && !dayChanged {
+				// Nothing to do. The watermark stays: no counted departure
+				// or arrival lies between it and now, so the next roll-up
+				// looking from it finds the same as from now.
+				tx.leavesServedDataAlone()
+				return nil
+			}
 		}
-		sort.Strings(days)
-		months := map[string]bool{}
-		for len(days) > 0 {
-			n := min(len(days), 400)
-			drift, err := tx.recomputeDays(days[:n], now, full)
-			if err != nil {
+		var months []string
+		years := map[int]bool{}
+		scratch := full || len(days) > 0
+		if scratch {
+			if err := tx.createScratch(); err != nil {
 				return err
 			}
-			st.Drift += drift
-			for _, d := range days[:n] {
-				day, err := models.ParseDay(d)
-				if err != nil {
-					return fmt.Errorf("rollup: dirty day %q: %w", d, err)
-				}
-				months[day.Of().String()] = true
-			}
-			st.Days += n
-			days = days[n:]
 		}
 		if full {
-			// Months that no longer have any figure at all.
-			var stale []string
-			if err := tx.db.Model(&rollupMonthlyRow{}).Distinct("month").Pluck("month", &stale).Error; err != nil {
-				return err
-			}
-			for _, m := range stale {
-				months[m] = true
-			}
-		}
-		for m := range months {
-			drift, err := tx.recomputeMonth(m, full)
+			d, m, drift, err := tx.rebuildAll(now)
 			if err != nil {
 				return err
 			}
-			st.Drift += drift
+			st.Days, st.Months, st.Drift, months = d, len(m), drift, m
+		} else {
+			seen := map[string]bool{}
+			for rest := days; len(rest) > 0; {
+				n := min(len(rest), 400)
+				if len(rest) < len(days) {
+					if err := tx.clearScratch("rollup_base", "rollup_fresh"); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.refreshDaily(rest[:n], now, false); err != nil {
+					return err
+				}
+				for _, d := range rest[:n] {
+					day, err := models.ParseDay(d)
+					if err != nil {
+						return fmt.Errorf("rollup: dirty day %q: %w", d, err)
+					}
+					years[int(day.Year)] = true
+					if m := day.Of().String(); !seen[m] {
+						seen[m] = true
+						months = append(months, m)
+					}
+				}
+				rest = rest[n:]
+			}
+			sort.Strings(months)
+			if _, err := tx.refreshMonthly(months, false); err != nil {
+				return err
+			}
+			st.Days, st.Months = len(days), len(months)
 		}
-		st.Months = len(months)
-		// Clear only the marks seen: a write that marked a day again meanwhile
-		// (a higher gen) keeps its mark for the next roll-up.
-		for d, g := range gens {
-			if err := tx.db.Where("day = ? AND gen = ?", d, g).Delete(&dirtyRow{}).Error; err != nil {
+		if scratch {
+			if err := tx.dropScratch(); err != nil {
 				return err
 			}
 		}
-		if err := tx.db.Save(&settingRow{Key: settingWatermark, Value: now.Format(time.RFC3339Nano)}).Error; err != nil {
-			return err
+		// Clear only the marks seen: a write that marked a day again meanwhile
+		// (a higher gen) keeps its mark for the next roll-up.
+		for _, d := range dirty {
+			if err := tx.db.Where("day = ? AND gen = ?", d.Day, d.Gen).Delete(&dirtyRow{}).Error; err != nil {
+				return err
+			}
+		}
+		if st.Days > 0 || full {
+			if err := tx.db.Save(&settingRow{Key: settingWatermark, Value: now.Format(time.RFC3339Nano)}).Error; err != nil {
+				return err
+			}
 		}
 		// The totals changed: an incremental roll-up recomputes only days a
 		// write or a passing departure changed; a full one says so only
 		// when it found rows wrong.
 		if (!full && st.Days > 0) || (full && st.Drift > 0) {
-			list := make([]string, 0, len(months))
-			for m := range months {
-				list = append(list, m)
-			}
-			sort.Strings(list)
 			if err := tx.emit(models.EventTotalsUpdated, struct {
 				Months []string `json:"months"`
-			}{list}); err != nil {
+			}{months}); err != nil {
 				return err
 			}
 		}
-		changed, err := tx.updateMilestones(ctx, now)
-		st.Milestones = changed
+		// Milestones follow the figures of their target's year, and the
+		// calendar (a new year's targets, today's progress).
+		var which func(*gorm.DB) *gorm.DB
+		switch {
+		case dayChanged || (full && st.Drift > 0):
+			which = func(q *gorm.DB) *gorm.DB { return q }
+		case len(years) > 0:
+			ys := make([]int, 0, len(years))
+			for y := range years {
+				ys = append(ys, y)
+			}
+			which = func(q *gorm.DB) *gorm.DB { return q.Where("year IN ?", ys) }
+		}
+		if which != nil {
+			changed, err := tx.updateMilestones(ctx, now, which)
+			st.Milestones = changed
+			if err != nil {
+				return err
+			}
+		}
+		if dayChanged {
+			if err := tx.db.Save(&settingRow{Key: settingMilestoneDay, Value: today}).Error; err != nil {
+				return err
+			}
+		}
 		// A roll-up that found nothing to do changes no figure a read serves.
-		if st.Milestones == 0 && st.Days == 0 && st.Months == 0 {
+		// (A full one wrote rows only if it found them wrong.)
+		idle := st.Days == 0 && st.Months == 0
+		if st.Milestones == 0 && (idle || full && st.Drift == 0) {
 			tx.leavesServedDataAlone()
 		}
-		return err
+		return nil
 	})
 	if err != nil {
 		return st, fmt.Errorf("rollup: %w", err)
 	}
 	return st, nil
+}
+
+// settingMilestoneDay is the reporting day the milestones were last
+// checked on: when the day changes, every target is checked again.
+const settingMilestoneDay = "milestones_day"
+
+// passedDays are the days whose figures changed by the clock alone since
+// last: runs whose departure time passed now count, and arrivals that
+// passed count toward 到发. Both are index ranges (runs_departed or
+// runs_status_departed, runs_arrived).
+func (s *Store) passedDays(last, now time.Time) ([]string, error) {
+	var passed, arrived []string
+	if err := s.db.Model(&runRow{}).Distinct("departed_day").
+		Where("runs.departed_at > ?", last).Scopes(counted("runs", now)).
+		Pluck("departed_day", &passed).Error; err != nil {
+		return nil, err
+	}
+	// Only the arrival instant in the condition: a condition on the
+	// status or the day would offer the planner an index that reads a
+	// third of the runs. A day of another status's arrival recomputed is
+	// recomputed to the same figures.
+	if err := s.db.Model(&runRow{}).Distinct("COALESCE(arrived_day, '')").
+		Where("runs.arrived_at > ? AND runs.arrived_at <= ?", last, now).
+		Pluck("COALESCE(arrived_day, '')", &arrived).Error; err != nil {
+		return nil, err
+	}
+	for _, d := range arrived {
+		if d != "" {
+			passed = append(passed, d)
+		}
+	}
+	return passed, nil
 }
 
 // countedCond is the condition of runs that count toward totals at now
@@ -278,206 +342,264 @@ func counted(table string, now time.Time) func(*gorm.DB) *gorm.DB {
 	return func(q *gorm.DB) *gorm.DB { return q.Where(cond, args...) }
 }
 
-// allFigureDays lists every day that has runs, sea-rail counts or roll-up rows.
-func (s *Store) allFigureDays() ([]string, error) {
-	set := map[string]bool{}
-	for _, q := range []struct {
-		model any
-		col   string
-	}{{&runRow{}, "departed_day"}, {&runRow{}, "arrived_day"}, {&seaRailRow{}, "date"}, {&rollupDailyRow{}, "day"}} {
-		var ds []string
-		if err := s.db.Model(q.model).Distinct(q.col).Where(q.col+" IS NOT NULL").Pluck(q.col, &ds).Error; err != nil {
-			return nil, err
-		}
-		for _, d := range ds {
-			set[d] = true
+// The roll-up's scratch tables, in the transaction's connection: the
+// figures per route, direction and day (rollup_base), and the fresh daily
+// and monthly rows computed from them, compared with the stored ones.
+const (
+	figureCols   = "runs, containers, teu, empty_containers, arrivals_departures"
+	scratchTypes = "runs BIGINT NOT NULL, containers BIGINT NOT NULL, teu BIGINT NOT NULL, empty_containers BIGINT NOT NULL, arrivals_departures BIGINT NOT NULL"
+)
+
+// They are created by the roll-up's transaction and dropped before it
+// commits (a roll-back takes them away as well).
+func (s *Store) createScratch() error {
+	for _, q := range []string{
+		`CREATE TEMP TABLE rollup_base (route_id BIGINT NOT NULL, mode TEXT NOT NULL, direction TEXT NOT NULL, day TEXT NOT NULL, ` + scratchTypes + `)`,
+		`CREATE TEMP TABLE rollup_fresh (scope TEXT NOT NULL, direction TEXT NOT NULL, day TEXT NOT NULL, ` + scratchTypes + `, PRIMARY KEY (scope, direction, day))`,
+		`CREATE TEMP TABLE rollup_fresh_monthly (scope TEXT NOT NULL, direction TEXT NOT NULL, month TEXT NOT NULL, ` + scratchTypes + `, PRIMARY KEY (scope, direction, month))`,
+	} {
+		if err := s.db.Exec(q).Error; err != nil {
+			return err
 		}
 	}
-	out := make([]string, 0, len(set))
-	for d := range set {
-		out = append(out, d)
-	}
-	return out, nil
+	return nil
 }
 
-type figKey struct{ scope, dir, day string }
+// clearScratch empties scratch tables a previous batch filled.
+func (s *Store) clearScratch(tables ...string) error {
+	for _, t := range tables {
+		if err := s.db.Exec(`DELETE FROM ` + t).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-// recomputeDays rewrites the daily rows of these days from the raw rows. With
-// compare, it counts the rows whose stored figures differed (drift).
-func (s *Store) recomputeDays(days []string, now time.Time, compare bool) (int, error) {
-	type group struct {
-		RouteID    int64
-		Mode       string
-		Direction  string
-		Day        string
-		N          int64
-		Containers int64
-		Empty      int64
-		TEU        int64
+func (s *Store) dropScratch() error {
+	for _, q := range []string{`DROP TABLE rollup_base`, `DROP TABLE rollup_fresh`, `DROP TABLE rollup_fresh_monthly`} {
+		if err := s.db.Exec(q).Error; err != nil {
+			return err
+		}
 	}
-	var groups []group
-	err := s.db.Table("runs").
-		Select("runs.route_id, routes.mode, runs.direction, runs.departed_day AS day, COUNT(*) AS n, SUM(runs.containers) AS containers, SUM(runs.empty_containers) AS empty, SUM(runs.teu) AS teu").
-		Joins("JOIN routes ON routes.id = runs.route_id").
-		Where("runs.departed_day IN ?", days).Scopes(counted("runs", now)).
-		Group("runs.route_id, routes.mode, runs.direction, runs.departed_day").
-		Scan(&groups).Error
+	return nil
+}
+
+// rebuildAll recomputes every daily and monthly row, writing only those
+// that differ, and answers how many days and which months it covered and
+// how many rows were wrong.
+func (s *Store) rebuildAll(now time.Time) (days int, months []string, drift int, err error) {
+	if err := s.freshDaily(nil, now); err != nil {
+		return 0, nil, 0, err
+	}
+	var n int64
+	if err := s.db.Raw(`SELECT COUNT(*) FROM (SELECT day FROM rollup_fresh UNION SELECT day FROM rollup_daily) d`).Scan(&n).Error; err != nil {
+		return 0, nil, 0, err
+	}
+	dd, err := s.applyFresh("rollup_daily", "rollup_fresh", "day", nil, true)
 	if err != nil {
+		return 0, nil, 0, err
+	}
+	if err := s.db.Exec(`INSERT INTO rollup_fresh_monthly (scope, direction, month, ` + figureCols + `)
+		SELECT scope, direction, substr(day, 1, 7), SUM(runs), SUM(containers), SUM(teu), SUM(empty_containers), SUM(arrivals_departures)
+		FROM rollup_daily GROUP BY scope, direction, substr(day, 1, 7)`).Error; err != nil {
+		return 0, nil, 0, err
+	}
+	if err := s.db.Raw(`SELECT month FROM rollup_fresh_monthly UNION SELECT month FROM rollup_monthly ORDER BY 1`).Scan(&months).Error; err != nil {
+		return 0, nil, 0, err
+	}
+	md, err := s.applyFresh("rollup_monthly", "rollup_fresh_monthly", "month", nil, true)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	return int(n), months, dd + md, nil
+}
+
+// refreshDaily recomputes the daily rows of these days, writing only those
+// that differ; with compare, it answers how many rows were wrong.
+func (s *Store) refreshDaily(days []string, now time.Time, compare bool) (int, error) {
+	if err := s.freshDaily(days, now); err != nil {
 		return 0, err
 	}
-	// Inbound arrivals at the hub, by the day they arrived, for 到发.
-	var arrivals []group
-	err = s.db.Table("runs").
-		Select("runs.route_id, routes.mode, runs.arrived_day AS day, COUNT(*) AS n").
-		Joins("JOIN routes ON routes.id = runs.route_id").
-		Where("runs.arrived_day IN ? AND runs.direction = ? AND runs.status = ? AND runs.arrived_at <= ?", days, models.DirInbound, models.StatusArrived, now).
-		Group("runs.route_id, routes.mode, runs.arrived_day").
-		Scan(&arrivals).Error
-	if err != nil {
-		return 0, err
+	return s.applyFresh("rollup_daily", "rollup_fresh", "day", days, compare)
+}
+
+// refreshMonthly recomputes these months' rows from the daily rows.
+func (s *Store) refreshMonthly(months []string, compare bool) (int, error) {
+	if len(months) == 0 {
+		return 0, nil
+	}
+	for _, ms := range months {
+		m, err := models.ParseMonth(ms)
+		if err != nil {
+			return 0, fmt.Errorf("rollup: month %q: %w", ms, err)
+		}
+		if err := s.db.Exec(`INSERT INTO rollup_fresh_monthly (scope, direction, month, `+figureCols+`)
+			SELECT scope, direction, ?, SUM(runs), SUM(containers), SUM(teu), SUM(empty_containers), SUM(arrivals_departures)
+			FROM rollup_daily WHERE day >= ? AND day <= ? GROUP BY scope, direction`, ms, m.First().String(), m.End().String()).Error; err != nil {
+			return 0, err
+		}
+	}
+	return s.applyFresh("rollup_monthly", "rollup_fresh_monthly", "month", months, compare)
+}
+
+// freshDaily fills rollup_fresh with the daily rows of these days (every
+// day when days is nil) from the runs and sea-rail counts: first the
+// figures per route, mode, direction and day (two passes over the runs:
+// departures, and inbound arrivals for 到发), then each scope family from
+// them, by direction and for both (”).
+func (s *Store) freshDaily(days []string, now time.Time) error {
+	seaDays, seaArgs := "1 = 1", []any(nil)
+	if days != nil {
+		seaDays, seaArgs = "date IN ?", []any{days}
+	}
+	// The passes over the runs read them alone (the floor of this work is
+	// a GROUP BY of the runs); the routes' modes are joined to their few
+	// groups after.
+	cond, cargs := countedCond("runs", now)
+	arr, aargs := "runs.direction = ? AND runs.status = ? AND runs.arrived_at <= ?", []any{models.DirInbound, models.StatusArrived, now}
+	var dep, arrivals string
+	var dargs, arrArgs []any
+	if days == nil {
+		// Every day: the runs that count, read through.
+		dep = `SELECT runs.route_id, '', runs.direction, runs.departed_day, COUNT(*), SUM(runs.containers), SUM(runs.teu), SUM(runs.empty_containers),
+			CASE WHEN runs.direction = ? THEN COUNT(*) ELSE 0 END
+		FROM runs WHERE ` + cond + `
+		GROUP BY runs.route_id, runs.direction, runs.departed_day`
+		dargs = append([]any{models.DirOutbound}, cargs...)
+		arrivals = `SELECT runs.route_id, '', ?, runs.arrived_day, 0, 0, 0, 0, COUNT(*)
+		FROM runs WHERE runs.arrived_day IS NOT NULL AND ` + arr + `
+		GROUP BY runs.route_id, runs.arrived_day`
+		arrArgs = append([]any{models.DirInbound}, aargs...)
+	} else {
+		// Some days: the day is the only condition in WHERE, and which
+		// runs count is decided in the sums. A condition on the status,
+		// direction or departure would offer the planner an index that
+		// reads most runs (SQLite without statistics takes it), where the
+		// day's index reads the days' runs.
+		c := "(" + cond + ")"
+		add := func(vs ...any) { dargs = append(dargs, vs...) }
+		add(cargs...)           // COUNT
+		add(cargs...)           // containers
+		add(cargs...)           // teu
+		add(cargs...)           // empty containers
+		add(models.DirOutbound) // 到发 of an outbound group
+		add(cargs...)           // its COUNT
+		add(days)               // the days
+		add(cargs...)           // HAVING
+		dep = `SELECT runs.route_id, '', runs.direction, runs.departed_day, COUNT(CASE WHEN ` + c + ` THEN 1 END),
+			SUM(CASE WHEN ` + c + ` THEN runs.containers ELSE 0 END), SUM(CASE WHEN ` + c + ` THEN runs.teu ELSE 0 END),
+			SUM(CASE WHEN ` + c + ` THEN runs.empty_containers ELSE 0 END),
+			CASE WHEN runs.direction = ? THEN COUNT(CASE WHEN ` + c + ` THEN 1 END) ELSE 0 END
+		FROM runs WHERE runs.departed_day IN ?
+		GROUP BY runs.route_id, runs.direction, runs.departed_day
+		HAVING COUNT(CASE WHEN ` + c + ` THEN 1 END) > 0`
+		a := "(" + arr + ")"
+		arrivals = `SELECT runs.route_id, '', ?, runs.arrived_day, 0, 0, 0, 0, COUNT(CASE WHEN ` + a + ` THEN 1 END)
+		FROM runs WHERE runs.arrived_day IN ?
+		GROUP BY runs.route_id, runs.arrived_day
+		HAVING COUNT(CASE WHEN ` + a + ` THEN 1 END) > 0`
+		arrArgs = append(append(append([]any{models.DirInbound}, aargs...), days), aargs...)
+	}
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{{dep, dargs}, {arrivals, arrArgs}} {
+		if err := s.db.Exec(`INSERT INTO rollup_base (route_id, mode, direction, day, `+figureCols+`) `+q.sql, q.args...).Error; err != nil {
+			return err
+		}
+	}
+	// A run's route exists (a foreign key); the groups of a route gone
+	// meanwhile would have none.
+	if err := s.db.Exec(`DELETE FROM rollup_base WHERE NOT EXISTS (SELECT 1 FROM routes WHERE routes.id = rollup_base.route_id)`).Error; err != nil {
+		return err
+	}
+	if err := s.db.Exec(`UPDATE rollup_base SET mode = (SELECT routes.mode FROM routes WHERE routes.id = rollup_base.route_id)`).Error; err != nil {
+		return err
 	}
 	corridors, err := s.routeCorridors()
 	if err != nil {
-		return 0, err
+		return err
 	}
-	figs := map[figKey]*rollupDailyRow{}
-	add := func(scope, dir, day string, f rollupDailyRow) {
-		k := figKey{scope, dir, day}
-		r := figs[k]
-		if r == nil {
-			r = &rollupDailyRow{Scope: scope, Direction: dir, Day: day}
-			figs[k] = r
+	const sums = "SUM(runs), SUM(containers), SUM(teu), SUM(empty_containers), SUM(arrivals_departures)"
+	families := []string{
+		`SELECT 'all' AS scope, direction, day, ` + figureCols + ` FROM rollup_base`,
+		`SELECT 'mode:' || mode, direction, day, ` + figureCols + ` FROM rollup_base`,
+		`SELECT 'route:' || CAST(route_id AS TEXT), direction, day, ` + figureCols + ` FROM rollup_base`,
+	}
+	if len(corridors) > 0 {
+		ids := make([]int64, 0, len(corridors))
+		for id := range corridors {
+			ids = append(ids, id)
 		}
-		r.Runs += f.Runs
-		r.Containers += f.Containers
-		r.EmptyContainers += f.EmptyContainers
-		r.TEU += f.TEU
-		r.ArrivalsDepartures += f.ArrivalsDepartures
-	}
-	scopesOf := func(g group) []string {
-		sc := []string{scopeAll, scopeMode(g.Mode), scopeRoute(g.RouteID)}
-		if c, ok := corridors[g.RouteID]; ok {
-			sc = append(sc, scopeCorridor(c))
-		}
-		return sc
-	}
-	for _, g := range groups {
-		f := rollupDailyRow{Runs: g.N, Containers: g.Containers, EmptyContainers: g.Empty, TEU: g.TEU}
-		if g.Direction == models.DirOutbound {
-			f.ArrivalsDepartures = g.N
-		}
-		for _, scope := range scopesOf(g) {
-			add(scope, "", g.Day, f)
-			add(scope, g.Direction, g.Day, f)
-		}
-	}
-	for _, g := range arrivals {
-		f := rollupDailyRow{ArrivalsDepartures: g.N}
-		for _, scope := range scopesOf(g) {
-			add(scope, "", g.Day, f)
-			add(scope, models.DirInbound, g.Day, f)
-		}
-	}
-	var sea []struct {
-		Date      string
-		Direction string
-		TEU       int64
-	}
-	if err := s.db.Model(&seaRailRow{}).Select("date, direction, SUM(teu) AS teu").
-		Where("date IN ?", days).Group("date, direction").Scan(&sea).Error; err != nil {
-		return 0, err
-	}
-	for _, r := range sea {
-		add(scopeSeaRail, "", r.Date, rollupDailyRow{TEU: r.TEU})
-		add(scopeSeaRail, r.Direction, r.Date, rollupDailyRow{TEU: r.TEU})
-	}
-	drift := 0
-	if compare {
-		var old []rollupDailyRow
-		if err := s.db.Where("day IN ?", days).Find(&old).Error; err != nil {
-			return 0, err
-		}
-		drift = countDrift(old, figs)
-	}
-	if err := s.db.Where("day IN ?", days).Delete(&rollupDailyRow{}).Error; err != nil {
-		return 0, err
-	}
-	rows := make([]rollupDailyRow, 0, len(figs))
-	for _, r := range figs {
-		rows = append(rows, *r)
-	}
-	if len(rows) > 0 {
-		if err := s.db.CreateInBatches(rows, 200).Error; err != nil {
-			return 0, err
-		}
-	}
-	return drift, nil
-}
-
-func countDrift(old []rollupDailyRow, fresh map[figKey]*rollupDailyRow) int {
-	drift := 0
-	seen := map[figKey]bool{}
-	for _, o := range old {
-		k := figKey{o.Scope, o.Direction, o.Day}
-		seen[k] = true
-		if f := fresh[k]; f == nil || *f != o {
-			drift++
-		}
-	}
-	for k := range fresh {
-		if !seen[k] {
-			drift++
-		}
-	}
-	return drift
-}
-
-// recomputeMonth rewrites a month's rows from its daily rows.
-func (s *Store) recomputeMonth(month string, compare bool) (int, error) {
-	m, err := models.ParseMonth(month)
-	if err != nil {
-		return 0, fmt.Errorf("rollup: month %q: %w", month, err)
-	}
-	var fresh []rollupMonthlyRow
-	err = s.db.Model(&rollupDailyRow{}).
-		Select("scope, direction, SUM(runs) AS runs, SUM(containers) AS containers, SUM(teu) AS teu, SUM(empty_containers) AS empty_containers, SUM(arrivals_departures) AS arrivals_departures").
-		Where("day >= ? AND day <= ?", m.First().String(), m.End().String()).
-		Group("scope, direction").Scan(&fresh).Error
-	if err != nil {
-		return 0, err
-	}
-	drift := 0
-	if compare {
-		var old []rollupMonthlyRow
-		if err := s.db.Where("month = ?", month).Find(&old).Error; err != nil {
-			return 0, err
-		}
-		byKey := map[[2]string]rollupMonthlyRow{}
-		for _, f := range fresh {
-			f.Month = month
-			byKey[[2]string{f.Scope, f.Direction}] = f
-		}
-		for _, o := range old {
-			k := [2]string{o.Scope, o.Direction}
-			if f, ok := byKey[k]; !ok || f != o {
-				drift++
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		var b strings.Builder
+		b.WriteString(`SELECT CASE route_id`)
+		for _, id := range ids {
+			c := corridors[id]
+			if !models.OneOf(c, models.Corridors...) {
+				return fmt.Errorf("rollup: route %d has corridor %q", id, c)
 			}
-			delete(byKey, k)
+			fmt.Fprintf(&b, " WHEN %d THEN '%s'", id, scopeCorridor(c))
 		}
-		drift += len(byKey)
+		b.WriteString(` END, direction, day, ` + figureCols + ` FROM rollup_base WHERE route_id IN (`)
+		for i, id := range ids {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(strconv.FormatInt(id, 10))
+		}
+		b.WriteString(`)`)
+		families = append(families, b.String())
 	}
-	if err := s.db.Where("month = ?", month).Delete(&rollupMonthlyRow{}).Error; err != nil {
-		return 0, err
+	union := strings.Join(families, "\n\t\tUNION ALL ")
+	for _, dir := range [][2]string{{"direction", ", direction"}, {"''", ""}} {
+		if err := s.db.Exec(`INSERT INTO rollup_fresh (scope, direction, day, ` + figureCols + `)
+			SELECT scope, ` + dir[0] + `, day, ` + sums + ` FROM (` + union + `) f
+			GROUP BY scope` + dir[1] + `, day`).Error; err != nil {
+			return err
+		}
 	}
-	for i := range fresh {
-		fresh[i].Month = month
+	err = s.db.Exec(`INSERT INTO rollup_fresh (scope, direction, day, `+figureCols+`)
+		SELECT ?, direction, date, 0, 0, SUM(teu), 0, 0 FROM sea_rail_counts WHERE `+seaDays+` GROUP BY direction, date`,
+		append([]any{scopeSeaRail}, seaArgs...)...).Error
+	if err != nil {
+		return err
 	}
-	if len(fresh) > 0 {
-		if err := s.db.CreateInBatches(fresh, 200).Error; err != nil {
+	return s.db.Exec(`INSERT INTO rollup_fresh (scope, direction, day, `+figureCols+`)
+		SELECT ?, '', date, 0, 0, SUM(teu), 0, 0 FROM sea_rail_counts WHERE `+seaDays+` GROUP BY date`,
+		append([]any{scopeSeaRail}, seaArgs...)...).Error
+}
+
+// applyFresh makes the stored rows of table (keyed by scope, direction and
+// key) equal the fresh ones, for the keys in only (every one when nil):
+// rows that differ or are gone are deleted, missing rows are inserted, and
+// equal rows are left alone. With compare it answers how many stored rows
+// were wrong, as one: a row that differs, is missing, or should not be.
+func (s *Store) applyFresh(table, fresh, key string, only []string, compare bool) (int, error) {
+	var where string
+	var args []any
+	if only != nil {
+		where, args = " AND t."+key+" IN ?", []any{only}
+	}
+	same := `f.scope = t.scope AND f.direction = t.direction AND f.` + key + ` = t.` + key
+	equal := same + ` AND f.runs = t.runs AND f.containers = t.containers AND f.teu = t.teu AND f.empty_containers = t.empty_containers AND f.arrivals_departures = t.arrivals_departures`
+	var differing int64
+	if compare {
+		if err := s.db.Raw(`SELECT COUNT(*) FROM `+table+` t JOIN `+fresh+` f ON `+same+` WHERE NOT (`+equal+`)`+where, args...).Scan(&differing).Error; err != nil {
 			return 0, err
 		}
 	}
-	return drift, nil
+	del := s.db.Exec(`DELETE FROM `+table+` WHERE NOT EXISTS (SELECT 1 FROM `+fresh+` f WHERE `+strings.ReplaceAll(equal, "t.", table+".")+`)`+strings.ReplaceAll(where, "t.", table+"."), args...)
+	if del.Error != nil {
+		return 0, del.Error
+	}
+	ins := s.db.Exec(`INSERT INTO ` + table + ` (scope, direction, ` + key + `, ` + figureCols + `)
+		SELECT f.scope, f.direction, f.` + key + `, f.runs, f.containers, f.teu, f.empty_containers, f.arrivals_departures FROM ` + fresh + ` f
+		WHERE NOT EXISTS (SELECT 1 FROM ` + table + ` t WHERE ` + same + `)`)
+	if ins.Error != nil {
+		return 0, ins.Error
+	}
+	return int(del.RowsAffected + ins.RowsAffected - differing), nil
 }
 
 // rolledUpTo is the instant the roll-ups count runs up to (the last

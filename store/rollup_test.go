@@ -2,11 +2,14 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
 
 	"banlie/models"
+	"banlie/store"
+	"banlie/store/storetest"
 )
 
 // A run counts from its departure instant on, by the store's clock, and only
@@ -135,4 +138,97 @@ func TestRollupRebuildDrift(t *testing.T) {
 			t.Fatalf("after removing the stray row\n%+v\nwant\n%+v", got, good)
 		}
 	})
+}
+
+// The arrival days a start fills in (runs stored before arrived_day
+// existed) are the reporting zone's, on either side of its changes of
+// offset, as models.DayOf says; the days are marked for the roll-up; and a
+// start with none missing writes nothing.
+func TestFillArrivalDaysInZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range storetest.Backends {
+		t.Run(b, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			clock := storetest.NewClock(time.Date(2026, 11, 26, 12, 0, 0, 0, berlin))
+			st := storetest.MustOpenAt(t, b, berlin, clock)
+			w := store.Write{Actor: models.Actor{Name: "tester"}}
+			if _, err := st.CreateRoute(ctx, w, routeInput("R-A", "rail")); err != nil {
+				t.Fatal(err)
+			}
+			arrivals := []time.Time{
+				time.Date(2026, 3, 28, 23, 30, 0, 0, time.UTC), // +1: the 29th
+				time.Date(2026, 3, 29, 21, 59, 0, 0, time.UTC), // +2: the 29th, 23:59
+				time.Date(2026, 3, 29, 22, 30, 0, 0, time.UTC), // +2: the 30th
+				time.Date(2026, 10, 24, 22, 30, 0, 0, time.UTC),
+				time.Date(2026, 10, 25, 22, 59, 59, 999999000, time.UTC), // +1: the 25th, 23:59:59.999999
+				time.Date(2026, 10, 25, 23, 0, 0, 0, time.UTC),
+			}
+			for i, a := range arrivals {
+				in := runInput("R-A", fmt.Sprintf("X%d", i), a.Add(-20*time.Hour), 1)
+				in.Direction, in.Status, in.ArrivedAt = models.DirInbound, models.StatusArrived, ptr(a.Format(time.RFC3339Nano))
+				if _, err := st.CreateRun(ctx, w, in); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := st.Rollup(ctx, false); err != nil {
+				t.Fatal(err)
+			}
+			db := st.DB()
+			if err := db.Exec(`UPDATE runs SET arrived_day = NULL`).Error; err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.EnsureReportingZone(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var rows []struct {
+				Number     string
+				ArrivedDay *string
+			}
+			if err := db.Raw(`SELECT number, arrived_day FROM runs ORDER BY id`).Scan(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]bool{}
+			for i, r := range rows {
+				d := models.DayOf(arrivals[i], berlin).String()
+				want[d] = true
+				got := "NULL"
+				if r.ArrivedDay != nil {
+					got = *r.ArrivedDay
+				}
+				if got != d {
+					t.Errorf("run %s arrived %s: day %s, want %s", r.Number, arrivals[i], got, d)
+				}
+			}
+			var dirty []string
+			if err := db.Raw(`SELECT day FROM rollup_dirty ORDER BY day`).Scan(&dirty).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(dirty) != len(want) {
+				t.Errorf("days marked %v, want those of %v", dirty, want)
+			}
+			for _, d := range dirty {
+				if !want[d] {
+					t.Errorf("day %s marked, no arrival on it", d)
+				}
+			}
+			// Nothing missing: no mark, no write (the data version stays).
+			if _, err := st.Rollup(ctx, false); err != nil {
+				t.Fatal(err)
+			}
+			v0, err := st.DataVersion(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.EnsureReportingZone(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if v, err := st.DataVersion(ctx); err != nil || v != v0 {
+				t.Errorf("a start with no arrival day missing: data version %d → %d (%v)", v0, v, err)
+			}
+		})
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"gorm.io/gorm"
+	"strings"
+	"time"
 )
 
 type settingRow struct {
@@ -46,7 +48,11 @@ func (s *Store) EnsureReportingZone(ctx context.Context) (bool, error) {
 		case err != nil:
 			return err
 		case row.Value == s.Loc.String():
-			return tx.fillArrivalDays(false)
+			filled, err := tx.fillArrivalDays(false)
+			if err == nil && !filled {
+				tx.leavesServedDataAlone()
+			}
+			return err
 		default:
 			changed = true
 			var runs []runRow
@@ -67,7 +73,7 @@ func (s *Store) EnsureReportingZone(ctx context.Context) (bool, error) {
 				}
 			}
 		}
-		if err := tx.fillArrivalDays(changed); err != nil {
+		if _, err := tx.fillArrivalDays(changed); err != nil {
 			return err
 		}
 		if changed {
@@ -85,30 +91,71 @@ func (s *Store) EnsureReportingZone(ctx context.Context) (bool, error) {
 // fillArrivalDays stores each arrival's day in the reporting zone: all of
 // them (the zone changed), or those not filled yet (runs stored before
 // arrived_day existed). A run whose arrival day is filled so is marked
-// dirty, so that the next roll-up counts it toward 到发.
-func (s *Store) fillArrivalDays(all bool) error {
-	q := s.db.Select("id, arrived_at").Where("arrived_at IS NOT NULL")
+// dirty, so that the next roll-up counts it toward 到发. It is set-based
+// (the database works the day out, with the zone's offsets over the
+// arrivals' span), and when no day is missing it costs one index lookup.
+// It reports whether it filled any.
+func (s *Store) fillArrivalDays(all bool) (bool, error) {
+	cond := "arrived_at IS NOT NULL"
 	if !all {
-		q = q.Where("arrived_day IS NULL")
+		cond += " AND arrived_day IS NULL"
 	}
-	var arrived []runRow
-	if err := q.Find(&arrived).Error; err != nil {
-		return err
-	}
-	days := make([]string, 0, len(arrived))
-	for _, r := range arrived {
-		d := models.DayOf(*r.ArrivedAt, s.Loc).String()
-		if err := s.db.Model(&runRow{}).Where("id = ?", r.ID).Update("arrived_day", d).Error; err != nil {
-			return err
+	var first, last []struct{ ArrivedAt time.Time }
+	if !all {
+		// Through runs_arrived_day (arrived_day IS NULL).
+		if err := s.db.Raw(`SELECT arrived_at FROM runs WHERE arrived_day IS NULL AND arrived_at IS NOT NULL LIMIT 1`).Scan(&first).Error; err != nil {
+			return false, err
 		}
-		days = append(days, d)
-	}
-	for len(days) > 0 {
-		n := min(len(days), 500)
-		if err := s.markDirty(days[:n]...); err != nil {
-			return err
+		if len(first) == 0 {
+			return false, nil
 		}
-		days = days[n:]
 	}
-	return nil
+	// The span's ends: the column itself, not MIN() of it, so that
+	// SQLite's driver reads a time and not text.
+	if err := s.db.Raw(`SELECT arrived_at FROM runs WHERE ` + cond + ` ORDER BY arrived_at LIMIT 1`).Scan(&first).Error; err != nil {
+		return false, err
+	}
+	if len(first) == 0 {
+		return false, nil
+	}
+	if err := s.db.Raw(`SELECT arrived_at FROM runs WHERE ` + cond + ` ORDER BY arrived_at DESC LIMIT 1`).Scan(&last).Error; err != nil {
+		return false, err
+	}
+	day, args := s.dayInZone("arrived_at", first[0].ArrivedAt, last[0].ArrivedAt)
+	if err := s.db.Exec(`INSERT INTO rollup_dirty (day, gen, marked_at) SELECT d.day, 1, ? FROM (SELECT DISTINCT `+day+` AS day FROM runs WHERE `+cond+`) d
+		WHERE true ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1`, append([]any{time.Now().UTC()}, args...)...).Error; err != nil {
+		return false, err
+	}
+	return true, s.db.Exec(`UPDATE runs SET arrived_day = `+day+` WHERE `+cond, args...).Error
+}
+
+// dayInZone is an SQL expression of the reporting day (YYYY-MM-DD in s.Loc)
+// of the instant in col, for instants from first to last, with its
+// arguments: the zone's UTC offset is constant between its transitions,
+// so the expression shifts by the offset of the span the instant is in.
+func (s *Store) dayInZone(col string, first, last time.Time) (string, []any) {
+	shifted := func(offset int) string {
+		if s.db.Dialector.Name() == "postgres" {
+			return fmt.Sprintf("to_char((%s AT TIME ZONE 'UTC') + interval '%d seconds', 'YYYY-MM-DD')", col, offset)
+		}
+		return fmt.Sprintf("strftime('%%Y-%%m-%%d', %s, '%+d seconds')", col, offset)
+	}
+	var b strings.Builder
+	var args []any
+	b.WriteString("CASE")
+	t := first.In(s.Loc)
+	for {
+		_, offset := t.Zone()
+		_, end := t.ZoneBounds()
+		if end.IsZero() || end.After(last) {
+			if args == nil {
+				return shifted(offset), nil
+			}
+			fmt.Fprintf(&b, " ELSE %s END", shifted(offset))
+			return b.String(), args
+		}
+		fmt.Fprintf(&b, " WHEN %s < ? THEN %s", col, shifted(offset))
+		args = append(args, end.UTC())
+		t = end.In(s.Loc)
+	}
 }

@@ -74,7 +74,7 @@ func (s *Store) CreateTarget(ctx context.Context, w Write, in models.TargetInput
 			return err
 		}
 		// Record the milestone at once if the target is already reached.
-		_, err := tx.updateMilestones(ctx, tx.now())
+		_, err := tx.updateMilestones(ctx, tx.now(), func(q *gorm.DB) *gorm.DB { return q.Where("id = ?", row.ID) })
 		return err
 	})
 	return out, storeErr("targets.create", err, "", "")
@@ -191,7 +191,7 @@ func (s *Store) ProgressAsOf(ctx context.Context, t models.Target, asOf models.D
 		asOf = dec31
 	}
 	p.AsOf = asOf.String()
-	scope, routeID, ok, err := s.targetScope(ctx, t)
+	scope, _, ok, err := s.targetScope(ctx, t)
 	if err != nil {
 		return p, err
 	}
@@ -247,7 +247,7 @@ func (s *Store) ProgressAsOf(ctx context.Context, t models.Target, asOf models.D
 		}
 		return p, nil
 	}
-	if err := s.reachedOn(ctx, &p, scope, routeID, jan1, asOf); err != nil {
+	if err := s.reachedOn(ctx, &p, scope, jan1, asOf); err != nil {
 		return p, fmt.Errorf("progress: %w", err)
 	}
 	return p, nil
@@ -258,7 +258,7 @@ func roundDiv(num, den int64) int64 { return (2*num + den) / (2 * den) }
 
 // reachedOn finds the first day the running sum reached the value and, for a
 // runs target, the value-th counted run in order of (departed_at, id).
-func (s *Store) reachedOn(ctx context.Context, p *models.Progress, scope string, routeID int64, from, to models.Day) error {
+func (s *Store) reachedOn(ctx context.Context, p *models.Progress, scope string, from, to models.Day) error {
 	var days []rollupDailyRow
 	err := s.db.WithContext(ctx).Where("scope = ? AND direction = ? AND day >= ? AND day <= ?", scope, "", from.String(), to.String()).
 		Order("day").Find(&days).Error
@@ -277,14 +277,22 @@ func (s *Store) reachedOn(ctx context.Context, p *models.Progress, scope string,
 		if p.Target.Metric != "runs" {
 			return nil
 		}
-		// The (value − cum)-th counted run of that day in scope.
+		// The (value − cum)-th counted run of that day in scope, read in
+		// order through runs_day_departed: the day's runs, an index range.
+		// Written as a cross join with the scope's condition on routes, so
+		// that SQLite, which takes a cross join's order as written, reads
+		// the runs first and cannot pick an index that leads with the
+		// route (every run of the route up to now); PostgreSQL plans it as
+		// the inner join it is.
 		q := s.db.WithContext(ctx).Table("runs").
 			Select("runs.id, runs.number, routes.code AS route, runs.departed_at").
-			Joins("JOIN routes ON routes.id = runs.route_id").
-			Where("runs.departed_day = ?", day).Scopes(counted("runs", s.rolledUpTo(ctx)))
+			Joins("CROSS JOIN routes").
+			Where("routes.id = runs.route_id AND runs.departed_day = ?", day).Scopes(counted("runs", s.rolledUpTo(ctx)))
 		switch {
 		case strings.HasPrefix(scope, "route:"):
-			q = q.Where("runs.route_id = ?", routeID)
+			// By code, not id: SQLite would carry routes.id = ? over to
+			// runs.route_id and take the route's index again.
+			q = q.Where("routes.code = ?", *p.Target.Scope.Route)
 		case strings.HasPrefix(scope, "mode:"):
 			q = q.Where("routes.mode = ?", strings.TrimPrefix(scope, "mode:"))
 		}
