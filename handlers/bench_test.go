@@ -962,3 +962,123 @@ func BenchmarkRunDetail(b *testing.B) {
 		})
 	}
 }
+
+// seedRunsSQL inserts n runs in one statement (a recursive CTE: seconds
+// for a million), in the shape CreateRun stores them, over the routes
+// present (ids from the lowest up, five of them): run i departs at
+// 2020-01-01T00:00Z plus 3i minutes, so ids and departures grow together;
+// a third have arrived, a quarter carry no cargo; each lists one container.
+// The same statements seed the export's measurement (docs/PERFORMANCE.md).
+func seedRunsSQL(b *testing.B, db *sql.DB, n int) {
+	b.Helper()
+	if _, err := db.Exec(seedRunsStatements[0], n); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec(seedRunsStatements[1]); err != nil {
+		b.Fatal(err)
+	}
+}
+
+var seedRunsStatements = []string{`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?),
+	r AS (SELECT i, (SELECT MIN(id) FROM routes) + i % 5 AS route_id,
+		strftime('%Y-%m-%d %H:%M:%S', '2020-01-01', '+' || (3 * i) || ' minutes') AS dep FROM n)
+	INSERT INTO runs (route_id, number, number_key, direction, departed_at, departed_day, arrived_at, arrived_day,
+		status, containers, empty_containers, teu, cargo, created_at, updated_at)
+	SELECT route_id, 'X' || i, 'X' || i, CASE i % 2 WHEN 0 THEN 'outbound' ELSE 'inbound' END,
+		dep || '+00:00', date(dep, '+8 hours'),
+		CASE i % 3 WHEN 0 THEN datetime(dep, '+14 days') || '+00:00' END,
+		CASE i % 3 WHEN 0 THEN date(dep, '+14 days', '+8 hours') END,
+		CASE i % 3 WHEN 0 THEN 'arrived' ELSE 'departed' END, 55, 5, 110,
+		CASE i % 4 WHEN 0 THEN NULL ELSE 'auto parts, household appliances' END,
+		'2026-11-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00'
+	FROM r`,
+	`INSERT INTO run_containers (run_id, seq, number) SELECT id, 0, 'CSQU' || printf('%07d', id) FROM runs ORDER BY id`,
+}
+
+// depthSeed is how many runs the depth benchmark lists from.
+const depthSeed = 200_000
+
+// BenchmarkListRunsDepth: GET /api/v1/runs?limit=50, the first page and a
+// page about 150,000 runs deep (its cursor), among 200,000 runs: a keyset
+// page is a range of runs_departed, so both cost the same. Paired; both
+// computed (the data version is raised, untimed, before each request);
+// ratio-vs-deep is the deep page's time over the first page's (goal:
+// 0.8–1.2). Also with the filters whose plans were once a sort (mode,
+// counted). Each answer's runs are checked: 50, consecutive, newest first.
+func BenchmarkListRunsDepth(b *testing.B) {
+	srv := benchBanlie(b, "FULL")
+	c := benchClient(b)
+	for _, code := range []string{"SCO-TJ-MOW", "XIAN-DUIS", "CHONGQING-LODZ", "YIWU-MAD", "HEFEI-HAM"} {
+		benchRouteHTTP(b, c, srv, code)
+	}
+	db := openFloorDB(b, srv.DB, "FULL", false)
+	seedRunsSQL(b, db, depthSeed)
+	var newest int64
+	if err := db.QueryRow(`SELECT MAX(id) FROM runs`).Scan(&newest); err != nil {
+		b.Fatal(err)
+	}
+	type page struct {
+		Items []struct {
+			ID               int64     `json:"id"`
+			DepartedAt       time.Time `json:"departed_at"`
+			ContainerNumbers []string  `json:"container_numbers"`
+		} `json:"items"`
+		NextCursor *string `json:"next_cursor"`
+	}
+	decode := func(st int, got []byte) page {
+		var p page
+		if st != http.StatusOK || json.Unmarshal(got, &p) != nil {
+			b.Fatalf("%d %s", st, got)
+		}
+		return p
+	}
+	get := func(u string) page { return decode(exchange(b, c, "GET", u, "", nil)) }
+	// check: 50 runs, ids down from first one by one, each listing its box.
+	check := func(p page, first int64) {
+		if len(p.Items) != 50 || p.NextCursor == nil {
+			b.Fatalf("%d runs, cursor %v", len(p.Items), p.NextCursor)
+		}
+		for k, r := range p.Items {
+			if r.ID != first-int64(k) || len(r.ContainerNumbers) != 1 || r.ContainerNumbers[0] != fmt.Sprintf("CSQU%07d", r.ID) {
+				b.Fatalf("run %d of the page: %+v, want id %d", k, r, first-int64(k))
+			}
+		}
+	}
+	// A day 50,000 runs after the first: the page of runs up to it ends
+	// 150,000 deep, and its cursor leads deeper.
+	day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(3 * 50_000 * time.Minute).In(shanghai).Format(time.DateOnly)
+	upTo := get(srv.URL + "/api/v1/runs?limit=50&to=" + day)
+	cursor := url.QueryEscape(*upTo.NextCursor)
+	deepFirst := upTo.Items[49].ID - 1
+	if newest-deepFirst < 140_000 {
+		b.Fatalf("the deep page starts %d runs deep", newest-deepFirst)
+	}
+	bump := func() {
+		if _, err := db.Exec(`UPDATE data_version SET v = v + 1 WHERE id = 1`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// Every route is rail, every run counted and departed before the
+	// 30th of November 2026: the filtered lists hold
+	// the same runs, read through their own plans.
+	for _, f := range []struct{ name, query string }{{"paired", ""}, {"paired_mode", "&mode=rail"}, {"paired_counted", "&counted=true"}, {"paired_to", "&to=2026-11-30"}} {
+		firstURL, deepURL := srv.URL+"/api/v1/runs?limit=50"+f.query, srv.URL+"/api/v1/runs?limit=50&cursor="+cursor+f.query
+		check(get(firstURL), newest)
+		check(get(deepURL), deepFirst)
+		b.Run(f.name, func(b *testing.B) {
+			took := make([]time.Duration, 2)
+			n := 0
+			for b.Loop() {
+				for i, u := range []string{firstURL, deepURL} {
+					bump()
+					t0 := time.Now()
+					st, got := exchange(b, c, "GET", u, "", nil)
+					took[i] += time.Since(t0)
+					check(decode(st, got), []int64{newest, deepFirst}[i])
+				}
+				n++
+			}
+			reportPaired(b, n, took, "first", "deep")
+		})
+	}
+}
