@@ -185,7 +185,23 @@ var runPager = pager[runWithRoute]{list: "runs", desc: true,
 // ListRuns answers runs, newest departure first, a page at a time. The order
 // (departed_at, id) is total, so a cursor never repeats or skips a run.
 func (s *Store) ListRuns(ctx context.Context, f models.RunFilter) (models.Page[models.Run], error) {
-	q := s.withCtx(ctx).runsJoined()
+	rows, next, err := runPager.page(s.runsFiltered(s.withCtx(ctx).runsJoined(), f), f.Cursor, f.Limit)
+	if err != nil {
+		return models.Page[models.Run]{}, storeErr("runs.list", err, "", "")
+	}
+	if err := s.joinedContainers(ctx, rows); err != nil {
+		return models.Page[models.Run]{}, err
+	}
+	page := models.Page[models.Run]{Items: make([]models.Run, 0, len(rows)), NextCursor: next}
+	for _, r := range rows {
+		page.Items = append(page.Items, r.Row.toRun(r.RouteCode, r.RouteMode, s.Loc))
+	}
+	return page, nil
+}
+
+// runsFiltered is q (runs joined with their routes) with the list's
+// filters, for the list (after f.Cursor) and the export alike.
+func (s *Store) runsFiltered(q *gorm.DB, f models.RunFilter) *gorm.DB {
 	// below says whether the cursor already keeps the page's departures
 	// before t (or at it, orAt): such a bound is left out, so that the
 	// cursor is the upper end of the index range. SQLite takes one upper
@@ -256,18 +272,7 @@ func (s *Store) ListRuns(ctx context.Context, f models.RunFilter) (models.Page[m
 	if end := f.To; end != nil && !below(end.Add(1).Start(s.Loc), false) {
 		q = q.Where("runs.departed_at < ?", end.Add(1).Start(s.Loc).UTC())
 	}
-	rows, next, err := runPager.page(q, f.Cursor, f.Limit)
-	if err != nil {
-		return models.Page[models.Run]{}, storeErr("runs.list", err, "", "")
-	}
-	if err := s.joinedContainers(ctx, rows); err != nil {
-		return models.Page[models.Run]{}, err
-	}
-	page := models.Page[models.Run]{Items: make([]models.Run, 0, len(rows)), NextCursor: next}
-	for _, r := range rows {
-		page.Items = append(page.Items, r.Row.toRun(r.RouteCode, r.RouteMode, s.Loc))
-	}
-	return page, nil
+	return q
 }
 
 // UpdateRun applies a partial update and validates the run as a whole.
