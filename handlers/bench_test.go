@@ -1082,3 +1082,131 @@ func BenchmarkListRunsDepth(b *testing.B) {
 		})
 	}
 }
+
+// keptFloor is a bare Echo answering GET path with body (JSON) and its
+// ETag, 304 when If-None-Match names it: the least a server does to
+// answer a poll of unchanged data.
+func keptFloor(b *testing.B, path string, body []byte, etag string) string {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.GET(path, func(c echo.Context) error {
+		c.Response().Header().Set("ETag", etag)
+		if c.Request().Header.Get("If-None-Match") == etag {
+			return c.NoContent(http.StatusNotModified)
+		}
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
+	})
+	srv := httptest.NewServer(e)
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// BenchmarkKeptAnswers: a dashboard's poll of unchanged data, GET
+// /api/v1/totals/yearly?year=2026 with the If-None-Match of its last
+// answer (304; "_200" without it: the kept body), on banlie with SQLite,
+// with PostgreSQL reading the data version per poll, and with PostgreSQL
+// listening for writes (the version in memory, store.ListenForWrites),
+// paired with a bare Echo floor that answers the same bytes from memory.
+// Each side reports its rate over the floor's (<side>-vs-floor) and
+// pg_listen-vs-sqlite is the listening PostgreSQL's rate over SQLite's
+// (goal: at least 0.5).
+func BenchmarkKeptAnswers(b *testing.B) {
+	limit := func(c *handlers.Config) { c.RateLimit = benchRate }
+	lite := newTestServerWith(b, shanghai, limit)
+	pgQuery := newTestServerOn(b, postgresDB(b), shanghai, limit)
+	pgListen := newTestServerOn(b, postgresDB(b), shanghai, limit)
+	ctx, cancel := context.WithCancel(context.Background())
+	live := make(chan struct{})
+	stopped := make(chan struct{})
+	var once atomic.Bool
+	go func() {
+		defer close(stopped)
+		pgListen.Store.ListenForWrites(ctx, nil, func(l store.Listening) {
+			if l.Live && once.CompareAndSwap(false, true) {
+				close(live)
+			}
+		})
+	}()
+	b.Cleanup(func() { cancel(); <-stopped })
+	c := benchClient(b)
+	const path = "/api/v1/totals/yearly"
+	const q = path + "?year=2026"
+	type side struct {
+		name, url string
+		etag      string
+		body      []byte
+	}
+	sides := []*side{{name: "floor"}, {name: "sqlite", url: lite.URL}, {name: "pg_query", url: pgQuery.URL}, {name: "pg_listen", url: pgListen.URL}}
+	for _, ts := range []*testServer{lite, pgQuery, pgListen} {
+		ts.mustDo(b, http.StatusCreated, "POST", "/api/v1/routes", routeBody("SCO-TJ-MOW"))
+		ts.mustDo(b, http.StatusCreated, "POST", "/api/v1/runs", runBody("SCO-TJ-MOW", "X8001", "2026-11-20T08:00:00+08:00"))
+		if _, err := ts.Store.Rollup(context.Background(), true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	<-live
+	get := func(s *side, conditional bool) (int, []byte) {
+		req, err := http.NewRequest("GET", s.url+q, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if conditional {
+			req.Header.Set("If-None-Match", s.etag)
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		got, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if s.etag == "" {
+			s.etag = res.Header.Get("ETag")
+		}
+		return res.StatusCode, got
+	}
+	for _, s := range sides[1:] {
+		st, got := get(s, false)
+		if st != http.StatusOK || s.etag == "" {
+			b.Fatalf("%s: %d %s", s.name, st, got)
+		}
+		s.body = got
+	}
+	for _, s := range sides[2:] {
+		if !bytes.Equal(s.body, sides[1].body) {
+			b.Fatalf("%s answers otherwise than sqlite:\n%s\n%s", s.name, s.body, sides[1].body)
+		}
+	}
+	sides[0].etag, sides[0].body = sides[1].etag, sides[1].body
+	sides[0].url = keptFloor(b, path, sides[0].body, sides[0].etag)
+	for _, conditional := range []bool{true, false} {
+		name, want := "paired_304", http.StatusNotModified
+		if !conditional {
+			name, want = "paired_200", http.StatusOK
+		}
+		b.Run(name, func(b *testing.B) {
+			took := make([]time.Duration, len(sides))
+			n := 0
+			for b.Loop() {
+				for i, s := range sides {
+					t0 := time.Now()
+					st, got := get(s, conditional)
+					took[i] += time.Since(t0)
+					if st != want || want == http.StatusOK && !bytes.Equal(got, s.body) {
+						b.Fatalf("%s: %d %s", s.name, st, got)
+					}
+				}
+				n++
+			}
+			for i, s := range sides {
+				b.ReportMetric(float64(took[i].Microseconds())/float64(n), s.name+"-us/op")
+				if i > 0 {
+					b.ReportMetric(float64(took[0])/float64(took[i]), s.name+"-vs-floor")
+				}
+			}
+			b.ReportMetric(float64(took[1])/float64(took[3]), "pg_listen-vs-sqlite")
+		})
+	}
+}
