@@ -163,7 +163,7 @@ func (h csvHandlers) exportRuns(c echo.Context) error {
 // exportProgress bytes, or every second, it moves the connection's write
 // deadline exportWindow ahead: a long export goes on past the server's
 // write timeout while the client takes its bytes, and a client that stops
-// taking them is still let go.
+// taking them is let go exportWindow after its last progress.
 type csvAnswer struct {
 	res *echo.Response
 	rc  *http.ResponseController
@@ -174,7 +174,7 @@ type csvAnswer struct {
 
 const (
 	exportProgress = 64 << 10
-	exportWindow   = 30 * time.Second
+	exportWindow   = 60 * time.Second // as serve's write timeout
 )
 
 func (w *csvAnswer) extend(now time.Time) {
