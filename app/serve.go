@@ -207,6 +207,10 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 			mailer.Run(dctx)
 		}
 	}()
+	// On PostgreSQL one connection listens for the commits of every
+	// instance: kept answers then need no query (store.ListenForWrites).
+	listened := make(chan struct{})
+	go func() { defer close(listened); st.ListenForWrites(dctx, log, nil) }()
 	// Stop order: HTTP first (in-flight requests finish), then the
 	// scheduler (running jobs finish), the webhook deliveries and the mail
 	// (an attempt under way is cut short and sent again later), then the
@@ -222,6 +226,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 		if mailer != nil {
 			log.Info("mail stopped")
 		}
+		<-listened
 	}()
 
 	select {

@@ -962,3 +962,251 @@ func BenchmarkRunDetail(b *testing.B) {
 		})
 	}
 }
+
+// seedRunsSQL inserts n runs in one statement (a recursive CTE: seconds
+// for a million), in the shape CreateRun stores them, over the routes
+// present (ids from the lowest up, five of them): run i departs at
+// 2020-01-01T00:00Z plus 3i minutes, so ids and departures grow together;
+// a third have arrived, a quarter carry no cargo; each lists one container.
+// The same statements seed the export's measurement (docs/PERFORMANCE.md).
+func seedRunsSQL(b *testing.B, db *sql.DB, n int) {
+	b.Helper()
+	if _, err := db.Exec(seedRunsStatements[0], n); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec(seedRunsStatements[1]); err != nil {
+		b.Fatal(err)
+	}
+}
+
+var seedRunsStatements = []string{`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?),
+	r AS (SELECT i, (SELECT MIN(id) FROM routes) + i % 5 AS route_id,
+		strftime('%Y-%m-%d %H:%M:%S', '2020-01-01', '+' || (3 * i) || ' minutes') AS dep FROM n)
+	INSERT INTO runs (route_id, number, number_key, direction, departed_at, departed_day, arrived_at, arrived_day,
+		status, containers, empty_containers, teu, cargo, created_at, updated_at)
+	SELECT route_id, 'X' || i, 'X' || i, CASE i % 2 WHEN 0 THEN 'outbound' ELSE 'inbound' END,
+		dep || '+00:00', date(dep, '+8 hours'),
+		CASE i % 3 WHEN 0 THEN datetime(dep, '+14 days') || '+00:00' END,
+		CASE i % 3 WHEN 0 THEN date(dep, '+14 days', '+8 hours') END,
+		CASE i % 3 WHEN 0 THEN 'arrived' ELSE 'departed' END, 55, 5, 110,
+		CASE i % 4 WHEN 0 THEN NULL ELSE 'auto parts, household appliances' END,
+		'2026-11-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00'
+	FROM r`,
+	`INSERT INTO run_containers (run_id, seq, number) SELECT id, 0, 'CSQU' || printf('%07d', id) FROM runs ORDER BY id`,
+}
+
+// depthSeed is how many runs the depth benchmark lists from.
+const depthSeed = 200_000
+
+// BenchmarkListRunsDepth: GET /api/v1/runs?limit=50, the first page and a
+// page about 150,000 runs deep (its cursor), among 200,000 runs: a keyset
+// page is a range of runs_departed, so both cost the same. Paired; both
+// computed (the data version is raised, untimed, before each request);
+// ratio-vs-deep is the deep page's time over the first page's (goal:
+// 0.8–1.2). Also with the filters whose plans were once a sort (mode,
+// counted). Each answer's runs are checked: 50, consecutive, newest first.
+func BenchmarkListRunsDepth(b *testing.B) {
+	srv := benchBanlie(b, "FULL")
+	c := benchClient(b)
+	for _, code := range []string{"SCO-TJ-MOW", "XIAN-DUIS", "CHONGQING-LODZ", "YIWU-MAD", "HEFEI-HAM"} {
+		benchRouteHTTP(b, c, srv, code)
+	}
+	db := openFloorDB(b, srv.DB, "FULL", false)
+	seedRunsSQL(b, db, depthSeed)
+	var newest int64
+	if err := db.QueryRow(`SELECT MAX(id) FROM runs`).Scan(&newest); err != nil {
+		b.Fatal(err)
+	}
+	type page struct {
+		Items []struct {
+			ID               int64     `json:"id"`
+			DepartedAt       time.Time `json:"departed_at"`
+			ContainerNumbers []string  `json:"container_numbers"`
+		} `json:"items"`
+		NextCursor *string `json:"next_cursor"`
+	}
+	decode := func(st int, got []byte) page {
+		var p page
+		if st != http.StatusOK || json.Unmarshal(got, &p) != nil {
+			b.Fatalf("%d %s", st, got)
+		}
+		return p
+	}
+	get := func(u string) page { return decode(exchange(b, c, "GET", u, "", nil)) }
+	// check: 50 runs, ids down from first one by one, each listing its box.
+	check := func(p page, first int64) {
+		if len(p.Items) != 50 || p.NextCursor == nil {
+			b.Fatalf("%d runs, cursor %v", len(p.Items), p.NextCursor)
+		}
+		for k, r := range p.Items {
+			if r.ID != first-int64(k) || len(r.ContainerNumbers) != 1 || r.ContainerNumbers[0] != fmt.Sprintf("CSQU%07d", r.ID) {
+				b.Fatalf("run %d of the page: %+v, want id %d", k, r, first-int64(k))
+			}
+		}
+	}
+	// A day 50,000 runs after the first: the page of runs up to it ends
+	// 150,000 deep, and its cursor leads deeper.
+	day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(3 * 50_000 * time.Minute).In(shanghai).Format(time.DateOnly)
+	upTo := get(srv.URL + "/api/v1/runs?limit=50&to=" + day)
+	cursor := url.QueryEscape(*upTo.NextCursor)
+	deepFirst := upTo.Items[49].ID - 1
+	if newest-deepFirst < 140_000 {
+		b.Fatalf("the deep page starts %d runs deep", newest-deepFirst)
+	}
+	bump := func() {
+		if _, err := db.Exec(`UPDATE data_version SET v = v + 1 WHERE id = 1`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// Every route is rail, every run counted and departed before the
+	// 30th of November 2026: the filtered lists hold
+	// the same runs, read through their own plans.
+	for _, f := range []struct{ name, query string }{{"paired", ""}, {"paired_mode", "&mode=rail"}, {"paired_counted", "&counted=true"}, {"paired_to", "&to=2026-11-30"}} {
+		firstURL, deepURL := srv.URL+"/api/v1/runs?limit=50"+f.query, srv.URL+"/api/v1/runs?limit=50&cursor="+cursor+f.query
+		check(get(firstURL), newest)
+		check(get(deepURL), deepFirst)
+		b.Run(f.name, func(b *testing.B) {
+			took := make([]time.Duration, 2)
+			n := 0
+			for b.Loop() {
+				for i, u := range []string{firstURL, deepURL} {
+					bump()
+					t0 := time.Now()
+					st, got := exchange(b, c, "GET", u, "", nil)
+					took[i] += time.Since(t0)
+					check(decode(st, got), []int64{newest, deepFirst}[i])
+				}
+				n++
+			}
+			reportPaired(b, n, took, "first", "deep")
+		})
+	}
+}
+
+// keptFloor is a bare Echo answering GET path with body (JSON) and its
+// ETag, 304 when If-None-Match names it: the least a server does to
+// answer a poll of unchanged data.
+func keptFloor(b *testing.B, path string, body []byte, etag string) string {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.GET(path, func(c echo.Context) error {
+		c.Response().Header().Set("ETag", etag)
+		if c.Request().Header.Get("If-None-Match") == etag {
+			return c.NoContent(http.StatusNotModified)
+		}
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
+	})
+	srv := httptest.NewServer(e)
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// BenchmarkKeptAnswers: a dashboard's poll of unchanged data, GET
+// /api/v1/totals/yearly?year=2026 with the If-None-Match of its last
+// answer (304; "_200" without it: the kept body), on banlie with SQLite,
+// with PostgreSQL reading the data version per poll, and with PostgreSQL
+// listening for writes (the version in memory, store.ListenForWrites),
+// paired with a bare Echo floor that answers the same bytes from memory.
+// Each side reports its rate over the floor's (<side>-vs-floor) and
+// pg_listen-vs-sqlite is the listening PostgreSQL's rate over SQLite's
+// (goal: at least 0.5).
+func BenchmarkKeptAnswers(b *testing.B) {
+	limit := func(c *handlers.Config) { c.RateLimit = benchRate }
+	lite := newTestServerWith(b, shanghai, limit)
+	pgQuery := newTestServerOn(b, postgresDB(b), shanghai, limit)
+	pgListen := newTestServerOn(b, postgresDB(b), shanghai, limit)
+	ctx, cancel := context.WithCancel(context.Background())
+	live := make(chan struct{})
+	stopped := make(chan struct{})
+	var once atomic.Bool
+	go func() {
+		defer close(stopped)
+		pgListen.Store.ListenForWrites(ctx, nil, func(l store.Listening) {
+			if l.Live && once.CompareAndSwap(false, true) {
+				close(live)
+			}
+		})
+	}()
+	b.Cleanup(func() { cancel(); <-stopped })
+	c := benchClient(b)
+	const path = "/api/v1/totals/yearly"
+	const q = path + "?year=2026"
+	type side struct {
+		name, url string
+		etag      string
+		body      []byte
+	}
+	sides := []*side{{name: "floor"}, {name: "sqlite", url: lite.URL}, {name: "pg_query", url: pgQuery.URL}, {name: "pg_listen", url: pgListen.URL}}
+	for _, ts := range []*testServer{lite, pgQuery, pgListen} {
+		ts.mustDo(b, http.StatusCreated, "POST", "/api/v1/routes", routeBody("SCO-TJ-MOW"))
+		ts.mustDo(b, http.StatusCreated, "POST", "/api/v1/runs", runBody("SCO-TJ-MOW", "X8001", "2026-11-20T08:00:00+08:00"))
+		if _, err := ts.Store.Rollup(context.Background(), true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	<-live
+	get := func(s *side, conditional bool) (int, []byte) {
+		req, err := http.NewRequest("GET", s.url+q, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if conditional {
+			req.Header.Set("If-None-Match", s.etag)
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		got, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if s.etag == "" {
+			s.etag = res.Header.Get("ETag")
+		}
+		return res.StatusCode, got
+	}
+	for _, s := range sides[1:] {
+		st, got := get(s, false)
+		if st != http.StatusOK || s.etag == "" {
+			b.Fatalf("%s: %d %s", s.name, st, got)
+		}
+		s.body = got
+	}
+	for _, s := range sides[2:] {
+		if !bytes.Equal(s.body, sides[1].body) {
+			b.Fatalf("%s answers otherwise than sqlite:\n%s\n%s", s.name, s.body, sides[1].body)
+		}
+	}
+	sides[0].etag, sides[0].body = sides[1].etag, sides[1].body
+	sides[0].url = keptFloor(b, path, sides[0].body, sides[0].etag)
+	for _, conditional := range []bool{true, false} {
+		name, want := "paired_304", http.StatusNotModified
+		if !conditional {
+			name, want = "paired_200", http.StatusOK
+		}
+		b.Run(name, func(b *testing.B) {
+			took := make([]time.Duration, len(sides))
+			n := 0
+			for b.Loop() {
+				for i, s := range sides {
+					t0 := time.Now()
+					st, got := get(s, conditional)
+					took[i] += time.Since(t0)
+					if st != want || want == http.StatusOK && !bytes.Equal(got, s.body) {
+						b.Fatalf("%s: %d %s", s.name, st, got)
+					}
+				}
+				n++
+			}
+			for i, s := range sides {
+				b.ReportMetric(float64(took[i].Microseconds())/float64(n), s.name+"-us/op")
+				if i > 0 {
+					b.ReportMetric(float64(took[0])/float64(took[i]), s.name+"-vs-floor")
+				}
+			}
+			b.ReportMetric(float64(took[1])/float64(took[3]), "pg_listen-vs-sqlite")
+		})
+	}
+}

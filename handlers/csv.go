@@ -272,7 +272,9 @@ func requireUTF8Charset(c echo.Context) error {
 
 // exportRuns answers the runs that the list's filters select as CSV, newest
 // departure first, in the format importRuns reads. The CSV is written as it
-// is read from the database, a page at a time.
+// is read from the database, in one query. The server's write timeout does
+// not cut it short while it makes progress: the write deadline moves on as
+// the bytes go out (csvAnswer).
 func (h csvHandlers) exportRuns(c echo.Context) error {
 	f, err := runFilterQuery(c)
 	if err != nil {
@@ -282,7 +284,8 @@ func (h csvHandlers) exportRuns(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := &csvAnswer{res: c.Response()}
+	out := &csvAnswer{res: c.Response(), rc: http.NewResponseController(c.Response())}
+	out.extend(time.Now())
 	var w io.Writer = out
 	if bom != nil && *bom {
 		w = store.WithBOM(out) // sent with the header line
@@ -307,9 +310,28 @@ func (h csvHandlers) exportRuns(c echo.Context) error {
 }
 
 // csvAnswer sends the export's headers and status with its first bytes, so
-// that an error before any byte is written still answers a problem.
+// that an error before any byte is written still answers a problem. Every
+// exportProgress bytes, or every second, it moves the connection's write
+// deadline exportWindow ahead: a long export goes on past the server's
+// write timeout while the client takes its bytes, and a client that stops
+// taking them is let go exportWindow after its last progress.
 type csvAnswer struct {
 	res *echo.Response
+	rc  *http.ResponseController
+	// sent is the count of bytes written since the deadline last moved, at.
+	sent int
+	at   time.Time
+}
+
+const (
+	exportProgress = 64 << 10
+	exportWindow   = 60 * time.Second // as serve's write timeout
+)
+
+func (w *csvAnswer) extend(now time.Time) {
+	// A writer that cannot set deadlines (a test's recorder) has none to move.
+	_ = w.rc.SetWriteDeadline(now.Add(exportWindow))
+	w.sent, w.at = 0, now
 }
 
 func (w *csvAnswer) commit() {
@@ -322,6 +344,11 @@ func (w *csvAnswer) commit() {
 func (w *csvAnswer) Write(b []byte) (int, error) {
 	if !w.res.Committed {
 		w.commit()
+	}
+	if w.sent += len(b); w.sent >= exportProgress {
+		w.extend(time.Now())
+	} else if now := time.Now(); now.Sub(w.at) >= time.Second {
+		w.extend(now)
 	}
 	return w.res.Write(b)
 }

@@ -221,6 +221,11 @@ func (s *Store) audit(ctx context.Context, action, entity, id string, before, af
 func (s *Store) ListAudit(ctx context.Context, f models.AuditFilter) (models.Page[models.AuditEntry], error) {
 	q := s.db.WithContext(ctx).Model(&auditRow{})
 	for col, v := range map[string]*string{"actor": f.Actor, "action": f.Action, "entity": f.Entity, "entity_id": f.EntityID} {
+		if col == "entity" && f.EntityID == nil {
+			// Alone, a filter on the id order (audit_log_entity's range
+			// would need a sort).
+			col = s.filterOnly(col)
+		}
 		if v != nil {
 			q = q.Where(col+" = ?", *v)
 		}

@@ -816,41 +816,6 @@ func unneutralizeCell(s string) string {
 	return s
 }
 
-// ExportRuns writes runs (filtered like the list) as CSV, newest departure
-// first, in the format ImportRuns reads back. Cells that a spreadsheet would
-// run as formulas are neutralised with a leading apostrophe, which
-// ImportRuns takes off again (see neutralizeCell).
-func (s *Store) ExportRuns(ctx context.Context, f models.RunFilter, w io.Writer) (int, error) {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(RunCSVHeader); err != nil {
-		return 0, err
-	}
-	n := 0
-	f.Limit = MaxLimit
-	for {
-		page, err := s.ListRuns(ctx, f)
-		if err != nil {
-			return n, err
-		}
-		for _, r := range page.Items {
-			rec := make([]string, len(runColumns))
-			for i, c := range runColumns {
-				rec[i] = neutralizeCell(c.cell(r))
-			}
-			if err := cw.Write(rec); err != nil {
-				return n, err
-			}
-			n++
-		}
-		if page.NextCursor == nil {
-			break
-		}
-		f.Cursor = *page.NextCursor
-	}
-	cw.Flush()
-	return n, cw.Error()
-}
-
 // WithBOM is w with a UTF-8 byte order mark written before the first
 // bytes (Excel then reads the CSV as UTF-8, not in the system's charset).
 // Nothing is written before the first write.

@@ -100,6 +100,18 @@ func (p pager[R]) page(q *gorm.DB, cursor string, limit int) ([]R, *string, erro
 	return rows, p.encode(p.of(rows[limit-1])), nil
 }
 
+// filterOnly is a text column col written so that the planner does not
+// choose an index on it (a unary plus on SQLite, an empty concatenation on
+// PostgreSQL): the column filters the rows of a range read in the list's
+// order instead of making a range of its own, which would have to be
+// sorted. For a column whose index does not also hold the list's order.
+func (s *Store) filterOnly(col string) string {
+	if s.db.Dialector.Name() == "sqlite" {
+		return "+" + col
+	}
+	return "(" + col + " || '')"
+}
+
 // encode writes a cursor, opaque to clients: base64url of the list's name and a small
 // JSON object of the last row's keys.
 func (p pager[R]) encode(vals []any) *string {

@@ -181,23 +181,23 @@ func TestContainerLookupUsesAnIndex(t *testing.T) {
 	})
 }
 
-// sentSQL records the statements the store sends through GORM (queries,
+// recordedSQL records the statements the store sends through GORM (queries,
 // raw reads and statements) whose text keep accepts, with their arguments,
 // from the moment it is called; stop ends the recording.
-type sentSQL struct {
+type recordedSQL struct {
 	mu    sync.Mutex
 	on    bool
-	stmts []sentStmt
+	stmts []recordedStmt
 }
 
-type sentStmt struct {
+type recordedStmt struct {
 	sql  string
 	vars []any
 }
 
-func recordSQL(t *testing.T, db *gorm.DB, keep func(string) bool) *sentSQL {
+func recordSQL(t *testing.T, db *gorm.DB, keep func(string) bool) *recordedSQL {
 	t.Helper()
-	r := &sentSQL{on: true}
+	r := &recordedSQL{on: true}
 	capture := func(tx *gorm.DB) {
 		sql := tx.Statement.SQL.String()
 		if !keep(sql) {
@@ -206,7 +206,7 @@ func recordSQL(t *testing.T, db *gorm.DB, keep func(string) bool) *sentSQL {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if r.on {
-			r.stmts = append(r.stmts, sentStmt{sql, append([]any(nil), tx.Statement.Vars...)})
+			r.stmts = append(r.stmts, recordedStmt{sql, append([]any(nil), tx.Statement.Vars...)})
 		}
 	}
 	name := fmt.Sprintf("plan_test:record%p", r)
@@ -225,7 +225,7 @@ func recordSQL(t *testing.T, db *gorm.DB, keep func(string) bool) *sentSQL {
 	return r
 }
 
-func (r *sentSQL) stop() []sentStmt {
+func (r *recordedSQL) stop() []recordedStmt {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.on = false
@@ -414,7 +414,7 @@ func TestIdleRollupWritesNothing(t *testing.T) {
 				t.Errorf("an idle roll-up sent %s", s.sql)
 			}
 		}
-		sent = slices.DeleteFunc(sent, func(s sentStmt) bool { return strings.Contains(s.sql, "pg_advisory_xact_lock") })
+		sent = slices.DeleteFunc(sent, func(s recordedStmt) bool { return strings.Contains(s.sql, "pg_advisory_xact_lock") })
 		if len(sent) > 4 {
 			t.Errorf("an idle roll-up sent %d statements, want at most 4: %v", len(sent), sent)
 		}

@@ -185,49 +185,7 @@ var runPager = pager[runWithRoute]{list: "runs", desc: true,
 // ListRuns answers runs, newest departure first, a page at a time. The order
 // (departed_at, id) is total, so a cursor never repeats or skips a run.
 func (s *Store) ListRuns(ctx context.Context, f models.RunFilter) (models.Page[models.Run], error) {
-	q := s.withCtx(ctx).runsJoined()
-	if f.Route != nil {
-		q = q.Where("routes.code = ?", *f.Route)
-	}
-	if f.Number != nil {
-		q = q.Where("runs.number_key = ?", numberKey(*f.Number))
-	}
-	if f.Container != nil {
-		q = q.Where("runs.id IN (SELECT run_id FROM run_containers WHERE number = ?)", models.NormalizeContainerNumber(*f.Container))
-	}
-	if f.Mode != nil {
-		q = q.Where("routes.mode = ?", *f.Mode)
-	}
-	if f.Direction != nil {
-		q = q.Where("runs.direction = ?", *f.Direction)
-	}
-	if f.Status != nil {
-		q = q.Where("runs.status = ?", *f.Status)
-	}
-	if f.Counted != nil {
-		now := s.now()
-		cond, args := countedCond("runs", now)
-		if *f.Counted {
-			q = q.Where(cond, args...)
-		} else {
-			q = q.Where("NOT ("+cond+")", args...)
-		}
-	}
-	if f.Overdue != nil {
-		cond, args := "runs.status = ? AND runs.departed_at < ?", []any{models.StatusPlanned, s.now().Add(-models.OverdueAfter)}
-		if *f.Overdue {
-			q = q.Where(cond, args...)
-		} else {
-			q = q.Where("NOT ("+cond+")", args...)
-		}
-	}
-	if f.From != nil {
-		q = q.Where("runs.departed_at >= ?", f.From.Start(s.Loc).UTC())
-	}
-	if f.To != nil {
-		q = q.Where("runs.departed_at < ?", f.To.Add(1).Start(s.Loc).UTC())
-	}
-	rows, next, err := runPager.page(q, f.Cursor, f.Limit)
+	rows, next, err := runPager.page(s.runsFiltered(s.withCtx(ctx).runsJoined(), f), f.Cursor, f.Limit)
 	if err != nil {
 		return models.Page[models.Run]{}, storeErr("runs.list", err, "", "")
 	}
@@ -239,6 +197,82 @@ func (s *Store) ListRuns(ctx context.Context, f models.RunFilter) (models.Page[m
 		page.Items = append(page.Items, r.Row.toRun(r.RouteCode, r.RouteMode, s.Loc))
 	}
 	return page, nil
+}
+
+// runsFiltered is q (runs joined with their routes) with the list's
+// filters, for the list (after f.Cursor) and the export alike.
+func (s *Store) runsFiltered(q *gorm.DB, f models.RunFilter) *gorm.DB {
+	// below says whether the cursor already keeps the page's departures
+	// before t (or at it, orAt): such a bound is left out, so that the
+	// cursor is the upper end of the index range. SQLite takes one upper
+	// bound for a range, and a bound above the cursor (now, a filter's
+	// last day) would have it read every run in between, page after page.
+	var after time.Time
+	if f.Cursor != "" {
+		if vals, err := runPager.decode(f.Cursor); err == nil {
+			after = vals[0].(time.Time)
+		} // a bad cursor is refused by the pager
+	}
+	below := func(t time.Time, orAt bool) bool {
+		return !after.IsZero() && (after.Before(t) || orAt && after.Equal(t))
+	}
+	// Each filter leaves the list's order to an index: a page is a range
+	// of runs_departed or of the index of the one column filtered
+	// (runs_route_departed, runs_status_departed, …), read newest first,
+	// and costs the same at any depth (store/plan_reads_test.go).
+	if f.Route != nil {
+		// The route's id, not a join's column: PostgreSQL reads the order
+		// from runs_route_departed only for an id it knows before the join.
+		q = q.Where("runs.route_id = (SELECT id FROM routes WHERE code = ?)", *f.Route)
+	}
+	if f.Number != nil {
+		q = q.Where("runs.number_key = ?", numberKey(*f.Number))
+	}
+	if f.Container != nil {
+		q = q.Where("runs.id IN (SELECT run_id FROM run_containers WHERE number = ?)", models.NormalizeContainerNumber(*f.Container))
+	}
+	if f.Mode != nil {
+		// Not through routes_mode, which would have SQLite read the runs
+		// route by route and sort them.
+		q = q.Where(s.filterOnly("routes.mode")+" = ?", *f.Mode)
+	}
+	if f.Direction != nil {
+		q = q.Where("runs.direction = ?", *f.Direction)
+	}
+	if f.Status != nil {
+		q = q.Where("runs.status = ?", *f.Status)
+	}
+	if f.Counted != nil {
+		// countedCond's, with the status a filter only: runs_status_departed
+		// would give SQLite a range per status, to be sorted.
+		now := s.now()
+		cond, args := s.filterOnly("runs.status")+" IN ? AND runs.departed_at <= ?", []any{models.CountedStatuses, now}
+		if *f.Counted && below(now, true) {
+			q = q.Where(s.filterOnly("runs.status")+" IN ?", models.CountedStatuses)
+		} else if *f.Counted {
+			q = q.Where(cond, args...)
+		} else {
+			q = q.Where("NOT ("+cond+")", args...)
+		}
+	}
+	if f.Overdue != nil {
+		late := s.now().Add(-models.OverdueAfter)
+		cond, args := "runs.status = ? AND runs.departed_at < ?", []any{models.StatusPlanned, late}
+		if *f.Overdue && below(late, false) {
+			q = q.Where("runs.status = ?", models.StatusPlanned)
+		} else if *f.Overdue {
+			q = q.Where(cond, args...)
+		} else {
+			q = q.Where("NOT ("+cond+")", args...)
+		}
+	}
+	if f.From != nil {
+		q = q.Where("runs.departed_at >= ?", f.From.Start(s.Loc).UTC())
+	}
+	if end := f.To; end != nil && !below(end.Add(1).Start(s.Loc), false) {
+		q = q.Where("runs.departed_at < ?", end.Add(1).Start(s.Loc).UTC())
+	}
+	return q
 }
 
 // UpdateRun applies a partial update and validates the run as a whole.

@@ -111,7 +111,9 @@ func (s *Store) ListSeaRailCounts(ctx context.Context, f models.SeaRailFilter) (
 		q = q.Where("port = ?", code)
 	}
 	if f.Direction != nil {
-		q = q.Where("direction = ?", *f.Direction)
+		// A filter on sea_rail_date's order: the unique index that starts
+		// with the date would have PostgreSQL sort each day's counts.
+		q = q.Where(s.filterOnly("direction")+" = ?", *f.Direction)
 	}
 	if f.From != nil {
 		q = q.Where("date >= ?", f.From.String())

@@ -42,6 +42,9 @@ type Store struct {
 	// group commits the writes queued for SQLite's writer together; nil
 	// on PostgreSQL, where writers do not wait for one another.
 	group *writeGroup
+	// ver is the data version as this process's listener knows it
+	// (PostgreSQL; nil on SQLite and in transactions).
+	ver *versionWatch
 }
 
 // Write is what the caller of a write says of it: who writes (audited as
@@ -84,6 +87,8 @@ func NewStore(db *gorm.DB, loc *time.Location, now func() time.Time) *Store {
 	if db.Dialector.Name() == "sqlite" {
 		st.writeMu = &sync.Mutex{}
 		st.group = &writeGroup{}
+	} else {
+		st.ver = &versionWatch{}
 	}
 	return st
 }
@@ -113,6 +118,7 @@ func (s *Store) txAlone(ctx context.Context, w Write, fn func(tx *Store) error) 
 		defer s.writeMu.Unlock()
 	}
 	claimedHere := false
+	var committed int64 // the data version this transaction commits (PostgreSQL)
 	pending := &[]outboxRow{}
 	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 		tx := &Store{db: gtx, Loc: s.Loc, Now: s.Now, writeMu: s.writeMu, inTx: true, w: w, pending: pending, bus: s.bus}
@@ -128,12 +134,16 @@ func (s *Store) txAlone(ctx context.Context, w Write, fn func(tx *Store) error) 
 			// this row's lock is the last one a write takes, so it cannot
 			// close a cycle of waits; and as it is held to the commit, the
 			// outbox rows written after it get their ids in commit order.
-			if err := tx.exec(`UPDATE data_version SET v = v + 1 WHERE id = 1`); err != nil {
+			var err error
+			if committed, err = tx.raiseVersion(); err != nil {
 				return err
 			}
 		}
 		return tx.writePending()
 	})
+	if err == nil && committed > 0 && s.ver != nil {
+		s.ver.see(committed, false, time.Now()) // this instance's readers see it at once
+	}
 	if err == nil && len(*pending) > 0 && s.bus != nil {
 		s.bus.publish()
 	}
@@ -195,10 +205,21 @@ func (s *Store) dialectSQL(query string) string {
 }
 
 // DataVersion answers the number every committed write raises: equal
-// numbers mean equal stored data.
+// numbers mean equal stored data. On PostgreSQL with ListenForWrites
+// running it answers from memory while the listener is connected (a commit
+// of another instance is seen when its notification arrives), reading the
+// table when it is not and every few seconds in any case.
 func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	if s.ver != nil {
+		if v, ok := s.ver.known(time.Now()); ok {
+			return v, nil
+		}
+	}
 	var v int64
 	err := s.queryRow(ctx, `SELECT v FROM data_version WHERE id = 1`).Scan(&v)
+	if err == nil && s.ver != nil {
+		s.ver.see(v, true, time.Now())
+	}
 	return v, err
 }
 

@@ -1,0 +1,114 @@
+package handlers_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// smallBuffers is a listener whose connections have a small send buffer,
+// so that a server's writes wait for its client to read.
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(4 << 10)
+	}
+	return c, err
+}
+
+// TestExportOutlastsTheWriteTimeout: an export that takes longer than the
+// server's write timeout (200 ms here, while the client pauses after the
+// first bytes, with small socket buffers at both ends so that the server
+// waits for it) arrives whole: the deadline moves on as the bytes go out.
+func TestExportOutlastsTheWriteTimeout(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	for _, code := range []string{"SCO-TJ-MOW", "XIAN-DUIS", "CHONGQING-LODZ", "YIWU-MAD", "HEFEI-HAM"} {
+		ts.mustDo(t, http.StatusCreated, "POST", "/api/v1/routes", routeBody(code))
+	}
+	const n = 4000
+	for i, q := range seedRunsStatements {
+		args := []any{}
+		if i == 0 {
+			args = append(args, n)
+		}
+		if err := ts.Store.DB().Exec(q, args...).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	const timeout = 200 * time.Millisecond
+	srv := httptest.NewUnstartedServer(ts.handler)
+	srv.Config.WriteTimeout = timeout
+	srv.Listener = smallBuffers{srv.Listener}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		if err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10) }); err != nil {
+			return err
+		}
+		return serr
+	}}
+	// Gzipped or not: the deadline is set through the compressor too.
+	for _, gzipped := range []bool{false, true} {
+		t.Run("gzip="+strconv.FormatBool(gzipped), func(t *testing.T) {
+			exportPausing(t, srv.URL, dialer, gzipped, n, 2*timeout)
+		})
+	}
+}
+
+// exportPausing GETs the export of n seeded runs through dialer, reading
+// the first bytes, then pausing for pause, then the rest, and checks that
+// every run arrived, newest first.
+func exportPausing(t *testing.T, url string, dialer *net.Dialer, gzipped bool, n int, pause time.Duration) {
+	tr := &http.Transport{DialContext: dialer.DialContext, DisableCompression: !gzipped}
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/api/v1/runs/export", nil)
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Uncompressed != gzipped {
+		t.Fatalf("status %d, gzipped %v", res.StatusCode, res.Uncompressed)
+	}
+	body := bufio.NewReaderSize(res.Body, 1<<10)
+	if _, err := body.Peek(1 << 10); err != nil {
+		t.Fatal(err)
+	}
+	// Past the write timeout (not an event to await: the deadline itself)
+	// with the server's writes held up by the client's pause.
+	time.Sleep(pause)
+	all, err := io.ReadAll(body)
+	if err != nil {
+		t.Fatalf("the export broke off after %d bytes: %v", len(all), err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(all)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != n+1 {
+		t.Fatalf("%d records, want the header and %d runs", len(recs), n)
+	}
+	for k, r := range recs[1:] {
+		if id, _ := strconv.Atoi(r[0]); id != n-k {
+			t.Fatalf("record %d is run %s, want %d", k+1, r[0], n-k)
+		}
+	}
+}
