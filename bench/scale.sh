@@ -25,7 +25,8 @@ b="$work/banlie"
 
 ms() { date +%s%3N; }
 rss() { awk '/^VmRSS/ {r=$2} /^VmHWM/ {h=$2} END {printf "RSS %d MB, peak %d MB", r/1024, h/1024}' "/proc/$pid/status"; }
-start() { # db: starts serve and waits for /readyz; prints the milliseconds it took
+took=
+start() { # db: starts serve and waits for /readyz; took = the milliseconds it took
   local t0 t1
   t0=$(ms)
   "$b" serve --db "$1" --addr "$addr" --rate-limit 0 >>"$work/serve.log" 2>&1 &
@@ -35,7 +36,7 @@ start() { # db: starts serve and waits for /readyz; prints the milliseconds it t
     sleep 0.02
   done
   t1=$(ms)
-  echo $((t1 - t0))
+  took=$((t1 - t0))
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=; }
 
@@ -45,10 +46,11 @@ for n in "$small" "$large"; do
     "$b" seed --synthetic "$n" --db "$db" 2>&1 | tail -n 1
   fi
   echo "== $n runs ($(du -h "$db" | cut -f1))"
-  first=$(start "$db")
+  start "$db"
+  first=$took
   stop
-  again=$(start "$db")
-  echo "start to /readyz: ${first} ms (first), ${again} ms (restart); $(rss)"
+  start "$db"
+  echo "start to /readyz: ${first} ms (first), ${took} ms (restart); $(rss)"
   token=$("$b" token create --role operator --name "scale-$(ms)" --db "$db")
   "$b" load --url "http://$addr" --token "$token" --clients 16 --duration "$duration"
   echo "after the load: $(rss)"

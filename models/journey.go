@@ -755,8 +755,15 @@ func TransitTimesOf(runs []ArrivedRun) TransitTimes {
 		out.Routes = append(out.Routes, RouteTransit{Route: k.route, Name: n.Name, NameZh: n.NameZh, Direction: k.dir,
 			Runs: len(ds), MedianDays: median(ds)})
 	}
-	sort.Slice(out.Routes, func(i, j int) bool {
-		a, b := out.Routes[i], out.Routes[j]
+	SortRouteTransit(out.Routes)
+	return out
+}
+
+// SortRouteTransit orders routes' medians as the totals give them: most
+// runs first, then by route code, outbound first.
+func SortRouteTransit(routes []RouteTransit) {
+	sort.Slice(routes, func(i, j int) bool {
+		a, b := routes[i], routes[j]
 		if a.Runs != b.Runs {
 			return a.Runs > b.Runs
 		}
@@ -765,5 +772,4 @@ func TransitTimesOf(runs []ArrivedRun) TransitTimes {
 		}
 		return a.Direction > b.Direction // outbound first
 	})
-	return out
 }

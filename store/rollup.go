@@ -61,6 +61,9 @@ func (dirtyRow) TableName() string { return "rollup_dirty" }
 
 const settingWatermark = "rollup_watermark"
 
+// settingRollupGen counts the roll-ups that recomputed any day.
+const settingRollupGen = "rollup_gen"
+
 // RollupLag answers how long the oldest change not yet rolled up has waited
 // (wall-clock time), or 0 when every change is rolled up.
 func (s *Store) RollupLag(ctx context.Context) (time.Duration, error) {
@@ -246,6 +249,16 @@ func (s *Store) Rollup(ctx context.Context, full bool) (models.RollupStats, erro
 		}
 		if st.Days > 0 || full {
 			if err := tx.db.Save(&settingRow{Key: settingWatermark, Value: now.Format(time.RFC3339Nano)}).Error; err != nil {
+				return err
+			}
+			// A new generation of figures: what was computed from the
+			// runs for the previous one (transit times) is old.
+			var gen settingRow
+			if err := tx.db.Where("key = ?", settingRollupGen).Limit(1).Find(&gen).Error; err != nil {
+				return err
+			}
+			n, _ := strconv.ParseInt(gen.Value, 10, 64)
+			if err := tx.db.Save(&settingRow{Key: settingRollupGen, Value: strconv.FormatInt(n+1, 10)}).Error; err != nil {
 				return err
 			}
 		}

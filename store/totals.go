@@ -4,7 +4,6 @@ import (
 	"banlie/models"
 	"context"
 	"fmt"
-	"time"
 )
 
 // rollupScope resolves a scope to its roll-up key. A route that does not
@@ -203,46 +202,6 @@ func (s *Store) YearlyTotalsBy(ctx context.Context, year, through int, sc models
 		return out, fmt.Errorf("totals.transit: %w", err)
 	}
 	return out, nil
-}
-
-// transitTimes answers the median transit times of the runs in scope that
-// arrived from from to to (days in the reporting time zone, inclusive).
-func (s *Store) transitTimes(ctx context.Context, from, to models.Day, sc models.Scope) (models.TransitTimes, error) {
-	q := `SELECT routes.code, routes.name, routes.name_zh, runs.direction, runs.departed_at, runs.arrived_at
-		FROM runs JOIN routes ON routes.id = runs.route_id
-		WHERE runs.arrived_at >= ? AND runs.arrived_at < ? AND runs.status = ?`
-	args := []any{from.Start(s.Loc).UTC(), to.Add(1).Start(s.Loc).UTC(), models.StatusArrived}
-	if sc.Route != nil {
-		q += " AND routes.code = ?"
-		args = append(args, *sc.Route)
-	}
-	if sc.Mode != nil {
-		q += " AND routes.mode = ?"
-		args = append(args, *sc.Mode)
-	}
-	if sc.Direction != nil {
-		q += " AND runs.direction = ?"
-		args = append(args, *sc.Direction)
-	}
-	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
-	if err != nil {
-		return models.TransitTimes{}, err
-	}
-	defer rows.Close()
-	var runs []models.ArrivedRun
-	for rows.Next() {
-		var r models.ArrivedRun
-		var dep, arr time.Time
-		if err := rows.Scan(&r.Route, &r.Name, &r.NameZh, &r.Direction, &dep, &arr); err != nil {
-			return models.TransitTimes{}, err
-		}
-		r.Transit = arr.Sub(dep)
-		runs = append(runs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return models.TransitTimes{}, err
-	}
-	return models.TransitTimesOf(runs), nil
 }
 
 // dayFigures sums the daily roll-ups of a scope from..to (dates, inclusive).

@@ -45,6 +45,8 @@ type Store struct {
 	// ver is the data version as this process's listener knows it
 	// (PostgreSQL; nil on SQLite and in transactions).
 	ver *versionWatch
+	// transit keeps computed transit times until the next roll-up.
+	transit *transitMemo
 }
 
 // Write is what the caller of a write says of it: who writes (audited as
@@ -83,7 +85,7 @@ func NewStore(db *gorm.DB, loc *time.Location, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	st := &Store{db: db, Loc: loc, Now: now, bus: newEventBus()}
+	st := &Store{db: db, Loc: loc, Now: now, bus: newEventBus(), transit: newTransitMemo()}
 	if db.Dialector.Name() == "sqlite" {
 		st.writeMu = &sync.Mutex{}
 		st.group = &writeGroup{}

@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+	"gorm.io/gorm"
+
+	"banlie/models"
+)
+
+// transitMemo keeps the transit times of a period and scope (the medians
+// of every arrived run in it: a read of each of them) for as long as the
+// roll-up has not run again, so that the totals a dashboard polls, which
+// quote a year's transit times, cost the same at any depth. The roll-up's
+// generation (settingRollupGen) grows whenever it recomputed a day (a write
+// marks the days of what it changes: departures and arrivals), so an entry
+// made before then is not used after it: transit times follow the roll-up,
+// like every figure of the totals. Route names are looked up at each read. Several
+// readers of one missing entry wait for one computation.
+type transitMemo struct {
+	mu      sync.Mutex
+	entries map[string]transitEntry
+	flight  singleflight.Group
+}
+
+type transitEntry struct {
+	gen    string
+	routes []transitByID
+	times  models.TransitTimes // without the routes' names
+}
+
+// transitByID is a route's medians, named by its id.
+type transitByID struct {
+	id int64
+	models.RouteTransit
+}
+
+// maxTransitEntries bounds the memo (periods × scopes a client may ask
+// for); filling up starts afresh.
+const maxTransitEntries = 512
+
+func newTransitMemo() *transitMemo { return &transitMemo{entries: map[string]transitEntry{}} }
+
+// transitTimes answers the median transit times of the runs in scope that
+// arrived from from to to (days in the reporting time zone, inclusive).
+func (s *Store) transitTimes(ctx context.Context, from, to models.Day, sc models.Scope) (models.TransitTimes, error) {
+	if s.transit == nil || s.inTx {
+		e, err := s.computeTransit(ctx, from, to, sc)
+		if err != nil {
+			return models.TransitTimes{}, err
+		}
+		return s.nameTransit(ctx, e)
+	}
+	var wm settingRow
+	err := s.db.WithContext(ctx).Take(&wm, "key = ?", settingRollupGen).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return models.TransitTimes{}, err
+	}
+	key := strings.Join([]string{from.String(), to.String(), ptrText(sc.Route), ptrText(sc.Mode), ptrText(sc.Direction)}, "\x00")
+	m := s.transit
+	m.mu.Lock()
+	e, ok := m.entries[key]
+	m.mu.Unlock()
+	if !ok || e.gen != wm.Value {
+		// The generation read before the runs: a roll-up that commits
+		// meanwhile makes the entry old at once, never the reverse.
+		v, err, _ := m.flight.Do(key+"\x00"+wm.Value, func() (any, error) {
+			e, err := s.computeTransit(context.WithoutCancel(ctx), from, to, sc)
+			if err != nil {
+				return nil, err
+			}
+			e.gen = wm.Value
+			m.mu.Lock()
+			if len(m.entries) >= maxTransitEntries {
+				m.entries = map[string]transitEntry{}
+			}
+			m.entries[key] = e
+			m.mu.Unlock()
+			return e, nil
+		})
+		if err != nil {
+			return models.TransitTimes{}, err
+		}
+		e = v.(transitEntry)
+	}
+	return s.nameTransit(ctx, e)
+}
+
+func ptrText(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// computeTransit reads the arrived runs of the period in scope (their
+// route's id, direction and instants only) and computes their medians.
+func (s *Store) computeTransit(ctx context.Context, from, to models.Day, sc models.Scope) (transitEntry, error) {
+	q := `SELECT runs.route_id, runs.direction, runs.departed_at, runs.arrived_at
+		FROM runs JOIN routes ON routes.id = runs.route_id
+		WHERE runs.arrived_at >= ? AND runs.arrived_at < ? AND runs.status = ?`
+	args := []any{from.Start(s.Loc).UTC(), to.Add(1).Start(s.Loc).UTC(), models.StatusArrived}
+	if sc.Route != nil {
+		q += " AND routes.code = ?"
+		args = append(args, *sc.Route)
+	}
+	if sc.Mode != nil {
+		q += " AND routes.mode = ?"
+		args = append(args, *sc.Mode)
+	}
+	if sc.Direction != nil {
+		q += " AND runs.direction = ?"
+		args = append(args, *sc.Direction)
+	}
+	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return transitEntry{}, err
+	}
+	defer rows.Close()
+	var runs []models.ArrivedRun
+	for rows.Next() {
+		var r models.ArrivedRun
+		var id int64
+		var dep, arr time.Time
+		if err := rows.Scan(&id, &r.Direction, &dep, &arr); err != nil {
+			return transitEntry{}, err
+		}
+		// The route's id stands in for its code until the names are read.
+		r.Route = fmt.Sprint(id)
+		r.Transit = arr.Sub(dep)
+		runs = append(runs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return transitEntry{}, err
+	}
+	t := models.TransitTimesOf(runs)
+	e := transitEntry{times: t}
+	for _, r := range t.Routes {
+		var id int64
+		if _, err := fmt.Sscan(r.Route, &id); err != nil {
+			return transitEntry{}, fmt.Errorf("transit: route id %q: %w", r.Route, err)
+		}
+		e.routes = append(e.routes, transitByID{id: id, RouteTransit: r})
+	}
+	e.times.Routes = nil
+	return e, nil
+}
+
+// nameTransit answers an entry's times with its routes' codes and names as
+// they are now, in the order TransitTimesOf gives (most runs first, then
+// by code, outbound first).
+func (s *Store) nameTransit(ctx context.Context, e transitEntry) (models.TransitTimes, error) {
+	out := e.times
+	out.Routes = make([]models.RouteTransit, 0, len(e.routes))
+	if len(e.routes) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, 0, len(e.routes))
+	for _, r := range e.routes {
+		ids = append(ids, r.id)
+	}
+	var named []struct {
+		ID     int64
+		Code   string
+		Name   string
+		NameZh *string
+	}
+	if err := s.db.WithContext(ctx).Table("routes").Select("id, code, name, name_zh").Where("id IN ?", ids).Scan(&named).Error; err != nil {
+		return out, err
+	}
+	byID := make(map[int64]int, len(named))
+	for i, n := range named {
+		byID[n.ID] = i
+	}
+	for _, r := range e.routes {
+		i, ok := byID[r.id]
+		if !ok {
+			continue // deleted since: its runs went with it
+		}
+		rt := r.RouteTransit
+		rt.Route, rt.Name, rt.NameZh = named[i].Code, named[i].Name, named[i].NameZh
+		out.Routes = append(out.Routes, rt)
+	}
+	models.SortRouteTransit(out.Routes)
+	return out, nil
+}
