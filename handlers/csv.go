@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -27,7 +28,15 @@ type csvHandlers struct {
 	st          *store.Store
 	log         *slog.Logger
 	importLimit int64 // bytes
+	// exports counts the exports under way: each holds a database
+	// connection (and, on SQLite, what the write-ahead log may not
+	// checkpoint past) for as long as its client takes the CSV.
+	exports *atomic.Int64
 }
+
+// maxExports is how many exports one server sends at a time; the next
+// answers 503 with Retry-After.
+const maxExports = 4
 
 // CSV media types the import reads; no Content-Type at all is read as CSV too.
 var csvMediaTypes = []string{"text/csv", "text/plain"}
@@ -284,8 +293,14 @@ func (h csvHandlers) exportRuns(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := &csvAnswer{res: c.Response(), rc: http.NewResponseController(c.Response())}
-	out.extend(time.Now())
+	if n := h.exports.Add(1); n > maxExports {
+		h.exports.Add(-1)
+		c.Response().Header().Set(echo.HeaderRetryAfter, "30")
+		return &models.Error{Code: models.EBUSY, Message: fmt.Sprintf("%d exports are under way, the most this server sends at a time; retry later", maxExports)}
+	}
+	defer h.exports.Add(-1)
+	out := &csvAnswer{res: c.Response(), rc: http.NewResponseController(c.Response()), began: time.Now()}
+	out.extend(out.began)
 	var w io.Writer = out
 	if bom != nil && *bom {
 		w = store.WithBOM(out) // sent with the header line
@@ -314,21 +329,31 @@ func (h csvHandlers) exportRuns(c echo.Context) error {
 // exportProgress bytes, or every second, it moves the connection's write
 // deadline exportWindow ahead: a long export goes on past the server's
 // write timeout while the client takes its bytes, and a client that stops
-// taking them is let go exportWindow after its last progress.
+// taking them is let go exportWindow after its last progress. One that
+// takes them slower than exportMinRate on average (after exportGrace) is
+// not waited for any longer either: its deadline stays, and the export is
+// broken off when it passes, so that a slow reader cannot hold a database
+// connection for hours.
 type csvAnswer struct {
 	res *echo.Response
 	rc  *http.ResponseController
-	// sent is the count of bytes written since the deadline last moved, at.
-	sent int
-	at   time.Time
+	// sent is the count of bytes written since the deadline last moved, at;
+	// total since the export began.
+	sent, total int
+	at, began   time.Time
 }
 
 const (
 	exportProgress = 64 << 10
 	exportWindow   = 60 * time.Second // as serve's write timeout
+	exportMinRate  = 64 << 10         // bytes per second, on average
+	exportGrace    = 2 * exportWindow
 )
 
 func (w *csvAnswer) extend(now time.Time) {
+	if took := now.Sub(w.began); took > exportGrace && float64(w.total) < exportMinRate*took.Seconds() {
+		return // too slow a reader: the deadline set last stands
+	}
 	// A writer that cannot set deadlines (a test's recorder) has none to move.
 	_ = w.rc.SetWriteDeadline(now.Add(exportWindow))
 	w.sent, w.at = 0, now
@@ -345,6 +370,7 @@ func (w *csvAnswer) Write(b []byte) (int, error) {
 	if !w.res.Committed {
 		w.commit()
 	}
+	w.total += len(b)
 	if w.sent += len(b); w.sent >= exportProgress {
 		w.extend(time.Now())
 	} else if now := time.Now(); now.Sub(w.at) >= time.Second {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"banlie/models"
 
@@ -122,7 +123,7 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler,
 	)
 	routes := routeHandlers{cfg.Store}
 	runs := runHandlers{cfg.Store}
-	csv := csvHandlers{cfg.Store, cfg.Log, parseImportLimit(cfg.ImportLimit)}
+	csv := csvHandlers{cfg.Store, cfg.Log, parseImportLimit(cfg.ImportLimit), &atomic.Int64{}}
 	seaRail := seaRailHandlers{cfg.Store}
 	ports := portHandlers{cfg.Store}
 	totals := totalsHandlers{cfg.Store}

@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -112,5 +114,28 @@ func TestBoundName(t *testing.T) {
 		if got != want || len(got) > maxParamName {
 			t.Errorf("boundName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// An export's write deadline moves on while its client takes the CSV at
+// least at exportMinRate on average; past exportGrace, a slower client's
+// deadline stays where it was, so that the export ends when it passes.
+func TestExportDeadlineNeedsARate(t *testing.T) {
+	t0 := time.Now()
+	w := &csvAnswer{rc: http.NewResponseController(httptest.NewRecorder()), began: t0}
+	w.total = 1 << 20
+	w.extend(t0.Add(10 * time.Second))
+	if !w.at.Equal(t0.Add(10 * time.Second)) {
+		t.Fatalf("within the grace: deadline moved at %v", w.at)
+	}
+	late := t0.Add(exportGrace + time.Second)
+	w.extend(late) // 1 MiB in two minutes: under 64 KiB/s
+	if w.at.Equal(late) {
+		t.Error("a reader slower than the minimum rate got more time")
+	}
+	w.total = int(exportMinRate * (exportGrace + time.Second).Seconds())
+	w.extend(late)
+	if !w.at.Equal(late) {
+		t.Error("a reader at the minimum rate got no more time")
 	}
 }

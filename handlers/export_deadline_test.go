@@ -112,3 +112,83 @@ func exportPausing(t *testing.T, url string, dialer *net.Dialer, gzipped bool, n
 		}
 	}
 }
+
+// TestExportsAreBounded: an export holds a database connection while its
+// client takes the CSV, so a server sends at most four at a time; a fifth
+// answers 503 with Retry-After, and once one of the four is over, the next
+// is sent.
+func TestExportsAreBounded(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	for _, code := range []string{"SCO-TJ-MOW", "XIAN-DUIS", "CHONGQING-LODZ", "YIWU-MAD", "HEFEI-HAM"} {
+		ts.mustDo(t, http.StatusCreated, "POST", "/api/v1/routes", routeBody(code))
+	}
+	for i, q := range seedRunsStatements {
+		args := []any{}
+		if i == 0 {
+			args = append(args, 4000)
+		}
+		if err := ts.Store.DB().Exec(q, args...).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewUnstartedServer(ts.handler)
+	srv.Listener = smallBuffers{srv.Listener}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		if err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10) }); err != nil {
+			return err
+		}
+		return serr
+	}}
+	// Four exports whose clients take the first bytes and then nothing:
+	// the server's writes wait for them.
+	var held []*http.Response
+	for range 4 {
+		tr := &http.Transport{DialContext: dialer.DialContext, DisableCompression: true}
+		t.Cleanup(tr.CloseIdleConnections)
+		res, err := (&http.Client{Transport: tr}).Get(srv.URL + "/api/v1/runs/export")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("export: %d", res.StatusCode)
+		}
+		held = append(held, res)
+	}
+	res, err := http.Get(srv.URL + "/api/v1/runs/export")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" || !bytes.Contains(body, []byte("4 exports are under way")) {
+		t.Fatalf("a fifth export: %d %q %s", res.StatusCode, res.Header.Get("Retry-After"), body)
+	}
+	// One client goes away: its export ends, and the next one is sent.
+	held[0].Body.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := http.Get(srv.URL + "/api/v1/runs/export")
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == http.StatusOK {
+			if n := bytes.Count(all, []byte("\n")); n != 4001 {
+				t.Fatalf("the export after one ended has %d lines", n)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no export was sent after one of the four ended")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, r := range held[1:] {
+		r.Body.Close()
+	}
+}
