@@ -98,7 +98,8 @@ func TestFailingJobRunWithIdempotencyKey(t *testing.T) {
 
 // A long job asked for by hand answers 202 at once, while it runs; its
 // run reads running until it ends, then ok; a second request while it runs
-// starts a run that waits for the first. A run of another job, or an id
+// starts a run that waits for the first, and a third, while that one
+// waits, answers it again. A run of another job, or an id
 // that is no run, is not found.
 func TestJobRunAnswersAtOnce(t *testing.T) {
 	t.Parallel()
@@ -143,6 +144,14 @@ func TestJobRunAnswersAtOnce(t *testing.T) {
 	second.decode(t, &b)
 	if b.ID == a.ID {
 		t.Fatalf("the second request answered the first run")
+	}
+	// A third while the second waits: the waiting run again, not a third
+	// run queued behind it.
+	var c struct{ ID int64 }
+	third := ts.mustDo(t, 202, "POST", "/api/v1/jobs/slow/run", nil)
+	third.decode(t, &c)
+	if c.ID != b.ID || third.Header.Get("Location") != second.Header.Get("Location") {
+		t.Fatalf("the third request answered run %d at %q, want the waiting run %d", c.ID, third.Header.Get("Location"), b.ID)
 	}
 	select {
 	case <-started:

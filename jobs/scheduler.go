@@ -42,6 +42,10 @@ type entry struct {
 	job Job
 	id  cron.EntryID
 	mu  sync.Mutex // held while the job runs: no overlapping runs
+	// trigger is held while a run by hand is claimed; queued is the run by
+	// hand that waits for the one in progress (Scheduler.mu guards it).
+	trigger sync.Mutex
+	queued  *models.JobRun
 }
 
 // Default lease figures: a running run's heartbeat is renewed every
@@ -326,7 +330,8 @@ func (s *Scheduler) RunNow(ctx context.Context, w store.Write, name string) (mod
 // Trigger starts a run of a job now and answers the recorded run, still
 // running, at once: the run goes on in the background, after a run of the
 // same job in progress on this instance has ended, and stops when the
-// scheduler stops. Ended(id) says when it is over. An unknown name is
+// scheduler stops. While a run by hand waits so, Trigger answers that run
+// again instead of recording another. Ended(id) says when it is over. An unknown name is
 // ENOTFOUND. The run is claimed under w (its Idempotency-Key claim is
 // recorded with it); the job's own writes are not the request's.
 func (s *Scheduler) Trigger(ctx context.Context, w store.Write, name string) (models.JobRun, error) {
@@ -336,6 +341,16 @@ func (s *Scheduler) Trigger(ctx context.Context, w store.Write, name string) (mo
 	if e == nil {
 		return models.JobRun{}, models.Errorf(models.ENOTFOUND, "no job named %q", name)
 	}
+	// One run by hand waits at most: asked again meanwhile, the job answers
+	// that run, so that retries cannot queue rebuild after rebuild.
+	e.trigger.Lock()
+	defer e.trigger.Unlock()
+	s.mu.Lock()
+	if q := e.queued; q != nil {
+		s.mu.Unlock()
+		return *q, nil
+	}
+	s.mu.Unlock()
 	run, _, err := s.st.ClaimJobRun(ctx, w, name, nil, s.instance)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -348,6 +363,8 @@ func (s *Scheduler) Trigger(ctx context.Context, w store.Write, name string) (mo
 	// Its heartbeat is renewed while it waits for the run before it.
 	s.running[run.ID] = true
 	s.ended[run.ID] = ended
+	queued := run
+	e.queued = &queued
 	s.mu.Unlock()
 	s.background.Add(1)
 	go func() {
@@ -361,6 +378,11 @@ func (s *Scheduler) Trigger(ctx context.Context, w store.Write, name string) (mo
 		}()
 		e.mu.Lock()
 		defer e.mu.Unlock()
+		s.mu.Lock()
+		if e.queued != nil && e.queued.ID == run.ID {
+			e.queued = nil // it runs: the next run by hand waits for it
+		}
+		s.mu.Unlock()
 		if _, err := s.execute(s.ctx, w.Unclaimed(), e, run); err != nil {
 			s.log.Error("job run by hand", "job", name, "job_run_id", run.ID, "err", err)
 		}
