@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -123,32 +123,44 @@ func (s *Store) computeTransit(ctx context.Context, from, to models.Day, sc mode
 		return transitEntry{}, err
 	}
 	defer rows.Close()
-	var runs []models.ArrivedRun
+	// Only durations are kept, by direction and by route and direction:
+	// 16 bytes a run.
+	type routeDir struct {
+		id  int64
+		dir string
+	}
+	byDir := map[string][]time.Duration{}
+	byRoute := map[routeDir][]time.Duration{}
+	var dirBytes sql.RawBytes
 	for rows.Next() {
-		var r models.ArrivedRun
 		var id int64
 		var dep, arr time.Time
-		if err := rows.Scan(&id, &r.Direction, &dep, &arr); err != nil {
+		if err := rows.Scan(&id, &dirBytes, &dep, &arr); err != nil {
 			return transitEntry{}, err
 		}
-		// The route's id stands in for its code until the names are read.
-		r.Route = fmt.Sprint(id)
-		r.Transit = arr.Sub(dep)
-		runs = append(runs, r)
+		dir := models.DirOutbound
+		if string(dirBytes) == models.DirInbound {
+			dir = models.DirInbound
+		}
+		d := arr.Sub(dep)
+		byDir[dir] = append(byDir[dir], d)
+		k := routeDir{id, dir}
+		byRoute[k] = append(byRoute[k], d)
 	}
 	if err := rows.Err(); err != nil {
 		return transitEntry{}, err
 	}
-	t := models.TransitTimesOf(runs)
-	e := transitEntry{times: t}
-	for _, r := range t.Routes {
-		var id int64
-		if _, err := fmt.Sscan(r.Route, &id); err != nil {
-			return transitEntry{}, fmt.Errorf("transit: route id %q: %w", r.Route, err)
-		}
-		e.routes = append(e.routes, transitByID{id: id, RouteTransit: r})
+	median := func(ds []time.Duration) float64 { return models.Days(*models.MedianDuration(ds)) }
+	var e transitEntry
+	if ds := byDir[models.DirOutbound]; len(ds) > 0 {
+		e.times.Outbound = &models.DirectionTransit{Runs: len(ds), MedianDays: median(ds)}
 	}
-	e.times.Routes = nil
+	if ds := byDir[models.DirInbound]; len(ds) > 0 {
+		e.times.Inbound = &models.DirectionTransit{Runs: len(ds), MedianDays: median(ds)}
+	}
+	for k, ds := range byRoute {
+		e.routes = append(e.routes, transitByID{id: k.id, RouteTransit: models.RouteTransit{Direction: k.dir, Runs: len(ds), MedianDays: median(ds)}})
+	}
 	return e, nil
 }
 
