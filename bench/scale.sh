@@ -60,11 +60,12 @@ for n in "$small" "$large"; do
   t1=$(ms)
   lines=$(($(wc -l <"$work/export-$n.csv") - 1))
   echo "export over HTTP: $lines runs in $((t1 - t0)) ms; $(rss)"
-  # An import of 100,000 new runs over HTTP: the export's lines with new
-  # train numbers (and without the id column), all or nothing.
-  python3 - "$work/export-$n.csv" "$work/import-$n.csv" <<'EOF'
+  # An import of up to 100,000 new runs over HTTP: the export's lines with
+  # new train numbers, unique to this run of the script (and without the id
+  # column or container numbers), all or nothing.
+  python3 - "$work/export-$n.csv" "$work/import-$n.csv" "$(ms)" <<'EOF'
 import csv, sys
-src, dst = sys.argv[1], sys.argv[2]
+src, dst, stamp = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(src, newline="", encoding="utf-8") as f, open(dst, "w", newline="", encoding="utf-8") as g:
     r, w = csv.reader(f), csv.writer(g)
     head = next(r)
@@ -73,7 +74,7 @@ with open(src, newline="", encoding="utf-8") as f, open(dst, "w", newline="", en
     for k, row in enumerate(r):
         if k == 100000:
             break
-        row[num] = "S%d" % k
+        row[num] = "S%s-%d" % (stamp[-6:], k)
         row[head.index("container_numbers")] = ""
         w.writerow([c for i, c in enumerate(row) if i != drop])
 EOF
