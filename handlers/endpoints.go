@@ -122,7 +122,7 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler,
 	)
 	routes := routeHandlers{cfg.Store}
 	runs := runHandlers{cfg.Store}
-	csv := csvHandlers{cfg.Store, cfg.Log, parseImportLimit(cfg.ImportLimit)}
+	csv := csvHandlers{cfg.Store, cfg.Log, parseImportLimit(cfg.ImportLimit), cfg.ImportStall}
 	seaRail := seaRailHandlers{cfg.Store}
 	ports := portHandlers{cfg.Store}
 	totals := totalsHandlers{cfg.Store}
