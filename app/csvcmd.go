@@ -25,6 +25,11 @@ container_numbers [箱号] (separated by ; or spaces). Cells are separated by
 commas, semicolons or tabs (found from the header line).`
 
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+	return importFrom(ctx, args, os.Stdin, stdout, stderr, log)
+}
+
+// importFrom is cmdImport reading --runs - from stdin.
+func importFrom(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.Writer, log *slog.Logger) error {
 	var cfg Config
 	var runs, mode, encoding string
 	var dry bool
@@ -46,20 +51,20 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	if !ok {
 		return fmt.Errorf("import: --encoding must be one of %s, not %q", strings.Join(store.CSVCharsets, ", "), encoding)
 	}
-	var in io.Reader = os.Stdin
-	src := os.Stdin
+	src := stdin
 	if runs != "-" {
 		f, err := os.Open(runs)
 		if err != nil {
 			return fmt.Errorf("import: %w", err)
 		}
 		defer f.Close()
-		in, src = f, f
+		src = f
 	}
-	var size int64 // 0: unknown (a pipe)
-	if fi, err := src.Stat(); err == nil && fi.Mode().IsRegular() {
-		size = fi.Size()
+	in, size, err := spoolInput(src)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
 	}
+	defer in.Close()
 	// The file is read as it is imported, a batch of lines at a time.
 	file, err := store.ReadRunsCSV(in, charset)
 	if err != nil {
@@ -72,7 +77,10 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	defer store.Close(st.DB())
 	prog := newImportProgress(stderr, size, time.Now)
 	res, err := st.ImportRuns(ctx, st.WriteBy(models.Actor{Name: "cli-import"}, nil), file,
-		store.ImportOptions{Mode: mode, DryRun: dry, Progress: prog.update})
+		store.ImportOptions{Mode: mode, DryRun: dry, Progress: prog.update,
+			Log: func(err error) {
+				log.Warn("import: the runs were imported, but the statistics refresh failed", "err", err)
+			}})
 	prog.end()
 	if err != nil {
 		return printImportError(stderr, err)
@@ -95,6 +103,38 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	}
 	fmt.Fprintln(stdout)
 	return nil
+}
+
+// spoolInput answers src to import from and its size: a regular file as
+// it is; anything else (a pipe, a terminal) is copied to a temporary file
+// first, removed when the answer is closed, so that the import's write
+// transaction (which holds SQLite's single writer) never waits on a slow
+// pipe.
+func spoolInput(src *os.File) (io.ReadCloser, int64, error) {
+	if fi, err := src.Stat(); err == nil && fi.Mode().IsRegular() {
+		return io.NopCloser(src), fi.Size(), nil
+	}
+	tmp, err := os.CreateTemp("", "banlie-import-*.csv")
+	if err != nil {
+		return nil, 0, fmt.Errorf("spool the input: %w", err)
+	}
+	spooled := &removedFile{tmp}
+	n, err := io.Copy(tmp, src)
+	if err == nil {
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		spooled.Close()
+		return nil, 0, fmt.Errorf("spool the input: %w", err)
+	}
+	return spooled, n, nil
+}
+
+// removedFile is a temporary file removed when closed.
+type removedFile struct{ *os.File }
+
+func (f *removedFile) Close() error {
+	return errors.Join(f.File.Close(), os.Remove(f.Name()))
 }
 
 // printImportError lists a refused import's problems, each with its code.

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -167,6 +168,9 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, hooks ServeHooks) 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if n := handlers.RemoveStaleTempFiles(os.TempDir(), time.Hour); n > 0 {
+		log.Info("removed request bodies a crash left in the temporary directory", "files", n)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "db", store.DisplayDB(cfg.DB), "tz", st.Loc.String())
 	if hooks.Listening != nil {

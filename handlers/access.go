@@ -219,12 +219,16 @@ func (w *captureWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// Unwrap lets http.ResponseController reach the connection (an import
+// moves its deadlines on).
+func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // idempotency honours Idempotency-Key on the endpoints that say so (every
 // POST; see endpointTable.handlingOf): the same key and body within
 // 24 hours answers the first answer again and writes nothing; a concurrent
 // retry waits for the first; another body with the key is a 422. 5xx answers
 // are not kept, so a retry can still succeed.
-func idempotency(st *store.Store, replays prometheus.Counter, table *endpointTable) echo.MiddlewareFunc {
+func idempotency(st *store.Store, replays prometheus.Counter, table *endpointTable, stall time.Duration) echo.MiddlewareFunc {
 	var locks idemLocks
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -241,9 +245,9 @@ func idempotency(st *store.Store, replays prometheus.Counter, table *endpointTab
 			// in a temporary file, not in memory.
 			sum := sha256.New()
 			io.WriteString(sum, req.Method+" "+req.URL.RequestURI()+"\n")
-			body, err := bufferBody(c, sum)
+			body, err := bufferBody(c, sum, stall)
 			if err != nil {
-				return err // over the body limit: 413
+				return err // over the body limit: 413; the client's: 400
 			}
 			defer body.Close()
 			req.Body = body

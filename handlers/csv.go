@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -27,7 +28,8 @@ import (
 type csvHandlers struct {
 	st          *store.Store
 	log         *slog.Logger
-	importLimit int64 // bytes
+	importLimit int64         // bytes
+	stall       time.Duration // see importStall
 	// exports counts the exports under way: each holds a database
 	// connection (and, on SQLite, what the write-ahead log may not
 	// checkpoint past) for as long as its client takes the CSV.
@@ -51,6 +53,7 @@ const DefaultImportLimit = "64MiB"
 // importStall is how long an import may go without progress (a MiB of its
 // body received, a batch of its lines written) before the connection's
 // deadlines end it; the server's own timeouts would cut a large import.
+// Config.ImportStall sets another.
 const importStall = 30 * time.Second
 
 // parseImportLimit reads Config.ImportLimit ("64MiB"; "" is
@@ -96,13 +99,15 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 	}
 	// The connection's deadlines move on while the import does (the
 	// server's ReadTimeout and WriteTimeout count from the request's start).
-	progress := moveDeadlines(c)
-	progress()
+	dl := moveDeadlines(c, h.stall)
+	dl.progress()
 	// The body is spooled to a file first, so that a slow upload never
 	// holds the write transaction open; the file goes when the import ends.
-	// (Under an Idempotency-Key a large body is in a file already.)
+	// (Under an Idempotency-Key a large body is in a file already, read
+	// to its end.)
 	if kept, ok := req.Body.(*tempFile); ok {
-		return h.importFrom(c, kept.File, charset, dry, mode, progress)
+		dl.bodyRead()
+		return h.importFrom(c, kept.File, charset, dry, mode, dl.progress)
 	}
 	tmp, err := os.CreateTemp("", "banlie-import-*.csv")
 	if err != nil {
@@ -112,24 +117,14 @@ func (h csvHandlers) importRuns(c echo.Context) error {
 		tmp.Close()
 		os.Remove(tmp.Name())
 	}()
-	if err := spool(tmp, http.MaxBytesReader(c.Response(), req.Body, h.importLimit), progress); err != nil {
-		var mbe *http.MaxBytesError
-		var he *echo.HTTPError
-		var pe *os.PathError
-		switch {
-		case errors.As(err, &mbe):
-			return h.tooLarge()
-		case errors.As(err, &he):
-			return he // over the import limit, told by the body limit's reader: 413
-		case errors.As(err, &pe):
-			return fmt.Errorf("import: spool the body: %w", err) // the disk, not the client
-		}
-		return models.BadRequestf("the request body could not be read")
+	if err := spool(tmp, http.MaxBytesReader(c.Response(), req.Body, h.importLimit), dl.progress); err != nil {
+		return bodyError(err, h.tooLarge, "import: spool the body")
 	}
+	dl.bodyRead()
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("import: spool the body: %w", err)
 	}
-	return h.importFrom(c, tmp, charset, dry, mode, progress)
+	return h.importFrom(c, tmp, charset, dry, mode, dl.progress)
 }
 
 // importFrom imports the spooled body, moving the deadlines on at every
@@ -139,7 +134,10 @@ func (h csvHandlers) importFrom(c echo.Context, body io.Reader, charset string, 
 	if err != nil {
 		return err
 	}
-	opt := store.ImportOptions{DryRun: dry != nil && *dry, Progress: func(int, int64) { progress() }}
+	opt := store.ImportOptions{DryRun: dry != nil && *dry, Progress: func(int, int64) { progress() },
+		Log: func(err error) {
+			h.log.Warn("import: the runs were imported, but the statistics refresh failed", "err", err)
+		}}
 	if mode != nil {
 		opt.Mode = *mode
 	}
@@ -150,22 +148,70 @@ func (h csvHandlers) importFrom(c echo.Context, body io.Reader, charset string, 
 	return c.JSON(http.StatusOK, res)
 }
 
+// bodyError maps an error met while a request's body is read (and
+// spooled, in what): over a limit, the limit's 413 (tooLarge for
+// http.MaxBytesReader's, the body limit's own as it is); the disk's
+// errors as they are (a 500, logged); any other is the client's (it
+// reset the connection, stopped sending until a deadline), a 400.
+func bodyError(err error, tooLarge func() error, what string) error {
+	var mbe *http.MaxBytesError
+	var he *echo.HTTPError
+	var pe *os.PathError
+	switch {
+	case errors.As(err, &mbe):
+		return tooLarge()
+	case errors.As(err, &he):
+		return he // over the limit, told by the body limit's reader: 413
+	case errors.As(err, &pe):
+		return fmt.Errorf("%s: %w", what, err) // the disk, not the client
+	}
+	return models.BadRequestf("the request body could not be read")
+}
+
 // tooLarge is the 413 of a body over the import limit.
 func (h csvHandlers) tooLarge() error {
 	return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
 		fmt.Sprintf("the CSV is larger than the import limit of %s; split the file (lines already imported are skipped when sent again)", units.Format(h.importLimit)))
 }
 
-// moveDeadlines answers a function that moves the connection's read and
-// write deadlines importStall ahead: called as a long request makes
-// progress, so that the server's timeouts do not cut it.
-func moveDeadlines(c echo.Context) func() {
-	rc := http.NewResponseController(c.Response())
-	return func() {
-		t := time.Now().Add(importStall)
-		_ = rc.SetReadDeadline(t) // not every writer has deadlines (tests): no matter
-		_ = rc.SetWriteDeadline(t)
+// importDeadlines moves a long request's connection deadlines stall
+// ahead as it makes progress, so that the server's timeouts (which count
+// from the request's start) do not cut it.
+type importDeadlines struct {
+	rc    *http.ResponseController
+	stall time.Duration
+	read  bool // the body is read to its end
+}
+
+// moveDeadlines answers the deadlines of c's connection, moved stall
+// (0: importStall) ahead by each progress.
+func moveDeadlines(c echo.Context, stall time.Duration) *importDeadlines {
+	if stall <= 0 {
+		stall = importStall
 	}
+	return &importDeadlines{rc: http.NewResponseController(c.Response()), stall: stall}
+}
+
+// progress moves the write deadline on, and the read deadline too while
+// the body is still arriving.
+func (d *importDeadlines) progress() {
+	t := time.Now().Add(d.stall)
+	if !d.read {
+		_ = d.rc.SetReadDeadline(t) // not every writer has deadlines (tests): no matter
+	}
+	_ = d.rc.SetWriteDeadline(t)
+}
+
+// bodyRead says the body has been read to its end. net/http then reads
+// the connection in the background, and cancels the request's context
+// when that read fails: a read deadline passing while the request works
+// would cancel (and so roll back) it. The read deadline is cleared (the
+// server sets its own again for the connection's next request); only the
+// write deadline moves from here on.
+func (d *importDeadlines) bodyRead() {
+	d.read = true
+	_ = d.rc.SetReadDeadline(time.Time{})
+	d.progress()
 }
 
 // memBody is how much of a body bufferBody keeps in memory; past it the
@@ -176,20 +222,23 @@ const memBody = 1 << 20
 // it back to be read again, held in memory up to memBody and in a
 // temporary file past it (an import's CSV), moving the connection's
 // deadlines on as an import's arrives. The answer's Close removes the file.
-func bufferBody(c echo.Context, h io.Writer) (io.ReadCloser, error) {
-	progress := func() {}
+func bufferBody(c echo.Context, h io.Writer, stall time.Duration) (io.ReadCloser, error) {
+	progress, read := func() {}, func() {}
 	if c.Path() == importPath {
-		// A large file may take a while to arrive.
-		progress = moveDeadlines(c)
-		progress()
+		// A large file may take a while to arrive; once it has, the
+		// import may wait for the writer and take a while too.
+		dl := moveDeadlines(c, stall)
+		dl.progress()
+		progress, read = dl.progress, dl.bodyRead
 	}
 	body := io.TeeReader(c.Request().Body, h)
 	var mem bytes.Buffer
 	n, err := io.Copy(&mem, io.LimitReader(body, memBody+1))
 	if err != nil {
-		return nil, err
+		return nil, bodyError(err, tooLarge, "spool the body")
 	}
 	if n <= memBody {
+		read()
 		return io.NopCloser(&mem), nil
 	}
 	tmp, err := os.CreateTemp("", "banlie-body-*")
@@ -203,13 +252,42 @@ func bufferBody(c echo.Context, h io.Writer) (io.ReadCloser, error) {
 	}
 	if err := spool(tmp, body, progress); err != nil {
 		f.Close()
-		return nil, err
+		return nil, bodyError(err, tooLarge, "spool the body")
 	}
+	read()
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("spool the body: %w", err)
 	}
 	return f, nil
+}
+
+// tooLarge is the 413 of a body over the limit that
+// http.MaxBytesReader tells (the body limit's reader has its own).
+func tooLarge() error { return echo.ErrStatusRequestEntityTooLarge }
+
+// tempPatterns are the names of the temporary files bodies are spooled
+// to (bufferBody, importRuns and the CLI's import of a pipe).
+var tempPatterns = []string{"banlie-body-*", "banlie-import-*"}
+
+// RemoveStaleTempFiles removes from dir the spooled bodies older than
+// age: a process that crashed left them (a request's go when it ends).
+// It answers how many it removed; what it cannot remove is let be.
+func RemoveStaleTempFiles(dir string, age time.Duration) int {
+	n := 0
+	for _, pat := range tempPatterns {
+		names, _ := filepath.Glob(filepath.Join(dir, pat))
+		for _, name := range names {
+			fi, err := os.Lstat(name)
+			if err != nil || !fi.Mode().IsRegular() || time.Since(fi.ModTime()) < age {
+				continue
+			}
+			if os.Remove(name) == nil {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // tempFile is a temporary file removed when closed.

@@ -123,7 +123,7 @@ func endpoints(cfg Config, base func(echo.Context) string, metrics http.Handler,
 	)
 	routes := routeHandlers{cfg.Store}
 	runs := runHandlers{cfg.Store}
-	csv := csvHandlers{cfg.Store, cfg.Log, parseImportLimit(cfg.ImportLimit), &atomic.Int64{}}
+	csv := csvHandlers{cfg.Store, cfg.Log, parseImportLimit(cfg.ImportLimit), cfg.ImportStall, &atomic.Int64{}}
 	seaRail := seaRailHandlers{cfg.Store}
 	ports := portHandlers{cfg.Store}
 	totals := totalsHandlers{cfg.Store}

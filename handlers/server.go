@@ -46,6 +46,9 @@ type Config struct {
 	// file, spooled to a temporary file before it is imported), in the
 	// same units; "" takes DefaultImportLimit.
 	ImportLimit string
+	// ImportStall is how long an import may go without progress before
+	// the connection's deadlines end it; 0 takes 30 s.
+	ImportStall time.Duration
 	// Jobs is the scheduler.
 	Jobs JobRunner
 	// PrivateReads makes every read need a viewer token.
@@ -173,7 +176,7 @@ func newServer(cfg Config) (*echo.Echo, []endpoint) {
 	// answer cache, so that a refused query claims no Idempotency-Key and
 	// keeps no answer.
 	e.Use(refuseUnknownQuery(table))
-	e.Use(idempotency(cfg.Store, met.replays, table))
+	e.Use(idempotency(cfg.Store, met.replays, table, cfg.ImportStall))
 	e.Use(conditionalGET(cfg.Store, base, met.answers, table))
 
 	for _, ep := range eps {

@@ -135,6 +135,9 @@ func keyOf(r runRow) runKey { return runKey{r.RouteID, r.NumberKey, r.DepartedDa
 func (b *bulkImport) flush() error {
 	lines := b.lines
 	defer func() { b.lines = b.lines[:0] }()
+	if err := b.ctx.Err(); err != nil {
+		return err // the caller went away: its transaction (savepoint) is rolled back
+	}
 	errs := make([][]models.FieldError, len(lines))
 	defer func() {
 		for _, line := range errs {
@@ -376,7 +379,10 @@ func (b *bulkImport) insertRuns(rows []bulkRow) (bool, error) {
 	if err := tx.exec("SAVEPOINT banlie_bulk"); err != nil {
 		return false, err
 	}
-	ids, err := st.QueryContext(b.ctx, args...)
+	// Without the import's cancellation: SQLite interrupts a cancelled
+	// statement, which in a group commit (group.go) may roll back the
+	// other callers' writes; a cancelled import stops between batches.
+	ids, err := st.QueryContext(context.WithoutCancel(b.ctx), args...)
 	if err == nil {
 		err = func() error {
 			defer ids.Close()
@@ -442,7 +448,7 @@ func (b *bulkImport) audit(rows []bulkRow) error {
 		}
 		args = append(args, at, a.Name, "runs.create", "run", idString(r.row.ID), nil, string(data), a.RequestID)
 	}
-	got, err := st.QueryContext(b.ctx, args...)
+	got, err := st.QueryContext(context.WithoutCancel(b.ctx), args...) // as insertRuns does
 	if err != nil {
 		return fmt.Errorf("import: audit: %w", err)
 	}

@@ -392,12 +392,15 @@ type CSVFormat struct {
 
 // ImportOptions say how to import: Mode is one of ImportModes ("" is
 // create); a dry run writes nothing. Progress, when set, is called as the
-// import goes (after each batch of lines, and once at the end) with the
-// lines read so far and the bytes of the source read.
+// import goes (after each batch of lines, every bulkBatch lines with an
+// id, and once at the end) with the lines read so far and the bytes of
+// the source read. Log, when set, is told what failed after the import
+// committed (the statistics refresh), which does not fail the import.
 type ImportOptions struct {
 	Mode     string
 	DryRun   bool
 	Progress func(lines int, bytes int64)
+	Log      func(err error)
 	// lineByLine writes every line through CreateRun, as imports did
 	// before batches: the reference the tests hold the batches to.
 	lineByLine bool
@@ -528,7 +531,7 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, f RunsCSV, opt ImportOp
 	}
 	errRollback := errors.New("dry run or invalid lines: roll back")
 	ids := map[int64]int{} // the line of each id
-	lines := 0
+	lines, upserts := 0, 0
 	progress := func() {
 		if opt.Progress != nil {
 			opt.Progress(lines, f.BytesRead())
@@ -613,6 +616,9 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, f RunsCSV, opt ImportOp
 				if err := tx.upsertLine(ctx, w, l, cols, &res); err != nil {
 					return err
 				}
+				if upserts++; upserts%bulkBatch == 0 {
+					progress() // one at a time, as a batch takes
+				}
 				continue
 			}
 			if b.add(l) {
@@ -645,9 +651,11 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, f RunsCSV, opt ImportOp
 		return res, &models.Error{Code: models.EINVALID, Message: msg, Fields: res.Errors}
 	}
 	if err == nil && !opt.DryRun && res.Created+res.Updated >= OptimizeAfterRows {
-		// The planner's statistics follow the table's growth.
-		if oerr := s.Optimize(ctx); oerr != nil {
-			return res, fmt.Errorf("import: the import committed, but: %w", oerr)
+		// The planner's statistics follow the table's growth. The import
+		// is committed: neither its caller going away nor a failure here
+		// makes it fail (a retry would be told to import it again).
+		if oerr := s.Optimize(context.WithoutCancel(ctx)); oerr != nil && opt.Log != nil {
+			opt.Log(fmt.Errorf("import: the import committed, but: %w", oerr))
 		}
 	}
 	return res, err
