@@ -27,6 +27,18 @@ func (l smallBuffers) Accept() (net.Conn, error) {
 	return c, err
 }
 
+// smallReceiveBuffer dials connections with a small receive buffer, so
+// that a server's writes wait for the client to read.
+func smallReceiveBuffer() *net.Dialer {
+	return &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		if err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10) }); err != nil {
+			return err
+		}
+		return serr
+	}}
+}
+
 // TestExportOutlastsTheWriteTimeout: an export that takes longer than the
 // server's write timeout (200 ms here, while the client pauses after the
 // first bytes, with small socket buffers at both ends so that the server
@@ -54,13 +66,7 @@ func TestExportOutlastsTheWriteTimeout(t *testing.T) {
 	srv.Listener = smallBuffers{srv.Listener}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		if err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10) }); err != nil {
-			return err
-		}
-		return serr
-	}}
+	dialer := smallReceiveBuffer()
 	// Gzipped or not: the deadline is set through the compressor too.
 	for _, gzipped := range []bool{false, true} {
 		t.Run("gzip="+strconv.FormatBool(gzipped), func(t *testing.T) {
@@ -136,13 +142,7 @@ func TestExportsAreBounded(t *testing.T) {
 	srv.Listener = smallBuffers{srv.Listener}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		if err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10) }); err != nil {
-			return err
-		}
-		return serr
-	}}
+	dialer := smallReceiveBuffer()
 	// Four exports whose clients take the first bytes and then nothing:
 	// the server's writes wait for them.
 	var held []*http.Response
