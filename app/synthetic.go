@@ -467,10 +467,8 @@ func newSynthGen(loc *time.Location, today models.Day, opt SyntheticOptions) *sy
 		}
 		g.opened = append(g.opened, d.Start(loc))
 	}
-	var days []models.Day
 	var w []int64
 	for d := g.first; d.Before(today.Add(synthPlanDays)); d = d.Add(1) {
-		days = append(days, d)
 		w = append(w, g.weight(d, 90+g.rng.Int64N(21)))
 	}
 	g.perDay = demoApportion(int64(opt.Runs), w)
