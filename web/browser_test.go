@@ -1238,7 +1238,8 @@ func TestPrivateReadsSignIn(t *testing.T) {
 // writes nothing; the download carries the filters applied, and with a
 // token kept it is fetched with the token and saved from a Blob URL.
 func TestCSVImportExport(t *testing.T) {
-	s := startServer(t)
+	// The import limit is 1 MiB here, so that a file over it is small.
+	s := startServerWith(t, func(c *app.Config) { c.ImportLimit = "1MiB" })
 	dir := t.TempDir()
 
 	// An existing demo run, written as a CSV line that repeats it exactly.
@@ -1320,7 +1321,7 @@ func TestCSVImportExport(t *testing.T) {
 	tb.do(chromedp.SendKeys(chromedp.ID("r-token"), "bnl_wrong"), chromedp.Click(chromedp.ID("imp-check")))
 	tb.wait("the 401", `document.getElementById("imp-status").textContent.includes("unknown or revoked")`, 10*time.Second)
 	eval[bool](tb, `(document.getElementById("r-token").value = "", true)`)
-	// A file over the body limit (1 MiB): the 413 in words.
+	// A file over the import limit (1 MiB here): the 413 in words.
 	big := writeCSV("big.csv", nil)
 	if err := os.WriteFile(big, append(must(os.ReadFile(big)), bytes.Repeat([]byte("SCO-TJ-MOW,X1,outbound,2027-01-01T00:00:00+08:00,,planned,1,1,,\n"), 20000)...), 0o600); err != nil {
 		t.Fatal(err)
