@@ -120,7 +120,7 @@ func (h totalsHandlers) yearly(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := h.st.YearlyTotalsBy(c.Request().Context(), year, through, sc, by)
+	t, err := h.st.Polled().YearlyTotalsBy(c.Request().Context(), year, through, sc, by)
 	if err != nil {
 		return err
 	}

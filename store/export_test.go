@@ -19,3 +19,7 @@ func LineByLine(opt ImportOptions) ImportOptions {
 	opt.lineByLine = true
 	return opt
 }
+
+// TransitRefreshed waits for the transit times being computed aside
+// (Store.Polled) to be in.
+func (s *Store) TransitRefreshed() { s.transit.done.Wait() }

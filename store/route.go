@@ -114,7 +114,7 @@ func (s *Store) GetRoute(ctx context.Context, code string) (models.Route, error)
 }
 
 func (s *Store) withCtx(ctx context.Context) *Store {
-	return &Store{db: s.db.WithContext(ctx), Loc: s.Loc, Now: s.Now, writeMu: s.writeMu, inTx: s.inTx, w: s.w, pending: s.pending, bus: s.bus, depth: s.depth, group: s.group, ver: s.ver, transit: s.transit}
+	return &Store{db: s.db.WithContext(ctx), Loc: s.Loc, Now: s.Now, writeMu: s.writeMu, inTx: s.inTx, w: s.w, pending: s.pending, bus: s.bus, depth: s.depth, group: s.group, ver: s.ver, transit: s.transit, staleTransit: s.staleTransit}
 }
 
 func (s *Store) loadRoute(row routeRow) (models.Route, error) {

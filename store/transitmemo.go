@@ -27,6 +27,10 @@ type transitMemo struct {
 	mu      sync.Mutex
 	entries map[string]transitEntry
 	flight  singleflight.Group
+	// refreshing are the keys whose times are being computed aside while
+	// an older generation's are answered (Store.Polled); done counts them.
+	refreshing map[string]bool
+	done       sync.WaitGroup
 }
 
 type transitEntry struct {
@@ -45,7 +49,20 @@ type transitByID struct {
 // for); filling up starts afresh.
 const maxTransitEntries = 512
 
-func newTransitMemo() *transitMemo { return &transitMemo{entries: map[string]transitEntry{}} }
+func newTransitMemo() *transitMemo {
+	return &transitMemo{entries: map[string]transitEntry{}, refreshing: map[string]bool{}}
+}
+
+// Polled is the store for a dashboard's polls: the totals it answers may
+// quote the transit times of the roll-up before the last while the last
+// one's are computed aside (a second or so at a million runs); once they
+// are, the data version is raised, so that no kept answer holds the older
+// ones for longer. Other readers (the summaries) wait for the new ones.
+func (s *Store) Polled() *Store {
+	c := *s
+	c.staleTransit = true
+	return &c
+}
 
 // transitTimes answers the median transit times of the runs in scope that
 // arrived from from to to (days in the reporting time zone, inclusive).
@@ -67,29 +84,54 @@ func (s *Store) transitTimes(ctx context.Context, from, to models.Day, sc models
 	m.mu.Lock()
 	e, ok := m.entries[key]
 	m.mu.Unlock()
+	if ok && e.gen != wm.Value && s.staleTransit {
+		m.mu.Lock()
+		if !m.refreshing[key] {
+			m.refreshing[key] = true
+			m.done.Add(1)
+			go func() {
+				defer m.done.Done()
+				_, err, _ := m.flight.Do(key+"\x00"+wm.Value, compute(ctx, s, m, key, wm.Value, from, to, sc))
+				m.mu.Lock()
+				delete(m.refreshing, key)
+				m.mu.Unlock()
+				if err == nil {
+					// Kept answers quoting the older times are made anew.
+					_ = s.Tx(context.WithoutCancel(ctx), System, func(*Store) error { return nil })
+				}
+			}()
+		}
+		m.mu.Unlock()
+		return s.nameTransit(ctx, e)
+	}
 	if !ok || e.gen != wm.Value {
 		// The generation read before the runs: a roll-up that commits
 		// meanwhile makes the entry old at once, never the reverse.
-		v, err, _ := m.flight.Do(key+"\x00"+wm.Value, func() (any, error) {
-			e, err := s.computeTransit(context.WithoutCancel(ctx), from, to, sc)
-			if err != nil {
-				return nil, err
-			}
-			e.gen = wm.Value
-			m.mu.Lock()
-			if len(m.entries) >= maxTransitEntries {
-				m.entries = map[string]transitEntry{}
-			}
-			m.entries[key] = e
-			m.mu.Unlock()
-			return e, nil
-		})
+		v, err, _ := m.flight.Do(key+"\x00"+wm.Value, compute(ctx, s, m, key, wm.Value, from, to, sc))
 		if err != nil {
 			return models.TransitTimes{}, err
 		}
 		e = v.(transitEntry)
 	}
 	return s.nameTransit(ctx, e)
+}
+
+// compute is the memo's computation of key's times for generation gen.
+func compute(ctx context.Context, s *Store, m *transitMemo, key, gen string, from, to models.Day, sc models.Scope) func() (any, error) {
+	return func() (any, error) {
+		e, err := s.computeTransit(context.WithoutCancel(ctx), from, to, sc)
+		if err != nil {
+			return nil, err
+		}
+		e.gen = gen
+		m.mu.Lock()
+		if len(m.entries) >= maxTransitEntries {
+			m.entries = map[string]transitEntry{}
+		}
+		m.entries[key] = e
+		m.mu.Unlock()
+		return e, nil
+	}
 }
 
 func ptrText(p *string) string {

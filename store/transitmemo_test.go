@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -63,6 +64,60 @@ func TestTransitTimesFollowTheRollup(t *testing.T) {
 		y = yearly()
 		if o := y.Transit.Outbound; o.Runs != 4 || o.MedianDays != 16.5 || y.Transit.Routes[0].Runs != 4 {
 			t.Errorf("after the roll-up: %+v (want 4 runs, median 16.5 days)", y.Transit)
+		}
+	})
+}
+
+// A dashboard's poll (Store.Polled) after a roll-up answers the transit
+// times of the roll-up before at once while the new ones are computed
+// aside; once they are in, the data version has risen (kept answers are
+// made anew) and the poll answers them. Other readers wait for them.
+func TestPolledTransitTimesRefreshAside(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.mustRoute(t, "R-A", "rail")
+		arrive := func(number string, departed time.Time, days int) {
+			in := runInput("R-A", number, departed, 10)
+			in.Status = models.StatusArrived
+			in.ArrivedAt = ptr(departed.Add(time.Duration(days) * 24 * time.Hour).Format(time.RFC3339))
+			e.mustRun(t, in)
+		}
+		arrive("X8001", at("2026-03-02T08:00:00+08:00"), 16)
+		e.mustRollup(t, false)
+		polled := e.st.Polled()
+		yearly := func(st interface {
+			YearlyTotals(context.Context, int, int, models.Scope) (models.YearlyTotals, error)
+		}) models.YearlyTotals {
+			t.Helper()
+			y, err := st.YearlyTotals(e.ctx, 2026, 10, models.Scope{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return y
+		}
+		if y := yearly(polled); y.Transit.Outbound == nil || y.Transit.Outbound.Runs != 1 {
+			t.Fatalf("the first poll (nothing kept yet: computed): %+v", y.Transit)
+		}
+		arrive("X8002", at("2026-03-03T08:00:00+08:00"), 20)
+		e.mustRollup(t, false)
+		v0, err := e.st.DataVersion(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if y := yearly(polled); y.Transit.Outbound.Runs != 1 {
+			t.Errorf("the poll right after the roll-up: %d runs, want the roll-up before's 1", y.Transit.Outbound.Runs)
+		}
+		e.st.TransitRefreshed()
+		if v, err := e.st.DataVersion(e.ctx); err != nil || v <= v0 {
+			t.Errorf("data version %d after the refresh, was %d (%v)", v, v0, err)
+		}
+		if y := yearly(polled); y.Transit.Outbound.Runs != 2 || y.Transit.Outbound.MedianDays != 18 {
+			t.Errorf("the poll after the refresh: %+v", y.Transit.Outbound)
+		}
+		// A reader that is not a poll waits for the new times.
+		arrive("X8003", at("2026-03-04T08:00:00+08:00"), 30)
+		e.mustRollup(t, false)
+		if y := yearly(e.st); y.Transit.Outbound.Runs != 3 {
+			t.Errorf("a plain reader after the roll-up: %d runs, want 3", y.Transit.Outbound.Runs)
 		}
 	})
 }

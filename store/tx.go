@@ -45,8 +45,10 @@ type Store struct {
 	// ver is the data version as this process's listener knows it
 	// (PostgreSQL; nil on SQLite and in transactions).
 	ver *versionWatch
-	// transit keeps computed transit times until the next roll-up.
-	transit *transitMemo
+	// transit keeps computed transit times until the next roll-up;
+	// staleTransit lets this store answer the roll-up before's (Polled).
+	transit      *transitMemo
+	staleTransit bool
 }
 
 // Write is what the caller of a write says of it: who writes (audited as
