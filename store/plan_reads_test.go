@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"regexp"
@@ -128,38 +127,7 @@ func wantRange(t *testing.T, db *gorm.DB, what string, stmts []sentStmt, index s
 // in this plan means no index can serve the order.
 func pgPlanOf(t *testing.T, db *gorm.DB, query string, args []any) string {
 	t.Helper()
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	tx, err := sqlDB.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	for _, set := range []string{"enable_seqscan", "enable_sort", "enable_bitmapscan"} {
-		if _, err := tx.ExecContext(ctx, "SET LOCAL "+set+" = off"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rows, err := tx.QueryContext(ctx, "EXPLAIN "+query, args...)
-	if err != nil {
-		t.Fatalf("EXPLAIN %s: %v", query, err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, line)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(plan, "\n")
+	return planAvoiding(t, db, query, args, "enable_seqscan", "enable_sort", "enable_bitmapscan")
 }
 
 // TestRunListsReadIndexRanges: every page of the runs list the dashboard

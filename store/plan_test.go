@@ -75,6 +75,13 @@ func TestRunsByNumberUseAnIndex(t *testing.T) {
 // choose whatever the indexes.
 func planOf(t *testing.T, db *gorm.DB, query string, args []any) string {
 	t.Helper()
+	return planAvoiding(t, db, query, args, "enable_seqscan")
+}
+
+// planAvoiding is planOf with the PostgreSQL planner's methods named by
+// off (enable_seqscan, enable_sort, …) turned off.
+func planAvoiding(t *testing.T, db *gorm.DB, query string, args []any, off ...string) string {
+	t.Helper()
 	sqlDB, err := db.DB()
 	if err != nil {
 		t.Fatal(err)
@@ -88,8 +95,10 @@ func planOf(t *testing.T, db *gorm.DB, query string, args []any) string {
 	explain := "EXPLAIN QUERY PLAN "
 	if db.Dialector.Name() == storetest.Postgres {
 		explain = "EXPLAIN "
-		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
-			t.Fatal(err)
+		for _, set := range off {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL "+set+" = off"); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	rows, err := tx.QueryContext(ctx, explain+query, args...)
