@@ -181,7 +181,7 @@ func TestAdminWebhooks(t *testing.T) {
 	for len(heard) > 0 {
 		<-heard
 	}
-	tb.do(chromedp.Click(hookSel + ` tbody tr[data-status="failed"] button.retry`))
+	tb.click(hookSel + ` tbody tr[data-status="failed"] button.retry`)
 	timeout := time.After(10 * time.Second)
 	for got := ""; got != "/hook run.updated"; {
 		select {
@@ -193,7 +193,7 @@ func TestAdminWebhooks(t *testing.T) {
 	tb.wait("the retry's note", hook+`.querySelector(".hook-note").textContent.includes("Retry scheduled")`, 5*time.Second)
 
 	// Deactivated by hand.
-	tb.do(chromedp.Click(hookSel + ` button.toggle`))
+	tb.click(hookSel + ` button.toggle`)
 	tb.wait("the webhook deactivated", fmt.Sprintf(`document.querySelector('#adm-hooks .hook[data-id="%d"][data-active="false"]')`, hook1.ID), 5*time.Second)
 	var got struct{ Active bool }
 	s.getJSONWith(t, fmt.Sprintf("/api/v1/webhooks/%d", hook1.ID), s.admin, &got)
@@ -229,7 +229,7 @@ func TestAdminWebhooks(t *testing.T) {
 	// Deleting it (the browser's confirmation answered yes).
 	newID := eval[string](tb, `[...document.querySelectorAll("#adm-hooks .hook")].find((e) => e.querySelector("h4").textContent === `+jsString(recv.URL+"/new")+`).dataset.id`)
 	eval[bool](tb, `(window.confirm = () => true, true)`)
-	tb.do(chromedp.Click(`#adm-hooks .hook[data-id="` + newID + `"] button.remove`))
+	tb.click(`#adm-hooks .hook[data-id="` + newID + `"] button.remove`)
 	tb.wait("the webhook deleted", `document.querySelectorAll("#adm-hooks .hook").length === 2`, 5*time.Second)
 	if code, _ := s.request(t, http.MethodGet, "/api/v1/webhooks/"+newID, s.admin, nil); code != http.StatusNotFound {
 		t.Errorf("GET of the deleted webhook: %d", code)

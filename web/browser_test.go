@@ -427,6 +427,24 @@ func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// click clicks the element sel names with the mouse, as chromedp.Click
+// does. A page that re-renders a list between chromedp's finding the node
+// and clicking it (the webhook cards, the trains in transit) detaches the
+// node before any mouse event is sent; the click is then made again on the
+// element now named by sel.
+func (tb *tab) click(sel string) {
+	tb.t.Helper()
+	for attempt := 1; ; attempt++ {
+		err := chromedp.Do(tb.ctx, chromedp.Click(sel))
+		if err == nil {
+			return
+		}
+		if attempt == 5 || !strings.Contains(err.Error(), "Could not find node with given id") {
+			tb.t.Fatalf("clicking %s: %v", sel, err)
+		}
+	}
+}
+
 // eval runs a JavaScript expression and decodes its value.
 func eval[T any](tb *tab, js string) T {
 	tb.t.Helper()

@@ -99,7 +99,7 @@ func TestRecordJourneyEvents(t *testing.T) {
 	tb.do(chromedp.Navigate(s.url + "/?refresh=0&lang=en"))
 	tb.wait("the in-transit board", fmt.Sprintf(`document.querySelector('#in-transit tr[data-id="%d"]')`, run.ID), 20*time.Second)
 
-	tb.do(chromedp.Click(fmt.Sprintf(`#in-transit tr[data-id="%d"] a.run-link`, run.ID)))
+	tb.click(fmt.Sprintf(`#in-transit tr[data-id="%d"] a.run-link`, run.ID))
 	tb.wait("the run's page", fmt.Sprintf(`document.getElementById("view-run").dataset.runId === "%d" && document.querySelector("#ev-stop option")`, run.ID), 15*time.Second)
 	if here := tb.text("#journey .stop.here .stop-name"); here != run.Position.LastStop.Name {
 		t.Errorf("drawn at %q, the API says %q", here, run.Position.LastStop.Name)
