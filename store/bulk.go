@@ -49,11 +49,47 @@ type bulkImport struct {
 	stmts  map[string]*sql.Stmt // prepared INSERTs, by table and rows
 	// lineByLine: see ImportOptions.
 	lineByLine bool
+	// cacheKiB: the connection's page cache before the import enlarged it
+	// (SQLite; 0 when left as it was).
+	cacheKiB int64
 }
 
+// importCacheKiB is SQLite's page cache, in KiB, for the connection that
+// imports. A file of new runs inserts into the runs' unique index and the
+// audit log's entity index in the order of its lines, not of the index, so
+// each batch touches pages all over them; with SQLite's default (2 MiB)
+// those pages leave the cache between batches once the indexes outgrow it,
+// and an import slows down as the table grows. The cache is given back when
+// the import ends (SQLite frees the pages over the limit).
+var importCacheKiB int64 = 32 << 10
+
 func (s *Store) newBulk(ctx context.Context, w Write, dry bool, res *ImportResult) *bulkImport {
-	return &bulkImport{tx: s, ctx: ctx, w: w, dry: dry, res: res, lines: make([]importLine, 0, bulkBatch),
+	b := &bulkImport{tx: s, ctx: ctx, w: w, dry: dry, res: res, lines: make([]importLine, 0, bulkBatch),
 		routes: map[string]*routeRow{}, dirty: map[string]bool{}, stmts: map[string]*sql.Stmt{}}
+	if s.db.Dialector.Name() == "sqlite" && importCacheKiB > 0 {
+		var pages, pageSize int64
+		err := s.queryRow(ctx, "PRAGMA cache_size").Scan(&pages)
+		if err == nil {
+			err = s.queryRow(ctx, "PRAGMA page_size").Scan(&pageSize)
+		}
+		if err == nil {
+			if cur := cacheKiB(pages, pageSize); cur < importCacheKiB {
+				if s.exec(fmt.Sprintf("PRAGMA cache_size = -%d", importCacheKiB)) == nil {
+					b.cacheKiB = cur
+				}
+			}
+		}
+	}
+	return b
+}
+
+// cacheKiB is a cache_size pragma's value in KiB: a negative value is KiB
+// already, a positive one a number of pages.
+func cacheKiB(pages, pageSize int64) int64 {
+	if pages < 0 {
+		return -pages
+	}
+	return pages * pageSize / 1024
 }
 
 // add takes a line into the batch and reports whether the batch is full.
@@ -65,6 +101,10 @@ func (b *bulkImport) add(l importLine) bool {
 func (b *bulkImport) close() {
 	for _, st := range b.stmts {
 		st.Close()
+	}
+	if b.cacheKiB > 0 {
+		// Best effort: a cache left larger costs memory, not correctness.
+		_ = b.tx.exec(fmt.Sprintf("PRAGMA cache_size = -%d", b.cacheKiB))
 	}
 }
 

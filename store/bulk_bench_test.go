@@ -29,6 +29,15 @@ func BenchmarkImport(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	// BANLIE_BENCH_IMPORT_CACHE_KIB: the page cache the import takes for
+	// its connection (0: SQLite's default), to compare.
+	if v := os.Getenv("BANLIE_BENCH_IMPORT_CACHE_KIB"); v != "" {
+		kib, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			b.Fatal(err)
+		}
+		store.SetImportCacheKiB(kib)
+	}
 	var text strings.Builder
 	for _, l := range bulkCSV(n) {
 		text.WriteString(l)

@@ -23,3 +23,7 @@ func LineByLine(opt ImportOptions) ImportOptions {
 // TransitRefreshed waits for the transit times being computed aside
 // (Store.Polled) to be in.
 func (s *Store) TransitRefreshed() { s.transit.done.Wait() }
+
+// SetImportCacheKiB sets the page cache an import enlarges its connection's
+// to (0: leave it), for the import benchmark to compare.
+func SetImportCacheKiB(kib int64) { importCacheKiB = kib }
