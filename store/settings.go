@@ -102,7 +102,7 @@ func (s *Store) fillArrivalDays(all bool) (bool, error) {
 	}
 	var first, last []struct{ ArrivedAt time.Time }
 	if !all {
-		// Through runs_arrived_day (arrived_day IS NULL).
+		// Through runs_arrival_day_missing, empty once filled.
 		if err := s.db.Raw(`SELECT arrived_at FROM runs WHERE arrived_day IS NULL AND arrived_at IS NOT NULL LIMIT 1`).Scan(&first).Error; err != nil {
 			return false, err
 		}
