@@ -155,9 +155,9 @@ func (s *Store) CreateEvents(ctx context.Context, w Write, id int64, ins []model
 				t := v.ETA.UTC()
 				row.ETA = &t
 			}
-			err = tx.queryRow(ctx, `INSERT INTO run_events (run_id, type, at, stop, reason, eta, note, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-				row.RunID, row.Type, row.At, row.Stop, row.Reason, row.ETA, row.Note, row.CreatedAt).Scan(&row.ID)
+			row.ID, err = tx.insert(ctx, `INSERT INTO run_events (run_id, type, at, stop, reason, eta, note, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				row.RunID, row.Type, row.At, row.Stop, row.Reason, row.ETA, row.Note, row.CreatedAt)
 			if err != nil {
 				return fmt.Errorf("runs.events.insert: %w", err)
 			}

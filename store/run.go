@@ -54,13 +54,14 @@ func (s *Store) CreateRun(ctx context.Context, w Write, in models.RunInput) (mod
 		now := tx.now()
 		row := runRow{RouteID: route.ID, CreatedAt: now, UpdatedAt: now}
 		fill(&row, v, s.Loc)
-		// A plain INSERT … RETURNING: GORM's Create costs more than the
-		// statement here, and every logged run comes this way.
-		err := tx.queryRow(ctx, `INSERT INTO runs (route_id, number, number_key, direction, departed_at, departed_day,
+		// A plain INSERT: GORM's Create costs more than the statement
+		// here, and every logged run comes this way.
+		id, err := tx.insert(ctx, `INSERT INTO runs (route_id, number, number_key, direction, departed_at, departed_day,
 			arrived_at, arrived_day, status, containers, empty_containers, teu, cargo, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			row.RouteID, row.Number, row.NumberKey, row.Direction, row.DepartedAt, row.DepartedDay, row.ArrivedAt, row.ArrivedDay,
-			row.Status, row.Containers, row.EmptyContainers, row.TEU, row.Cargo, row.CreatedAt, row.UpdatedAt).Scan(&row.ID)
+			row.Status, row.Containers, row.EmptyContainers, row.TEU, row.Cargo, row.CreatedAt, row.UpdatedAt)
+		row.ID = id
 		if err != nil {
 			return tx.runConflict(tx.translate(err), route.Code, row)
 		}
