@@ -143,19 +143,8 @@ func (m *Mailer) Collectors() []prometheus.Collector {
 // (one cut short is not recorded: its lease runs out and it is sent again).
 func (m *Mailer) Run(ctx context.Context) {
 	m.log.Info("mail: sending through "+m.cfg.Server.String(), "from", m.cfg.From)
-	tick := time.NewTicker(m.cfg.Poll)
-	defer tick.Stop()
 	defer m.wg.Wait()
-	for {
-		wake := m.st.Committed()
-		m.pass(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-wake:
-		case <-tick.C:
-		}
-	}
+	passOnCommits(ctx, m.st, m.cfg.Poll, m.pass)
 }
 
 func (m *Mailer) pass(ctx context.Context) {

@@ -149,16 +149,38 @@ func (d *Deliverer) Collectors() []prometheus.Collector {
 // way (an attempt cut short is not recorded: its lease runs out and it is
 // sent again).
 func (d *Deliverer) Run(ctx context.Context) {
-	tick := time.NewTicker(d.cfg.Poll)
-	defer tick.Stop()
 	defer d.wg.Wait()
+	passOnCommits(ctx, d.st, d.cfg.Poll, d.pass)
+}
+
+// commitGap is the least time between two looks for work that commits
+// wake: under load commits come thousands a second, and each look is a
+// query; an event waits at most this long more for its look.
+const commitGap = 20 * time.Millisecond
+
+// passOnCommits runs pass at once, then after each commit of this process
+// (at most once every commitGap) and every poll (for the work of other
+// instances and retries falling due), until ctx is cancelled.
+func passOnCommits(ctx context.Context, st *store.Store, poll time.Duration, pass func(context.Context)) {
+	tick := time.NewTicker(poll)
+	defer tick.Stop()
 	for {
-		wake := d.st.Committed()
-		d.pass(ctx)
+		wake := st.Committed()
+		started := time.Now()
+		pass(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-wake:
+			if wait := commitGap - time.Since(started); wait > 0 {
+				gap := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					gap.Stop()
+					return
+				case <-gap.C:
+				}
+			}
 		case <-tick.C:
 		}
 	}
