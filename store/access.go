@@ -209,10 +209,15 @@ func (s *Store) audit(ctx context.Context, action, entity, id string, before, af
 		return err
 	}
 	if ev, ok := auditEvents[action]; ok {
+		// The event carries the entry's value as encoded for it.
+		data := row.AfterValue
 		if ev.before {
-			return s.emit(ev.typ, before)
+			data = row.BeforeValue
 		}
-		return s.emit(ev.typ, after)
+		if data == nil {
+			return s.emit(ev.typ, nil)
+		}
+		return s.emitEncoded(ev.typ, *data)
 	}
 	return nil
 }

@@ -52,7 +52,15 @@ func (s *Store) emit(typ string, data any) error {
 	if err != nil {
 		return fmt.Errorf("outbox: %s: %w", typ, err)
 	}
-	*s.pending = append(*s.pending, outboxRow{Type: typ, At: s.now(), Data: string(b)})
+	return s.emitEncoded(typ, string(b))
+}
+
+// emitEncoded is emit of data already encoded as JSON.
+func (s *Store) emitEncoded(typ, data string) error {
+	if s.pending == nil {
+		return fmt.Errorf("outbox: %s emitted outside a transaction", typ)
+	}
+	*s.pending = append(*s.pending, outboxRow{Type: typ, At: s.now(), Data: data})
 	return nil
 }
 
