@@ -537,6 +537,7 @@ func (s *Store) ImportRuns(ctx context.Context, w Write, f RunsCSV, opt ImportOp
 			opt.Progress(lines, f.BytesRead())
 		}
 	}
+	w.alone = true
 	err = s.Tx(ctx, w, func(tx *Store) error {
 		b := tx.newBulk(ctx, w, opt.DryRun, &res)
 		b.lineByLine = opt.lineByLine

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -244,5 +245,82 @@ func TestGroupCommitPanicReachesItsCaller(t *testing.T) {
 	}
 	if got := settingKeys(t, st); !slices.Equal(got, []string{"w00", "w02"}) {
 		t.Errorf("rows kept %v", got)
+	}
+}
+
+// A write marked alone (a bulk import, a roll-up) is never grouped: the
+// writes queued before it commit without it, it commits on its own, and
+// those queued after it commit together after it. A group's transaction
+// keeps SQLite's temporary files in memory; a write alone, and every
+// connection after a group, keeps the default (a file).
+func TestGroupLeavesBulkWritesAlone(t *testing.T) {
+	ctx := context.Background()
+	st, queued := groupStore(t)
+	release, held := holdWriter(t, st, queued)
+	c0, w0 := st.GroupCommits()
+	tempStore := func(tx *Store) (n int) {
+		if err := tx.db.Raw("PRAGMA temp_store").Scan(&n).Error; err != nil {
+			t.Error(err)
+		}
+		return n
+	}
+	seen := make([]int, 4) // each write's temp_store: 0 default, 2 memory
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	for i := range 4 {
+		w := System
+		w.alone = i == 1
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = st.Tx(ctx, w, func(tx *Store) error {
+				seen[i] = tempStore(tx)
+				return tx.db.Save(&settingRow{Key: fmt.Sprintf("w%02d", i), Value: "v"}).Error
+			})
+		}()
+		if got := <-queued; got != i+1 {
+			t.Fatalf("queue length %d after write %d joined", got, i)
+		}
+	}
+	close(release)
+	wg.Wait()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("write %d: %v", i, err)
+		}
+	}
+	if got := settingKeys(t, st); !slices.Equal(got, []string{"w00", "w01", "w02", "w03"}) {
+		t.Errorf("written: %v", got)
+	}
+	// [w00] alone (the write after it is alone), [w01] alone, [w02 w03]
+	// together.
+	if c, w := st.GroupCommits(); c-c0 != 1 || w-w0 != 2 {
+		t.Errorf("%d group commits of %d writes, want 1 of 2 (w02 and w03)", c-c0, w-w0)
+	}
+	if !slices.Equal(seen, []int{0, 0, 2, 2}) {
+		t.Errorf("temp_store of each write %v, want [0 0 2 2] (memory in the group only)", seen)
+	}
+	// Every connection of the pool is back to the default.
+	sqlDB, err := st.db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := make([]*sql.Conn, 0, 4)
+	for range 4 {
+		c, err := sqlDB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		var n int
+		if err := c.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&n); err != nil || n != 0 {
+			t.Errorf("a connection's temp_store after the group: %d (%v), want 0", n, err)
+		}
+	}
+	for _, c := range conns {
+		c.Close()
 	}
 }

@@ -2,39 +2,17 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
-
-// sqliteDriver is SQLite's driver with the pragmas the DSN cannot carry,
-// run on every new connection.
-const sqliteDriver = "sqlite3_banlie"
-
-func init() {
-	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		// Savepoints (each write of a group commit) and statements that
-		// may fail halfway (multi-row inserts, RETURNING) keep the pages
-		// they change in a journal of their own, which SQLite moves to a
-		// temporary file past 64 KiB: a group's write of a run, its audit
-		// entry and its event passes that, so that group commits opened,
-		// wrote and deleted a file (an insert into runs in a savepoint:
-		// 83 µs, 37 µs in memory). In memory it holds at most the pages
-		// that one savepoint or statement changed of those that existed
-		// before it (new pages are not journaled).
-		_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
-		return err
-	}})
-}
 
 // Options tune how Open opens a database.
 type Options struct {
@@ -70,7 +48,7 @@ func Open(dsn string, opts Options) (*gorm.DB, error) {
 	// A file: URI, so that SQLite's own parser reads the path; only the
 	// characters that URI syntax reserves are escaped.
 	path := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(dsn)
-	db, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: sqliteDriver, DSN: "file:" + path + "?" + q.Encode()}), &gorm.Config{
+	db, err := gorm.Open(sqlite.Open("file:"+path+"?"+q.Encode()), &gorm.Config{
 		TranslateError: true,
 		Logger:         logger.Discard,
 		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },

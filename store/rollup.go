@@ -130,7 +130,7 @@ func (s *Store) markRouteDirty(routeID int64) error {
 // arrival passed reads a few index ranges and writes nothing.
 func (s *Store) Rollup(ctx context.Context, full bool) (models.RollupStats, error) {
 	st := models.RollupStats{Full: full}
-	err := s.Tx(ctx, Write{}, func(tx *Store) error {
+	err := s.Tx(ctx, Write{alone: true}, func(tx *Store) error {
 		// One roll-up at a time across instances sharing a PostgreSQL
 		// database (SQLite writers are serialised already).
 		if tx.db.Dialector.Name() == "postgres" {

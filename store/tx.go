@@ -61,6 +61,9 @@ type Write struct {
 	// Claim, when set, is recorded by the first transaction that carries it,
 	// so that the key and the write commit together or not at all.
 	Claim *IdemClaim
+	// alone: never grouped with other writes (a bulk import, a roll-up):
+	// see writeGroup.
+	alone bool
 }
 
 // System is a write by banlie itself (a scheduled job, a migration step).
