@@ -136,7 +136,8 @@ func (s *Store) SaveIdempotentAnswer(ctx context.Context, scope, key string, a I
 // PurgeIdempotencyKeys deletes the keys older than the retention period.
 func (s *Store) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.Tx(ctx, Write{}, func(tx *Store) error {
+	// Alone: a day's keys may be many (see writeGroup).
+	err := s.Tx(ctx, Write{alone: true}, func(tx *Store) error {
 		tx.leavesServedDataAlone()
 		res := tx.db.Where("created_at < ?", s.now().Add(-IdempotencyRetention)).Delete(&idemRow{})
 		n = res.RowsAffected

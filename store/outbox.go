@@ -124,7 +124,10 @@ func (s *Store) OutboxBounds(ctx context.Context) (newest, purged int64, err err
 // many; the highest id deleted is kept (OutboxBounds).
 func (s *Store) PurgeOutbox(ctx context.Context, cutoff time.Time) (int64, error) {
 	var n int64
-	err := s.Tx(ctx, System, func(tx *Store) error {
+	// Alone: the events of days may be many (see writeGroup).
+	w := System
+	w.alone = true
+	err := s.Tx(ctx, w, func(tx *Store) error {
 		tx.leavesServedDataAlone()
 		var through int64
 		if err := tx.db.Raw(`SELECT COALESCE(MAX(id), 0) FROM outbox WHERE at < ?`, cutoff.UTC()).Scan(&through).Error; err != nil {
