@@ -9,6 +9,16 @@ import (
 	"banlie/models"
 )
 
+// mustArrived stores a run of route that departed at departed and arrived
+// days later, with 10 containers.
+func (e *env) mustArrived(t testing.TB, route, number string, departed time.Time, days int) {
+	t.Helper()
+	in := runInput(route, number, departed, 10)
+	in.Status = models.StatusArrived
+	in.ArrivedAt = ptr(departed.Add(time.Duration(days) * 24 * time.Hour).Format(time.RFC3339))
+	e.mustRun(t, in)
+}
+
 // The transit times the yearly totals quote are read from the arrived runs
 // once per roll-up: a second poll does not read the runs again, a run that
 // arrives counts once the roll-up has run (like every figure of the
@@ -16,12 +26,7 @@ import (
 func TestTransitTimesFollowTheRollup(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		e.mustRoute(t, "R-A", "rail")
-		arrive := func(number string, departed time.Time, days int) {
-			in := runInput("R-A", number, departed, 10)
-			in.Status = models.StatusArrived
-			in.ArrivedAt = ptr(departed.Add(time.Duration(days) * 24 * time.Hour).Format(time.RFC3339))
-			e.mustRun(t, in)
-		}
+		arrive := func(number string, departed time.Time, days int) { e.mustArrived(t, "R-A", number, departed, days) }
 		for i, days := range []int{15, 16, 17} {
 			arrive(fmt.Sprintf("X80%d", i), at("2026-03-02T08:00:00+08:00").Add(time.Duration(i)*24*time.Hour), days)
 		}
@@ -75,12 +80,7 @@ func TestTransitTimesFollowTheRollup(t *testing.T) {
 func TestPolledTransitTimesRefreshAside(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		e.mustRoute(t, "R-A", "rail")
-		arrive := func(number string, departed time.Time, days int) {
-			in := runInput("R-A", number, departed, 10)
-			in.Status = models.StatusArrived
-			in.ArrivedAt = ptr(departed.Add(time.Duration(days) * 24 * time.Hour).Format(time.RFC3339))
-			e.mustRun(t, in)
-		}
+		arrive := func(number string, departed time.Time, days int) { e.mustArrived(t, "R-A", number, departed, days) }
 		arrive("X8001", at("2026-03-02T08:00:00+08:00"), 16)
 		e.mustRollup(t, false)
 		polled := e.st.Polled()
